@@ -1,0 +1,233 @@
+"""Friendly checks for the visible tests in the lecture notebooks.
+
+A failing check raises :class:`CheckFailed` with a plain sentence that says what is wrong
+("relu([-1.0, 2.0]) returned [-1.0, 2.0], expected [0.0, 2.0]", "expected shape (4, 3),
+got (3, 4)") instead of a bare ``assert``. :func:`describe_mismatch` is the one place that
+turns two values into such a sentence; the instructor's hidden tests use it too.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed",
+    "call",
+    "describe_mismatch",
+    "expect_close",
+    "expect_equal",
+    "expect_raises",
+    "expect_true",
+    "expect_unchanged",
+    "passed",
+]
+
+SHOW_AT_MOST = 6  # arrays with at most this many entries are printed in full
+
+
+class CheckFailed(AssertionError):
+    """A visible or hidden test found a mistake; the message says which."""
+
+
+def _fmt(value: Any) -> str:
+    """Short, readable text for a value in a message."""
+    if isinstance(value, np.ndarray):
+        if value.size <= SHOW_AT_MOST:
+            return np.array2string(value, precision=6, separator=", ", suppress_small=False)
+        return f"an array of shape {value.shape}"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.6g}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _is_arraylike(value: Any) -> bool:
+    return isinstance(value, np.ndarray | list | tuple | int | float | bool | np.number | np.bool_) or (
+        hasattr(value, "__array__") and not isinstance(value, str)
+    )
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    """``value`` as a numpy array, or None when it is not numeric data."""
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    try:
+        array = np.asarray(value)
+    except Exception:
+        return None
+    if array.dtype == object:
+        return None
+    return array
+
+
+def _kind(array: np.ndarray) -> str:
+    if array.dtype.kind == "b":
+        return "booleans"
+    if array.dtype.kind in "iu":
+        return "integers"
+    if array.dtype.kind == "f":
+        return "floating-point numbers"
+    if array.dtype.kind == "c":
+        return "complex numbers"
+    return f"values of dtype {array.dtype}"
+
+
+def _describe_array_mismatch(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str | None:
+    if got.shape != expected.shape:
+        return f"expected shape {expected.shape}, got {got.shape}"
+    exp_float = expected.dtype.kind in "fc"
+    got_numeric = got.dtype.kind in "biufc"
+    if not got_numeric:
+        return f"expected {_kind(expected)}, got {_kind(got)}"
+    if expected.dtype.kind in "biu" and got.dtype.kind in "fc":
+        if not np.all(np.isfinite(got)) or not np.array_equal(got, np.round(got)):
+            return f"expected {_kind(expected)}, got {_kind(got)} (dtype {got.dtype})"
+    if exp_float and got.dtype.kind in "fc":
+        bad_nan = np.isnan(got) & ~np.isnan(expected)
+        if bad_nan.any():
+            index = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+            return (f"contains NaN at index {index} where {_fmt(expected[index])} was expected "
+                    "(an overflow or a division by zero?)")
+        bad_inf = np.isinf(got) & ~np.isinf(expected)
+        if bad_inf.any():
+            index = tuple(int(i) for i in np.argwhere(bad_inf)[0])
+            return (f"contains {_fmt(got[index])} at index {index} where {_fmt(expected[index])} "
+                    "was expected (an overflow?)")
+    if expected.dtype.kind == "b" or got.dtype.kind == "b":
+        wrong = got != expected
+    else:
+        g = got.astype(np.complex128 if got.dtype.kind == "c" else np.float64)
+        e = expected.astype(np.complex128 if expected.dtype.kind == "c" else np.float64)
+        wrong = ~np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+    if not wrong.any():
+        return None
+    if expected.size <= SHOW_AT_MOST:
+        return f"got {_fmt(got)}, expected {_fmt(expected)}"
+    if got.ndim == 0:
+        return f"got {_fmt(got.item())}, expected {_fmt(expected.item())}"
+    diff = np.where(wrong, np.abs(got.astype(np.float64) - expected.astype(np.float64)), -1.0)
+    index = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+    return (f"{int(wrong.sum())} of {wrong.size} entries differ; the largest difference is at index "
+            f"{index}: got {_fmt(got[index])}, expected {_fmt(expected[index])}")
+
+
+def describe_mismatch(got: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-8) -> str | None:
+    """Say in one sentence how ``got`` differs from ``expected``; None when they agree.
+
+    Handles numbers, arrays (and torch tensors), strings, None, and dicts, lists and
+    tuples of those (compared entry by entry).
+    """
+    if got is None and expected is not None:
+        return "got None (is a `return` statement missing?)"
+    if expected is None:
+        return None if got is None else f"expected None, got {_fmt(got)}"
+    if isinstance(expected, str):
+        if got == expected:
+            return None
+        return f"got {_fmt(got)}, expected {_fmt(expected)}"
+    if isinstance(expected, Mapping):
+        if not isinstance(got, Mapping):
+            return f"expected a dict, got a {_type_name(got)}"
+        missing = [k for k in expected if k not in got]
+        if missing:
+            return f"the result has no entry {missing[0]!r}"
+        extra = [k for k in got if k not in expected]
+        if extra:
+            return f"the result has an unexpected entry {extra[0]!r}"
+        for key in expected:
+            problem = describe_mismatch(got[key], expected[key], rtol=rtol, atol=atol)
+            if problem:
+                return f"[{key!r}]: {problem}"
+        return None
+    if isinstance(expected, tuple | list) and any(
+        isinstance(e, Mapping | tuple | list | np.ndarray | str) or e is None for e in expected
+    ):
+        if not isinstance(got, tuple | list):
+            return f"expected a {_type_name(expected)} of {len(expected)} items, got a {_type_name(got)}"
+        if len(got) != len(expected):
+            return f"expected {len(expected)} items, got {len(got)}"
+        for i, (g, e) in enumerate(zip(got, expected)):
+            problem = describe_mismatch(g, e, rtol=rtol, atol=atol)
+            if problem:
+                return f"item {i}: {problem}"
+        return None
+    exp_array = _as_array(expected)
+    if exp_array is None:
+        return None if got == expected else f"got {_fmt(got)}, expected {_fmt(expected)}"
+    if isinstance(got, str) or not _is_arraylike(got):
+        return f"expected {'a number' if exp_array.ndim == 0 else 'an array'}, got a {_type_name(got)}"
+    got_array = _as_array(got)
+    if got_array is None:
+        return f"expected numbers, got a {_type_name(got)} holding non-numeric values"
+    return _describe_array_mismatch(got_array, exp_array, rtol, atol)
+
+
+def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call the student's ``function`` and turn what can go wrong into a plain sentence."""
+    __tracebackhide__ = True
+    name = getattr(function, "__name__", "your function")
+    try:
+        result = function(*args, **kwargs)
+    except NotImplementedError:
+        raise CheckFailed(f"{name} is not implemented yet: replace `raise NotImplementedError()` "
+                          "with your code") from None
+    except Exception as error:
+        raise CheckFailed(f"{name} raised {type(error).__name__}: {error}") from None
+    if result is None:
+        raise CheckFailed(f"{name} returned None (is a `return` statement missing?)")
+    return result
+
+
+def expect_close(got: Any, expected: Any, what: str, *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Fail unless ``got`` matches ``expected`` (numbers within tolerance, same shapes)."""
+    __tracebackhide__ = True
+    problem = describe_mismatch(got, expected, rtol=rtol, atol=atol)
+    if problem:
+        raise CheckFailed(f"{what}: {problem}")
+
+
+def expect_equal(got: Any, expected: Any, what: str) -> None:
+    """Fail unless ``got`` equals ``expected`` exactly."""
+    __tracebackhide__ = True
+    expect_close(got, expected, what, rtol=0.0, atol=0.0)
+
+
+def expect_true(condition: bool, message: str) -> None:
+    """Fail with ``message`` unless ``condition`` holds."""
+    __tracebackhide__ = True
+    if not condition:
+        raise CheckFailed(message)
+
+
+def expect_raises(error: type[BaseException], function: Callable[..., Any], *args: Any, what: str,
+                  **kwargs: Any) -> None:
+    """Fail unless calling ``function(*args, **kwargs)`` raises ``error``."""
+    __tracebackhide__ = True
+    try:
+        function(*args, **kwargs)
+    except NotImplementedError:
+        raise CheckFailed(f"{what}: the function is not implemented yet") from None
+    except error:
+        return
+    except Exception as other:
+        raise CheckFailed(f"{what}: expected {error.__name__}, got {type(other).__name__}: {other}") from None
+    raise CheckFailed(f"{what}: expected {error.__name__}, but nothing was raised")
+
+
+def expect_unchanged(before: Any, after: Any, what: str) -> None:
+    """Fail if an input the function should leave alone was modified in place."""
+    __tracebackhide__ = True
+    problem = describe_mismatch(after, before, rtol=0.0, atol=0.0)
+    if problem:
+        raise CheckFailed(f"{what} was modified in place: {problem}")
+
+
+def passed(name: str) -> None:
+    """Tell the student that every visible test for ``name`` passed."""
+    print(f"✓ {name}: all visible tests passed")

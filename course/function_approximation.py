@@ -1,0 +1,241 @@
+"""Data, pictures and widgets for lecture 01, function approximation.
+
+The ``draw_*`` functions compute and plot; they are pure (same arguments, same figure) and
+fast, so tests call them directly and the widgets only wire sliders to them. They use
+library routines (scikit-learn's ridge solver, torch layers) rather than the exercises'
+functions, so every picture works before any exercise is solved.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from sklearn.linear_model import Ridge
+
+from course.runtime import full_or_quick
+from course.widgets import dropdown, interactive_figure, slider
+
+
+def target_function(x: np.ndarray) -> np.ndarray:
+    """The smooth curve the lecture's regression examples try to recover (zero at 0 and 1)."""
+    return np.sin(2 * np.pi * x) * np.exp(-2 * x) + 0.3 * np.sin(np.pi * x)
+
+
+def noisy_samples(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points uniform on [0, 1] and targets ``target_function(x) + noise * N(0, 1)``."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0, 1, size=n))
+    return x, target_function(x) + noise * rng.normal(size=n)
+
+
+# --- widget 1: features and L2 ---------------------------------------------------------------
+
+def _sine_basis(x: np.ndarray, n: int) -> np.ndarray:
+    return np.sin(np.pi * np.outer(x, np.arange(1, n + 1)))
+
+
+def feature_fit(n_features: int, l2: float, noise: float = 0.15, n_train: int = 20,
+                seed: int = 0, max_features: int = 30) -> dict[str, np.ndarray | float]:
+    """Fit ``sin(i pi x)`` features by ridge regression; return the fit and the error curves.
+
+    Keys: ``x_train, y_train, x_test, y_test, grid, fit`` (the fitted curve on ``grid``),
+    ``train_mse, test_mse`` (at ``n_features``) and ``counts, train_curve, test_curve``
+    (the errors for every feature count from 1 to ``max_features`` at this ``l2``).
+    """
+    x_train, y_train = noisy_samples(n_train, noise, seed)
+    x_test, y_test = noisy_samples(200, noise, seed + 1)
+    grid = np.linspace(0, 1, 300)
+
+    def fit(n: int) -> Ridge:
+        return Ridge(alpha=l2, fit_intercept=False, solver="svd").fit(_sine_basis(x_train, n), y_train)
+
+    def errors(n: int) -> tuple[float, float]:
+        model = fit(n)
+        train = np.mean((model.predict(_sine_basis(x_train, n)) - y_train) ** 2)
+        test = np.mean((model.predict(_sine_basis(x_test, n)) - y_test) ** 2)
+        return float(train), float(test)
+
+    counts = np.arange(1, max_features + 1)
+    curves = np.array([errors(n) for n in counts])
+    return {
+        "x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
+        "grid": grid, "fit": fit(n_features).predict(_sine_basis(grid, n_features)),
+        "train_mse": curves[n_features - 1, 0], "test_mse": curves[n_features - 1, 1],
+        "counts": counts, "train_curve": curves[:, 0], "test_curve": curves[:, 1],
+    }
+
+
+def draw_feature_fit(n_features: int = 5, log10_l2: float = -6.0, noise: float = 0.15) -> Figure:
+    """The fit of ``n_features`` sine features at L2 strength ``10**log10_l2``, and its errors."""
+    result = feature_fit(n_features, 10.0 ** log10_l2, noise)
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot(result["grid"], target_function(result["grid"]), "k--", lw=1, label="true function")
+    left.scatter(result["x_test"], result["y_test"], s=6, c="0.75", label="test points")
+    left.scatter(result["x_train"], result["y_train"], s=25, c="tab:blue", label="training points")
+    left.plot(result["grid"], result["fit"], c="tab:red", lw=2, label="fit")
+    left.set_ylim(-1.5, 1.5)
+    left.set_title(f"{n_features} features, L2 = 1e{log10_l2:.0f}: train MSE {result['train_mse']:.3f}, "
+                   f"test MSE {result['test_mse']:.3f}", fontsize=9)
+    left.legend(fontsize=7, loc="lower left")
+    right.semilogy(result["counts"], result["train_curve"], "o-", ms=3, label="train")
+    right.semilogy(result["counts"], result["test_curve"], "o-", ms=3, label="test")
+    right.axvline(n_features, c="0.5", lw=1)
+    right.set_xlabel("number of features")
+    right.set_ylabel("mean squared error")
+    right.set_title("error against model size at this L2 strength", fontsize=9)
+    right.legend(fontsize=8)
+    return fig
+
+
+def feature_fit_widget() -> widgets.VBox:
+    """Sliders for the number of features, the L2 strength and the noise."""
+    return interactive_figure(
+        draw_feature_fit,
+        n_features=slider(5, 1, 30, 1, "features", integer=True),
+        log10_l2=slider(-6.0, -8.0, 1.0, 0.5, "log10 L2"),
+        noise=slider(0.15, 0.0, 0.5, 0.05, "noise"),
+    )
+
+
+# --- widget 2: universal approximation with steps ---------------------------------------------
+
+TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "smooth bump": target_function,
+    "sine wave": lambda x: np.sin(2 * np.pi * x),
+    "parabola": lambda x: 4 * (x - 0.5) ** 2,
+    "kink": lambda x: np.abs(x - 0.4),
+}
+
+
+def step_network(target: Callable[[np.ndarray], np.ndarray], n_steps: int, steepness: float
+                 ) -> torch.nn.Sequential:
+    """A one-hidden-layer sigmoid network whose units are steps that trace ``target`` on [0, 1].
+
+    Hidden unit ``k`` has weight ``steepness`` and bias ``-steepness * s_k``, so it switches
+    on at ``s_k``; its output weight is the change of ``target`` across that step.
+    """
+    edges = np.linspace(0, 1, n_steps + 1)
+    values = target(edges)
+    centres = (edges[:-1] + edges[1:]) / 2
+    net = torch.nn.Sequential(torch.nn.Linear(1, n_steps), torch.nn.Sigmoid(), torch.nn.Linear(n_steps, 1))
+    with torch.no_grad():
+        net[0].weight.fill_(steepness)
+        net[0].bias.copy_(torch.as_tensor(-steepness * centres))
+        net[2].weight.copy_(torch.as_tensor(np.diff(values))[None, :])
+        net[2].bias.fill_(float(values[0]))
+    return net.double()
+
+
+def draw_steps(n_steps: int = 8, steepness: float = 100.0, target: str = "smooth bump") -> Figure:
+    """The target, its approximation by ``n_steps`` sigmoid steps, and the individual steps."""
+    function = TARGETS[target]
+    grid = np.linspace(0, 1, 400)
+    net = step_network(function, n_steps, steepness)
+    with torch.no_grad():
+        inputs = torch.as_tensor(grid)[:, None]
+        units = net[1](net[0](inputs)).numpy()
+        approximation = net(inputs)[:, 0].numpy()
+    error = np.max(np.abs(approximation - function(grid)))
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot(grid, function(grid), "k--", lw=1.5, label="target")
+    left.plot(grid, approximation, c="tab:red", lw=2, label=f"{n_steps} steps")
+    left.set_title(f"largest error {error:.3f}", fontsize=9)
+    left.legend(fontsize=8)
+    right.plot(grid, units[:, : min(n_steps, 12)], lw=1)
+    right.set_title("hidden units: sigmoid(w x + b), a step at s = -b / w", fontsize=9)
+    right.set_xlabel("x")
+    return fig
+
+
+def steps_widget() -> widgets.VBox:
+    """Sliders for the number of steps and their steepness, and a choice of target."""
+    return interactive_figure(
+        draw_steps,
+        n_steps=slider(8, 1, 60, 1, "steps", integer=True),
+        steepness=widgets.FloatLogSlider(value=100, base=10, min=0, max=4, step=0.25, description="steepness",
+                                         continuous_update=False),
+        target=dropdown(list(TARGETS), "smooth bump", "target"),
+    )
+
+
+# --- widget 3: a small MLP trained live ---------------------------------------------------------
+
+ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}
+
+
+def train_mlp(hidden_units: int, activation: str, lr: float, steps: int, seed: int = 0
+              ) -> dict[str, np.ndarray]:
+    """Train a 1-``hidden_units``-1 network by full-batch gradient descent on 30 noisy samples.
+
+    Returns ``x, y`` (the samples), ``grid, prediction`` (the fitted curve) and ``losses``
+    (the training MSE after each step).
+    """
+    torch.manual_seed(seed)
+    x, y = noisy_samples(30, 0.1, seed)
+    inputs = torch.as_tensor(x, dtype=torch.float32)[:, None]
+    targets = torch.as_tensor(y, dtype=torch.float32)[:, None]
+    net = torch.nn.Sequential(torch.nn.Linear(1, hidden_units), ACTIVATIONS[activation](),
+                              torch.nn.Linear(hidden_units, 1))
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)
+    losses = np.empty(steps)
+    for step in range(steps):
+        optimizer.zero_grad()
+        loss = torch.mean((net(inputs) - targets) ** 2)
+        loss.backward()
+        optimizer.step()
+        losses[step] = loss.item()
+    grid = np.linspace(0, 1, 200)
+    with torch.no_grad():
+        prediction = net(torch.as_tensor(grid, dtype=torch.float32)[:, None])[:, 0].numpy()
+    return {"x": x, "y": y, "grid": grid, "prediction": prediction, "losses": losses}
+
+
+def draw_mlp_training(hidden_units: int = 16, activation: str = "tanh", log10_lr: float = -1.0,
+                      steps: int = 800) -> Figure:
+    """Train the small network and show its fit and its loss curve."""
+    result = train_mlp(hidden_units, activation, 10.0 ** log10_lr, full_or_quick(steps, min(steps, 50)))
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.scatter(result["x"], result["y"], s=20, label="training points")
+    left.plot(result["grid"], target_function(result["grid"]), "k--", lw=1, label="true function")
+    left.plot(result["grid"], result["prediction"], c="tab:red", lw=2, label="network")
+    left.set_ylim(-1.5, 1.5)
+    left.legend(fontsize=8)
+    final = result["losses"][-1]
+    left.set_title(f"{hidden_units} {activation} units, lr = 1e{log10_lr:.1f}: final MSE "
+                   + ("diverged" if not np.isfinite(final) else f"{final:.4f}"), fontsize=9)
+    right.semilogy(np.where(np.isfinite(result["losses"]), result["losses"], np.nan))
+    right.set_xlabel("gradient step")
+    right.set_ylabel("training MSE")
+    return fig
+
+
+def mlp_widget() -> widgets.VBox:
+    """Controls for the hidden layer size, the activation and the learning rate."""
+    return interactive_figure(
+        draw_mlp_training,
+        hidden_units=slider(16, 1, 64, 1, "hidden units", integer=True),
+        activation=dropdown(list(ACTIVATIONS), "tanh", "activation"),
+        log10_lr=slider(-1.0, -3.0, 0.5, 0.25, "log10 learning rate"),
+        steps=slider(800, 100, 3000, 100, "steps", integer=True),
+    )
+
+
+def draw_activations() -> Figure:
+    """Sigmoid, tanh and ReLU with their derivatives (computed by torch.autograd)."""
+    z = torch.linspace(-4, 4, 401, requires_grad=True)
+    fig = Figure(figsize=(10, 2.8), layout="constrained")
+    for ax, (name, function) in zip(fig.subplots(1, 3), [("sigmoid", torch.sigmoid), ("tanh", torch.tanh),
+                                                           ("ReLU", torch.relu)]):
+        (grad,) = torch.autograd.grad(function(z).sum(), z)
+        ax.plot(z.detach(), function(z).detach(), label=name)
+        ax.plot(z.detach(), grad, "--", label="derivative")
+        ax.axhline(0, c="0.8", lw=0.8)
+        ax.set_title(name)
+        ax.legend(fontsize=8)
+    return fig

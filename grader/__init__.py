@@ -1,0 +1,1 @@
+"""The instructor's side of the course: hidden tests, source assembly and the grading pipeline."""

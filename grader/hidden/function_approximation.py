@@ -1,0 +1,291 @@
+"""Hidden scenarios for lecture 01, function approximation.
+
+Every scenario builds its own seeded inputs, so a function that modifies its arguments
+cannot affect the next run.
+"""
+import numpy as np
+
+from grader.hidden import ScenarioBook, error_name
+
+book = ScenarioBook()
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(1000 + seed)
+
+
+# --- sinusoidal features -------------------------------------------------------------------
+
+@book.scenario("sinusoidal_features")
+def features_random_points(sinusoidal_features):
+    """17 random points in [-1, 1] with 7 features"""
+    return sinusoidal_features(_rng(1).uniform(-1, 1, size=17), 7)
+
+
+@book.scenario("sinusoidal_features")
+def features_one_feature(sinusoidal_features):
+    """a single feature on a grid (frequency 1 means sin(pi x))"""
+    return sinusoidal_features(np.linspace(0, 2, 9), 1)
+
+
+@book.scenario("sinusoidal_features")
+def features_single_point(sinusoidal_features):
+    """one point x = 0.25 with 4 features (the result is a 1 x 4 matrix)"""
+    return sinusoidal_features(np.array([0.25]), 4)
+
+
+# --- ridge regression ----------------------------------------------------------------------
+
+def _regression_problem(seed: int, n: int = 30, d: int = 6):
+    rng = _rng(seed)
+    features = rng.normal(size=(n, d))
+    targets = features @ rng.normal(size=d) + 0.1 * rng.normal(size=n)
+    return features, targets
+
+
+@book.scenario("ridge_fit", rtol=1e-5)
+def ridge_no_penalty(ridge_fit):
+    """30 x 6 random features with l2 = 0 (ordinary least squares)"""
+    return ridge_fit(*_regression_problem(2), 0.0)
+
+
+@book.scenario("ridge_fit", rtol=1e-5)
+def ridge_small_penalty(ridge_fit):
+    """30 x 6 random features with l2 = 0.5"""
+    return ridge_fit(*_regression_problem(3), 0.5)
+
+
+@book.scenario("ridge_fit", rtol=1e-5)
+def ridge_large_penalty(ridge_fit):
+    """random features with l2 = 1000 (weights shrink towards zero)"""
+    return ridge_fit(*_regression_problem(4, n=12, d=3), 1000.0)
+
+
+@book.scenario("ridge_fit", rtol=1e-5)
+def ridge_more_features_than_points(ridge_fit):
+    """8 points and 20 features with l2 = 0.1 (only the penalty makes it solvable)"""
+    return ridge_fit(*_regression_problem(5, n=8, d=20), 0.1)
+
+
+# --- activations and their derivatives ------------------------------------------------------
+
+def _pre_activations() -> np.ndarray:
+    return np.concatenate([_rng(6).normal(scale=3, size=20), [0.0, -0.0, 1e-9, -1e-9]])
+
+
+EXTREMES = np.array([-1000.0, -40.0, 40.0, 1000.0])
+
+for _name in ["sigmoid", "relu", "sigmoid_derivative", "tanh_derivative", "relu_derivative"]:
+    @book.scenario(_name)
+    def _random_values(function):
+        """24 values around zero, including exactly 0"""
+        return function(_pre_activations())
+
+    @book.scenario(_name)
+    def _matrix(function):
+        """a 3 x 4 matrix (the shape is kept)"""
+        return function(_rng(7).normal(size=(3, 4)))
+
+    @book.scenario(_name)
+    def _extremes(function):
+        """very large and very negative inputs (no NaN, no overflow)"""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return function(EXTREMES.copy())
+
+
+# --- dense layer and MLP ---------------------------------------------------------------------
+
+def _layer(seed: int, n: int, d_in: int, d_out: int):
+    rng = _rng(seed)
+    return rng.normal(size=(n, d_in)), rng.normal(size=(d_out, d_in)), rng.normal(size=d_out)
+
+
+@book.scenario("dense_layer")
+def dense_batch_tanh(dense_layer):
+    """a batch of 5 inputs in R^4, 3 tanh units"""
+    return dense_layer(*_layer(8, 5, 4, 3), np.tanh)
+
+
+@book.scenario("dense_layer")
+def dense_identity(dense_layer):
+    """a batch of 6 inputs in R^2, 3 units, identity activation (shows the bias)"""
+    return dense_layer(*_layer(9, 6, 2, 3), lambda a: a)
+
+
+@book.scenario("dense_layer")
+def dense_single_vector(dense_layer):
+    """a single input vector of shape (2,) (the notes' x in R^2, W1 in R^{3x2})"""
+    x, W, b = _layer(10, 1, 2, 3)
+    return dense_layer(x[0], W, b, np.tanh)
+
+
+@book.scenario("dense_layer")
+def dense_wrong_input_size(dense_layer):
+    """inputs with 3 features for a W of shape (4, 2) (must raise ValueError)"""
+    x, _, _ = _layer(11, 5, 3, 4)
+    _, W, b = _layer(12, 5, 2, 4)
+    return error_name(dense_layer, x, W, b, np.tanh)
+
+
+@book.scenario("dense_layer")
+def dense_wrong_bias(dense_layer):
+    """a bias of shape (2,) for a W of shape (4, 3) (must raise ValueError)"""
+    x, W, _ = _layer(13, 5, 3, 4)
+    return error_name(dense_layer, x, W, np.zeros(2), np.tanh)
+
+
+def _mlp(seed: int, n: int, d_in: int, d_hidden: int, d_out: int):
+    rng = _rng(seed)
+    params = {"W1": rng.normal(size=(d_hidden, d_in)), "b1": rng.normal(size=d_hidden),
+              "W2": rng.normal(size=(d_out, d_hidden)), "b2": rng.normal(size=d_out)}
+    return rng.normal(size=(n, d_in)), params
+
+
+@book.scenario("mlp_forward")
+def mlp_tanh(mlp_forward):
+    """a 2-5-3 network with tanh on a batch of 7"""
+    return mlp_forward(*_mlp(14, 7, 2, 5, 3), np.tanh)
+
+
+@book.scenario("mlp_forward")
+def mlp_relu(mlp_forward):
+    """a 4-8-1 network with ReLU on a batch of 10"""
+    return mlp_forward(*_mlp(15, 10, 4, 8, 1), lambda a: np.maximum(a, 0.0))
+
+
+@book.scenario("mlp_forward")
+def mlp_single_vector(mlp_forward):
+    """the notes' shapes: x in R^2, 3 hidden units, 3 outputs, a single vector"""
+    x, params = _mlp(16, 1, 2, 3, 3)
+    return mlp_forward(x[0], params, np.tanh)
+
+
+@book.scenario("mlp_forward")
+def mlp_mismatched_shapes(mlp_forward):
+    """W2 of shape (3, 4) after 5 hidden units (must raise ValueError)"""
+    x, params = _mlp(17, 4, 2, 5, 3)
+    params["W2"] = np.ones((3, 4))
+    return error_name(mlp_forward, x, params, np.tanh)
+
+
+# --- losses --------------------------------------------------------------------------------
+
+@book.scenario("mse_loss")
+def mse_vectors(mse_loss):
+    """two random vectors of length 50"""
+    rng = _rng(18)
+    return mse_loss(rng.normal(size=50), rng.normal(size=50))
+
+
+@book.scenario("mse_loss")
+def mse_matrices(mse_loss):
+    """4 x 3 predictions and targets (the mean is over every entry)"""
+    rng = _rng(19)
+    return mse_loss(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))
+
+
+@book.scenario("mse_loss")
+def mse_perfect(mse_loss):
+    """a perfect prediction (loss 0)"""
+    y = _rng(20).normal(size=6)
+    return mse_loss(y.copy(), y)
+
+
+@book.scenario("binary_cross_entropy")
+def bce_moderate(binary_cross_entropy):
+    """40 moderate logits with 0/1 labels"""
+    rng = _rng(21)
+    return binary_cross_entropy(rng.normal(scale=2, size=40), rng.integers(0, 2, size=40).astype(float))
+
+
+@book.scenario("binary_cross_entropy")
+def bce_extreme_logits(binary_cross_entropy):
+    """logits of +-800, right and wrong (must stay finite: about 400)"""
+    with np.errstate(all="ignore"):
+        return binary_cross_entropy(np.array([800.0, -800.0, 800.0, -800.0]), np.array([1.0, 0.0, 0.0, 1.0]))
+
+
+@book.scenario("binary_cross_entropy")
+def bce_confident_and_right(binary_cross_entropy):
+    """logits of +-40 on the right side (loss close to 0, not NaN)"""
+    with np.errstate(all="ignore"):
+        return binary_cross_entropy(np.array([40.0, -40.0]), np.array([1.0, 0.0]))
+
+
+@book.scenario("binary_cross_entropy")
+def bce_soft_labels(binary_cross_entropy):
+    """labels in [0, 1] that are not 0 or 1"""
+    rng = _rng(22)
+    return binary_cross_entropy(rng.normal(size=(5, 2)), rng.uniform(size=(5, 2)))
+
+
+# --- SGD -----------------------------------------------------------------------------------
+
+def _params_and_grads(seed: int):
+    rng = _rng(seed)
+    params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=3)}
+    grads = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=3)}
+    return params, grads
+
+
+@book.scenario("sgd_step")
+def sgd_one_step(sgd_step):
+    """one step with lr = 0.1 on a W1/b1 pair"""
+    return sgd_step(*_params_and_grads(23), 0.1)
+
+
+@book.scenario("sgd_step")
+def sgd_leaves_inputs_alone(sgd_step):
+    """the parameters passed in are left unchanged"""
+    params, grads = _params_and_grads(24)
+    sgd_step(params, grads, 0.5)
+    return params
+
+
+@book.scenario("sgd_step")
+def sgd_zero_rate(sgd_step):
+    """lr = 0 gives back the same values"""
+    return sgd_step(*_params_and_grads(25), 0.0)
+
+
+# --- universal approximation ----------------------------------------------------------------
+
+@book.scenario("sigmoid_step")
+def step_grid(sigmoid_step):
+    """a step at 0.3 with steepness 50 on a grid over [0, 1]"""
+    return sigmoid_step(np.linspace(0, 1, 21), 0.3, 50.0)
+
+
+@book.scenario("sigmoid_step")
+def step_negative_location(sigmoid_step):
+    """a gentle step at -0.5 with steepness 2"""
+    return sigmoid_step(np.linspace(-2, 2, 9), -0.5, 2.0)
+
+
+@book.scenario("sigmoid_step")
+def step_very_steep(sigmoid_step):
+    """a step at 0.5 with steepness 10,000 (a near-perfect step, no NaN)"""
+    with np.errstate(all="ignore"):
+        return sigmoid_step(np.array([0.0, 0.49, 0.5, 0.51, 1.0]), 0.5, 1e4)
+
+
+def _target(x):
+    return np.sin(2 * np.pi * x) + x ** 2
+
+
+@book.scenario("sum_of_steps", rtol=1e-5)
+def steps_sine(sum_of_steps):
+    """sin(2 pi x) + x^2 with 10 steps of steepness 200"""
+    return sum_of_steps(_target, np.linspace(0, 1, 41), 10, 200.0)
+
+
+@book.scenario("sum_of_steps", rtol=1e-5)
+def steps_single(sum_of_steps):
+    """a single step (n_steps = 1) for f(x) = 3x + 1"""
+    return sum_of_steps(lambda x: 3 * x + 1, np.linspace(0, 1, 11), 1, 30.0)
+
+
+@book.scenario("sum_of_steps", rtol=1e-5)
+def steps_constant_offset(sum_of_steps):
+    """f(x) = cos(3x) + 5 with 25 steps (the value at 0 sets the offset)"""
+    return sum_of_steps(lambda x: np.cos(3 * x) + 5, np.linspace(0, 1, 33), 25, 500.0)

@@ -1,0 +1,100 @@
+"""Generate nbgrader's release from the assembled sources, sync ``course/`` and bundle for students.
+
+``sync`` is the authoring step: after editing a student notebook, it writes back exactly what
+``nbgrader generate_assignment`` releases (nbgrader's metadata and checksums included), so the
+committed notebook and the release cannot drift. ``release`` builds the student bundle: the
+released notebooks and the ``course`` support package, and nothing from ``solutions/`` or
+``grader/``.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from grader.assemble import write_source
+from grader.config import NBGRADER_ROOT, nbgrader_api
+from grader.lectures import BUILD, COURSE, ROOT, Lecture, all_lectures
+
+BUNDLE_NAME = "dlrl-course-student"
+STUDENT_README = """\
+# Deep learning and reinforcement learning: student notebooks
+
+Open the lecture notebooks in JupyterLab:
+
+    python -m venv .venv && .venv/bin/pip install -r requirements.txt
+    .venv/bin/jupyter lab course/
+
+Each notebook imports the `course` support package from this folder. Solve an exercise by
+replacing `raise NotImplementedError()` with your code and run the test cell below it.
+"""
+
+
+class ReleaseError(RuntimeError):
+    """nbgrader could not generate a lecture's release."""
+
+
+def strip_outputs(notebook: NotebookNode) -> NotebookNode:
+    """Remove outputs and execution counts (notebooks are committed without them)."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return notebook
+
+
+def generate(lectures: list[Lecture], root: Path = NBGRADER_ROOT) -> dict[str, Path]:
+    """Assemble each lecture's source and run ``generate_assignment``; return released paths."""
+    api = nbgrader_api(root)
+    released = {}
+    for lecture in lectures:
+        write_source(lecture, root / "source")
+        result = api.generate_assignment(lecture.assignment)
+        if not result["success"]:
+            raise ReleaseError(f"generate_assignment failed for {lecture.assignment}:\n"
+                               f"{result.get('error') or result.get('log')}")
+        released[lecture.assignment] = root / "release" / lecture.assignment / lecture.notebook_name
+    return released
+
+
+def sync(lectures: list[Lecture] | None = None, root: Path = BUILD / "sync") -> list[Path]:
+    """Rewrite each student notebook as nbgrader releases it; return the notebooks that changed."""
+    lectures = lectures if lectures is not None else all_lectures()
+    shutil.rmtree(root, ignore_errors=True)
+    changed = []
+    for lecture, path in zip(lectures, generate(lectures, root).values()):
+        released = strip_outputs(nbformat.read(path, as_version=4))
+        if nbformat.writes(released) + "\n" != lecture.student_notebook.read_text():
+            nbformat.write(released, lecture.student_notebook)
+            changed.append(lecture.student_notebook)
+    return changed
+
+
+def _copy_support_package(target: Path) -> None:
+    """Copy the ``course`` package's modules (not the lecture folders) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for module in sorted(COURSE.glob("*.py")):
+        shutil.copy2(module, target / module.name)
+
+
+def build_bundle(released: dict[str, Path], out_dir: Path = BUILD / "release") -> tuple[Path, Path]:
+    """Write the student bundle (a folder and a zip of it); return both paths."""
+    bundle = out_dir / BUNDLE_NAME
+    shutil.rmtree(bundle, ignore_errors=True)
+    _copy_support_package(bundle / "course")
+    for assignment, notebook in released.items():
+        destination = bundle / "course" / assignment / notebook.name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(strip_outputs(nbformat.read(notebook, as_version=4)), destination)
+    shutil.copy2(ROOT / "requirements.txt", bundle / "requirements.txt")
+    (bundle / "README.md").write_text(STUDENT_README)
+    archive = shutil.make_archive(str(out_dir / BUNDLE_NAME), "zip", root_dir=out_dir, base_dir=BUNDLE_NAME)
+    return bundle, Path(archive)
+
+
+def release(lectures: list[Lecture] | None = None, root: Path = NBGRADER_ROOT) -> tuple[Path, Path]:
+    """Assemble, generate every lecture's release in the course directory, and bundle it."""
+    lectures = lectures if lectures is not None else all_lectures()
+    return build_bundle(generate(lectures, root))
