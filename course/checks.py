@@ -66,6 +66,15 @@ def _as_array(value: Any) -> np.ndarray | None:
     return array
 
 
+def _as_array_quietly(value: Any) -> np.ndarray | None:
+    """A numeric array for rectangular numeric data; None for ragged or mixed containers."""
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        return None
+    return array if array.dtype.kind in "biufc" else None
+
+
 def _kind(array: np.ndarray) -> str:
     if array.dtype.kind == "b":
         return "booleans"
@@ -83,7 +92,7 @@ def _describe_array_mismatch(got: np.ndarray, expected: np.ndarray, rtol: float,
         return f"expected shape {expected.shape}, got {got.shape}"
     exp_float = expected.dtype.kind in "fc"
     got_numeric = got.dtype.kind in "biufc"
-    if not got_numeric:
+    if not got_numeric or (exp_float and got.dtype.kind == "b"):
         return f"expected {_kind(expected)}, got {_kind(got)}"
     if expected.dtype.kind in "biu" and got.dtype.kind in "fc":
         if not np.all(np.isfinite(got)) or not np.array_equal(got, np.round(got)):
@@ -145,9 +154,7 @@ def describe_mismatch(got: Any, expected: Any, *, rtol: float = 1e-6, atol: floa
             if problem:
                 return f"[{key!r}]: {problem}"
         return None
-    if isinstance(expected, tuple | list) and any(
-        isinstance(e, Mapping | tuple | list | np.ndarray | str) or e is None for e in expected
-    ):
+    if isinstance(expected, tuple | list) and _as_array_quietly(expected) is None:
         if not isinstance(got, tuple | list):
             return f"expected a {_type_name(expected)} of {len(expected)} items, got a {_type_name(got)}"
         if len(got) != len(expected):

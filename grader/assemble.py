@@ -21,6 +21,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from grader.cells import is_answer_cell, is_test_cell, nbgrader_meta
 from grader.hidden import load_book
 from grader.lectures import Lecture
 
@@ -29,20 +30,6 @@ STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 
 class AssemblyError(ValueError):
     """The student notebook and the solutions do not fit together."""
-
-
-def nbgrader_meta(cell: NotebookNode) -> dict[str, Any]:
-    """The cell's nbgrader metadata ({} for an ordinary cell)."""
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_answer_cell(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("solution"))
-
-
-def is_test_cell(cell: NotebookNode) -> bool:
-    meta = nbgrader_meta(cell)
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def defined_names(source: str) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from nbconvert.preprocessors import Preprocessor
 
-from grader.assemble import is_test_cell
+from grader.cells import is_test_cell
 
 
 class RedactTestTracebacks(Preprocessor):

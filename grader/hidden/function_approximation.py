@@ -129,9 +129,9 @@ def dense_wrong_input_size(dense_layer):
 
 @book.scenario("dense_layer")
 def dense_wrong_bias(dense_layer):
-    """a bias of shape (2,) for a W of shape (4, 3) (must raise ValueError)"""
+    """a bias of shape (1,) for a W of shape (4, 3) (must raise ValueError, not broadcast)"""
     x, W, _ = _layer(13, 5, 3, 4)
-    return error_name(dense_layer, x, W, np.zeros(2), np.tanh)
+    return error_name(dense_layer, x, W, np.zeros(1), np.tanh)
 
 
 def _mlp(seed: int, n: int, d_in: int, d_hidden: int, d_out: int):

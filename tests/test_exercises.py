@@ -1,0 +1,121 @@
+"""Every graded exercise discriminates: the reference passes, the stub fails, every mutant fails.
+
+Also: the visible tests pass on the reference and fail on the stub with a plain sentence, the
+notebook's signatures equal the reference's, and the hidden scenarios are deterministic.
+"""
+from __future__ import annotations
+
+import inspect
+from functools import cache
+
+import nbformat
+import pytest
+
+from course.checks import CheckFailed, describe_mismatch
+from grader.assemble import assemble, defined_names
+from grader.cells import answer_cells, grade_id, setup_source, check_cells
+from grader.hidden import load_book, load_reference, run_hidden
+from grader.lectures import Lecture
+from tests.conftest import GRADED, LECTURES, graded_id
+from tests.mutants import load_catalogue
+
+MUTANTS = [(lecture, mutant) for lecture in LECTURES for mutant in load_catalogue(lecture.slug).mutants]
+TEST_CELLS = [(lecture, grade_id(cell)) for lecture in LECTURES
+              for cell in check_cells(nbformat.read(lecture.student_notebook, as_version=4))]
+
+
+@cache
+def namespace(lecture: Lecture, solved: bool) -> dict:
+    """The notebook's setup cell plus every answer cell, solved (reference) or as stubs."""
+    notebook = assemble(lecture) if solved else nbformat.read(lecture.student_notebook, as_version=4)
+    names: dict = {"__name__": "__lecture__"}
+    exec(setup_source(notebook), names)
+    for cell in answer_cells(notebook):
+        exec(cell.source, names)
+    return names
+
+
+@pytest.mark.parametrize("item", GRADED, ids=graded_id)
+def test_reference_passes_hidden_scenarios(item):
+    lecture, _, name = item
+    assert run_hidden(lecture.slug, name, load_reference(lecture.slug, name)) == []
+
+
+@pytest.mark.parametrize("item", GRADED, ids=graded_id)
+def test_scenarios_are_deterministic(item):
+    lecture, _, name = item
+    reference = load_reference(lecture.slug, name)
+    for scenario in load_book(lecture.slug).for_name(name):
+        first, second = scenario.run(reference), scenario.run(reference)
+        assert describe_mismatch(second, first, rtol=0, atol=0) is None, scenario.description
+
+
+@pytest.mark.parametrize("item", GRADED, ids=graded_id)
+def test_stub_fails_hidden_scenarios(item):
+    lecture, _, name = item
+    failures = run_hidden(lecture.slug, name, namespace(lecture, solved=False)[name])
+    assert failures == [f"{name} is not implemented yet"]
+
+
+@pytest.mark.parametrize("item", GRADED, ids=graded_id)
+def test_notebook_solution_passes_hidden_scenarios(item):
+    """The body pasted into the notebook behaves like the reference in the notebook's namespace."""
+    lecture, _, name = item
+    assert run_hidden(lecture.slug, name, namespace(lecture, solved=True)[name]) == []
+
+
+@pytest.mark.parametrize("item", GRADED, ids=graded_id)
+def test_signature_matches_reference(item):
+    lecture, _, name = item
+    stub = namespace(lecture, solved=False)[name]
+    reference = load_reference(lecture.slug, name)
+
+    def shape(obj):
+        target = obj.__init__ if inspect.isclass(obj) else obj
+        return [(p.name, p.kind, p.default) for p in inspect.signature(target).parameters.values()]
+    assert shape(stub) == shape(reference)
+
+
+@pytest.mark.parametrize("item", MUTANTS, ids=lambda item: f"{item[0].slug}.{item[1].name}: {item[1].description}")
+def test_mutant_fails_a_hidden_scenario(item):
+    lecture, mutant = item
+    failures = run_hidden(lecture.slug, mutant.name, mutant.implementation)
+    assert failures, f"the mutant '{mutant.description}' of {mutant.name} passed every hidden scenario"
+
+
+@pytest.mark.parametrize("lecture", LECTURES, ids=lambda lecture: lecture.slug)
+def test_every_exercise_has_three_mutants(lecture):
+    catalogue = load_catalogue(lecture.slug)
+    notebook = nbformat.read(lecture.student_notebook, as_version=4)
+    for cell in answer_cells(notebook):
+        count = sum(len(catalogue.for_name(name)) for name in defined_names(cell.source))
+        assert count >= 3, f"exercise {grade_id(cell)} has {count} mutants, needs at least 3"
+
+
+def _test_source(lecture: Lecture, cell_id: str) -> str:
+    notebook = nbformat.read(lecture.student_notebook, as_version=4)
+    return next(cell.source for cell in check_cells(notebook) if grade_id(cell) == cell_id)
+
+
+@pytest.mark.parametrize("item", TEST_CELLS, ids=lambda item: f"{item[0].slug}.{item[1]}")
+def test_visible_tests_pass_on_reference(item, capsys):
+    lecture, cell_id = item
+    exec(_test_source(lecture, cell_id), dict(namespace(lecture, solved=True)))
+    assert "all visible tests passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("item", TEST_CELLS, ids=lambda item: f"{item[0].slug}.{item[1]}")
+def test_visible_tests_fail_on_stub_with_a_sentence(item):
+    lecture, cell_id = item
+    with pytest.raises(CheckFailed, match="not implemented yet"):
+        exec(_test_source(lecture, cell_id), dict(namespace(lecture, solved=False)))
+
+
+@pytest.mark.parametrize("lecture", LECTURES, ids=lambda lecture: lecture.slug)
+def test_kill_rate_report(lecture, record_property):
+    """Record the lecture's mutant count and kill rate (shown with pytest -rA)."""
+    mutants = load_catalogue(lecture.slug).mutants
+    killed = sum(bool(run_hidden(lecture.slug, m.name, m.implementation)) for m in mutants)
+    record_property("mutants", len(mutants))
+    print(f"{lecture.assignment}: {killed}/{len(mutants)} mutants killed")
+    assert killed == len(mutants)
