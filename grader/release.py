@@ -9,6 +9,7 @@ released notebooks and the ``course`` support package, and nothing from ``soluti
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -59,16 +60,16 @@ def generate(lectures: list[Lecture], root: Path = NBGRADER_ROOT) -> dict[str, P
     return released
 
 
-def sync(lectures: list[Lecture] | None = None, root: Path = BUILD / "sync") -> list[Path]:
+def sync(lectures: list[Lecture] | None = None) -> list[Path]:
     """Rewrite each student notebook as nbgrader releases it; return the notebooks that changed."""
     lectures = lectures if lectures is not None else all_lectures()
-    shutil.rmtree(root, ignore_errors=True)
     changed = []
-    for lecture, path in zip(lectures, generate(lectures, root).values()):
-        released = strip_outputs(nbformat.read(path, as_version=4))
-        if nbformat.writes(released) + "\n" != lecture.student_notebook.read_text():
-            nbformat.write(released, lecture.student_notebook)
-            changed.append(lecture.student_notebook)
+    with tempfile.TemporaryDirectory(prefix="sync-") as scratch:
+        for lecture, path in zip(lectures, generate(lectures, Path(scratch)).values()):
+            notebook = strip_outputs(nbformat.read(path, as_version=4))
+            if nbformat.writes(notebook) + "\n" != lecture.student_notebook.read_text():
+                nbformat.write(notebook, lecture.student_notebook)
+                changed.append(lecture.student_notebook)
     return changed
 
 

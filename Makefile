@@ -1,0 +1,62 @@
+# Deep learning and reinforcement learning course: every target creates .venv first if needed.
+# `make help` lists the targets.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+GRADER := $(PY) -m grader.cli
+SUBMISSIONS ?= build/submissions
+NB ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades validate demo-grading bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP) ## create the virtual environment (.venv) with the pinned packages
+
+lab: $(STAMP) ## open JupyterLab on the course notebooks
+	$(VENV)/bin/jupyter lab course/
+
+test: $(STAMP) ## run everything CI runs (notebooks, grading pipeline, demo class)
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: $(STAMP) ## the quick subset for iteration (no notebook runs, no grading)
+	$(PY) -m pytest -m "not slow" -n 2
+
+sync: $(STAMP) ## after editing a notebook: rewrite it exactly as nbgrader releases it
+	$(GRADER) sync
+
+release: $(STAMP) ## assemble sources, generate every release, write the student bundle
+	$(GRADER) release
+
+autograde: $(STAMP) ## autograde SUBMISSIONS (a submitted/ folder or an LMS zip)
+	$(GRADER) autograde $(SUBMISSIONS)
+
+feedback: $(STAMP) ## write HTML feedback for every autograded submission
+	$(GRADER) feedback
+
+grades: $(STAMP) ## write the grades CSV (build/grades.csv)
+	$(GRADER) grades
+
+validate: $(STAMP) ## run a notebook's visible tests: make validate NB=path/to/notebook.ipynb
+	$(GRADER) validate $(NB)
+
+demo-grading: $(STAMP) ## build a synthetic class and run release, autograde, feedback, grades
+	$(GRADER) demo-grading
+
+bench: $(STAMP) ## measure notebook run times, autograde time and widget update times
+	$(GRADER) bench
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf build .pytest_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

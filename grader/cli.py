@@ -1,0 +1,77 @@
+"""Command line behind the Makefile: ``python -m grader.cli <command>``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from grader.release import sync
+    changed = sync()
+    for path in changed:
+        print(f"updated {path}")
+    print("all notebooks in sync" if not changed else f"{len(changed)} notebook(s) rewritten")
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from grader.release import release
+    bundle, archive = release()
+    print(f"student bundle: {bundle}\n               {archive}")
+    return 0
+
+
+def _autograde(args: argparse.Namespace) -> int:
+    from grader.autograde import autograde_command
+    return autograde_command(Path(args.submissions))
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from grader.autograde import feedback_command
+    return feedback_command()
+
+
+def _grades(args: argparse.Namespace) -> int:
+    from grader.grades import grades_command
+    return grades_command(Path(args.output))
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from grader.validate import validate_command
+    return validate_command(Path(args.notebook))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from grader.demo import demo_command
+    return demo_command()
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from grader.bench import bench_command
+    return bench_command()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="grader", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("sync", help="rewrite course notebooks exactly as nbgrader releases them").set_defaults(run=_sync)
+    commands.add_parser("release", help="generate every release and the student bundle").set_defaults(run=_release)
+    grade = commands.add_parser("autograde", help="autograde a submitted/ folder or an LMS zip")
+    grade.add_argument("submissions")
+    grade.set_defaults(run=_autograde)
+    commands.add_parser("feedback", help="HTML feedback for every autograded submission").set_defaults(run=_feedback)
+    grades = commands.add_parser("grades", help="write the grades CSV")
+    grades.add_argument("--output", default="build/grades.csv")
+    grades.set_defaults(run=_grades)
+    validate = commands.add_parser("validate", help="run a notebook's visible tests")
+    validate.add_argument("notebook")
+    validate.set_defaults(run=_validate)
+    commands.add_parser("demo-grading", help="grade a synthetic class end to end").set_defaults(run=_demo)
+    commands.add_parser("bench", help="measure run times and widget update times").set_defaults(run=_bench)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
