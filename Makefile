@@ -33,8 +33,8 @@ test: $(STAMP) ## run everything CI runs (notebooks, grading pipeline, demo clas
 test-fast: $(STAMP) ## the quick subset for iteration (no notebook runs, no grading)
 	$(PY) -m pytest -m "not slow" -n 2
 
-sync: $(STAMP) ## after editing a notebook: rewrite it exactly as nbgrader releases it
-	$(GRADER) sync
+sync: $(STAMP) ## after editing a notebook: rewrite it as nbgrader releases it (L=07 for one)
+	$(GRADER) sync $(L)
 
 release: $(STAMP) ## assemble sources, generate every release, write the student bundle
 	$(GRADER) release

@@ -7,8 +7,9 @@ from pathlib import Path
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from grader.lectures import find_lecture
     from grader.release import sync
-    changed = sync()
+    changed = sync([find_lecture(key) for key in args.lectures] or None)
     for path in changed:
         print(f"updated {path}")
     print("all notebooks in sync" if not changed else f"{len(changed)} notebook(s) rewritten")
@@ -55,7 +56,9 @@ def _bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("sync", help="rewrite course notebooks exactly as nbgrader releases them").set_defaults(run=_sync)
+    sync = commands.add_parser("sync", help="rewrite course notebooks exactly as nbgrader releases them")
+    sync.add_argument("lectures", nargs="*", help="lecture numbers or slugs (default: all)")
+    sync.set_defaults(run=_sync)
     commands.add_parser("release", help="generate every release and the student bundle").set_defaults(run=_release)
     grade = commands.add_parser("autograde", help="autograde a submitted/ folder or an LMS zip")
     grade.add_argument("submissions")
