@@ -34,6 +34,8 @@ class CheckFailed(AssertionError):
 def _fmt(value: Any) -> str:
     """Short, readable text for a value in a message."""
     if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return _fmt(value.item())
         if value.size <= SHOW_AT_MOST:
             return np.array2string(value, precision=6, separator=", ", suppress_small=False)
         return f"an array of shape {value.shape}"

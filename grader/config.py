@@ -31,6 +31,18 @@ c.Exchange.root = {exchange!r}
 # enough that an infinite loop costs seconds.
 c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
+# Keep the kernels' start-up chatter out of the instructor's terminal.
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=CRITICAL"]
+# A kernel that dies costs the cells that need it, not the whole submission.
+c.Autograde.autograde_preprocessors = [
+    "grader.execute.ResilientExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 # Restore (and grade) test cells a student deleted; nbgrader skips them by default.
 c.OverwriteCells.add_missing_cells = True
 # Feedback shows neither the hidden tests' source nor tracebacks that would quote it.

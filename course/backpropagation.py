@@ -1,0 +1,243 @@
+"""Data, pictures and widgets for lecture 02, backpropagation and optimizers.
+
+The ``draw_*`` functions compute and plot; they are pure (same arguments, same figure) and
+fast, so tests call them directly and the widgets only wire sliders to them. Gradients come
+from ``torch.autograd`` and trajectories from ``torch.optim``, never from the exercises, so
+every picture works before any exercise is solved.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from course.widgets import dropdown, interactive_figure, slider
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    """A short label for a value that may be tiny or huge."""
+    if not np.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e6:
+        return f"{value:,.6g}"
+    return f"{value:.4g}"
+
+
+def wave_data(n: int = 64, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` inputs uniform on [-2, 2] (shape (n, 1)) and targets sin(2x) + noise (shape (n, 1))."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-2, 2, size=n))[:, None]
+    return x, np.sin(2 * x) + noise * rng.normal(size=(n, 1))
+
+
+def draw_loss_curves(curves: dict[str, np.ndarray], title: str = "", ylabel: str = "loss") -> Figure:
+    """One line per entry of ``curves`` (name -> losses per step) on a log scale; NaN/inf are cut."""
+    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    ax = fig.subplots()
+    for name, losses in curves.items():
+        losses = np.asarray(losses, dtype=float)
+        shown = np.where(np.isfinite(losses) & (losses < 1e30), losses, np.nan)
+        ax.semilogy(np.arange(len(losses)), shown, "o-" if len(losses) <= 60 else "-", ms=3, label=name)
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def draw_fit(x: np.ndarray, y: np.ndarray, grid: np.ndarray, prediction: np.ndarray,
+             losses: np.ndarray) -> Figure:
+    """Training points, a fitted curve on ``grid`` and the loss curve of the training run."""
+    fig = Figure(figsize=(10, 3.4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.scatter(np.ravel(x), np.ravel(y), s=12, label="training points")
+    left.plot(np.ravel(grid), np.ravel(prediction), c="tab:red", lw=2, label="network")
+    left.legend(fontsize=8)
+    right.semilogy(np.asarray(losses))
+    right.set_xlabel("step")
+    right.set_ylabel("training MSE")
+    return fig
+
+
+# --- widget A: the worked example as a computational graph ------------------------------------------
+
+def worked_example_graph(x: float, y: float, theta1: float, theta2: float) -> dict[str, tuple[float, float]]:
+    """Every node of y_hat = theta2 x + theta1, loss = (y_hat - y)^2: name -> (value, dloss/dnode).
+
+    The derivatives come from torch.autograd (``retain_grad`` on the inner nodes).
+    """
+    leaves = {name: torch.tensor(float(value), dtype=torch.float64, requires_grad=True)
+              for name, value in [("x", x), ("y", y), ("theta1", theta1), ("theta2", theta2)]}
+    c1 = leaves["theta2"] * leaves["x"]
+    y_hat = c1 + leaves["theta1"]
+    c2 = y_hat - leaves["y"]
+    loss = c2 ** 2
+    inner = {"c1": c1, "y_hat": y_hat, "c2": c2, "loss": loss}
+    for node in inner.values():
+        node.retain_grad()
+    loss.backward()
+    return {name: (node.item(), node.grad.item()) for name, node in {**leaves, **inner}.items()}
+
+
+_NODES = {  # name: (label, centre x, centre y, is an operation)
+    "x": ("x", 1.0, 5.0, False),
+    "theta2": ("θ₂", 1.0, 3.2, False),
+    "theta1": ("θ₁", 1.0, 1.0, False),
+    "c1": ("c₁ = θ₂·x", 4.9, 4.1, True),
+    "y_hat": ("ŷ = c₁ + θ₁", 8.8, 2.7, True),
+    "y": ("y", 8.8, 0.5, False),
+    "c2": ("c₂ = ŷ − y", 12.7, 1.9, True),
+    "loss": ("ℓ = c₂²", 16.4, 1.9, True),
+}
+_EDGES = [("x", "c1", "∂c₁/∂x = θ₂"), ("theta2", "c1", "∂c₁/∂θ₂ = x"), ("c1", "y_hat", "∂ŷ/∂c₁ = 1"),
+          ("theta1", "y_hat", "∂ŷ/∂θ₁ = 1"), ("y_hat", "c2", "∂c₂/∂ŷ = 1"), ("y", "c2", "∂c₂/∂y = −1"),
+          ("c2", "loss", "∂ℓ/∂c₂ = 2c₂")]
+_BOX_W, _BOX_H = 2.1, 1.1
+
+
+def draw_worked_example(x: float = 2500.0, y: float = 45000.0, theta1: float = 0.0, theta2: float = 1.0,
+                        log10_lr: float = -2.0) -> Figure:
+    """The worked example's graph: forward values (black) and backward gradients (red) at every node.
+
+    The footer shows what one SGD step with learning rate ``10**log10_lr`` does to the loss.
+    """
+    nodes = worked_example_graph(x, y, theta1, theta2)
+    fig = Figure(figsize=(12, 4.4), layout="constrained")
+    ax = fig.subplots()
+    ax.set_xlim(-0.2, 17.6)
+    ax.set_ylim(-1.2, 6.0)
+    ax.axis("off")
+    for start, end, local in _EDGES:
+        (_, x0, y0, _), (_, x1, y1, _) = _NODES[start], _NODES[end]
+        ax.add_patch(FancyArrowPatch((x0 + _BOX_W / 2, y0), (x1 - _BOX_W / 2, y1), arrowstyle="-|>",
+                                     mutation_scale=12, color="0.35", lw=1.2))
+        ax.text(0.5 * (x0 + x1), 0.5 * (y0 + y1), local, fontsize=7.5, color="tab:blue", ha="center",
+                va="center", bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1})
+    for name, (label, cx, cy, is_op) in _NODES.items():
+        value, grad = nodes[name]
+        ax.add_patch(FancyBboxPatch((cx - _BOX_W / 2, cy - _BOX_H / 2), _BOX_W, _BOX_H,
+                                    boxstyle="round,pad=0.05", fc="#fff7e0" if is_op else "#e8f1fb",
+                                    ec="0.3", lw=1.2))
+        ax.text(cx, cy + 0.3, label, ha="center", va="center", fontsize=10, weight="bold")
+        ax.text(cx, cy, _number(value), ha="center", va="center", fontsize=9)
+        ax.text(cx, cy - 0.3, "∂ℓ/∂· = " + _number(grad), ha="center", va="center", fontsize=8.5,
+                color="tab:red")
+    lr = 10.0 ** log10_lr
+    new_theta1 = theta1 - lr * nodes["theta1"][1]
+    new_theta2 = theta2 - lr * nodes["theta2"][1]
+    new_loss = (new_theta2 * x + new_theta1 - y) ** 2
+    ax.text(0.0, -0.9, f"one SGD step with α = {lr:.3g}:  θ₁ → {_number(new_theta1)},  θ₂ → {_number(new_theta2)},"
+            f"  loss {_number(nodes['loss'][0])} → {_number(new_loss)}"
+            + ("  (worse!)" if new_loss > nodes["loss"][0] else ""), fontsize=9.5)
+    ax.set_title("forward values in black, backward gradients ∂ℓ/∂node in red, local derivatives in blue",
+                 fontsize=9)
+    return fig
+
+
+def worked_example_widget() -> widgets.VBox:
+    """Sliders for the input, the target, both parameters and the learning rate of one SGD step."""
+    return interactive_figure(
+        draw_worked_example,
+        x=slider(2500.0, -5000.0, 5000.0, 50.0, "x"),
+        y=slider(45000.0, -100000.0, 100000.0, 500.0, "y"),
+        theta1=slider(0.0, -10000.0, 10000.0, 100.0, "θ₁"),
+        theta2=slider(1.0, -20.0, 20.0, 0.1, "θ₂"),
+        log10_lr=slider(-2.0, -10.0, 0.0, 0.5, "log10 α"),
+    )
+
+
+# --- widget B: optimizers racing on an ill-conditioned quadratic ------------------------------------
+
+SURFACES = {"valley along the axes": 0.0, "tilted valley": 30.0}
+START = np.array([-4.0, 2.0])
+OPTIMIZER_COLOURS = {"SGD": "tab:blue", "momentum": "tab:orange", "RMSProp": "tab:green", "Adam": "tab:red"}
+
+
+def quadratic_hessian(condition: float, angle_degrees: float) -> np.ndarray:
+    """The 2 x 2 curvature matrix of the loss 0.5 theta^T H theta: eigenvalues 1 and ``condition``."""
+    angle = np.deg2rad(angle_degrees)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    return rotation @ np.diag([1.0, condition]) @ rotation.T
+
+
+def optimizer_race(lr: float, beta: float, gamma: float, steps: int, surface: str = "valley along the axes",
+                   condition: float = 25.0) -> dict[str, np.ndarray]:
+    """Trajectories (shape (steps + 1, 2)) of four torch.optim optimizers from the same start.
+
+    ``beta`` is the momentum of SGD with momentum and Adam's first-moment decay; ``gamma`` is
+    the squared-gradient decay of RMSProp and Adam. The loss is 0.5 theta^T H theta.
+    """
+    hessian = torch.as_tensor(quadratic_hessian(condition, SURFACES[surface]))
+    makers = {
+        "SGD": lambda p: torch.optim.SGD([p], lr=lr),
+        "momentum": lambda p: torch.optim.SGD([p], lr=lr, momentum=beta),
+        "RMSProp": lambda p: torch.optim.RMSprop([p], lr=lr, alpha=gamma, eps=1e-8),
+        "Adam": lambda p: torch.optim.Adam([p], lr=lr, betas=(beta, gamma), eps=1e-8),
+    }
+    paths = {}
+    for name, make in makers.items():
+        point = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+        optimizer = make(point)
+        path = np.empty((steps + 1, 2))
+        path[0] = START
+        for step in range(steps):
+            with torch.no_grad():
+                point.grad = hessian @ point  # the exact gradient of the quadratic
+            optimizer.step()
+            path[step + 1] = point.detach().numpy()
+            if not np.all(np.abs(path[step + 1]) < 1e3):
+                path[step + 1:] = np.nan
+                break
+        paths[name] = path
+    return paths
+
+
+def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float = 0.99, steps: int = 100,
+                        surface: str = "valley along the axes") -> Figure:
+    """The four optimizers' paths on the loss contours, and their losses per step."""
+    condition = 25.0
+    hessian = quadratic_hessian(condition, SURFACES[surface])
+    lr = 10.0 ** log10_lr
+    paths = optimizer_race(lr, beta, gamma, steps, surface, condition)
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    u, v = np.meshgrid(np.linspace(-5, 5, 161), np.linspace(-3, 3, 121))
+    grid = np.stack([u, v], axis=-1)
+    loss_grid = 0.5 * np.einsum("...i,ij,...j->...", grid, hessian, grid)
+    left.contour(u, v, loss_grid, levels=np.geomspace(0.02, 200, 14), colors="0.75", linewidths=0.8)
+    left.plot(0, 0, "k*", ms=12)
+    for name, path in paths.items():
+        left.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1.2, color=OPTIMIZER_COLOURS[name], label=name)
+        losses = 0.5 * np.einsum("ti,ij,tj->t", path, hessian, path)
+        final = losses[-1]
+        right.semilogy(losses, color=OPTIMIZER_COLOURS[name],
+                       label=f"{name}: " + ("diverged" if not np.isfinite(final) else f"{final:.2g}"))
+    left.set_xlim(-5, 5)
+    left.set_ylim(-3, 3)
+    left.set_aspect("equal")
+    left.set_title(f"loss 0.5 θᵀHθ, curvatures 1 and {condition:g}; α = {lr:.3g}, β = {beta:g}, γ = {gamma:g}",
+                   fontsize=9)
+    left.legend(fontsize=8, loc="lower right")
+    right.set_xlabel("step")
+    right.set_ylabel("loss")
+    right.set_ylim(1e-8, 1e4)
+    right.legend(fontsize=8)
+    return fig
+
+
+def optimizer_race_widget() -> widgets.VBox:
+    """Sliders for the learning rate, the momentum, the decay gamma, the number of steps and the surface."""
+    return interactive_figure(
+        draw_optimizer_race,
+        log10_lr=slider(-1.7, -3.0, 0.0, 0.1, "log10 α"),
+        beta=slider(0.8, 0.0, 0.99, 0.01, "momentum β"),
+        gamma=slider(0.99, 0.5, 0.999, 0.001, "decay γ", readout_format=".3f"),
+        steps=slider(100, 10, 300, 10, "steps", integer=True),
+        surface=dropdown(list(SURFACES), "valley along the axes", "surface"),
+    )

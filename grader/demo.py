@@ -1,0 +1,151 @@
+"""``make demo-grading``: a synthetic class built from the course itself, graded end to end.
+
+Students (each submits every lecture):
+
+- ``reference``: every answer is the reference solution (full marks expected);
+- ``untouched``: the released notebook as it is (zero expected);
+- ``mutant-1`` ... ``mutant-K``: the reference, except one exercise per lecture holds one of
+  its catalogued mutants (below full marks expected);
+- ``infinite-loop``: the first exercise loops forever (the cell time limit stops it);
+- ``invalid-json``: a file that is not a notebook (not graded, and the summary says why);
+- ``deleted-test``: the reference with its first test cell deleted (restored and graded);
+- ``markdown-answer``: the reference with its first answer cell turned into markdown;
+- ``kernel-dies``: the reference, but the last answer cell kills the kernel.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import shutil
+import textwrap
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from grader.assemble import assemble
+from grader.autograde import autograde_all, feedback_command, load_status, summary_table
+from grader.cells import answer_cells, check_cells
+from grader.grades import write_grades
+from grader.lectures import BUILD, Lecture, all_lectures
+from grader.release import release
+
+DEMO_ROOT = BUILD / "demo"
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def solved(lecture: Lecture) -> NotebookNode:
+    """The student notebook with every answer cell holding the reference (markers removed)."""
+    notebook = nbformat.read(lecture.student_notebook, as_version=4)
+    solved_cells = answer_cells(assemble(lecture))
+    for cell, reference in zip(answer_cells(notebook), solved_cells):
+        cell.source = "\n".join(line for line in reference.source.split("\n") if line.strip() not in MARKERS)
+    return notebook
+
+
+def replace_definition(source: str, name: str, new_definition: str) -> str:
+    """``source`` with the top-level def or class ``name`` replaced by ``new_definition``."""
+    node = next(n for n in ast.parse(source).body
+                if isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name == name)
+    lines = source.split("\n")
+    return "\n".join(lines[: node.lineno - 1] + new_definition.rstrip("\n").split("\n") + lines[node.end_lineno:])
+
+
+def mutant_source(implementation) -> str:
+    """The source of a catalogued mutant without its decorator."""
+    source = textwrap.dedent(inspect.getsource(implementation))
+    return "\n".join(line for line in source.split("\n") if not line.lstrip().startswith("@"))
+
+
+def with_mutant(lecture: Lecture, family: int) -> NotebookNode:
+    """The solved notebook with exercise ``family`` (mod the count) replaced by its first mutant."""
+    from tests.mutants import load_catalogue
+
+    catalogue = load_catalogue(lecture.slug)
+    notebook = solved(lecture)
+    cells = answer_cells(notebook)
+    cell = cells[family % len(cells)]
+    for name in (n.name for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef | ast.ClassDef)):
+        mutants = catalogue.for_name(name)
+        if mutants:
+            cell.source = replace_definition(cell.source, name, mutant_source(mutants[0].implementation))
+            break
+    return notebook
+
+
+def infinite_loop(lecture: Lecture) -> NotebookNode:
+    notebook = solved(lecture)
+    cell = answer_cells(notebook)[0]
+    first = next(n for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef | ast.ClassDef))
+    cell.source = replace_definition(cell.source, first.name,
+                                     f"def {first.name}(*args, **kwargs):\n    while True:\n        pass")
+    return notebook
+
+
+def deleted_test(lecture: Lecture) -> NotebookNode:
+    notebook = solved(lecture)
+    notebook.cells.remove(check_cells(notebook)[0])
+    return notebook
+
+
+def markdown_answer(lecture: Lecture) -> NotebookNode:
+    notebook = solved(lecture)
+    cell = answer_cells(notebook)[0]
+    index = notebook.cells.index(cell)
+    markdown = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata, id=cell.get("id"))
+    notebook.cells[index] = markdown
+    return notebook
+
+
+def kernel_dies(lecture: Lecture) -> NotebookNode:
+    notebook = solved(lecture)
+    answer_cells(notebook)[-1].source += "\n\nimport os\nos._exit(1)"
+    return notebook
+
+
+def mutant_families() -> int:
+    """How many mutant students: the largest number of exercises in a lecture."""
+    return max(len(answer_cells(nbformat.read(lecture.student_notebook, as_version=4))) for lecture in all_lectures())
+
+
+def write_class(folder: Path, lectures: list[Lecture]) -> list[str]:
+    """Write the synthetic class as ``folder/<student>/<assignment>/<notebook>``; return the students."""
+    shutil.rmtree(folder, ignore_errors=True)
+    builders = {
+        "reference": solved,
+        "untouched": lambda lecture: nbformat.read(lecture.student_notebook, as_version=4),
+        **{f"mutant-{k + 1}": (lambda lecture, k=k: with_mutant(lecture, k)) for k in range(mutant_families())},
+        "infinite-loop": infinite_loop,
+        "deleted-test": deleted_test,
+        "markdown-answer": markdown_answer,
+        "kernel-dies": kernel_dies,
+    }
+    for lecture in lectures:
+        for student, build in builders.items():
+            path = folder / student / lecture.assignment / lecture.notebook_name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(build(lecture), path)
+        broken = folder / "invalid-json" / lecture.assignment / lecture.notebook_name
+        broken.parent.mkdir(parents=True, exist_ok=True)
+        broken.write_text('{"cells": [ this is not JSON')
+    return [*builders, "invalid-json"]
+
+
+def run_demo(root: Path = DEMO_ROOT) -> dict[str, dict[str, dict]]:
+    """Release, write the class, autograde, feedback and grades under ``root``; return the status."""
+    lectures = all_lectures()
+    shutil.rmtree(root, ignore_errors=True)
+    bundle, archive = release(lectures, root / "nbgrader")
+    print(f"released {len(lectures)} lecture(s); student bundle {archive}")
+    write_class(root / "submitted", lectures)
+    autograde_all(root / "submitted", root / "nbgrader", lectures)
+    feedback_command(root / "nbgrader")
+    write_grades(root / "grades.csv", root / "nbgrader")
+    return load_status(root / "nbgrader")
+
+
+def demo_command() -> int:
+    status = run_demo()
+    print(summary_table(status, all_lectures()))
+    print(f"\ngrades: {DEMO_ROOT / 'grades.csv'}\nfeedback: {DEMO_ROOT / 'nbgrader' / 'feedback'}")
+    return 0

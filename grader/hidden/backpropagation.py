@@ -1,0 +1,410 @@
+"""Hidden scenarios for lecture 02, backpropagation and optimizers.
+
+Every scenario builds its own seeded inputs, so a function that modifies its arguments
+cannot affect the next run. Scenarios for the class ``Value`` build expressions with the
+class under test, call ``backward`` and return plain numbers.
+"""
+import numpy as np
+
+from grader.hidden import ScenarioBook, error_name
+
+book = ScenarioBook()
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(2000 + seed)
+
+
+# --- worked example ------------------------------------------------------------------------------
+
+@book.scenario("worked_example_backward")
+def worked_notes_numbers(worked_example_backward):
+    """the notes' numbers: x = 2,500 and a prediction 42,500 below the target"""
+    return worked_example_backward(2500.0, 50500.0, 500.0, 3.0)
+
+
+@book.scenario("worked_example_backward")
+def worked_small_numbers(worked_example_backward):
+    """x = 1.5, y = -2, theta1 = 0.5, theta2 = 2 (prediction above the target)"""
+    return worked_example_backward(1.5, -2.0, 0.5, 2.0)
+
+
+@book.scenario("worked_example_backward")
+def worked_negative_input(worked_example_backward):
+    """a negative input x = -3 (the sign of dl/dtheta2 follows x)"""
+    return worked_example_backward(-3.0, 4.0, 1.0, 0.25)
+
+
+@book.scenario("worked_example_backward")
+def worked_perfect_fit(worked_example_backward):
+    """a perfect prediction: loss and both gradients are 0"""
+    return worked_example_backward(2.0, 7.0, 1.0, 3.0)
+
+
+@book.scenario("worked_example_backward")
+def worked_arrays(worked_example_backward):
+    """arrays of 6 examples at once (entry by entry, no averaging)"""
+    rng = _rng(1)
+    return worked_example_backward(rng.normal(size=6), rng.normal(size=6), 0.3, -1.2)
+
+
+# --- numerical gradient and relative error ------------------------------------------------------
+
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-8)
+def numgrad_cubic_large_eps(numerical_gradient):
+    """sum(x^3) on a 2 x 3 array with eps = 1e-3 (central differences give 3x^2 + eps^2)"""
+    x = _rng(2).normal(size=(2, 3))
+    return numerical_gradient(lambda v: float(np.sum(v ** 3)), x, 1e-3)
+
+
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-7)
+def numgrad_coupled(numerical_gradient):
+    """log-sum-exp of A x for a vector of 5 entries (every entry affects every other)"""
+    rng = _rng(3)
+    A, x = rng.normal(size=(4, 5)), rng.normal(size=5)
+    return numerical_gradient(lambda v: float(np.log(np.sum(np.exp(A @ v)))), x)
+
+
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-7)
+def numgrad_default_eps(numerical_gradient):
+    """sin(x) * x^2 summed, with the default eps"""
+    x = _rng(4).uniform(-2, 2, size=7)
+    return numerical_gradient(lambda v: float(np.sum(np.sin(v) * v ** 2)), x)
+
+
+@book.scenario("numerical_gradient", rtol=0.0, atol=0.0)
+def numgrad_leaves_input_alone(numerical_gradient):
+    """the array passed in is left exactly as it was"""
+    x = _rng(5).normal(size=(3, 2))
+    numerical_gradient(lambda v: float(np.sum(np.cos(v))), x, 1e-4)
+    return x
+
+
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-7)
+def numgrad_single_entry(numerical_gradient):
+    """an array with a single entry, f(v) = exp(v[0])"""
+    return numerical_gradient(lambda v: float(np.exp(v[0])), np.array([0.7]))
+
+
+@book.scenario("relative_error")
+def relerr_vectors(relative_error):
+    """two nearby random vectors"""
+    rng = _rng(6)
+    a = rng.normal(size=8)
+    return relative_error(a, a + 1e-3 * rng.normal(size=8))
+
+
+@book.scenario("relative_error")
+def relerr_matrices(relative_error):
+    """two different 3 x 4 matrices (the norm is over every entry)"""
+    rng = _rng(7)
+    return relative_error(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)))
+
+
+@book.scenario("relative_error")
+def relerr_scale_free(relative_error):
+    """the same pair scaled by 1e6 gives the same relative error"""
+    rng = _rng(8)
+    a, b = rng.normal(size=5), rng.normal(size=5)
+    return [relative_error(a, b), relative_error(1e6 * a, 1e6 * b)]
+
+
+@book.scenario("relative_error")
+def relerr_both_zero(relative_error):
+    """two zero vectors (0, not NaN)"""
+    with np.errstate(all="ignore"):
+        return relative_error(np.zeros(3), np.zeros(3))
+
+
+@book.scenario("relative_error")
+def relerr_asymmetric_sizes(relative_error):
+    """one vector ten times the other (the order of the arguments does not matter)"""
+    a = np.array([1.0, -2.0, 0.5])
+    return [relative_error(a, 10 * a), relative_error(10 * a, a)]
+
+
+# --- MLP backward ------------------------------------------------------------------------------------
+
+def _mlp(seed: int, n: int, d_in: int, d_hidden: int, d_out: int):
+    rng = _rng(seed)
+    params = {"W1": rng.normal(size=(d_hidden, d_in)), "b1": rng.normal(size=d_hidden),
+              "W2": rng.normal(size=(d_out, d_hidden)), "b2": rng.normal(size=d_out)}
+    return rng.normal(size=(n, d_in)), rng.normal(size=(n, d_out)), params
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9)
+def mlp_tanh_batch(mlp_backward):
+    """a 3-5-2 tanh network on a batch of 8"""
+    x, y, params = _mlp(9, 8, 3, 5, 2)
+    return mlp_backward(x, y, params, "tanh")
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9)
+def mlp_relu_batch(mlp_backward):
+    """a 4-6-1 ReLU network on a batch of 10"""
+    x, y, params = _mlp(10, 10, 4, 6, 1)
+    return mlp_backward(x, y, params, "relu")
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9)
+def mlp_default_activation(mlp_backward):
+    """the default activation (tanh), the notes' shapes 2-3-3"""
+    x, y, params = _mlp(11, 4, 2, 3, 3)
+    return mlp_backward(x, y, params)
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9)
+def mlp_single_example(mlp_backward):
+    """a batch of one example (N = 1)"""
+    x, y, params = _mlp(12, 1, 3, 4, 2)
+    return mlp_backward(x, y, params, "tanh")
+
+
+@book.scenario("mlp_backward", rtol=0.0, atol=0.0)
+def mlp_leaves_params_alone(mlp_backward):
+    """the parameters passed in are left unchanged"""
+    x, y, params = _mlp(13, 5, 2, 4, 1)
+    mlp_backward(x, y, params, "relu")
+    return params
+
+
+@book.scenario("mlp_backward")
+def mlp_unknown_activation(mlp_backward):
+    """an unknown activation name (must raise ValueError)"""
+    x, y, params = _mlp(14, 3, 2, 3, 1)
+    return error_name(mlp_backward, x, y, params, "swish")
+
+
+# --- Value --------------------------------------------------------------------------------------------
+
+def _summary(*nodes):
+    return {"data": [node.data for node in nodes], "grad": [node.grad for node in nodes]}
+
+
+@book.scenario("Value")
+def value_neuron(Value):
+    """a tanh neuron tanh(x1 w1 + x2 w2 + b)"""
+    x1, w1, x2, w2, b = Value(1.5), Value(-0.8), Value(-0.5), Value(0.6), Value(0.4)
+    out = (x1 * w1 + x2 * w2 + b).tanh()
+    out.backward()
+    return _summary(out, x1, w1, x2, w2, b)
+
+
+@book.scenario("Value")
+def value_reused_node(Value):
+    """a node used three times: a * a + a (gradients accumulate to 2a + 1)"""
+    a = Value(3.0)
+    out = a * a + a
+    out.backward()
+    return _summary(out, a)
+
+
+@book.scenario("Value")
+def value_same_node_twice(Value):
+    """one node as both operands: x + x and y * y"""
+    x, y = Value(-1.5), Value(2.5)
+    out = (x + x) * Value(1.0) + y * y
+    out.backward()
+    return _summary(out, x, y)
+
+
+@book.scenario("Value")
+def value_diamond(Value):
+    """a diamond: b and c both depend on an inner node m, and d = b * c (needs topological order)"""
+    a = Value(0.7)
+    m = a.tanh() * a  # an inner node with two consumers
+    b = (m * 2.0).tanh()
+    c = m * m + 1.0
+    d = b * c
+    e = d.tanh() * 3.0
+    e.backward()
+    return _summary(e, d, c, b, m, a)
+
+
+@book.scenario("Value")
+def value_plain_numbers(Value):
+    """mixing Values with Python numbers: 2 + x, x * 4, 3 * x, 1 - x"""
+    x = Value(0.25)
+    out = (2 + x) * (x * 4) + 3 * x + (1 - x)
+    out.backward()
+    return _summary(out, x)
+
+
+@book.scenario("Value")
+def value_long_chain(Value):
+    """a chain of 60 operations x <- tanh(0.9 x + 0.1)"""
+    start = Value(0.3)
+    x = start
+    for _ in range(60):
+        x = (x * 0.9 + 0.1).tanh()
+    x.backward()
+    return _summary(x, start)
+
+
+@book.scenario("Value")
+def value_leaf_backward(Value):
+    """backward on a leaf gives it gradient 1"""
+    leaf = Value(5.0)
+    leaf.backward()
+    return _summary(leaf)
+
+
+@book.scenario("Value")
+def value_forward_only(Value):
+    """forward values before backward, all gradients still 0"""
+    a, b = Value(-2.0), Value(0.5)
+    out = (a * b + a).tanh() * b
+    return _summary(out, a, b)
+
+
+@book.scenario("Value")
+def value_saturated_tanh(Value):
+    """tanh of a large input (gradient nearly 0) and relu mixed in"""
+    a, b = Value(4.0), Value(-1.0)
+    out = (a * 3.0).tanh() + (a * b).relu() + (b * -2.0).relu() * a
+    out.backward()
+    return _summary(out, a, b)
+
+
+# --- optimizers --------------------------------------------------------------------------------------
+
+def _quadratic_gradient(theta):
+    """Gradient of 0.5 * (theta_0^2 + 10 theta_1^2 + ...) with a coupling term."""
+    scales = np.arange(1, theta.size + 1, dtype=float).reshape(theta.shape) ** 2
+    return scales * theta + 0.3 * np.roll(theta, 1)
+
+
+def _run(step, theta, n_steps, **options):
+    """Apply ``step`` n_steps times on the quadratic; return the trajectory and the last state."""
+    state = {}
+    path = [theta]
+    for _ in range(n_steps):
+        theta, state = step(theta, _quadratic_gradient(theta), state, **options)
+        path.append(theta)
+    return {"path": np.array(path), "state": state}
+
+
+def _start(seed, shape=(3,)):
+    return _rng(seed).normal(size=shape)
+
+
+@book.scenario("sgd_step")
+def sgd_trajectory(sgd_step):
+    """8 steps with lr = 0.05 on a quadratic"""
+    return _run(sgd_step, _start(20), 8, lr=0.05)
+
+
+@book.scenario("sgd_step")
+def sgd_matrix(sgd_step):
+    """one step on a 2 x 3 parameter matrix (the state stays empty)"""
+    rng = _rng(21)
+    return sgd_step(rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), {}, 0.3)
+
+
+@book.scenario("sgd_step", rtol=0.0, atol=0.0)
+def sgd_leaves_inputs_alone(sgd_step):
+    """the parameters and gradient passed in are left unchanged"""
+    rng = _rng(22)
+    theta, grad = rng.normal(size=4), rng.normal(size=4)
+    sgd_step(theta, grad, {}, 0.5)
+    return [theta, grad]
+
+
+@book.scenario("momentum_step")
+def momentum_trajectory(momentum_step):
+    """10 steps with lr = 0.05, beta = 0.9"""
+    return _run(momentum_step, _start(23), 10, lr=0.05, beta=0.9)
+
+
+@book.scenario("momentum_step")
+def momentum_default_beta(momentum_step):
+    """6 steps with lr = 0.02 and the default beta on a 2 x 2 matrix"""
+    return _run(momentum_step, _start(24, (2, 2)), 6, lr=0.02)
+
+
+@book.scenario("momentum_step")
+def momentum_given_state(momentum_step):
+    """one step continuing from a given velocity"""
+    rng = _rng(25)
+    return momentum_step(rng.normal(size=3), rng.normal(size=3), {"v": rng.normal(size=3)}, 0.1, beta=0.5)
+
+
+@book.scenario("momentum_step", rtol=0.0, atol=0.0)
+def momentum_leaves_inputs_alone(momentum_step):
+    """the parameters, gradient and state passed in are left unchanged"""
+    rng = _rng(26)
+    theta, grad, state = rng.normal(size=3), rng.normal(size=3), {"v": rng.normal(size=3)}
+    momentum_step(theta, grad, state, 0.1, beta=0.9)
+    return [theta, grad, state]
+
+
+@book.scenario("rmsprop_step")
+def rmsprop_trajectory(rmsprop_step):
+    """10 steps with lr = 0.01, gamma = 0.9"""
+    return _run(rmsprop_step, _start(27), 10, lr=0.01, gamma=0.9)
+
+
+@book.scenario("rmsprop_step")
+def rmsprop_large_eps(rmsprop_step):
+    """5 steps with gamma = 0.5 and a large eps = 0.1 (eps is added to the root)"""
+    return _run(rmsprop_step, _start(28), 5, lr=0.05, gamma=0.5, eps=0.1)
+
+
+@book.scenario("rmsprop_step")
+def rmsprop_given_state(rmsprop_step):
+    """one step continuing from a given s, default gamma and eps"""
+    rng = _rng(29)
+    return rmsprop_step(rng.normal(size=(2, 2)), rng.normal(size=(2, 2)),
+                        {"s": rng.uniform(0.1, 2.0, size=(2, 2))}, 0.01)
+
+
+@book.scenario("rmsprop_step")
+def rmsprop_zero_gradient(rmsprop_step):
+    """a zero gradient on the first step (no division by zero, theta unchanged)"""
+    with np.errstate(all="ignore"):
+        return rmsprop_step(np.array([1.0, -2.0]), np.zeros(2), {}, 0.1)
+
+
+@book.scenario("rmsprop_step", rtol=0.0, atol=0.0)
+def rmsprop_leaves_inputs_alone(rmsprop_step):
+    """the parameters, gradient and state passed in are left unchanged"""
+    rng = _rng(30)
+    theta, grad, state = rng.normal(size=3), rng.normal(size=3), {"s": rng.uniform(size=3)}
+    rmsprop_step(theta, grad, state, 0.1, gamma=0.9)
+    return [theta, grad, state]
+
+
+@book.scenario("adam_step")
+def adam_trajectory(adam_step):
+    """12 steps with lr = 0.05 and the default decay rates"""
+    return _run(adam_step, _start(31), 12, lr=0.05)
+
+
+@book.scenario("adam_step")
+def adam_custom_rates(adam_step):
+    """6 steps with gamma_v = 0.5, gamma_s = 0.8, eps = 0.01"""
+    return _run(adam_step, _start(32, (2, 2)), 6, lr=0.1, gamma_v=0.5, gamma_s=0.8, eps=0.01)
+
+
+@book.scenario("adam_step")
+def adam_first_step(adam_step):
+    """the first step moves every entry by about lr, whatever the gradient's size"""
+    return adam_step(np.zeros(4), np.array([1e-3, -5.0, 200.0, 0.5]), {}, 0.01)
+
+
+@book.scenario("adam_step")
+def adam_given_state(adam_step):
+    """one step continuing from a state after 10 steps (k = 10)"""
+    rng = _rng(33)
+    state = {"v": rng.normal(size=3), "s": rng.uniform(0.1, 1.0, size=3), "k": 10}
+    return adam_step(rng.normal(size=3), rng.normal(size=3), state, 0.01)
+
+
+@book.scenario("adam_step", rtol=0.0, atol=0.0)
+def adam_leaves_inputs_alone(adam_step):
+    """the parameters, gradient and state passed in are left unchanged"""
+    rng = _rng(34)
+    theta, grad = rng.normal(size=3), rng.normal(size=3)
+    state = {"v": rng.normal(size=3), "s": rng.uniform(size=3), "k": 3}
+    adam_step(theta, grad, state, 0.1)
+    return [theta, grad, state]

@@ -1,0 +1,389 @@
+"""Hidden scenarios for lecture 03, convolutional networks.
+
+Every scenario builds its own seeded inputs, so a function that modifies its arguments
+cannot affect the next run. Arrays are float64 unless a scenario says otherwise.
+"""
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from grader.hidden import ScenarioBook, error_name
+
+book = ScenarioBook()
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(3000 + seed)
+
+
+def _conv_problem(seed: int, n: int, c_in: int, h: int, w: int, c_out: int, kh: int, kw: int):
+    rng = _rng(seed)
+    return rng.normal(size=(n, c_in, h, w)), rng.normal(size=(c_out, c_in, kh, kw)), rng.normal(size=c_out)
+
+
+# --- output size ---------------------------------------------------------------------------------
+
+@book.scenario("conv_output_size")
+def size_table(conv_output_size):
+    """a table of sizes, kernels, strides and paddings (floor division where the stride does not fit)"""
+    cases = [(8, 3, 1, 0), (8, 3, 1, 1), (7, 3, 2, 0), (7, 3, 2, 1), (10, 4, 3, 0), (10, 5, 2, 2),
+             (5, 5, 1, 0), (1, 1, 1, 0), (9, 2, 2, 0), (28, 5, 1, 2)]
+    return [conv_output_size(*case) for case in cases]
+
+
+@book.scenario("conv_output_size")
+def size_default_arguments(conv_output_size):
+    """the defaults stride = 1 and padding = 0"""
+    return [conv_output_size(6, 3), conv_output_size(6, 1), conv_output_size(4, 4)]
+
+
+@book.scenario("conv_output_size")
+def size_kernel_too_large(conv_output_size):
+    """a kernel larger than the padded input (must raise ValueError)"""
+    return [error_name(conv_output_size, 3, 5, 1, 0), error_name(conv_output_size, 3, 5, 1, 1)]
+
+
+# --- naive forward and im2col forward (the same scenarios) ---------------------------------------
+
+def _forward_scenarios(name: str) -> None:
+    @book.scenario(name)
+    def _basic(conv):
+        """2 images, 3 -> 4 channels, 3 x 3 kernel, stride 1, no padding"""
+        return conv(*_conv_problem(1, 2, 3, 6, 7, 4, 3, 3))
+
+    @book.scenario(name)
+    def _padding(conv):
+        """padding 1 keeps the size of a 5 x 5 input (a 'same' convolution)"""
+        return conv(*_conv_problem(2, 1, 2, 5, 5, 3, 3, 3), stride=1, padding=1)
+
+    @book.scenario(name)
+    def _stride(conv):
+        """stride 2 and padding 1 on a 7 x 8 input with 2 -> 2 channels"""
+        return conv(*_conv_problem(3, 2, 2, 7, 8, 2, 3, 3), stride=2, padding=1)
+
+    @book.scenario(name)
+    def _rectangular(conv):
+        """a rectangular 2 x 3 kernel with stride 3 and padding 2"""
+        return conv(*_conv_problem(4, 3, 1, 9, 10, 2, 2, 3), stride=3, padding=2)
+
+    @book.scenario(name)
+    def _asymmetric_kernel(conv):
+        """a single channel and an asymmetric kernel (correlation, not convolution)"""
+        x = np.arange(16.0).reshape(1, 1, 4, 4) ** 1.5
+        weight = np.array([[[[1.0, 2.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 3.0]]]])
+        return conv(x, weight, np.array([0.5]))
+
+    @book.scenario(name)
+    def _one_by_one(conv):
+        """a 1 x 1 convolution mixing 4 channels into 2 (no spatial extent)"""
+        return conv(*_conv_problem(5, 2, 4, 3, 3, 2, 1, 1))
+
+    @book.scenario(name)
+    def _whole_image_kernel(conv):
+        """a kernel as large as the image (one output pixel per channel)"""
+        return conv(*_conv_problem(6, 2, 2, 4, 4, 3, 4, 4))
+
+    @book.scenario(name)
+    def _channel_mismatch(conv):
+        """x with 3 channels but weights for 2 (must raise ValueError)"""
+        x, _, _ = _conv_problem(7, 1, 3, 5, 5, 2, 3, 3)
+        _, weight, bias = _conv_problem(8, 1, 2, 5, 5, 2, 3, 3)
+        return error_name(conv, x, weight, bias)
+
+
+_forward_scenarios("conv2d_naive")
+_forward_scenarios("conv2d_im2col")
+
+
+# --- backward ------------------------------------------------------------------------------------
+
+def _backward(conv2d_backward, seed, n, c_in, h, w, c_out, kh, kw, stride, padding):
+    x, weight, _ = _conv_problem(seed, n, c_in, h, w, c_out, kh, kw)
+    h_out = (h + 2 * padding - kh) // stride + 1
+    w_out = (w + 2 * padding - kw) // stride + 1
+    grad_out = _rng(seed + 50).normal(size=(n, c_out, h_out, w_out))
+    grad_x, grad_weight, grad_bias = conv2d_backward(grad_out, x, weight, stride, padding)
+    return {"grad_x": grad_x, "grad_weight": grad_weight, "grad_bias": grad_bias}
+
+
+@book.scenario("conv2d_backward")
+def backward_basic(conv2d_backward):
+    """2 images, 3 -> 4 channels, 3 x 3 kernel, stride 1, no padding"""
+    return _backward(conv2d_backward, 10, 2, 3, 6, 5, 4, 3, 3, 1, 0)
+
+
+@book.scenario("conv2d_backward")
+def backward_padding(conv2d_backward):
+    """padding 1 (the input gradient must have the input's shape, padding cut off)"""
+    return _backward(conv2d_backward, 11, 2, 2, 5, 5, 3, 3, 3, 1, 1)
+
+
+@book.scenario("conv2d_backward")
+def backward_stride(conv2d_backward):
+    """stride 2 and padding 1 on a 7 x 6 input"""
+    return _backward(conv2d_backward, 12, 3, 2, 7, 6, 2, 3, 3, 2, 1)
+
+
+@book.scenario("conv2d_backward")
+def backward_rectangular(conv2d_backward):
+    """a 2 x 3 kernel with stride 3 (some input pixels get no gradient)"""
+    return _backward(conv2d_backward, 13, 1, 2, 8, 9, 3, 2, 3, 3, 0)
+
+
+@book.scenario("conv2d_backward")
+def backward_single_channel(conv2d_backward):
+    """one image, one channel, asymmetric kernel: the input gradient uses the rotated kernel"""
+    x = np.zeros((1, 1, 4, 4))
+    weight = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    grad_out = np.zeros((1, 1, 3, 3))
+    grad_out[0, 0, 1, 1] = 1.0
+    grad_x, grad_weight, grad_bias = conv2d_backward(grad_out, x, weight, 1, 0)
+    return {"grad_x": grad_x, "grad_weight": grad_weight, "grad_bias": grad_bias}
+
+
+# --- im2col ---------------------------------------------------------------------------------------
+
+@book.scenario("im2col")
+def im2col_small(im2col):
+    """a 1 x 2 x 3 x 3 input of distinct numbers, 2 x 2 windows"""
+    return im2col(np.arange(18.0).reshape(1, 2, 3, 3), 2, 2)
+
+
+@book.scenario("im2col")
+def im2col_stride_padding(im2col):
+    """2 images, 3 channels, 3 x 3 windows with stride 2 and padding 1"""
+    return im2col(_rng(20).normal(size=(2, 3, 5, 6)), 3, 3, 2, 1)
+
+
+@book.scenario("im2col")
+def im2col_rectangular(im2col):
+    """a 1 x 3 window on a non-square image (column order is row by row)"""
+    return im2col(_rng(21).normal(size=(1, 2, 4, 5)), 1, 3)
+
+
+# --- max pooling ---------------------------------------------------------------------------------
+
+@book.scenario("max_pool_forward")
+def pool_2x2(max_pool_forward):
+    """2 x 2 windows with stride 2 on 2 images of 2 channels"""
+    return max_pool_forward(_rng(30).normal(size=(2, 2, 6, 6)), 2, 2)
+
+
+@book.scenario("max_pool_forward")
+def pool_overlapping(max_pool_forward):
+    """3 x 3 windows with stride 2 (overlapping) on a 7 x 8 input"""
+    return max_pool_forward(_rng(31).normal(size=(1, 3, 7, 8)), 3, 2)
+
+
+@book.scenario("max_pool_forward")
+def pool_leftover(max_pool_forward):
+    """2 x 2 windows with stride 2 on a 5 x 5 input (the last row and column are dropped)"""
+    return max_pool_forward(_rng(32).normal(size=(1, 1, 5, 5)), 2, 2)
+
+
+@book.scenario("max_pool_forward")
+def pool_negative(max_pool_forward):
+    """an input where every value is negative (the maximum is not 0)"""
+    return max_pool_forward(-1.0 - _rng(33).uniform(size=(1, 2, 4, 4)), 2, 2)
+
+
+def _pool_backward(max_pool_backward, x, size, stride, seed):
+    h_out = (x.shape[2] - size) // stride + 1
+    w_out = (x.shape[3] - size) // stride + 1
+    grad_out = _rng(seed).normal(size=(x.shape[0], x.shape[1], h_out, w_out))
+    return max_pool_backward(grad_out, x, size, stride)
+
+
+@book.scenario("max_pool_backward")
+def pool_back_2x2(max_pool_backward):
+    """2 x 2 windows with stride 2 (each window sends its gradient to its maximum)"""
+    return _pool_backward(max_pool_backward, _rng(34).normal(size=(2, 2, 6, 6)), 2, 2, 35)
+
+
+@book.scenario("max_pool_backward")
+def pool_back_overlapping(max_pool_backward):
+    """3 x 3 windows with stride 1 (overlapping windows add up at a shared maximum)"""
+    return _pool_backward(max_pool_backward, _rng(36).normal(size=(1, 2, 5, 6)), 3, 1, 37)
+
+
+@book.scenario("max_pool_backward")
+def pool_back_ties(max_pool_backward):
+    """windows with tied maxima (only the first one in row-major order gets the gradient)"""
+    x = _rng(38).integers(0, 2, size=(1, 2, 4, 6)).astype(float)
+    return _pool_backward(max_pool_backward, x, 2, 2, 39)
+
+
+@book.scenario("max_pool_backward")
+def pool_back_leftover(max_pool_backward):
+    """a 5 x 5 input with 2 x 2 windows (the dropped row and column get zero gradient)"""
+    return _pool_backward(max_pool_backward, _rng(40).normal(size=(1, 1, 5, 5)), 2, 2, 41)
+
+
+# --- receptive field and parameter count ---------------------------------------------------------
+
+@book.scenario("receptive_field")
+def rf_stride_one(receptive_field):
+    """three 3 x 3 layers with stride 1 (the field grows by 2 each time)"""
+    return receptive_field([(3, 1), (3, 1), (3, 1)])
+
+
+@book.scenario("receptive_field")
+def rf_vgg_like(receptive_field):
+    """conv 3/1, conv 3/1, pool 2/2, conv 3/1, conv 3/1, pool 2/2, conv 3/1"""
+    return receptive_field([(3, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1)])
+
+
+@book.scenario("receptive_field")
+def rf_strided(receptive_field):
+    """a 7/2 layer, a 3/2 pool and a 5/3 layer (jumps multiply: 1, 2, 4, 12)"""
+    return receptive_field([(7, 2), (3, 2), (5, 3), (3, 1)])
+
+
+@book.scenario("receptive_field")
+def rf_empty(receptive_field):
+    """no layers at all (an empty list)"""
+    return receptive_field([])
+
+
+@book.scenario("receptive_field")
+def rf_one_by_one(receptive_field):
+    """1 x 1 layers do not grow the field"""
+    return receptive_field([(1, 1), (3, 2), (1, 1), (3, 1)])
+
+
+@book.scenario("conv_parameter_count")
+def params_square(conv_parameter_count):
+    """square kernels of several sizes and channel counts"""
+    cases = [(3, 1, 16), (3, 16, 32), (5, 3, 64), (1, 64, 16), (7, 3, 1)]
+    return [conv_parameter_count(*case) for case in cases]
+
+
+@book.scenario("conv_parameter_count")
+def params_rectangular(conv_parameter_count):
+    """rectangular kernels given as (kh, kw)"""
+    cases = [((1, 3), 8, 4), ((5, 2), 3, 7), ((3, 3), 2, 2)]
+    return [conv_parameter_count(*case) for case in cases]
+
+
+@book.scenario("conv_parameter_count")
+def params_type(conv_parameter_count):
+    """the count is a Python int"""
+    return type(conv_parameter_count(3, 4, 5)).__name__
+
+
+# --- the digits CNN --------------------------------------------------------------------------------
+
+EXPECTED_SHAPES = {"conv1.weight": (16, 1, 3, 3), "conv1.bias": (16,), "conv2.weight": (32, 16, 3, 3),
+                   "conv2.bias": (32,), "fc.weight": (10, 128), "fc.bias": (10,)}
+
+
+def _fixed_weights(seed: int) -> dict[str, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    return {name: 0.3 * torch.randn(shape, generator=generator) for name, shape in EXPECTED_SHAPES.items()}
+
+
+def _images(seed: int, n: int) -> torch.Tensor:
+    return torch.rand((n, 1, 8, 8), generator=torch.Generator().manual_seed(seed))
+
+
+@book.scenario("DigitsCNN")
+def cnn_parameter_count(DigitsCNN):
+    """the total number of parameters"""
+    torch.manual_seed(0)
+    return sum(p.numel() for p in DigitsCNN().parameters())
+
+
+@book.scenario("DigitsCNN")
+def cnn_parameter_shapes(DigitsCNN):
+    """the names and shapes of the parameters (conv1, conv2, fc)"""
+    torch.manual_seed(0)
+    return {name: tuple(p.shape) for name, p in DigitsCNN().named_parameters()}
+
+
+@book.scenario("DigitsCNN")
+def cnn_output_shapes(DigitsCNN):
+    """the output shapes for batches of 5 and of 1"""
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    with torch.no_grad():
+        return [tuple(model(_images(1, 5)).shape), tuple(model(_images(2, 1)).shape)]
+
+
+@book.scenario("DigitsCNN", rtol=1e-4, atol=1e-5)
+def cnn_logits_fixed_weights(DigitsCNN):
+    """the logits for 6 images with fixed weights loaded by name (conv, ReLU, max pool order)"""
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    model.load_state_dict(_fixed_weights(3))
+    model.eval()
+    with torch.no_grad():
+        return model(_images(4, 6)).numpy().astype(np.float64)
+
+
+@book.scenario("DigitsCNN")
+def cnn_learns(DigitsCNN):
+    """30 seeded Adam steps on 64 digits cut the training loss by more than half"""
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    images = torch.as_tensor(digits.images[:64] / 16.0, dtype=torch.float32)[:, None]
+    labels = torch.as_tensor(digits.target[:64])
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(30):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return bool(losses[-1] < 0.5 * losses[0])
+
+
+# --- one training step -----------------------------------------------------------------------------
+
+def _tiny_problem(seed: int):
+    generator = torch.Generator().manual_seed(seed)
+    images = torch.rand((12, 1, 8, 8), generator=generator)
+    labels = torch.randint(0, 10, (12,), generator=generator)
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    return model, images, labels
+
+
+@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+def step_sgd_losses(train_step):
+    """5 plain-SGD steps on a linear model: the losses returned and the final weights"""
+    model, images, labels = _tiny_problem(50)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    losses = [train_step(model, optimizer, images, labels) for _ in range(5)]
+    return {"losses": np.array(losses), "weight": model[1].weight.detach().numpy().astype(np.float64)}
+
+
+@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+def step_first_loss(train_step):
+    """the first loss is the cross-entropy before the update"""
+    model, images, labels = _tiny_problem(51)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    return train_step(model, optimizer, images, labels)
+
+
+@book.scenario("train_step")
+def step_returns_float(train_step):
+    """the loss is returned as a Python float"""
+    model, images, labels = _tiny_problem(52)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    return type(train_step(model, optimizer, images, labels)).__name__
+
+
+@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+def step_dropout_model(train_step):
+    """a model with dropout that was left in eval mode: the step switches it to training mode"""
+    model, images, labels = _tiny_problem(53)
+    model = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.Linear(64, 10))
+    model.eval()
+    torch.manual_seed(7)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    loss = train_step(model, optimizer, images, labels)
+    return {"loss": loss, "training": model.training}

@@ -1,0 +1,338 @@
+"""Hidden scenarios for lecture 07, Markov decision processes.
+
+Every scenario builds its own seeded inputs. Random MDPs give terminal states rows of P and R
+full of junk: the specification says those rows are ignored, so a solver that lets a terminal
+state collect reward or bootstraps from it is caught. Models of gymnasium's FrozenLake come
+from ``course.rl.model_from_env``, independent of the student's grid-world builder.
+"""
+import numpy as np
+from gymnasium.envs.toy_text.frozen_lake import MAPS, FrozenLakeEnv
+
+from course.rl import model_from_env
+from grader.hidden import ScenarioBook, error_name
+
+book = ScenarioBook()
+
+NOTES_GRID = ["GFFF", "FFFF", "FFSF", "FFFG"]  # S is an ordinary free cell (FrozenLake needs one)
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(7000 + seed)
+
+
+def _random_mdp(seed: int, n_states: int = 7, n_actions: int = 3, n_terminal: int = 2):
+    """A random MDP whose terminal states have random (meaningless) rows in P and R."""
+    rng = _rng(seed)
+    P = rng.dirichlet(0.5 * np.ones(n_states), size=(n_states, n_actions))
+    R = rng.normal(size=(n_states, n_actions))
+    terminal = np.zeros(n_states, dtype=bool)
+    terminal[rng.choice(n_states, n_terminal, replace=False)] = True
+    return P, R, terminal
+
+
+def _lake(map_name: str = "4x4", **options):
+    model = model_from_env(FrozenLakeEnv(map_name=map_name, **options))
+    return model.P, model.R, model.terminal
+
+
+def _grid(layout, slip: float, step_cost: float, goal_reward: float = 0.0, trap_reward: float = -1.0):
+    """A grid world built through gymnasium's FrozenLake class (S/F free, G and H terminal)."""
+    env = FrozenLakeEnv(desc=layout, is_slippery=True, success_rate=1.0 - slip,
+                        reward_schedule=(goal_reward - step_cost, trap_reward - step_cost, -step_cost))
+    model = model_from_env(env)
+    return model.P, model.R, model.terminal
+
+
+def _as_dict(result, keys):
+    return dict(zip(keys, result)) if isinstance(result, tuple) and len(result) == len(keys) else result
+
+
+# --- discounted_return ---------------------------------------------------------------------------
+
+@book.scenario("discounted_return")
+def return_random(discounted_return):
+    """10 random rewards with gamma = 0.9"""
+    return discounted_return(_rng(1).normal(size=10), 0.9)
+
+
+@book.scenario("discounted_return")
+def return_long(discounted_return):
+    """200 rewards of a step-cost episode ending in +10, gamma = 0.99"""
+    return discounted_return(np.r_[-np.ones(199), 10.0], 0.99)
+
+
+@book.scenario("discounted_return")
+def return_empty(discounted_return):
+    """an empty reward sequence (the return is 0)"""
+    return discounted_return(np.array([]), 0.5)
+
+
+@book.scenario("discounted_return")
+def return_myopic(discounted_return):
+    """gamma = 0 keeps only the first reward"""
+    return discounted_return(np.array([3.0, 5.0, -2.0]), 0.0)
+
+
+@book.scenario("discounted_return")
+def return_undiscounted(discounted_return):
+    """gamma = 1 sums the rewards"""
+    return discounted_return(np.array([1.0, -2.0, 4.0, 0.5]), 1.0)
+
+
+@book.scenario("discounted_return")
+def return_python_list(discounted_return):
+    """a Python list of integers [0, 0, 0, 1] with gamma = 0.5"""
+    return discounted_return([0, 0, 0, 1], 0.5)
+
+
+# --- gridworld_model -----------------------------------------------------------------------------
+
+MODEL_KEYS = ("P", "R", "terminal")
+
+
+@book.scenario("gridworld_model")
+def grid_notes(gridworld_model):
+    """the notes' 4 x 4 grid (exits in two corners), step cost 1, no slip"""
+    return _as_dict(gridworld_model(NOTES_GRID, 1.0), MODEL_KEYS)
+
+
+@book.scenario("gridworld_model")
+def grid_rectangle_slippery(gridworld_model):
+    """a 2 x 4 map with a hole, slip 0.3, step cost 0.1, goal 2, trap -3 (rows and columns differ)"""
+    return _as_dict(gridworld_model(["SFFH", "FHFG"], 0.1, 0.3, 2.0, -3.0), MODEL_KEYS)
+
+
+@book.scenario("gridworld_model")
+def grid_always_slips(gridworld_model):
+    """a 3 x 5 map with slip 1 (every move goes sideways)"""
+    return _as_dict(gridworld_model(["SFFFF", "FFHFF", "FFFFG"], 0.5, 1.0, 1.0, -1.0), MODEL_KEYS)
+
+
+@book.scenario("gridworld_model")
+def grid_single_row(gridworld_model):
+    """a single row S F G with slip 0.5 (sideways moves bump into the edges)"""
+    return _as_dict(gridworld_model(["SFG"], 0.2, 0.5, 1.0, -1.0), MODEL_KEYS)
+
+
+@book.scenario("gridworld_model")
+def grid_frozen_lake_8x8(gridworld_model):
+    """FrozenLake's 8 x 8 map as FrozenLake sees it: slip 2/3, goal 1, holes 0, no step cost"""
+    return _as_dict(gridworld_model(MAPS["8x8"], 0.0, 2.0 / 3.0, 1.0, 0.0), MODEL_KEYS)
+
+
+@book.scenario("gridworld_model")
+def grid_one_cell(gridworld_model):
+    """a one-cell map that is a goal (one absorbing terminal state)"""
+    return _as_dict(gridworld_model(["G"], 1.0), MODEL_KEYS)
+
+
+@book.scenario("gridworld_model")
+def grid_ragged(gridworld_model):
+    """rows of different lengths (must raise ValueError)"""
+    return error_name(gridworld_model, ["SFF", "FG"], 1.0)
+
+
+@book.scenario("gridworld_model")
+def grid_unknown_letter(gridworld_model):
+    """a letter other than S, F, G, H (must raise ValueError)"""
+    return error_name(gridworld_model, ["SFX", "FFG"], 1.0)
+
+
+# --- q_from_v ------------------------------------------------------------------------------------
+
+@book.scenario("q_from_v")
+def q_random_mdp(q_from_v):
+    """a random 7-state, 3-action MDP with junk rows for its 2 terminal states, gamma = 0.9"""
+    P, R, terminal = _random_mdp(2)
+    return q_from_v(P, R, terminal, _rng(3).normal(size=7), 0.9)
+
+
+@book.scenario("q_from_v")
+def q_myopic(q_from_v):
+    """gamma = 0 (Q is the immediate reward, 0 in terminal states)"""
+    P, R, terminal = _random_mdp(4, n_states=5, n_actions=4)
+    return q_from_v(P, R, terminal, _rng(5).normal(size=5), 0.0)
+
+
+@book.scenario("q_from_v")
+def q_slippery_grid(q_from_v):
+    """a slippery 3 x 4 grid world with V = 1..12 (non-zero at terminal states), gamma = 1"""
+    P, R, terminal = _grid(["SFFG", "FHFF", "FFFH"], 0.2, 0.1, 1.0, -1.0)
+    return q_from_v(P, R, terminal, np.arange(1.0, 13.0), 1.0)
+
+
+@book.scenario("q_from_v")
+def q_inputs_unchanged(q_from_v):
+    """V, P and R are left unchanged"""
+    P, R, terminal = _random_mdp(6)
+    V = _rng(7).normal(size=7)
+    copies = (P.copy(), R.copy(), V.copy())
+    q_from_v(P, R, terminal, V, 0.8)
+    return {"P changed": bool(not np.array_equal(P, copies[0])), "R changed": bool(not np.array_equal(R, copies[1])),
+            "V changed": bool(not np.array_equal(V, copies[2]))}
+
+
+# --- policy_evaluation ---------------------------------------------------------------------------
+
+EVAL_KEYS = ("V", "sweeps")
+
+
+@book.scenario("policy_evaluation", atol=1e-6)
+def eval_notes_random_policy(policy_evaluation):
+    """the notes' grid, uniformly random policy, gamma = 1, tol = 1e-6 (values -14, -20, -22, ...)"""
+    P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
+    return _as_dict(policy_evaluation(P, R, terminal, np.full((16, 4), 0.25), 1.0, 1e-6), EVAL_KEYS)
+
+
+@book.scenario("policy_evaluation", atol=1e-6)
+def eval_random_mdp_deterministic(policy_evaluation):
+    """a random MDP with junk terminal rows and a deterministic policy, gamma = 0.8"""
+    P, R, terminal = _random_mdp(8)
+    policy = _rng(9).integers(0, 3, size=7)
+    return _as_dict(policy_evaluation(P, R, terminal, policy, 0.8, 1e-10), EVAL_KEYS)
+
+
+@book.scenario("policy_evaluation", atol=1e-6)
+def eval_random_mdp_stochastic_loose(policy_evaluation):
+    """a random MDP, a stochastic policy, gamma = 0.95 and a loose tol = 1e-2"""
+    P, R, terminal = _random_mdp(10, n_states=9, n_actions=4, n_terminal=1)
+    policy = _rng(11).dirichlet(np.ones(4), size=9)
+    return _as_dict(policy_evaluation(P, R, terminal, policy, 0.95, 1e-2), EVAL_KEYS)
+
+
+@book.scenario("policy_evaluation")
+def eval_three_sweeps(policy_evaluation):
+    """exactly 3 sweeps (tol = 0, max_sweeps = 3) on a slippery grid, always RIGHT, gamma = 0.9"""
+    P, R, terminal = _grid(["SFFG", "FHFF", "FFFF"], 0.4, 0.1, 1.0, -1.0)
+    return _as_dict(policy_evaluation(P, R, terminal, np.full(12, 2), 0.9, 0.0, 3), EVAL_KEYS)
+
+
+@book.scenario("policy_evaluation")
+def eval_myopic(policy_evaluation):
+    """gamma = 0 (V is the expected immediate reward; the second sweep changes nothing)"""
+    P, R, terminal = _random_mdp(12)
+    return _as_dict(policy_evaluation(P, R, terminal, np.zeros(7, dtype=int), 0.0), EVAL_KEYS)
+
+
+@book.scenario("policy_evaluation", atol=1e-6)
+def eval_frozen_lake_100_steps(policy_evaluation):
+    """FrozenLake, always DOWN, 100 sweeps with gamma = 1 (success within 100 steps)"""
+    P, R, terminal = _lake()
+    return _as_dict(policy_evaluation(P, R, terminal, np.ones(16, dtype=int), 1.0, 0.0, 100), EVAL_KEYS)
+
+
+# --- greedy_policy --------------------------------------------------------------------------------
+
+@book.scenario("greedy_policy")
+def greedy_random(greedy_policy):
+    """a random 6 x 4 Q table"""
+    return greedy_policy(_rng(13).normal(size=(6, 4)))
+
+
+@book.scenario("greedy_policy")
+def greedy_exact_ties(greedy_policy):
+    """rows with exact ties (the lowest tied index wins)"""
+    return greedy_policy(np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0], [2.0, 5.0, 5.0]]))
+
+
+@book.scenario("greedy_policy")
+def greedy_rounding_ties(greedy_policy):
+    """ties up to rounding errors of 1e-12 (within the default tol = 1e-9)"""
+    return greedy_policy(np.array([[1.0, 1.0 + 1e-12, 0.5], [0.3, -1.0, 0.3 + 2e-12], [-4.0, -4.0 + 5e-11, 2.0]]))
+
+
+@book.scenario("greedy_policy")
+def greedy_loose_tol(greedy_policy):
+    """tol = 0.1 treats values within 0.1 of the best as ties"""
+    return greedy_policy(np.array([[1.0, 1.05, 0.2, 1.2], [0.0, 0.5, 0.45, 0.3]]), 0.1)
+
+
+@book.scenario("greedy_policy")
+def greedy_tall(greedy_policy):
+    """10 states and 2 actions (argmax along the action axis)"""
+    return greedy_policy(_rng(14).normal(size=(10, 2)))
+
+
+# --- value_iteration ---------------------------------------------------------------------------------
+
+SOLVE_KEYS = ("V", "policy", "sweeps")
+ROUND_KEYS = ("V", "policy", "rounds")
+
+
+@book.scenario("value_iteration", atol=1e-6)
+def vi_notes_grid(value_iteration):
+    """the notes' grid, step cost 1, gamma = 1 (V is minus the distance to an exit)"""
+    P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
+    return _as_dict(value_iteration(P, R, terminal, 1.0), SOLVE_KEYS)
+
+
+@book.scenario("value_iteration", atol=1e-6)
+def vi_random_mdp(value_iteration):
+    """a random MDP with junk terminal rows, gamma = 0.9"""
+    P, R, terminal = _random_mdp(15, n_states=8, n_actions=3)
+    return _as_dict(value_iteration(P, R, terminal, 0.9, 1e-10), SOLVE_KEYS)
+
+
+@book.scenario("value_iteration")
+def vi_three_sweeps(value_iteration):
+    """exactly 3 sweeps (tol = 0, max_sweeps = 3) on a slippery grid with a trap, gamma = 0.95"""
+    P, R, terminal = _grid(["FFFG", "FHFH", "SFFF"], 0.2, 0.04, 1.0, -1.0)
+    return _as_dict(value_iteration(P, R, terminal, 0.95, 0.0, 3), SOLVE_KEYS)
+
+
+@book.scenario("value_iteration", atol=1e-6)
+def vi_frozen_lake(value_iteration):
+    """FrozenLake 4 x 4, slippery, gamma = 0.99"""
+    P, R, terminal = _lake()
+    return _as_dict(value_iteration(P, R, terminal, 0.99, 1e-12), SOLVE_KEYS)
+
+
+@book.scenario("value_iteration", atol=1e-6)
+def vi_cliff_loose(value_iteration):
+    """a cliff with slip 0.1, gamma = 0.9 and a loose tol = 1e-3"""
+    P, R, terminal = _grid(["FFFFF", "FFFFF", "SHHHG"], 0.1, 0.02, 1.0, -1.0)
+    return _as_dict(value_iteration(P, R, terminal, 0.9, 1e-3), SOLVE_KEYS)
+
+
+@book.scenario("value_iteration")
+def vi_myopic(value_iteration):
+    """gamma = 0: the policy picks the best immediate reward"""
+    P, R, terminal = _random_mdp(16)
+    return _as_dict(value_iteration(P, R, terminal, 0.0), SOLVE_KEYS)
+
+
+# --- policy_iteration -----------------------------------------------------------------------------------
+
+@book.scenario("policy_iteration", atol=1e-6)
+def pi_random_mdp(policy_iteration):
+    """a random MDP with junk terminal rows, gamma = 0.9"""
+    P, R, terminal = _random_mdp(17, n_states=8, n_actions=3)
+    return _as_dict(policy_iteration(P, R, terminal, 0.9), ROUND_KEYS)
+
+
+@book.scenario("policy_iteration", atol=1e-6)
+def pi_notes_grid_slippery(policy_iteration):
+    """the notes' grid with slip 0.1, step cost 1, gamma = 0.95"""
+    P, R, terminal = _grid(NOTES_GRID, 0.1, 1.0)
+    return _as_dict(policy_iteration(P, R, terminal, 0.95), ROUND_KEYS)
+
+
+@book.scenario("policy_iteration", atol=1e-6)
+def pi_frozen_lake(policy_iteration):
+    """FrozenLake 4 x 4, slippery, gamma = 0.99"""
+    P, R, terminal = _lake()
+    return _as_dict(policy_iteration(P, R, terminal, 0.99), ROUND_KEYS)
+
+
+@book.scenario("policy_iteration", atol=1e-6)
+def pi_one_round(policy_iteration):
+    """max_rounds = 1: the value of the first policy (action 0 everywhere) and that policy"""
+    P, R, terminal = _random_mdp(18, n_states=6, n_actions=4, n_terminal=1)
+    return _as_dict(policy_iteration(P, R, terminal, 0.8, 1e-10, 1), ROUND_KEYS)
+
+
+@book.scenario("policy_iteration", atol=1e-6)
+def pi_two_rounds(policy_iteration):
+    """max_rounds = 2 on a cliff grid with slip 0.2, gamma = 0.9"""
+    P, R, terminal = _grid(["FFFFF", "FFFFF", "SHHHG"], 0.2, 0.02, 1.0, -1.0)
+    return _as_dict(policy_iteration(P, R, terminal, 0.9, 1e-10, 2), ROUND_KEYS)

@@ -1,0 +1,512 @@
+"""Plausible wrong answers to lecture 03's exercises; each must fail a hidden scenario.
+
+Helpers a mutant calls (``conv_output_size``, ``im2col``) are the reference's (see
+``MutantCatalogue.mutant``), so each mutant isolates one mistake.
+"""
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from solutions.convolutional_networks import conv_output_size, im2col  # noqa: F401
+from tests.mutants import MutantCatalogue
+
+catalogue = MutantCatalogue("solutions.convolutional_networks")
+mutant = catalogue.mutant
+
+
+def _pad(x, padding):
+    return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+
+
+# --- conv_output_size ------------------------------------------------------------------------------
+
+@mutant("conv_output_size", "stride ignored in the output size")
+def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
+    out = size + 2 * padding - kernel_size + 1
+    if out < 1:
+        raise ValueError("kernel too large")
+    return out
+
+
+@mutant("conv_output_size", "padding counted on one side only")
+def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
+    out = (size + padding - kernel_size) // stride + 1
+    if out < 1:
+        raise ValueError("kernel too large")
+    return out
+
+
+@mutant("conv_output_size", "rounds up instead of down when the stride does not fit")
+def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
+    out = -(-(size + 2 * padding - kernel_size) // stride) + 1
+    if out < 1:
+        raise ValueError("kernel too large")
+    return out
+
+
+@mutant("conv_output_size", "no error for a kernel that does not fit")
+def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
+    return (size + 2 * padding - kernel_size) // stride + 1
+
+
+# --- conv2d_naive ----------------------------------------------------------------------------------
+
+def _naive(x, weight, bias, stride, padding, flip=False, one_side=False, step=None, use_bias=True,
+           reduce_channels=np.sum):
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channel mismatch")
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    if one_side:
+        padded = np.pad(x, ((0, 0), (0, 0), (0, 2 * padding), (0, 2 * padding)))
+    else:
+        padded = _pad(x, padding)
+    kernel = weight[:, :, ::-1, ::-1] if flip else weight
+    step = stride if step is None else step
+    out = np.zeros((n_images, c_out, h_out, w_out))
+    for n in range(n_images):
+        for k in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = padded[n, :, i * step:i * step + kh, j * step:j * step + kw]
+                    per_channel = np.sum(window * kernel[k], axis=(1, 2))
+                    out[n, k, i, j] = reduce_channels(per_channel) + (bias[k] if use_bias else 0.0)
+    return out
+
+
+@mutant("conv2d_naive", "convolution instead of correlation (kernel flipped)")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    return _naive(x, weight, bias, stride, padding, flip=True)
+
+
+@mutant("conv2d_naive", "padding on one side only (bottom and right)")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    return _naive(x, weight, bias, stride, padding, one_side=True)
+
+
+@mutant("conv2d_naive", "windows move by 1 pixel whatever the stride")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    return _naive(x, weight, bias, stride, padding, step=1)
+
+
+@mutant("conv2d_naive", "bias forgotten")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    return _naive(x, weight, bias, stride, padding, use_bias=False)
+
+
+@mutant("conv2d_naive", "averages over input channels instead of summing")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    return _naive(x, weight, bias, stride, padding, reduce_channels=np.mean)
+
+
+@mutant("conv2d_naive", "sums the input channels of the image first, then uses channel 0 of the kernel")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError("channel mismatch")
+    summed = x.sum(axis=1, keepdims=True)
+    return _naive(summed, weight[:, :1], bias, stride, padding)
+
+
+# --- conv2d_backward ---------------------------------------------------------------------------------
+
+def _backward(grad_out, x, weight, stride, padding, crop=True, flip=False, step=None, bias_axes=(0, 2, 3),
+              weight_first_image=False):
+    _, _, h_out, w_out = grad_out.shape
+    _, _, kh, kw = weight.shape
+    padded = _pad(x, padding)
+    grad_padded = np.zeros(padded.shape)
+    grad_weight = np.zeros(weight.shape)
+    kernel = weight[:, :, ::-1, ::-1] if flip else weight
+    step = stride if step is None else step
+    for i in range(h_out):
+        for j in range(w_out):
+            top, left = i * step, j * step
+            window = padded[:, :, top:top + kh, left:left + kw]
+            if window.shape[2:] != (kh, kw):
+                continue
+            upstream = grad_out[:, :, i, j]
+            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", upstream, kernel)
+            if weight_first_image:
+                grad_weight += np.einsum("k,cab->kcab", upstream[0], window[0])
+            else:
+                grad_weight += np.einsum("nk,ncab->kcab", upstream, window)
+    height, width = x.shape[2:]
+    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width] if crop else grad_padded
+    return grad_x, grad_weight, grad_out.sum(axis=bias_axes)
+
+
+@mutant("conv2d_backward", "input gradient not cropped: returned with the padding")
+def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
+    return _backward(grad_out, x, weight, stride, padding, crop=False)
+
+
+@mutant("conv2d_backward", "input gradient with the unrotated kernel (true convolution instead of the rotated one)")
+def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
+    return _backward(grad_out, x, weight, stride, padding, flip=True)
+
+
+@mutant("conv2d_backward", "stride ignored when placing the windows")
+def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
+    return _backward(grad_out, x, weight, stride, padding, step=1)
+
+
+@mutant("conv2d_backward", "bias gradient summed over the batch only")
+def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
+    return _backward(grad_out, x, weight, stride, padding, bias_axes=0)
+
+
+@mutant("conv2d_backward", "weight gradient from the first image only (not summed over the batch)")
+def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
+    return _backward(grad_out, x, weight, stride, padding, weight_first_image=True)
+
+
+# --- im2col and conv2d_im2col --------------------------------------------------------------------------
+
+@mutant("im2col", "rows ordered kernel offset first, channel second (does not match weight.reshape)")
+def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
+    n_images, channels, height, width = x.shape
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    padded = _pad(x, padding)
+    cols = np.empty((n_images, kh, kw, channels, h_out, w_out))
+    for a in range(kh):
+        for b in range(kw):
+            cols[:, a, b] = padded[:, :, a:a + stride * (h_out - 1) + 1:stride, b:b + stride * (w_out - 1) + 1:stride]
+    return cols.reshape(n_images, channels * kh * kw, h_out * w_out)
+
+
+@mutant("im2col", "columns ordered column by column instead of row by row")
+def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
+    n_images, channels, height, width = x.shape
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    padded = _pad(x, padding)
+    cols = np.empty((n_images, channels, kh, kw, w_out, h_out))
+    for a in range(kh):
+        for b in range(kw):
+            block = padded[:, :, a:a + stride * (h_out - 1) + 1:stride, b:b + stride * (w_out - 1) + 1:stride]
+            cols[:, :, a, b] = np.swapaxes(block, -1, -2)
+    return cols.reshape(n_images, channels * kh * kw, h_out * w_out)
+
+
+@mutant("im2col", "stride ignored: windows taken at every pixel, then cut to size")
+def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
+    n_images, channels, height, width = x.shape
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    padded = _pad(x, padding)
+    cols = np.empty((n_images, channels, kh, kw, h_out, w_out))
+    for a in range(kh):
+        for b in range(kw):
+            cols[:, :, a, b] = padded[:, :, a:a + h_out, b:b + w_out]
+    return cols.reshape(n_images, channels * kh * kw, h_out * w_out)
+
+
+@mutant("conv2d_im2col", "result reshaped to (N, H_out, W_out, C_out) order without moving the channels")
+def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channel mismatch")
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    out = weight.reshape(c_out, -1) @ im2col(x, kh, kw, stride, padding) + bias[:, None]
+    return np.swapaxes(out, 1, 2).reshape(n_images, h_out, w_out, c_out).reshape(n_images, c_out, h_out, w_out)
+
+
+@mutant("conv2d_im2col", "bias added to every column index instead of every channel")
+def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channel mismatch")
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    out = weight.reshape(c_out, -1) @ im2col(x, kh, kw, stride, padding)
+    out = out + np.resize(bias, out.shape[-1])
+    return out.reshape(n_images, c_out, h_out, w_out)
+
+
+@mutant("conv2d_im2col", "kernel flipped before the product (convolution)")
+def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channel mismatch")
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    flipped = weight[:, :, ::-1, ::-1]
+    out = flipped.reshape(c_out, -1) @ im2col(x, kh, kw, stride, padding) + bias[:, None]
+    return out.reshape(n_images, c_out, h_out, w_out)
+
+
+@mutant("conv2d_im2col", "no check that the channels match")
+def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    n_images = x.shape[0]
+    c_out, _, kh, kw = weight.shape
+    h_out = conv_output_size(x.shape[2], kh, stride, padding)
+    w_out = conv_output_size(x.shape[3], kw, stride, padding)
+    cols = im2col(x, kh, kw, stride, padding)
+    flat = weight.reshape(c_out, -1)
+    size = min(flat.shape[1], cols.shape[1])
+    out = flat[:, :size] @ cols[:, :size] + bias[:, None]
+    return out.reshape(n_images, c_out, h_out, w_out)
+
+
+# --- max pooling -------------------------------------------------------------------------------------
+
+@mutant("max_pool_forward", "average pooling instead of max pooling")
+def max_pool_forward(x, size, stride):  # noqa: F811
+    return F.avg_pool2d(torch.as_tensor(x), size, stride).numpy()
+
+
+@mutant("max_pool_forward", "stride ignored: windows at every pixel")
+def max_pool_forward(x, size, stride):  # noqa: F811
+    return F.max_pool2d(torch.as_tensor(x), size, 1).numpy()
+
+
+@mutant("max_pool_forward", "partial windows at the border kept (ceil mode)")
+def max_pool_forward(x, size, stride):  # noqa: F811
+    return F.max_pool2d(torch.as_tensor(x), size, stride, ceil_mode=True).numpy()
+
+
+@mutant("max_pool_forward", "maximum of the absolute values")
+def max_pool_forward(x, size, stride):  # noqa: F811
+    return F.max_pool2d(torch.as_tensor(np.abs(x)), size, stride).numpy()
+
+
+def _pool_back(grad_out, x, size, stride, how):
+    n_images, channels, h_out, w_out = grad_out.shape
+    grad_x = np.zeros(x.shape)
+    for n in range(n_images):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    top, left = i * stride, j * stride
+                    window = x[n, c, top:top + size, left:left + size]
+                    g = grad_out[n, c, i, j]
+                    target = grad_x[n, c, top:top + size, left:left + size]
+                    if how == "spread":
+                        target += g / window.size
+                    elif how == "all ties":
+                        target += g * (window == window.max())
+                    elif how == "last tie":
+                        flat = window.size - 1 - np.argmax(window.ravel()[::-1])
+                        target[flat // size, flat % size] += g
+                    elif how == "overwrite":
+                        flat = np.argmax(window)
+                        target[flat // size, flat % size] = g
+    return grad_x
+
+
+@mutant("max_pool_backward", "gradient spread evenly over the window instead of routed to the maximum")
+def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
+    return _pool_back(grad_out, x, size, stride, "spread")
+
+
+@mutant("max_pool_backward", "every tied maximum gets the full gradient")
+def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
+    return _pool_back(grad_out, x, size, stride, "all ties")
+
+
+@mutant("max_pool_backward", "the last tied maximum gets the gradient")
+def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
+    return _pool_back(grad_out, x, size, stride, "last tie")
+
+
+@mutant("max_pool_backward", "overlapping windows overwrite instead of adding up")
+def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
+    return _pool_back(grad_out, x, size, stride, "overwrite")
+
+
+# --- receptive field and parameter count ------------------------------------------------------------------
+
+@mutant("receptive_field", "jump taken as the current layer's stride, not the product of strides")
+def receptive_field(layers):  # noqa: F811
+    r, out = 1, []
+    for kernel_size, stride in layers:
+        r = r + (kernel_size - 1) * stride
+        out.append((r, stride))
+    return out
+
+
+@mutant("receptive_field", "jump updated before the field grows")
+def receptive_field(layers):  # noqa: F811
+    r, j, out = 1, 1, []
+    for kernel_size, stride in layers:
+        j = j * stride
+        r = r + (kernel_size - 1) * j
+        out.append((r, j))
+    return out
+
+
+@mutant("receptive_field", "jump ignored: the field grows by k - 1 every layer")
+def receptive_field(layers):  # noqa: F811
+    r, j, out = 1, 1, []
+    for kernel_size, stride in layers:
+        r = r + kernel_size - 1
+        j = j * stride
+        out.append((r, j))
+    return out
+
+
+@mutant("receptive_field", "starts from a field of 0 instead of 1 pixel")
+def receptive_field(layers):  # noqa: F811
+    r, j, out = 0, 1, []
+    for kernel_size, stride in layers:
+        r = r + (kernel_size - 1) * j
+        j = j * stride
+        out.append((r, j))
+    return out
+
+
+@mutant("conv_parameter_count", "bias forgotten")
+def conv_parameter_count(kernel_size, in_channels, out_channels):  # noqa: F811
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return kh * kw * in_channels * out_channels
+
+
+@mutant("conv_parameter_count", "one bias per input channel and output channel")
+def conv_parameter_count(kernel_size, in_channels, out_channels):  # noqa: F811
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return (kh * kw + 1) * in_channels * out_channels
+
+
+@mutant("conv_parameter_count", "rectangular kernels counted as kh x kh")
+def conv_parameter_count(kernel_size, in_channels, out_channels):  # noqa: F811
+    kh = kernel_size if isinstance(kernel_size, int) else kernel_size[0]
+    return (kh * kh * in_channels + 1) * out_channels
+
+
+@mutant("conv_parameter_count", "returns a float")
+def conv_parameter_count(kernel_size, in_channels, out_channels):  # noqa: F811
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return float((kh * kw * in_channels + 1) * out_channels)
+
+
+# --- DigitsCNN ---------------------------------------------------------------------------------------------
+
+class _Layers(nn.Module):
+    def __init__(self, padding2=1, bias=True, fc_in=128):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1, bias=bias)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=padding2, bias=bias)
+        self.fc = nn.Linear(fc_in, 10)
+
+
+@mutant("DigitsCNN", "no ReLU after the convolutions")
+class DigitsCNN(_Layers):  # noqa: F811
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        x = F.max_pool2d(self.conv1(x), 2)
+        x = F.max_pool2d(self.conv2(x), 2)
+        return self.fc(x.flatten(start_dim=1))
+
+
+@mutant("DigitsCNN", "average pooling instead of max pooling")
+class DigitsCNN(_Layers):  # noqa: F811
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        x = F.avg_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.avg_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc(x.flatten(start_dim=1))
+
+
+@mutant("DigitsCNN", "second convolution without padding (32 x 1 x 1 features)")
+class DigitsCNN(_Layers):  # noqa: F811
+    def __init__(self):
+        super().__init__(padding2=0, fc_in=32)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc(x.flatten(start_dim=1))
+
+
+@mutant("DigitsCNN", "softmax probabilities returned instead of logits")
+class DigitsCNN(_Layers):  # noqa: F811
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return F.softmax(self.fc(x.flatten(start_dim=1)), dim=1)
+
+
+@mutant("DigitsCNN", "convolutions without bias")
+class DigitsCNN(_Layers):  # noqa: F811
+    def __init__(self):
+        super().__init__(bias=False)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc(x.flatten(start_dim=1))
+
+
+@mutant("DigitsCNN", "features flattened channels-last (a permuted order for the linear layer)")
+class DigitsCNN(_Layers):  # noqa: F811
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc(x.permute(0, 2, 3, 1).flatten(start_dim=1))
+
+
+# --- train_step ---------------------------------------------------------------------------------------------
+
+@mutant("train_step", "gradients never zeroed (they accumulate across steps)")
+def train_step(model, optimizer, images, labels):  # noqa: F811
+    model.train()
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return float(loss.item())
+
+
+@mutant("train_step", "optimizer.step() forgotten")
+def train_step(model, optimizer, images, labels):  # noqa: F811
+    model.train()
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
+    return float(loss.item())
+
+
+@mutant("train_step", "nll_loss on raw logits (no log-softmax)")
+def train_step(model, optimizer, images, labels):  # noqa: F811
+    model.train()
+    optimizer.zero_grad()
+    loss = F.nll_loss(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return float(loss.item())
+
+
+@mutant("train_step", "returns the loss tensor instead of a float")
+def train_step(model, optimizer, images, labels):  # noqa: F811
+    model.train()
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+@mutant("train_step", "model left in eval mode (dropout off during training)")
+def train_step(model, optimizer, images, labels):  # noqa: F811
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return float(loss.item())
