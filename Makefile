@@ -27,11 +27,15 @@ setup: $(STAMP) ## create the virtual environment (.venv) with the pinned packag
 lab: $(STAMP) ## open JupyterLab on the course notebooks
 	$(VENV)/bin/jupyter lab course/
 
-test: $(STAMP) ## run everything CI runs (notebooks, grading pipeline, demo class)
-	$(PY) -m pytest -n 2 --dist loadgroup
+test: $(STAMP) ## run everything CI runs (notebooks, grading pipeline, demo class, browser)
+	$(PY) -m pytest -m "not browser" -n 2 --dist loadgroup
+	$(PY) -m pytest -m browser
 
 test-fast: $(STAMP) ## the quick subset for iteration (no notebook runs, no grading)
-	$(PY) -m pytest -m "not slow" -n 2
+	$(PY) -m pytest -m "not slow and not browser" -n 2
+
+test-browser: $(STAMP) ## open every notebook in JupyterLab in headless Chromium
+	$(PY) -m pytest -m browser
 
 sync: $(STAMP) ## after editing a notebook: rewrite it as nbgrader releases it (L=07 for one)
 	$(GRADER) sync $(L)

@@ -8,12 +8,15 @@ source; :class:`RedactTestTracebacks` reduces every error in a test cell to its 
 from __future__ import annotations
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 from grader.cells import is_test_cell
 
 
 class RedactTestTracebacks(Preprocessor):
     """Replace each test cell's error tracebacks by the error's one-line summary."""
+
+    enabled = Bool(True).tag(config=True)  # nbconvert preprocessors are off unless enabled
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and is_test_cell(cell):

@@ -1,0 +1,118 @@
+"""``make bench``: the course's speed figures, written to ``build/bench/results.{json,txt}``.
+
+- each lecture notebook's run time with the reference solutions (a person's "run all") and
+  under grading (``NBGRADER_EXECUTION`` set, demo cells reduced);
+- the autograde time per submission (the reference student, graded in one process);
+- the median time of each widget's drawing function (what one slider move costs).
+
+Figures are measured, never asserted: tests do not time anything.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import matplotlib
+import nbclient
+import nbformat
+
+from grader.assemble import assemble
+from grader.lectures import BUILD, Lecture, all_lectures
+
+BENCH_DIR = BUILD / "bench"
+WIDGET_REPEATS = 5
+
+
+def notebook_seconds(lecture: Lecture, grading: bool) -> float:
+    """Wall time to execute the solved notebook (kernel start included)."""
+    notebook = assemble(lecture)
+    previous = os.environ.pop("NBGRADER_EXECUTION", None)
+    if grading:
+        os.environ["NBGRADER_EXECUTION"] = "autograde"
+    try:
+        start = time.perf_counter()
+        nbclient.NotebookClient(notebook, timeout=900, kernel_name="python3",
+                                resources={"metadata": {"path": str(lecture.student_notebook.parent)}}).execute()
+        return time.perf_counter() - start
+    finally:
+        os.environ.pop("NBGRADER_EXECUTION", None)
+        if previous is not None:
+            os.environ["NBGRADER_EXECUTION"] = previous
+
+
+def autograde_seconds(lectures: list[Lecture]) -> dict[str, float]:
+    """Seconds to autograde one reference submission of each lecture, in one process."""
+    from grader.autograde import autograde_all
+    from grader.demo import solved
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        submitted = Path(scratch) / "submitted"
+        for lecture in lectures:
+            path = submitted / "reference" / lecture.assignment / lecture.notebook_name
+            path.parent.mkdir(parents=True)
+            nbformat.write(solved(lecture), path)
+        outcomes, _ = autograde_all(submitted, Path(scratch) / "nbgrader", lectures)
+    return {outcome.assignment: outcome.seconds for outcome in outcomes}
+
+
+def widget_medians(lecture: Lecture) -> dict[str, float]:
+    """Median seconds of each ``draw_*`` function of ``course.<slug>`` at its default arguments."""
+    matplotlib.use("Agg")
+    module = importlib.import_module(f"course.{lecture.slug}")
+    medians = {}
+    for name, function in inspect.getmembers(module, inspect.isfunction):
+        if not name.startswith("draw_") or function.__module__ != module.__name__:
+            continue
+        if any(p.default is inspect.Parameter.empty for p in inspect.signature(function).parameters.values()):
+            continue  # needs a trained model or data: not a slider redraw
+        times = []
+        for _ in range(WIDGET_REPEATS + 1):
+            start = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - start)
+        medians[name] = statistics.median(times[1:])  # the first call warms caches
+    return medians
+
+
+def run_bench(lectures: list[Lecture] | None = None) -> dict:
+    lectures = lectures if lectures is not None else all_lectures()
+    results: dict = {"cores": os.cpu_count(), "lectures": {}}
+    grading = autograde_seconds(lectures)
+    for lecture in lectures:
+        results["lectures"][lecture.assignment] = {
+            "run_all_with_solutions_s": round(notebook_seconds(lecture, grading=False), 2),
+            "run_all_grading_mode_s": round(notebook_seconds(lecture, grading=True), 2),
+            "autograde_per_submission_s": round(grading[lecture.assignment], 2),
+            "widget_median_s": {name: round(t, 3) for name, t in widget_medians(lecture).items()},
+        }
+    return results
+
+
+def as_text(results: dict) -> str:
+    lines = [f"course benchmark ({results['cores']} cores)", ""]
+    lines.append(f"{'lecture':34} {'run all':>9} {'grading':>9} {'autograde':>10}")
+    for assignment, figures in results["lectures"].items():
+        lines.append(f"{assignment:34} {figures['run_all_with_solutions_s']:8.1f}s "
+                     f"{figures['run_all_grading_mode_s']:8.1f}s {figures['autograde_per_submission_s']:9.1f}s")
+    lines += ["", "widget update (median of draw function)"]
+    for assignment, figures in results["lectures"].items():
+        for name, seconds in figures["widget_median_s"].items():
+            lines.append(f"  {assignment[:2]} {name:40} {seconds * 1000:7.0f} ms")
+    return "\n".join(lines)
+
+
+def bench_command() -> int:
+    results = run_bench()
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2))
+    text = as_text(results)
+    (BENCH_DIR / "results.txt").write_text(text + "\n")
+    print(text)
+    print(f"\nwritten to {BENCH_DIR / 'results.json'} and results.txt")
+    return 0
