@@ -30,7 +30,7 @@ from urllib.parse import quote, urlsplit
 import nbformat
 import pytest
 
-from grader.lectures import BUILD, COURSE, Lecture
+from grader.lectures import BUILD, COURSE, Lecture, all_lectures
 
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 # Headless, as root, with no network: without the background-networking flags Chromium keeps
@@ -42,6 +42,7 @@ SERVER_TIMEOUT = 60       # s for the server to answer /api/status
 ACTION_TIMEOUT = 60       # s for a page element to be there to click, read or type into
 KERNEL_TIMEOUT = 120      # s for a kernel to start or to finish running cells
 WIDGET_TIMEOUT = 120      # s for a widget to draw its first picture or to redraw after a slide
+RUN_ALL_TIMEOUT = 600     # s for Run All on a solved notebook (it fails at once on an error)
 VALIDATE_TIMEOUT = 300    # s for nbgrader validate to run a whole notebook on the server
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
@@ -86,6 +87,7 @@ class CourseCopy:
     (assembled source notebooks) and ``nbgrader/`` (an nbgrader course directory)."""
 
     root: Path
+    assembly_errors: dict[str, Exception] = field(default_factory=dict)
 
     @property
     def nbgrader(self) -> Path:
@@ -95,18 +97,26 @@ class CourseCopy:
         return self.root / "course" / lecture.assignment / lecture.notebook_name
 
     def solved(self, lecture: Lecture) -> Path:
-        """Write the assembled (solved) source notebook into the copy once; return its path."""
+        """The assembled (solved) source notebook, written into the copy with the rest."""
+        if lecture.assignment in self.assembly_errors:
+            raise self.assembly_errors[lecture.assignment]
+        return self.root / "solved" / lecture.assignment / lecture.notebook_name
+
+    def write_solved(self, lecture: Lecture) -> None:
         from grader.assemble import assemble
 
+        try:
+            notebook = assemble(lecture)
+        except Exception as exc:  # reported by that lecture's test, not by every test
+            self.assembly_errors[lecture.assignment] = exc
+            return
         path = self.root / "solved" / lecture.assignment / lecture.notebook_name
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(assemble(lecture), path)
-        return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, path)
 
 
 @pytest.fixture(scope="session")
-def course_copy(tmp_path_factory: pytest.TempPathFactory) -> CourseCopy:
+def course_copy(browser_available, tmp_path_factory: pytest.TempPathFactory) -> CourseCopy:
     from grader.config import prepare_course_directory
 
     root = tmp_path_factory.mktemp("browser-course")
@@ -115,7 +125,10 @@ def course_copy(tmp_path_factory: pytest.TempPathFactory) -> CourseCopy:
     # The formgrader reads its course directory when the server starts: create it now (the
     # test that needs the assignments runs nbgrader's generate_assignment into it).
     prepare_course_directory(root / "nbgrader")
-    return CourseCopy(root)
+    copy = CourseCopy(root)
+    for lecture in all_lectures():  # now, so solutions and the copied course match
+        copy.write_solved(lecture)
+    return copy
 
 
 # --- the JupyterLab server ------------------------------------------------------------------------
@@ -384,26 +397,48 @@ class LabPage:
         assert cell.locator(".jupyter-widgets").count() > 0, f"cell {index}: no .jupyter-widgets"
         self.wait_idle()
         before = picture.get_attribute("src")
-        slider = cell.locator(".widget-slider").first
-        readout_before = slider.locator(".widget-readout").inner_text()
-        handle = slider.locator(".noUi-handle").first
-        handle.scroll_into_view_if_needed()
-        handle.focus()
-        self.page.keyboard.press("ArrowRight")
+        moved = self._move_a_control(cell, index)
         try:
             self.page.wait_for_function(_IMAGE_JS, arg=[index, before], timeout=WIDGET_TIMEOUT * 1000, polling=100)
         except Exception as exc:
             raise AssertionError(f"cell {index}: the picture did not change within {WIDGET_TIMEOUT} s after "
-                                 f"moving the slider from {readout_before!r} to "
-                                 f"{slider.locator('.widget-readout').inner_text()!r}") from exc
-        readout_after = slider.locator(".widget-readout").inner_text()
-        assert readout_after != readout_before, f"cell {index}: the slider readout stayed {readout_before!r}"
+                                 f"moving {moved}") from exc
         self.wait_idle()
         errors = [e for e in self.error_outputs() if e[0] == index]
-        assert not errors, f"cell {index}: error after moving the slider: {errors}"
+        assert not errors, f"cell {index}: error after moving {moved}: {errors}"
         self.screenshot(f"{label}-cell{index:02d}", element=cell)
-        return {"cell": index, "slider": slider.locator("label").first.inner_text(),
-                "from": readout_before, "to": readout_after}
+        return {"cell": index, **moved}
+
+    def _move_a_control(self, cell, index: int) -> dict:
+        """Press ArrowRight on the widget's first slider (ArrowLeft if it sits at its maximum);
+        without a slider, choose another entry of its first drop-down menu."""
+        sliders = cell.locator(".widget-slider")
+        if sliders.count() == 0:
+            select = cell.locator(".widget-dropdown select").first
+            assert cell.locator(".widget-dropdown select").count() > 0, \
+                f"cell {index}: the widget has neither a slider nor a drop-down menu to move"
+            options = select.locator("option").all_inner_texts()
+            current = select.evaluate("e => e.options[e.selectedIndex].text")
+            other = next(o for o in options if o != current)
+            select.select_option(label=other)
+            return {"control": "drop-down", "from": current, "to": other}
+        slider = sliders.first
+        readout = slider.locator(".widget-readout")
+        before = readout.inner_text()
+        handle = slider.locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        for key in ("ArrowRight", "ArrowLeft"):
+            handle.focus()
+            self.page.keyboard.press(key)
+            deadline = time.monotonic() + 5
+            while readout.inner_text() == before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if readout.inner_text() != before:
+                break
+        after = readout.inner_text()
+        assert after != before, f"cell {index}: the slider's readout stayed {before!r} after ArrowRight and ArrowLeft"
+        name = slider.locator(".widget-label").first.inner_text() if slider.locator(".widget-label").count() else "?"
+        return {"control": f"slider {name!r}", "from": before, "to": after}
 
     # evidence
     def screenshot(self, label: str, element=None) -> Path:
@@ -454,6 +489,7 @@ def lab(request, browser, lab_server: LabServer) -> Iterator[LabPage]:
     context.set_default_timeout(ACTION_TIMEOUT * 1000)
     page = context.new_page()
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    (SCREENSHOTS / f"FAILED-{name}.png").unlink(missing_ok=True)  # from an earlier run
     lab_page = LabPage(page, lab_server, name)
     page.on("request", lambda r: lab_page.requests.append(r.url))
     page.on("websocket", lambda ws: lab_page.requests.append(ws.url))

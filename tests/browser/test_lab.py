@@ -20,7 +20,7 @@ import pytest
 
 from grader.lectures import all_lectures
 
-from .conftest import KERNEL_TIMEOUT, VALIDATE_TIMEOUT, first_code_cell, widget_cells
+from .conftest import KERNEL_TIMEOUT, RUN_ALL_TIMEOUT, VALIDATE_TIMEOUT, first_code_cell, widget_cells
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -55,7 +55,7 @@ def test_instructor_view(lecture, course_copy, lab, record_property):
         code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and cell.source.strip()]
         widgets = widget_cells(notebook)
         lab.run_all()
-        lab.wait_executed(code, timeout=max(KERNEL_TIMEOUT, 10 * len(code)))
+        lab.wait_executed(code, timeout=RUN_ALL_TIMEOUT)
         lab.wait_idle()
         prompts = lab.prompts(code)
         assert prompts == [f"[{n}]:" for n in range(1, len(code) + 1)], \
