@@ -5,7 +5,7 @@ Students (each submits every lecture):
 - ``reference``: every answer is the reference solution (full marks expected);
 - ``untouched``: the released notebook as it is (zero expected);
 - ``mutant-1`` ... ``mutant-K``: the reference, except one exercise per lecture holds one of
-  its catalogued mutants (below full marks expected);
+  its catalogued mutants, preferably one the visible tests miss (below full marks expected);
 - ``infinite-loop``: the first exercise loops forever (the cell time limit stops it);
 - ``invalid-json``: a file that is not a notebook (not graded, and the summary says why);
 - ``deleted-test``: the reference with its first test cell deleted (restored and graded);
@@ -15,17 +15,20 @@ Students (each submits every lecture):
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
+import io
 import shutil
 import textwrap
+import warnings
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
-from grader.assemble import assemble
+from grader.assemble import assemble, defined_names
 from grader.autograde import autograde_all, feedback_command, load_status, summary_table
-from grader.cells import answer_cells, check_cells
+from grader.cells import answer_cells, check_cells, grade_id, setup_source
 from grader.grades import write_grades
 from grader.lectures import BUILD, Lecture, all_lectures
 from grader.release import release
@@ -57,19 +60,43 @@ def mutant_source(implementation) -> str:
     return "\n".join(line for line in source.split("\n") if not line.lstrip().startswith("@"))
 
 
+def _passes_visible_tests(notebook: NotebookNode, cell: NotebookNode) -> bool:
+    """Do the visible tests after ``cell`` pass when the notebook's answers are as given?"""
+    from course.checks import CheckFailed
+
+    names: dict = {"__name__": "__demo__"}
+    exec(setup_source(notebook), names)
+    for answer in answer_cells(notebook):
+        exec(answer.source, names)
+    test = next(c for c in check_cells(notebook) if grade_id(c) == "test_" + grade_id(cell))
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(test.source, names)
+    except (CheckFailed, Exception):
+        return False
+    return True
+
+
 def with_mutant(lecture: Lecture, family: int) -> NotebookNode:
-    """The solved notebook with exercise ``family`` (mod the count) replaced by its first mutant."""
+    """The solved notebook with exercise ``family`` (mod the count) replaced by one of its mutants.
+
+    A mutant that passes the visible tests is preferred: it shows the hidden tests at work.
+    """
     from tests.mutants import load_catalogue
 
     catalogue = load_catalogue(lecture.slug)
     notebook = solved(lecture)
-    cells = answer_cells(notebook)
-    cell = cells[family % len(cells)]
-    for name in (n.name for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef | ast.ClassDef)):
-        mutants = catalogue.for_name(name)
-        if mutants:
-            cell.source = replace_definition(cell.source, name, mutant_source(mutants[0].implementation))
-            break
+    cell = answer_cells(notebook)[family % len(answer_cells(notebook))]
+    original = cell.source
+    candidates = [(name, mutant) for name in defined_names(original) for mutant in catalogue.for_name(name)]
+    for name, mutant in candidates:
+        cell.source = replace_definition(original, name, mutant_source(mutant.implementation))
+        if _passes_visible_tests(notebook, cell):
+            return notebook
+    if candidates:
+        name, mutant = candidates[0]
+        cell.source = replace_definition(original, name, mutant_source(mutant.implementation))
     return notebook
 
 

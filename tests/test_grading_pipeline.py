@@ -127,5 +127,6 @@ def test_demo_feedback_reveals_no_hidden_test(demo):
 
 def test_demo_feedback_still_explains_hidden_failures(demo):
     root, _ = demo
-    texts = [page.read_text() for page in (root / "nbgrader" / "feedback" / "mutant-1").rglob("*.html")]
-    assert any("hidden tests for" in text for text in texts)
+    """Some mutants pass the visible tests; their feedback names what the hidden tests found."""
+    texts = [page.read_text() for page in (root / "nbgrader" / "feedback").rglob("*.html") if "mutant-" in str(page)]
+    assert any("hidden tests for" in text and "problem(s)" in text for text in texts)
