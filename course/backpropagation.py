@@ -108,8 +108,9 @@ def draw_worked_example(x: float = 2500.0, y: float = 45000.0, theta1: float = 0
     The footer shows what one SGD step with learning rate ``10**log10_lr`` does to the loss.
     """
     nodes = worked_example_graph(x, y, theta1, theta2)
-    fig = Figure(figsize=(12, 4.4), layout="constrained")
+    fig = Figure(figsize=(12, 4.4))
     ax = fig.subplots()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.94)
     ax.set_xlim(-0.2, 17.6)
     ax.set_ylim(-1.2, 6.0)
     ax.axis("off")
@@ -205,9 +206,10 @@ def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float 
     hessian = quadratic_hessian(condition, SURFACES[surface])
     lr = 10.0 ** log10_lr
     paths = optimizer_race(lr, beta, gamma, steps, surface, condition)
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    fig = Figure(figsize=(11, 4.2))  # fixed margins: constrained layout would double the redraw time
     left, right = fig.subplots(1, 2, width_ratios=[1.4, 1])
-    u, v = np.meshgrid(np.linspace(-5, 5, 161), np.linspace(-3, 3, 121))
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.12, top=0.92, wspace=0.18)
+    u, v = np.meshgrid(np.linspace(-5, 5, 81), np.linspace(-3, 3, 61))
     grid = np.stack([u, v], axis=-1)
     loss_grid = 0.5 * np.einsum("...i,ij,...j->...", grid, hessian, grid)
     left.contour(u, v, loss_grid, levels=np.geomspace(0.02, 200, 14), colors="0.75", linewidths=0.8)

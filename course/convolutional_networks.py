@@ -296,20 +296,24 @@ def draw_feature_maps(model: torch.nn.Module, image: torch.Tensor, label: int | 
         for hook in hooks:
             hook.remove()
         model.train(was_training)
-    rows = len(maps)
-    fig = Figure(figsize=(11, 1.5 * rows + 1.2), layout="constrained")
-    grid = fig.add_gridspec(rows, channels + 2)
-    ax = fig.add_subplot(grid[:, 0])
-    _show_image(ax, image[0].numpy(), "input" + (f" (label {label})" if label is not None else ""))
+    fig = Figure(figsize=(11, 1.1 * len(maps) + 1.4), layout="constrained")
+    grid = fig.add_gridspec(len(maps), 3, width_ratios=[1, 6, 1.2])
+    _show_image(fig.add_subplot(grid[:, 0]), image[0].numpy(),
+                "input" + (f" (label {label})" if label is not None else ""))
     for row, output in enumerate(maps):
-        for k in range(min(channels, output.shape[1])):
-            ax = fig.add_subplot(grid[row, k + 1])
-            ax.imshow(output[0, k].numpy(), cmap="magma")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if k == 0:
-                ax.set_ylabel(f"conv {row + 1}\n{tuple(output.shape[2:])}", fontsize=8)
-    ax = fig.add_subplot(grid[:, -1])
+        ax = fig.add_subplot(grid[row, 1])
+        shown = output[0, :channels].numpy()
+        size = shown.shape[-1]
+        mosaic = np.full((size, shown.shape[0] * (size + 1) - 1), np.nan)
+        for k, feature_map in enumerate(shown):  # side by side, one blank column in between
+            scale = feature_map.max()
+            mosaic[:, k * (size + 1):k * (size + 1) + size] = feature_map / scale if scale > 0 else 0.0
+        ax.imshow(mosaic, cmap="magma", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"conv {row + 1}: first {shown.shape[0]} of {output.shape[1]} ReLU maps, "
+                     f"{size} x {size} (each scaled to its maximum)", fontsize=9)
+    ax = fig.add_subplot(grid[:, 2])
     ax.barh(range(10), probabilities, color="tab:blue")
     ax.set_yticks(range(10))
     ax.invert_yaxis()

@@ -39,6 +39,12 @@ def size_default_arguments(conv_output_size):
 
 
 @book.scenario("conv_output_size")
+def size_type(conv_output_size):
+    """the size is a Python int (not a float or a numpy number)"""
+    return type(conv_output_size(7, 3, 2, 1)).__name__
+
+
+@book.scenario("conv_output_size")
 def size_kernel_too_large(conv_output_size):
     """a kernel larger than the padded input (must raise ValueError)"""
     return [error_name(conv_output_size, 3, 5, 1, 0), error_name(conv_output_size, 3, 5, 1, 1)]

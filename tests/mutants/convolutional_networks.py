@@ -1,7 +1,8 @@
 """Plausible wrong answers to lecture 03's exercises; each must fail a hidden scenario.
 
-Helpers a mutant calls (``conv_output_size``, ``im2col``) are the reference's (see
-``MutantCatalogue.mutant``), so each mutant isolates one mistake.
+Every mutant is self-contained (the demo class pastes its source into a notebook): it uses only
+numpy, torch and graded names. Graded helpers a mutant calls (``conv_output_size``, ``im2col``) are
+the reference's here (see ``MutantCatalogue.mutant``), so each mutant isolates one mistake.
 """
 import numpy as np
 import torch
@@ -15,11 +16,20 @@ catalogue = MutantCatalogue("solutions.convolutional_networks")
 mutant = catalogue.mutant
 
 
-def _pad(x, padding):
-    return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-
-
 # --- conv_output_size ------------------------------------------------------------------------------
+
+@mutant("conv_output_size", "no error for a kernel that does not fit")
+def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
+    return (size + 2 * padding - kernel_size) // stride + 1
+
+
+@mutant("conv_output_size", "returns a numpy float (np.floor of a true division) instead of an int")
+def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
+    out = np.floor((size + 2 * padding - kernel_size) / stride) + 1
+    if out < 1:
+        raise ValueError("kernel too large")
+    return out
+
 
 @mutant("conv_output_size", "stride ignored in the output size")
 def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
@@ -45,122 +55,200 @@ def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
     return out
 
 
-@mutant("conv_output_size", "no error for a kernel that does not fit")
-def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
-    return (size + 2 * padding - kernel_size) // stride + 1
+# --- conv2d_naive (each mutant is self-contained: the demo class pastes it into a notebook) ------------
 
-
-# --- conv2d_naive ----------------------------------------------------------------------------------
-
-def _naive(x, weight, bias, stride, padding, flip=False, one_side=False, step=None, use_bias=True,
-           reduce_channels=np.sum):
+@mutant("conv2d_naive", "convolution instead of correlation (kernel flipped)")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
     n_images, c_in, height, width = x.shape
     c_out, c_in_w, kh, kw = weight.shape
     if c_in != c_in_w:
         raise ValueError("channel mismatch")
-    h_out = conv_output_size(height, kh, stride, padding)
-    w_out = conv_output_size(width, kw, stride, padding)
-    if one_side:
-        padded = np.pad(x, ((0, 0), (0, 0), (0, 2 * padding), (0, 2 * padding)))
-    else:
-        padded = _pad(x, padding)
-    kernel = weight[:, :, ::-1, ::-1] if flip else weight
-    step = stride if step is None else step
+    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    flipped = weight[:, :, ::-1, ::-1]
     out = np.zeros((n_images, c_out, h_out, w_out))
     for n in range(n_images):
         for k in range(c_out):
             for i in range(h_out):
                 for j in range(w_out):
-                    window = padded[n, :, i * step:i * step + kh, j * step:j * step + kw]
-                    per_channel = np.sum(window * kernel[k], axis=(1, 2))
-                    out[n, k, i, j] = reduce_channels(per_channel) + (bias[k] if use_bias else 0.0)
+                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+                    out[n, k, i, j] = np.sum(window * flipped[k]) + bias[k]
     return out
-
-
-@mutant("conv2d_naive", "convolution instead of correlation (kernel flipped)")
-def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    return _naive(x, weight, bias, stride, padding, flip=True)
 
 
 @mutant("conv2d_naive", "padding on one side only (bottom and right)")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    return _naive(x, weight, bias, stride, padding, one_side=True)
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channel mismatch")
+    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (0, 2 * padding), (0, 2 * padding)))
+    out = np.zeros((n_images, c_out, h_out, w_out))
+    for n in range(n_images):
+        for k in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+                    out[n, k, i, j] = np.sum(window * weight[k]) + bias[k]
+    return out
 
 
 @mutant("conv2d_naive", "windows move by 1 pixel whatever the stride")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    return _naive(x, weight, bias, stride, padding, step=1)
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channel mismatch")
+    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    out = np.zeros((n_images, c_out, h_out, w_out))
+    for n in range(n_images):
+        for k in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = padded[n, :, i:i + kh, j:j + kw]
+                    out[n, k, i, j] = np.sum(window * weight[k]) + bias[k]
+    return out
 
 
 @mutant("conv2d_naive", "bias forgotten")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    return _naive(x, weight, bias, stride, padding, use_bias=False)
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channel mismatch")
+    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    out = np.zeros((n_images, c_out, h_out, w_out))
+    for n in range(n_images):
+        for k in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+                    out[n, k, i, j] = np.sum(window * weight[k])
+    return out
 
 
 @mutant("conv2d_naive", "averages over input channels instead of summing")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    return _naive(x, weight, bias, stride, padding, reduce_channels=np.mean)
-
-
-@mutant("conv2d_naive", "sums the input channels of the image first, then uses channel 0 of the kernel")
-def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    if x.shape[1] != weight.shape[1]:
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
         raise ValueError("channel mismatch")
-    summed = x.sum(axis=1, keepdims=True)
-    return _naive(summed, weight[:, :1], bias, stride, padding)
+    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    out = np.zeros((n_images, c_out, h_out, w_out))
+    for n in range(n_images):
+        for k in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+                    out[n, k, i, j] = np.mean(np.sum(window * weight[k], axis=(1, 2))) + bias[k]
+    return out
+
+
+@mutant("conv2d_naive", "sums the image's channels first, then uses input channel 0 of each kernel")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channel mismatch")
+    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x.sum(axis=1), ((0, 0), (padding, padding), (padding, padding)))
+    out = np.zeros((n_images, c_out, h_out, w_out))
+    for n in range(n_images):
+        for k in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = padded[n, i * stride:i * stride + kh, j * stride:j * stride + kw]
+                    out[n, k, i, j] = np.sum(window * weight[k, 0]) + bias[k]
+    return out
 
 
 # --- conv2d_backward ---------------------------------------------------------------------------------
 
-def _backward(grad_out, x, weight, stride, padding, crop=True, flip=False, step=None, bias_axes=(0, 2, 3),
-              weight_first_image=False):
-    _, _, h_out, w_out = grad_out.shape
-    _, _, kh, kw = weight.shape
-    padded = _pad(x, padding)
-    grad_padded = np.zeros(padded.shape)
-    grad_weight = np.zeros(weight.shape)
-    kernel = weight[:, :, ::-1, ::-1] if flip else weight
-    step = stride if step is None else step
-    for i in range(h_out):
-        for j in range(w_out):
-            top, left = i * step, j * step
-            window = padded[:, :, top:top + kh, left:left + kw]
-            if window.shape[2:] != (kh, kw):
-                continue
-            upstream = grad_out[:, :, i, j]
-            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", upstream, kernel)
-            if weight_first_image:
-                grad_weight += np.einsum("k,cab->kcab", upstream[0], window[0])
-            else:
-                grad_weight += np.einsum("nk,ncab->kcab", upstream, window)
-    height, width = x.shape[2:]
-    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width] if crop else grad_padded
-    return grad_x, grad_weight, grad_out.sum(axis=bias_axes)
-
-
 @mutant("conv2d_backward", "input gradient not cropped: returned with the padding")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    return _backward(grad_out, x, weight, stride, padding, crop=False)
+    _, _, h_out, w_out = grad_out.shape
+    _, _, kh, kw = weight.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
+    for i in range(h_out):
+        for j in range(w_out):
+            top, left = i * stride, j * stride
+            window = padded[:, :, top:top + kh, left:left + kw]
+            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
+            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
+    return grad_padded, grad_weight, grad_out.sum(axis=(0, 2, 3))
 
 
-@mutant("conv2d_backward", "input gradient with the unrotated kernel (true convolution instead of the rotated one)")
+@mutant("conv2d_backward", "input gradient with the kernel flipped a second time")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    return _backward(grad_out, x, weight, stride, padding, flip=True)
+    _, _, h_out, w_out = grad_out.shape
+    _, _, kh, kw = weight.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
+    flipped = weight[:, :, ::-1, ::-1]
+    for i in range(h_out):
+        for j in range(w_out):
+            top, left = i * stride, j * stride
+            window = padded[:, :, top:top + kh, left:left + kw]
+            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], flipped)
+            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
+    height, width = x.shape[2:]
+    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width]
+    return grad_x, grad_weight, grad_out.sum(axis=(0, 2, 3))
 
 
 @mutant("conv2d_backward", "stride ignored when placing the windows")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    return _backward(grad_out, x, weight, stride, padding, step=1)
+    _, _, h_out, w_out = grad_out.shape
+    _, _, kh, kw = weight.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
+    for i in range(h_out):
+        for j in range(w_out):
+            window = padded[:, :, i:i + kh, j:j + kw]
+            grad_padded[:, :, i:i + kh, j:j + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
+            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
+    height, width = x.shape[2:]
+    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width]
+    return grad_x, grad_weight, grad_out.sum(axis=(0, 2, 3))
 
 
 @mutant("conv2d_backward", "bias gradient summed over the batch only")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    return _backward(grad_out, x, weight, stride, padding, bias_axes=0)
+    _, _, h_out, w_out = grad_out.shape
+    _, _, kh, kw = weight.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
+    for i in range(h_out):
+        for j in range(w_out):
+            top, left = i * stride, j * stride
+            window = padded[:, :, top:top + kh, left:left + kw]
+            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
+            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
+    height, width = x.shape[2:]
+    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width]
+    return grad_x, grad_weight, grad_out.sum(axis=0)
 
 
 @mutant("conv2d_backward", "weight gradient from the first image only (not summed over the batch)")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    return _backward(grad_out, x, weight, stride, padding, weight_first_image=True)
+    _, _, h_out, w_out = grad_out.shape
+    _, _, kh, kw = weight.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
+    for i in range(h_out):
+        for j in range(w_out):
+            top, left = i * stride, j * stride
+            window = padded[:, :, top:top + kh, left:left + kw]
+            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
+            grad_weight += np.einsum("k,cab->kcab", grad_out[0, :, i, j], window[0])
+    height, width = x.shape[2:]
+    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width]
+    return grad_x, grad_weight, grad_out.sum(axis=(0, 2, 3))
 
 
 # --- im2col and conv2d_im2col --------------------------------------------------------------------------
@@ -168,9 +256,8 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
 @mutant("im2col", "rows ordered kernel offset first, channel second (does not match weight.reshape)")
 def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
     n_images, channels, height, width = x.shape
-    h_out = conv_output_size(height, kh, stride, padding)
-    w_out = conv_output_size(width, kw, stride, padding)
-    padded = _pad(x, padding)
+    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     cols = np.empty((n_images, kh, kw, channels, h_out, w_out))
     for a in range(kh):
         for b in range(kw):
@@ -181,9 +268,8 @@ def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
 @mutant("im2col", "columns ordered column by column instead of row by row")
 def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
     n_images, channels, height, width = x.shape
-    h_out = conv_output_size(height, kh, stride, padding)
-    w_out = conv_output_size(width, kw, stride, padding)
-    padded = _pad(x, padding)
+    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     cols = np.empty((n_images, channels, kh, kw, w_out, h_out))
     for a in range(kh):
         for b in range(kw):
@@ -195,9 +281,8 @@ def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
 @mutant("im2col", "stride ignored: windows taken at every pixel, then cut to size")
 def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
     n_images, channels, height, width = x.shape
-    h_out = conv_output_size(height, kh, stride, padding)
-    w_out = conv_output_size(width, kw, stride, padding)
-    padded = _pad(x, padding)
+    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     cols = np.empty((n_images, channels, kh, kw, h_out, w_out))
     for a in range(kh):
         for b in range(kw):
@@ -278,48 +363,53 @@ def max_pool_forward(x, size, stride):  # noqa: F811
     return F.max_pool2d(torch.as_tensor(np.abs(x)), size, stride).numpy()
 
 
-def _pool_back(grad_out, x, size, stride, how):
+@mutant("max_pool_backward", "gradient spread evenly over the window instead of routed to the maximum")
+def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
+    grad_x = np.zeros(x.shape)
+    for i in range(grad_out.shape[2]):
+        for j in range(grad_out.shape[3]):
+            top, left = i * stride, j * stride
+            grad_x[:, :, top:top + size, left:left + size] += grad_out[:, :, i, j, None, None] / size ** 2
+    return grad_x
+
+
+@mutant("max_pool_backward", "every tied maximum gets the full gradient")
+def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
+    grad_x = np.zeros(x.shape)
+    for i in range(grad_out.shape[2]):
+        for j in range(grad_out.shape[3]):
+            top, left = i * stride, j * stride
+            window = x[:, :, top:top + size, left:left + size]
+            winners = window == window.max(axis=(2, 3), keepdims=True)
+            grad_x[:, :, top:top + size, left:left + size] += winners * grad_out[:, :, i, j, None, None]
+    return grad_x
+
+
+@mutant("max_pool_backward", "the last tied maximum gets the gradient")
+def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
     n_images, channels, h_out, w_out = grad_out.shape
     grad_x = np.zeros(x.shape)
     for n in range(n_images):
         for c in range(channels):
             for i in range(h_out):
                 for j in range(w_out):
-                    top, left = i * stride, j * stride
-                    window = x[n, c, top:top + size, left:left + size]
-                    g = grad_out[n, c, i, j]
-                    target = grad_x[n, c, top:top + size, left:left + size]
-                    if how == "spread":
-                        target += g / window.size
-                    elif how == "all ties":
-                        target += g * (window == window.max())
-                    elif how == "last tie":
-                        flat = window.size - 1 - np.argmax(window.ravel()[::-1])
-                        target[flat // size, flat % size] += g
-                    elif how == "overwrite":
-                        flat = np.argmax(window)
-                        target[flat // size, flat % size] = g
+                    window = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size].ravel()
+                    last = window.size - 1 - np.argmax(window[::-1])
+                    grad_x[n, c, i * stride + last // size, j * stride + last % size] += grad_out[n, c, i, j]
     return grad_x
-
-
-@mutant("max_pool_backward", "gradient spread evenly over the window instead of routed to the maximum")
-def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
-    return _pool_back(grad_out, x, size, stride, "spread")
-
-
-@mutant("max_pool_backward", "every tied maximum gets the full gradient")
-def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
-    return _pool_back(grad_out, x, size, stride, "all ties")
-
-
-@mutant("max_pool_backward", "the last tied maximum gets the gradient")
-def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
-    return _pool_back(grad_out, x, size, stride, "last tie")
 
 
 @mutant("max_pool_backward", "overlapping windows overwrite instead of adding up")
 def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
-    return _pool_back(grad_out, x, size, stride, "overwrite")
+    n_images, channels, h_out, w_out = grad_out.shape
+    grad_x = np.zeros(x.shape)
+    for n in range(n_images):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    first = np.argmax(x[n, c, i * stride:i * stride + size, j * stride:j * stride + size])
+                    grad_x[n, c, i * stride + first // size, j * stride + first % size] = grad_out[n, c, i, j]
+    return grad_x
 
 
 # --- receptive field and parameter count ------------------------------------------------------------------
@@ -389,18 +479,13 @@ def conv_parameter_count(kernel_size, in_channels, out_channels):  # noqa: F811
 
 # --- DigitsCNN ---------------------------------------------------------------------------------------------
 
-class _Layers(nn.Module):
-    def __init__(self, padding2=1, bias=True, fc_in=128):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1, bias=bias)
-        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=padding2, bias=bias)
-        self.fc = nn.Linear(fc_in, 10)
-
-
 @mutant("DigitsCNN", "no ReLU after the convolutions")
-class DigitsCNN(_Layers):  # noqa: F811
+class DigitsCNN(nn.Module):  # noqa: F811
     def __init__(self):
         super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+        self.fc = nn.Linear(32 * 2 * 2, 10)
 
     def forward(self, x):
         x = F.max_pool2d(self.conv1(x), 2)
@@ -409,9 +494,12 @@ class DigitsCNN(_Layers):  # noqa: F811
 
 
 @mutant("DigitsCNN", "average pooling instead of max pooling")
-class DigitsCNN(_Layers):  # noqa: F811
+class DigitsCNN(nn.Module):  # noqa: F811
     def __init__(self):
         super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+        self.fc = nn.Linear(32 * 2 * 2, 10)
 
     def forward(self, x):
         x = F.avg_pool2d(F.relu(self.conv1(x)), 2)
@@ -420,9 +508,12 @@ class DigitsCNN(_Layers):  # noqa: F811
 
 
 @mutant("DigitsCNN", "second convolution without padding (32 x 1 x 1 features)")
-class DigitsCNN(_Layers):  # noqa: F811
+class DigitsCNN(nn.Module):  # noqa: F811
     def __init__(self):
-        super().__init__(padding2=0, fc_in=32)
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3)
+        self.fc = nn.Linear(32, 10)
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
@@ -431,9 +522,12 @@ class DigitsCNN(_Layers):  # noqa: F811
 
 
 @mutant("DigitsCNN", "softmax probabilities returned instead of logits")
-class DigitsCNN(_Layers):  # noqa: F811
+class DigitsCNN(nn.Module):  # noqa: F811
     def __init__(self):
         super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+        self.fc = nn.Linear(32 * 2 * 2, 10)
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
@@ -442,9 +536,12 @@ class DigitsCNN(_Layers):  # noqa: F811
 
 
 @mutant("DigitsCNN", "convolutions without bias")
-class DigitsCNN(_Layers):  # noqa: F811
+class DigitsCNN(nn.Module):  # noqa: F811
     def __init__(self):
-        super().__init__(bias=False)
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1, bias=False)
+        self.fc = nn.Linear(32 * 2 * 2, 10)
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
@@ -453,9 +550,12 @@ class DigitsCNN(_Layers):  # noqa: F811
 
 
 @mutant("DigitsCNN", "features flattened channels-last (a permuted order for the linear layer)")
-class DigitsCNN(_Layers):  # noqa: F811
+class DigitsCNN(nn.Module):  # noqa: F811
     def __init__(self):
         super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+        self.fc = nn.Linear(32 * 2 * 2, 10)
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
