@@ -78,7 +78,7 @@ def horizon_values(model: rl.TabularModel, policy: np.ndarray, horizon: int, gam
 # --- widget 1: the grid world --------------------------------------------------------------------
 
 def draw_gridworld(layout: str = "two exits (the notes' grid)", gamma: float = 0.9, slip: float = 0.0,
-                   step_cost: float = 0.04, sweep: int = 50, max_sweeps: int = 100) -> Figure:
+                   step_cost: float = 0.04, sweep: int = 2, max_sweeps: int = 100) -> Figure:
     """Value iteration on a grid world after ``sweep`` sweeps: values, best actions, convergence."""
     model = grid_world(LAYOUTS[layout], slip, step_cost)
     history = sweep_history(model, gamma, max_sweeps)
@@ -93,17 +93,17 @@ def draw_gridworld(layout: str = "two exits (the notes' grid)", gamma: float = 0
     fig.colorbar(image, ax=left, shrink=0.8, label="V")
     left.set_title(f"V after {sweep} sweeps, greedy arrows (ties: all arrows)", fontsize=9)
     changes = np.max(np.abs(np.diff(history, axis=0)), axis=1)
-    right.semilogy(np.arange(1, max_sweeps + 1), np.maximum(changes, 1e-16), ".-", ms=3)
+    right.semilogy(np.arange(1, max_sweeps + 1), np.maximum(changes, 1e-12), ".-", ms=3)
     if sweep > 0:
-        right.plot([sweep], [max(changes[sweep - 1], 1e-16)], "o", c="tab:red", ms=8)
+        right.plot([sweep], [max(changes[sweep - 1], 1e-12)], "o", c="tab:red", ms=8, clip_on=False)
     if gamma < 1:
         right.semilogy(np.arange(1, max_sweeps + 1), changes[0] * gamma ** np.arange(max_sweeps), "--", c="0.5",
                        lw=1, label=r"$\gamma^k$ times the first change")
         right.legend(fontsize=8)
-    right.set_ylim(1e-12, None)
+    right.set_ylim(1e-12, 10)
     right.set_xlabel("sweep k")
     right.set_ylabel(r"$\max_s |V_k(s) - V_{k-1}(s)|$")
-    right.set_title(f"convergence (gamma = {gamma:.2f}, slip = {slip:.2f}, step cost = {step_cost:.2f})",
+    right.set_title(f"convergence of value iteration\ngamma = {gamma:.2f}, slip = {slip:.2f}, step cost = {step_cost:.2f}",
                     fontsize=9)
     return fig
 
@@ -116,7 +116,7 @@ def gridworld_widget() -> widgets.VBox:
         gamma=slider(0.9, 0.0, 1.0, 0.01, "gamma"),
         slip=slider(0.0, 0.0, 1.0, 0.05, "slip probability"),
         step_cost=slider(0.04, 0.0, 1.0, 0.02, "step cost"),
-        sweep=slider(50, 0, 100, 1, "sweep", integer=True),
+        sweep=slider(2, 0, 100, 1, "sweep", integer=True),
     )
 
 

@@ -223,8 +223,8 @@ def draw_policy(ax: Axes, policy: np.ndarray, shape: tuple[int, int], terminal: 
             us.append(0.32 * dx)
             vs.append(0.32 * dy)
     if xs:
-        ax.quiver(xs, ys, us, vs, angles="xy", scale_units="xy", scale=1, color=colour, width=0.012,
-                  headwidth=4, headlength=4)
+        ax.quiver(xs, ys, us, vs, angles="xy", scale_units="xy", scale=1, units="xy", color=colour, width=0.05,
+                  headwidth=3.5, headlength=3, headaxislength=2.6)
 
 
 def draw_path(ax: Axes, states: np.ndarray, n_cols: int, colour: str = "tab:blue", jitter: float = 0.0,
