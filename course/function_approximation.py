@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from sklearn.linear_model import Ridge
 
 from course.runtime import full_or_quick
-from course.widgets import dropdown, interactive_figure, slider
+from course.widgets import dropdown, figure_row, interactive_figure, slider
 
 
 def target_function(x: np.ndarray) -> np.ndarray:
@@ -71,8 +71,7 @@ def feature_fit(n_features: int, l2: float, noise: float = 0.15, n_train: int = 
 def draw_feature_fit(n_features: int = 5, log10_l2: float = -6.0, noise: float = 0.15) -> Figure:
     """The fit of ``n_features`` sine features at L2 strength ``10**log10_l2``, and its errors."""
     result = feature_fit(n_features, 10.0 ** log10_l2, noise)
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
-    left, right = fig.subplots(1, 2)
+    fig, (left, right) = figure_row(2)
     left.plot(result["grid"], target_function(result["grid"]), "k--", lw=1, label="true function")
     left.scatter(result["x_test"], result["y_test"], s=6, c="0.75", label="test points")
     left.scatter(result["x_train"], result["y_train"], s=25, c="tab:blue", label="training points")
@@ -140,8 +139,7 @@ def draw_steps(n_steps: int = 8, steepness: float = 100.0, target: str = "smooth
         units = net[1](net[0](inputs)).numpy()
         approximation = net(inputs)[:, 0].numpy()
     error = np.max(np.abs(approximation - function(grid)))
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
-    left, right = fig.subplots(1, 2)
+    fig, (left, right) = figure_row(2)
     left.plot(grid, function(grid), "k--", lw=1.5, label="target")
     left.plot(grid, approximation, c="tab:red", lw=2, label=f"{n_steps} steps")
     left.set_title(f"largest error {error:.3f}", fontsize=9)
@@ -199,8 +197,7 @@ def draw_mlp_training(hidden_units: int = 16, activation: str = "tanh", log10_lr
                       steps: int = 800) -> Figure:
     """Train the small network and show its fit and its loss curve."""
     result = train_mlp(hidden_units, activation, 10.0 ** log10_lr, full_or_quick(steps, min(steps, 50)))
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
-    left, right = fig.subplots(1, 2)
+    fig, (left, right) = figure_row(2)
     left.scatter(result["x"], result["y"], s=20, label="training points")
     left.plot(result["grid"], target_function(result["grid"]), "k--", lw=1, label="true function")
     left.plot(result["grid"], result["prediction"], c="tab:red", lw=2, label="network")
@@ -229,8 +226,8 @@ def mlp_widget() -> widgets.VBox:
 def draw_activations() -> Figure:
     """Sigmoid, tanh and ReLU with their derivatives (computed by torch.autograd)."""
     z = torch.linspace(-4, 4, 401, requires_grad=True)
-    fig = Figure(figsize=(10, 2.8), layout="constrained")
-    for ax, (name, function) in zip(fig.subplots(1, 3), [("sigmoid", torch.sigmoid), ("tanh", torch.tanh),
+    fig, axes = figure_row(3, height=2.8)
+    for ax, (name, function) in zip(axes, [("sigmoid", torch.sigmoid), ("tanh", torch.tanh),
                                                            ("ReLU", torch.relu)]):
         (grad,) = torch.autograd.grad(function(z).sum(), z)
         ax.plot(z.detach(), function(z).detach(), label=name)

@@ -36,3 +36,15 @@ def dropdown(options: list[str], value: str, description: str) -> widgets.Dropdo
     """A labelled drop-down menu."""
     return widgets.Dropdown(options=options, value=value, description=description,
                             style={"description_width": "initial"})
+
+
+def figure_row(ncols: int, width: float = 10.0, height: float = 3.6) -> tuple[Figure, list]:
+    """A figure with ``ncols`` axes side by side and fixed margins.
+
+    Fixed margins render about twice as fast as matplotlib's constrained layout, which
+    matters for a figure redrawn on every slider move.
+    """
+    fig = Figure(figsize=(width, height))
+    axes = fig.subplots(1, ncols)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
+    return fig, list(axes) if ncols > 1 else [axes]
