@@ -46,6 +46,22 @@ def assert_local_only(lab) -> None:
     assert not outside, f"the page made {len(outside)} requests outside localhost: {outside[:10]}"
 
 
+def check_ran_and_widgets_react(lab, ran: list[int], widgets: list[int], label: str) -> None:
+    """The cells ``ran`` executed once each, in order, in a fresh kernel, with no error output;
+    every widget draws and reacts to a slider; the page asked only localhost."""
+    prompts = lab.prompts(ran)
+    assert prompts == [f"[{n}]:" for n in range(1, len(ran) + 1)], \
+        f"the cells did not run once each, in order, in a fresh kernel: {prompts}"
+    errors = lab.error_outputs()
+    assert not errors, f"error outputs (cell index, text): {errors}"
+    if widgets:
+        lab.cells.nth(widgets[0]).scroll_into_view_if_needed()
+    lab.screenshot(label)
+    moved = [lab.check_widget(index, label) for index in widgets]
+    print(f"{label}: {len(ran)} code cells ran; widgets moved: {moved}")
+    assert_local_only(lab)
+
+
 @pytest.mark.parametrize("lecture", LECTURES, ids=lambda lecture: lecture.assignment)
 def test_instructor_view(lecture, course_copy, lab, record_property):
     """The solved notebook runs without errors; its widgets draw and follow their sliders."""
@@ -57,17 +73,7 @@ def test_instructor_view(lecture, course_copy, lab, record_property):
         lab.run_all()
         lab.wait_executed(code, timeout=RUN_ALL_TIMEOUT)
         lab.wait_idle()
-        prompts = lab.prompts(code)
-        assert prompts == [f"[{n}]:" for n in range(1, len(code) + 1)], \
-            f"the code cells did not run once each, in order, in a fresh kernel: {prompts}"
-        errors = lab.error_outputs()
-        assert not errors, f"error outputs (cell index, text): {errors}"
-        if widgets:
-            lab.cells.nth(widgets[0]).scroll_into_view_if_needed()
-        lab.screenshot(f"{lecture.assignment}-instructor")
-        moved = [lab.check_widget(index, f"{lecture.assignment}-instructor") for index in widgets]
-        print(f"{lecture.assignment} instructor view: {len(code)} code cells ran; widgets moved: {moved}")
-        assert_local_only(lab)
+        check_ran_and_widgets_react(lab, code, widgets, f"{lecture.assignment}-instructor")
 
 
 @pytest.mark.parametrize("lecture", LECTURES, ids=lambda lecture: lecture.assignment)
@@ -81,17 +87,7 @@ def test_self_learner_view(lecture, course_copy, lab, record_property):
             lab.run_cell(index)
             lab.wait_executed([index])
         lab.wait_idle()
-        prompts = lab.prompts([setup, *widgets])
-        assert prompts == [f"[{n}]:" for n in range(1, len(widgets) + 2)], \
-            f"the setup and widget cells did not run once each, in order, in a fresh kernel: {prompts}"
-        errors = lab.error_outputs()
-        assert not errors, f"error outputs (cell index, text): {errors}"
-        if widgets:
-            lab.cells.nth(widgets[0]).scroll_into_view_if_needed()
-        lab.screenshot(f"{lecture.assignment}-student")
-        moved = [lab.check_widget(index, f"{lecture.assignment}-student") for index in widgets]
-        print(f"{lecture.assignment} self-learner view: widgets moved: {moved}")
-        assert_local_only(lab)
+        check_ran_and_widgets_react(lab, [setup, *widgets], widgets, f"{lecture.assignment}-student")
 
 
 @pytest.mark.skipif(not LECTURES, reason="no lecture notebook in course/")
