@@ -140,7 +140,8 @@ class TrustedResults(Preprocessor):
 
     def _grade_now(self, student: str, assignment: str) -> NotebookNode:
         lecture = find_lecture(assignment)
-        root = Path(os.environ.get("GRADER_COURSE_ROOT", NBGRADER_ROOT))
+        here = Path.cwd()  # nbgrader runs in its course directory
+        root = here if (here / "nbgrader_config.py").exists() else NBGRADER_ROOT
         unsafe = os.environ.get("UNSAFE_GRADING") == "1"
         require(unsafe)
         data = (root / "submitted" / student / assignment / lecture.notebook_name).read_bytes()

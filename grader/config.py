@@ -18,7 +18,8 @@ from traitlets.config import Config
 
 from grader.lectures import BUILD
 
-NBGRADER_ROOT = BUILD / "nbgrader"
+# GRADING_ROOT moves the course directory (tests use it to grade in a scratch folder).
+NBGRADER_ROOT = Path(os.environ.get("GRADING_ROOT") or BUILD / "nbgrader").resolve()
 COURSE_ID = "dlrl"
 CELL_TIMEOUT = 20  # seconds per cell under grading: the slowest graded-mode cell takes ~3 s
 
