@@ -65,10 +65,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     def sandboxed_spec(self, cwd: Path, home: Path) -> None:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                 "--IPKernelApp.log_level=CRITICAL"]
-        command, _ = self._sandbox.command(argv, cwd=cwd, home=home, readonly=[self._connection],
-                                           writable=[self._sockets])
+        command, env = self._sandbox.command(argv, cwd=cwd, home=home, readonly=[self._connection],
+                                             writable=[self._sockets])
         self._kernel_spec = KernelSpec(argv=command, display_name="sandboxed Python", language="python",
-                                       interrupt_mode="message", env={})
+                                       interrupt_mode="message", env=env)
 
 
 class GradingClient(NotebookClient):

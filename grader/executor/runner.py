@@ -73,7 +73,8 @@ def main(job_path: str, results_path: str) -> None:
     for number, cell in enumerate(job["cells"]):
         step = f"cell {number}"
         if step in skip:
-            emit({"kind": "cell", "label": cell["label"], "error": "TimeLimit: stopped at the time limit"})
+            emit({"kind": "cell", "label": cell["label"],
+                  "error": "the cell did not finish (it ignored the time limit or ended the process)"})
             continue
         emit({"kind": "start", "step": step})
         try:
@@ -88,7 +89,7 @@ def main(job_path: str, results_path: str) -> None:
             record = {"kind": "scenario", "name": name, "index": index}
             step = f"scenario {name} {index}"
             if step in skip:
-                record["status"] = "timeout"
+                record["status"] = "stopped"
                 emit(record)
                 continue
             emit({"kind": "start", "step": step})

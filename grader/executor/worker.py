@@ -113,7 +113,10 @@ def _size(path: Path) -> int:
 
 
 def _stalled_step(text: str) -> str | None:
-    """The cell or scenario the runner started last and never finished, if any."""
+    """The cell or scenario the runner started last and never finished, if any.
+
+    None also when the runner finished (its last line is "done").
+    """
     last = None
     for line in text.split("\n"):
         try:
@@ -126,8 +129,8 @@ def _stalled_step(text: str) -> str | None:
 
 
 def _supervise(command: list[str], env: dict[str, str], cwd: Path, results: Path, stall: float,
-               deadline: float) -> bool:
-    """Run the runner; kill it when it writes nothing for ``stall`` s. True when it ended by itself."""
+               deadline: float) -> None:
+    """Run the runner; kill it when it writes nothing for ``stall`` seconds or passes ``deadline``."""
     process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     last_size, last_change = -1, time.monotonic()
@@ -139,16 +142,16 @@ def _supervise(command: list[str], env: dict[str, str], cwd: Path, results: Path
         if now - last_change > stall or now > deadline:
             process.kill()
             process.wait()
-            return False
+            return
         time.sleep(0.1)
-    return True
 
 
 def run_scenarios(job: GradingJob, restored, release, scratch: Path, sandbox: Sandbox, deadline: float) -> str:
     """Run the hidden scenarios on the student's answers in a sandboxed process; return its JSON lines.
 
-    A runner that stalls in a cell or scenario (the time limit's exception swallowed) is killed
-    and started again with that step skipped, a few times at most.
+    A runner that stalls in a cell or scenario (the time limit's exception swallowed) is killed;
+    one whose process the student's code ended (``os._exit``) is gone. Either is started again
+    with that step skipped, a few times at most.
     """
     home, out, jobs = scratch / "home", scratch / "out", scratch / "jobs"
     for folder in (home, out, jobs):
@@ -168,9 +171,9 @@ def run_scenarios(job: GradingJob, restored, release, scratch: Path, sandbox: Sa
         command, env = sandbox.command([sys.executable, "-m", "grader.executor.runner", str(job_file), str(results)],
                                        cwd=home, home=home, readonly=[jobs], writable=[out, library],
                                        extra_path=[library])
-        finished = _supervise(command, env, home, results, job.limits.cell_seconds + STALL_GRACE, deadline)
+        _supervise(command, env, home, results, job.limits.cell_seconds + STALL_GRACE, deadline)
         lines = read_untrusted(results)
-        stalled = None if finished else _stalled_step(lines)
+        stalled = _stalled_step(lines)  # stalled past the limit, or the student's code ended the process
         if stalled is None or time.monotonic() > deadline:
             return lines
         skip.append(stalled)
