@@ -31,6 +31,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 from traitlets import Bool
@@ -38,7 +39,7 @@ from traitlets import Bool
 from grader.assemble import defined_names
 from grader.cells import answer_cells
 from grader.collect import collect
-from grader.config import NBGRADER_ROOT, gradebook_url, nbgrader_api
+from grader.config import NBGRADER_ROOT, check_gradebook, gradebook_url, nbgrader_api
 from grader.executor.sandbox import Limits, require
 from grader.executor.worker import GradingJob, GradingResult, digest, grade_submission
 from grader.inspection import problems_after_grading
@@ -286,6 +287,7 @@ def autograde_all(source: Path, root: Path = NBGRADER_ROOT, lectures: list[Lectu
     from grader.executor.cluster import dask_client, grade_all, grade_here
 
     require(unsafe)
+    print(check_gradebook(root), file=sys.stderr)
     lectures = lectures if lectures is not None else all_lectures()
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's harmless SAWarning
     warnings.filterwarnings("ignore", category=nbformat.validator.MissingIDFieldWarning)
@@ -333,18 +335,31 @@ def autograde_command(source: Path | None, *, workers: int | None = None, schedu
     return 0
 
 
+def graded_submissions(root: Path) -> list[tuple[str, str]]:
+    """(student, assignment) of every submission in the gradebook with an autograded notebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(gradebook_url(root)) as gradebook:
+        found = [(s.student.id, a.name) for a in gradebook.assignments for s in gradebook.assignment_submissions(a.name)]
+    return sorted((student, assignment) for student, assignment in found
+                  if (root / "autograded" / student / assignment).exists())
+
+
 def feedback_command(root: Path = NBGRADER_ROOT) -> int:
-    """``make feedback``: HTML feedback for every autograded submission."""
+    """``make feedback``: HTML feedback for every submission the gradebook holds."""
+    print(check_gradebook(root), file=sys.stderr)
     api = nbgrader_api(root)
-    written = 0
-    for student, assignments in sorted(load_status(root).items()):
-        for assignment, entry in assignments.items():
-            if not entry["graded"]:
-                continue
+    written, failed = 0, []
+    submissions = graded_submissions(root)
+    with Progress(TextColumn("[bold]feedback"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as progress:
+        for student, assignment in progress.track(submissions):
             result = api.generate_feedback(assignment, student)
             if result["success"]:
                 written += 1
             else:
-                print(f"feedback for {student}/{assignment} failed: {(result.get('error') or '').strip()[-300:]}")
+                failed.append(f"feedback for {student}/{assignment} failed: "
+                              f"{(result.get('error') or '').strip()[-300:]}")
+    for line in failed:
+        print(line)
     print(f"{written} feedback file(s) under {root / 'feedback'}")
     return 0
