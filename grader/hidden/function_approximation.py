@@ -251,8 +251,8 @@ def sgd_zero_rate(sgd_step):
 # --- the visible tests' cases and the docstrings' promises (dtype, inputs, arguments) -------
 
 def _with_dtype(result):
-    """The result and its dtype kind ("f" for float), so an int array or a list cannot pass."""
-    return [result, np.asarray(result).dtype.kind]
+    """The result and its dtype ("float64"), so an int array, a float32 array or a list cannot pass."""
+    return [result, np.asarray(result).dtype.name]
 
 
 @book.scenario("sinusoidal_features", atol=1e-9)
