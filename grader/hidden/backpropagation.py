@@ -568,3 +568,34 @@ def adam_visible_cases(adam_step):
     for _ in range(6):
         theta, state = adam_step(theta, H @ theta, state, 0.05, 0.8, 0.95, 1e-8)
     return [first, theta, state]
+
+
+@book.scenario("Value")
+def value_operands_untouched(Value):
+    """building nodes leaves the operands' data and grad alone; backward returns None and keeps data"""
+    a, b = Value(1.5), Value(-2.0)
+    out = (a * b + a).tanh() * 2.0
+    before = [a.data, a.grad, b.data, b.grad, out.data]
+    returned = out.backward()
+    return [before, returned is None, [a.data, b.data, out.data]]
+
+
+@book.scenario("adam_step")
+def adam_step_count_is_an_int(adam_step):
+    """the step count k in the state is a Python int (1, then 2)"""
+    theta, grad = np.array([0.5, -1.0]), np.array([1.0, 2.0])
+    theta, state = adam_step(theta, grad, {}, 0.1)
+    _, state2 = adam_step(theta, grad, state, 0.1)
+    return [state2.get("k"), type(state.get("k")).__name__, type(state2.get("k")).__name__]
+
+
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-7)
+def numgrad_calls_f_with_floats(numerical_gradient):
+    """f receives float arrays of x's shape (a 2 x 2 point)"""
+    seen = set()
+
+    def f(v):
+        seen.add((np.asarray(v).dtype.kind, np.shape(v)))
+        return float(np.sum(np.cos(v)))
+    grad = numerical_gradient(f, np.array([[0.5, -1.0], [2.0, 0.25]]))
+    return [grad, sorted(seen)]
