@@ -547,3 +547,31 @@ def step_visible_cases(train_step):
     images, labels = torch.rand(16, 1, 8, 8), torch.randint(0, 10, (16,))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     return np.array([train_step(model, optimizer, images, labels) for _ in range(5)])
+
+
+@book.scenario("im2col")
+def im2col_window_too_large(im2col):
+    """a 4 x 4 window on a 3 x 3 image without padding (must raise ValueError); with padding 1 it fits"""
+    x = _rng(76).normal(size=(1, 1, 3, 3))
+    return [error_name(im2col, x, 4, 4), np.shape(im2col(x, 4, 4, 1, 1))]
+
+
+@book.scenario("receptive_field")
+def field_types(receptive_field):
+    """the entries are tuples of two Python ints; the list of layers is left unchanged"""
+    layers = [(3, 1), (2, 2), (5, 3)]
+    result = receptive_field(layers)
+    return [[type(entry).__name__ for entry in result], [[type(v).__name__ for v in entry] for entry in result],
+            layers]
+
+
+@book.scenario("DigitsCNN")
+def cnn_float32_and_input_unchanged(DigitsCNN):
+    """float32 parameters and logits; the input batch is left unchanged"""
+    torch.manual_seed(1)
+    model = DigitsCNN()
+    images = _images(77, 4)
+    before = images.clone()
+    with torch.no_grad():
+        logits = model(images)
+    return [sorted({str(p.dtype) for p in model.parameters()}), str(logits.dtype), bool(torch.equal(images, before))]
