@@ -59,6 +59,7 @@ from grader.lectures import BUILD, ROOT, Lecture, all_lectures
 BAR = 0.95  # the least fraction of non-equivalent mutants an exercise must kill
 EQUIVALENTS = ROOT / "tests" / "mutation"
 REPORTS = BUILD / "mutation"
+LINE_BREAK = " ⏎ "  # joins the lines of a change that spans several lines
 SEPARATOR = "ǁ"  # mutmut's separator in the mangled names of methods (xǁClassǁmethod)
 
 
@@ -71,7 +72,7 @@ class Change:
     """What one mutant changes: the function, the original line(s) and the mutated line(s)."""
 
     function: str  # "f" or "Class.method"
-    line: str
+    line: str  # the original line, stripped (lines joined by LINE_BREAK when several)
     mutant: str
 
     def describe(self) -> str:
@@ -152,7 +153,7 @@ def describe_change(sources: dict[str, list[str]], mutmut_name: str) -> Change:
         if tag != "equal":
             removed += [line.strip() for line in original[i1:i2]]
             added += [line.strip() for line in changed[j1:j2]]
-    return Change(_qualname(mutmut_name), " / ".join(removed), " / ".join(added))
+    return Change(_qualname(mutmut_name), LINE_BREAK.join(removed), LINE_BREAK.join(added))
 
 
 def load_mutated_module(lecture: Lecture, code: str) -> types.ModuleType:
