@@ -385,6 +385,78 @@ def value_shared_subgraph(Value):
     return _summary(g, h, a, b)
 
 
+@book.scenario("sgd_step")
+def sgd_visible_cases(sgd_step):
+    """the visible tests' case: sgd_step([1, -1], grad [1, 2], lr 0.1) and its state"""
+    return sgd_step(np.array([1.0, -1.0]), np.array([1.0, 2.0]), {}, 0.1)
+
+
+@book.scenario("momentum_step")
+def momentum_visible_cases(momentum_step):
+    """the visible tests' cases: two steps from {}, then 5 steps with beta 0.8 on a diagonal quadratic"""
+    theta, grad = np.array([1.0, -1.0]), np.array([1.0, 2.0])
+    first = momentum_step(theta, grad, {}, 0.1, 0.9)
+    second = momentum_step(first[0], grad, first[1], 0.1, 0.9)
+    H = np.diag([1.0, 10.0])
+    path, state = np.array([2.0, 1.0]), {}
+    for _ in range(5):
+        path, state = momentum_step(path, H @ path, state, 0.05, 0.8)
+    return [first, second, path, state]
+
+
+@book.scenario("rmsprop_step")
+def rmsprop_visible_cases(rmsprop_step):
+    """the visible tests' cases: the first step from {}, then 6 steps with gamma 0.8 on a quadratic"""
+    first = rmsprop_step(np.array([1.0, -1.0]), np.array([0.5, -20.0]), {}, 0.01, 0.9, 1e-8)
+    H = np.diag([1.0, 10.0])
+    theta, state = np.array([2.0, 1.0]), {}
+    for _ in range(6):
+        theta, state = rmsprop_step(theta, H @ theta, state, 0.05, 0.8, 1e-8)
+    return [first, theta, state]
+
+
+@book.scenario("adam_step")
+def adam_visible_cases(adam_step):
+    """the visible tests' cases: the first step from {}, then 6 steps with rates 0.8, 0.95"""
+    first = adam_step(np.array([1.0, -1.0]), np.array([0.5, -20.0]), {}, 0.01)
+    H = np.diag([1.0, 10.0])
+    theta, state = np.array([2.0, 1.0]), {}
+    for _ in range(6):
+        theta, state = adam_step(theta, H @ theta, state, 0.05, 0.8, 0.95, 1e-8)
+    return [first, theta, state]
+
+
+@book.scenario("Value")
+def value_operands_untouched(Value):
+    """building nodes leaves the operands' data and grad alone; backward returns None and keeps data"""
+    a, b = Value(1.5), Value(-2.0)
+    out = (a * b + a).tanh() * 2.0
+    before = [a.data, a.grad, b.data, b.grad, out.data]
+    returned = out.backward()
+    return [before, returned is None, [a.data, b.data, out.data]]
+
+
+@book.scenario("adam_step")
+def adam_step_count_is_an_int(adam_step):
+    """the step count k in the state is a Python int (1, then 2)"""
+    theta, grad = np.array([0.5, -1.0]), np.array([1.0, 2.0])
+    theta, state = adam_step(theta, grad, {}, 0.1)
+    _, state2 = adam_step(theta, grad, state, 0.1)
+    return [state2.get("k"), type(state.get("k")).__name__, type(state2.get("k")).__name__]
+
+
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-7)
+def numgrad_calls_f_with_floats(numerical_gradient):
+    """f receives float arrays of x's shape (a 2 x 2 point)"""
+    seen = set()
+
+    def f(v):
+        seen.add((np.asarray(v).dtype.kind, np.shape(v)))
+        return float(np.sum(np.cos(v)))
+    grad = numerical_gradient(f, np.array([[0.5, -1.0], [2.0, 0.25]]))
+    return [grad, sorted(seen)]
+
+
 # --- optimizers --------------------------------------------------------------------------------------
 
 def _quadratic_gradient(theta):
@@ -527,75 +599,3 @@ def adam_leaves_inputs_alone(adam_step):
     state = {"v": rng.normal(size=3), "s": rng.uniform(size=3), "k": 3}
     adam_step(theta, grad, state, 0.1)
     return [theta, grad, state]
-
-
-@book.scenario("sgd_step")
-def sgd_visible_cases(sgd_step):
-    """the visible tests' case: sgd_step([1, -1], grad [1, 2], lr 0.1) and its state"""
-    return sgd_step(np.array([1.0, -1.0]), np.array([1.0, 2.0]), {}, 0.1)
-
-
-@book.scenario("momentum_step")
-def momentum_visible_cases(momentum_step):
-    """the visible tests' cases: two steps from {}, then 5 steps with beta 0.8 on a diagonal quadratic"""
-    theta, grad = np.array([1.0, -1.0]), np.array([1.0, 2.0])
-    first = momentum_step(theta, grad, {}, 0.1, 0.9)
-    second = momentum_step(first[0], grad, first[1], 0.1, 0.9)
-    H = np.diag([1.0, 10.0])
-    path, state = np.array([2.0, 1.0]), {}
-    for _ in range(5):
-        path, state = momentum_step(path, H @ path, state, 0.05, 0.8)
-    return [first, second, path, state]
-
-
-@book.scenario("rmsprop_step")
-def rmsprop_visible_cases(rmsprop_step):
-    """the visible tests' cases: the first step from {}, then 6 steps with gamma 0.8 on a quadratic"""
-    first = rmsprop_step(np.array([1.0, -1.0]), np.array([0.5, -20.0]), {}, 0.01, 0.9, 1e-8)
-    H = np.diag([1.0, 10.0])
-    theta, state = np.array([2.0, 1.0]), {}
-    for _ in range(6):
-        theta, state = rmsprop_step(theta, H @ theta, state, 0.05, 0.8, 1e-8)
-    return [first, theta, state]
-
-
-@book.scenario("adam_step")
-def adam_visible_cases(adam_step):
-    """the visible tests' cases: the first step from {}, then 6 steps with rates 0.8, 0.95"""
-    first = adam_step(np.array([1.0, -1.0]), np.array([0.5, -20.0]), {}, 0.01)
-    H = np.diag([1.0, 10.0])
-    theta, state = np.array([2.0, 1.0]), {}
-    for _ in range(6):
-        theta, state = adam_step(theta, H @ theta, state, 0.05, 0.8, 0.95, 1e-8)
-    return [first, theta, state]
-
-
-@book.scenario("Value")
-def value_operands_untouched(Value):
-    """building nodes leaves the operands' data and grad alone; backward returns None and keeps data"""
-    a, b = Value(1.5), Value(-2.0)
-    out = (a * b + a).tanh() * 2.0
-    before = [a.data, a.grad, b.data, b.grad, out.data]
-    returned = out.backward()
-    return [before, returned is None, [a.data, b.data, out.data]]
-
-
-@book.scenario("adam_step")
-def adam_step_count_is_an_int(adam_step):
-    """the step count k in the state is a Python int (1, then 2)"""
-    theta, grad = np.array([0.5, -1.0]), np.array([1.0, 2.0])
-    theta, state = adam_step(theta, grad, {}, 0.1)
-    _, state2 = adam_step(theta, grad, state, 0.1)
-    return [state2.get("k"), type(state.get("k")).__name__, type(state2.get("k")).__name__]
-
-
-@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-7)
-def numgrad_calls_f_with_floats(numerical_gradient):
-    """f receives float arrays of x's shape (a 2 x 2 point)"""
-    seen = set()
-
-    def f(v):
-        seen.add((np.asarray(v).dtype.kind, np.shape(v)))
-        return float(np.sum(np.cos(v)))
-    grad = numerical_gradient(f, np.array([[0.5, -1.0], [2.0, 0.25]]))
-    return [grad, sorted(seen)]
