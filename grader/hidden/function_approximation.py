@@ -285,6 +285,12 @@ for _name in ["sigmoid", "relu", "sigmoid_derivative", "tanh_derivative", "relu_
             return [_with_dtype(function(np.array([-2.0, 0.0, 3.0]))),
                     function(np.array([-1000.0, 1000.0])), np.shape(function(np.ones((2, 3))))]
 
+    if _name != "tanh_derivative":  # its docstring promises float64 for float64 or integer input only
+        @book.scenario(_name)
+        def _float32_input(function):
+            """a float32 input still gives a float64 array"""
+            return _with_dtype(function(np.array([-1.5, 0.0, 2.5], dtype=np.float32)))
+
     @book.scenario(_name)
     def _integers_unchanged(function):
         """an integer array gives floats, and the input is not modified"""
