@@ -180,6 +180,14 @@ def relerr_tiny_norms(relative_error):
     return relative_error(np.array([1e-3, 0.0]), np.array([0.0, 2e-3]))
 
 
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-6)
+def numgrad_float32_point(numerical_gradient):
+    """a float32 point: the estimate is a float64 array computed in float64"""
+    x = np.array([0.5, -1.25, 2.0], dtype=np.float32)
+    grad = numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
+    return [grad, np.asarray(grad).dtype.name, x]
+
+
 # --- MLP backward ------------------------------------------------------------------------------------
 
 def _mlp(seed: int, n: int, d_in: int, d_hidden: int, d_out: int):

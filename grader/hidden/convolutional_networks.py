@@ -575,3 +575,20 @@ def cnn_float32_and_input_unchanged(DigitsCNN):
     with torch.no_grad():
         logits = model(images)
     return [sorted({str(p.dtype) for p in model.parameters()}), str(logits.dtype), bool(torch.equal(images, before))]
+
+
+@book.scenario("im2col")
+def im2col_keeps_float32(im2col):
+    """a float32 batch gives a float32 matrix (x's float dtype)"""
+    x = _rng(78).normal(size=(1, 2, 3, 4)).astype(np.float32)
+    cols = im2col(x, 2, 2, 1, 1)
+    return [cols, np.asarray(cols).dtype.name]
+
+
+@book.scenario("conv2d_backward", rtol=1e-5, atol=1e-6)
+def backward_float32_inputs(conv2d_backward):
+    """float32 inputs give float64 gradients"""
+    x, w, _ = _conv_problem(79, 1, 2, 4, 4, 2, 3, 3)
+    grad_out = _rng(80).normal(size=(1, 2, 2, 2))
+    result = conv2d_backward(grad_out.astype(np.float32), x.astype(np.float32), w.astype(np.float32))
+    return [result, [np.asarray(item).dtype.name for item in result]]
