@@ -15,7 +15,7 @@ export SCHEDULER
 export UNSAFE_GRADING := $(UNSAFE)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades validate demo-grading bench clean
+.PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades validate demo-grading bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -69,6 +69,9 @@ demo-grading: $(STAMP) ## build a synthetic class and run release, autograde, fe
 
 bench: $(STAMP) ## measure notebook run times, autograde time and widget update times
 	$(GRADER) bench
+
+mutation: $(STAMP) ## mutmut's mutants of solutions/ vs the hidden scenarios; fails under 95 % (COURSE_LECTURES=07)
+	$(PY) -m grader.mutation
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache

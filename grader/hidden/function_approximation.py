@@ -248,6 +248,132 @@ def sgd_zero_rate(sgd_step):
     return sgd_step(*_params_and_grads(25), 0.0)
 
 
+# --- the visible tests' cases and the docstrings' promises (dtype, inputs, arguments) -------
+
+def _with_dtype(result):
+    """The result and its dtype ("float64"), so an int array, a float32 array or a list cannot pass."""
+    return [result, np.asarray(result).dtype.name]
+
+
+@book.scenario("sinusoidal_features", atol=1e-9)
+def features_visible_cases(sinusoidal_features):
+    """the visible tests' cases: x = [0, 0.5, 1/6] with 3 features, 4 points with 2 features"""
+    return [_with_dtype(sinusoidal_features(np.array([0.0, 0.5, 1.0 / 6.0]), 3)),
+            _with_dtype(sinusoidal_features(np.linspace(0, 1, 4), 2))]
+
+
+@book.scenario("sinusoidal_features", atol=1e-9)
+def features_integer_inputs_unchanged(sinusoidal_features):
+    """integer inputs give a float matrix; x is not modified"""
+    x = np.array([0, 1, 2, -1])
+    return [_with_dtype(sinusoidal_features(x, 3)), x]
+
+
+@book.scenario("ridge_fit", rtol=1e-5)
+def ridge_visible_cases(ridge_fit):
+    """the visible tests' 3 x 2 example with l2 = 0 and 1, and identity features"""
+    phi, y = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), np.array([1.0, 2.0, 3.0])
+    return [_with_dtype(ridge_fit(phi, y, 0.0)), ridge_fit(phi, y, 1.0),
+            ridge_fit(np.eye(3), np.array([2.0, 4.0, 6.0]), 1.0), phi, y]
+
+
+for _name in ["sigmoid", "relu", "sigmoid_derivative", "tanh_derivative", "relu_derivative"]:
+    @book.scenario(_name, atol=1e-7)
+    def _visible_cases(function):
+        """the visible tests' cases [-2, 0, 3], [-1000, 1000] and a 2 x 3 array of ones"""
+        with np.errstate(over="ignore"):
+            return [_with_dtype(function(np.array([-2.0, 0.0, 3.0]))),
+                    function(np.array([-1000.0, 1000.0])), np.shape(function(np.ones((2, 3))))]
+
+    if _name != "tanh_derivative":  # its docstring promises float64 for float64 or integer input only
+        @book.scenario(_name)
+        def _float32_input(function):
+            """a float32 input still gives a float64 array"""
+            return _with_dtype(function(np.array([-1.5, 0.0, 2.5], dtype=np.float32)))
+
+    @book.scenario(_name)
+    def _integers_unchanged(function):
+        """an integer array gives floats, and the input is not modified"""
+        z = np.array([[-3, 0, 2], [5, -1, 1]])
+        return [_with_dtype(function(z)), z]
+
+
+@book.scenario("dense_layer")
+def dense_visible_cases(dense_layer):
+    """the visible tests' 3 x 2 layer on two inputs and on a single vector"""
+    W, b = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]]), np.array([0.5, 0.0, -1.0])
+    x = np.array([[1.0, 1.0], [2.0, -1.0]])
+    return [_with_dtype(dense_layer(x, W, b, lambda a: a)), dense_layer(x, W, b, np.tanh),
+            dense_layer(np.array([1.0, 1.0]), W, b, np.tanh),
+            error_name(dense_layer, np.ones((2, 3)), W, b, np.tanh), x, W, b]
+
+
+@book.scenario("dense_layer")
+def dense_bias_shapes(dense_layer):
+    """biases of shape (4, 1), (1, 4) and (3,) for 4 units, and a single input of the wrong size"""
+    x, W, b = _layer(30, 5, 3, 4)
+    return [error_name(dense_layer, x, W, b[:, None], np.tanh), error_name(dense_layer, x, W, b[None, :], np.tanh),
+            error_name(dense_layer, x, W, b[:3], np.tanh), error_name(dense_layer, x[0, :2], W, b, np.tanh)]
+
+
+@book.scenario("mlp_forward")
+def mlp_visible_cases(mlp_forward):
+    """the visible tests' 2-3-1 network: ReLU on two inputs, tanh on zeros and on one input"""
+    params = {"W1": np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]]), "b1": np.array([0.5, 0.0, -1.0]),
+              "W2": np.array([[1.0, 1.0, 1.0]]), "b2": np.array([10.0])}
+    x = np.array([[1.0, 1.0], [2.0, -1.0]])
+    return [_with_dtype(mlp_forward(x, params, lambda a: np.maximum(a, 0.0))),
+            mlp_forward(np.zeros((4, 2)), params, np.tanh), mlp_forward(np.zeros(2), params, np.tanh), x, params]
+
+
+@book.scenario("mse_loss")
+def mse_visible_cases(mse_loss):
+    """the visible tests' cases, each a Python float"""
+    results = [mse_loss(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0])), mse_loss(np.ones((2, 2)), np.zeros((2, 2)))]
+    return [results, [isinstance(r, float) for r in results]]
+
+
+@book.scenario("binary_cross_entropy")
+def bce_visible_cases(binary_cross_entropy):
+    """the visible tests' cases, each a Python float, and integer labels"""
+    with np.errstate(all="ignore"):
+        results = [binary_cross_entropy(np.array([0.0]), np.array([1.0])),
+                   binary_cross_entropy(np.array([2.0, -1.0]), np.array([1.0, 0.0])),
+                   binary_cross_entropy(np.array([-1000.0]), np.array([1.0])),
+                   binary_cross_entropy(np.array([3, -2, 0]), np.array([1, 1, 0]))]
+    return [results, [isinstance(r, float) for r in results]]
+
+
+@book.scenario("sgd_step")
+def sgd_visible_cases(sgd_step):
+    """the visible tests' case; params and grads are left unchanged"""
+    params = {"w": np.array([1.0, 2.0]), "b": np.array([0.5])}
+    grads = {"w": np.array([10.0, -10.0]), "b": np.array([1.0])}
+    return [sgd_step(params, grads, 0.1), params, grads]
+
+
+@book.scenario("sigmoid_step", atol=1e-9)
+def step_visible_cases(sigmoid_step):
+    """the visible tests' cases: a step at its own location, a steep step seen from 0 and 1"""
+    return [_with_dtype(sigmoid_step(np.array([0.3]), 0.3, 50.0)), sigmoid_step(np.array([0.0, 1.0]), 0.5, 1000.0)]
+
+
+@book.scenario("sigmoid_step")
+def step_array_location(sigmoid_step):
+    """an array of locations broadcast against a column of x (the result is 5 x 3)"""
+    x = np.linspace(0, 1, 5)[:, None]
+    locations = np.array([0.2, 0.5, 0.8])
+    return [sigmoid_step(x, locations, 8.0), x, locations]
+
+
+@book.scenario("sum_of_steps", rtol=1e-5, atol=1e-6)
+def steps_visible_cases(sum_of_steps):
+    """the visible tests' cases: one step for 2x, 50 steps for sin; x is left unchanged"""
+    x = np.linspace(0, 1, 201)
+    return [_with_dtype(sum_of_steps(lambda t: 2 * t, np.array([0.0, 0.5, 1.0]), 1, 1000.0)),
+            sum_of_steps(np.sin, x, 50, 2000.0), x]
+
+
 # --- universal approximation ----------------------------------------------------------------
 
 @book.scenario("sigmoid_step")

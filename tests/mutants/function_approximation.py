@@ -129,6 +129,21 @@ def relu_derivative(z):  # noqa: F811
     return np.asarray(z) > 0
 
 
+@mutant("relu", "clips the caller's array in place instead of returning a new one")
+def relu(z):  # noqa: F811
+    z = np.asarray(z)
+    z[z < 0] = 0.0
+    return z
+
+
+@mutant("sigmoid", "keeps the input's dtype: an integer array gives an integer (0 or 1) result")
+def sigmoid(z):  # noqa: F811
+    z = np.asarray(z)
+    out = np.empty_like(z)
+    out[...] = 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+    return out
+
+
 # --- dense_layer ---------------------------------------------------------------------------------
 
 @mutant("dense_layer", "missing bias")
@@ -235,6 +250,11 @@ def sgd_step(params, grads, lr):  # noqa: F811
 
 
 # --- sigmoid_step and sum_of_steps ------------------------------------------------------------------
+
+@mutant("sigmoid_step", "takes the location as one number: an array of locations does not broadcast")
+def sigmoid_step(x, location, steepness):  # noqa: F811
+    return sigmoid(steepness * (np.asarray(x, dtype=float) - float(np.ravel(location)[0])))
+
 
 @mutant("sigmoid_step", "sign error in the location: a step at -location")
 def sigmoid_step(x, location, steepness):  # noqa: F811
