@@ -58,7 +58,7 @@ def test_a_unit_after_the_second_pooling_layer_sees_7_by_7_pixels():
     for i in range(2):
         for j in range(2):
             rows, cols = np.nonzero(fields[i, j])
-            assert fields[i, j].sum() == 49 and rows.ptp() == 6 and cols.ptp() == 6
+            assert fields[i, j].sum() == 49 and np.ptp(rows) == 6 and np.ptp(cols) == 6
     assert fields.any(axis=(0, 1)).all() and not fields[0, 0].all()
     assert fields[0, 0][:7, :7].all()  # rows and columns 0 to 6
 
@@ -70,7 +70,7 @@ def test_feature_map_network_trains_and_its_second_layer_sees_5_by_5():
     second = model[2](model[0](image))  # the two convolutions without the ReLUs: linear
     (grad,) = torch.autograd.grad(second[0, 0, 2, 2], image)
     rows, cols = np.nonzero(grad[0, 0].numpy())
-    assert rows.ptp() + 1 == 5 and cols.ptp() + 1 == 5
+    assert np.ptp(rows) + 1 == 5 and np.ptp(cols) + 1 == 5
 
 
 def test_relative_error_is_the_course_definition():
