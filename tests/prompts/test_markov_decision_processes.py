@@ -132,6 +132,7 @@ def test_why_not_gamma_one_and_the_best_possible_within_100_steps():
     values = lecture.sweep_history(lake, 1.0, 5000)[-1]
     greedy_1 = np.argmax(lecture.best_actions(lake, 1.0, values), axis=1)
     assert round(float(lecture.horizon_values(lake, greedy_1, 100)[lake.start]), 3) == 0.740
+    assert greedy_1[lake.start] == rl.LEFT  # section 8: "in the start state it pushes LEFT, into the wall"
     continuing = lake.P * ~lake.terminal[None, None, :]
     best_within = np.zeros(lake.n_states)
     for _ in range(100):
