@@ -438,7 +438,7 @@ def draw_im2col() -> Figure:
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
     fig = Figure(figsize=(11, 3.6))
     left, middle, right = fig.subplots(1, 3, width_ratios=[1, 1.1, 1.2])
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.04, top=0.8, wspace=0.15)
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.04, top=0.76, wspace=0.15)
     left.imshow(np.zeros((4, 4)), cmap="Greys", vmin=0, vmax=1)
     left.set_xticks([])
     left.set_yticks([])
@@ -458,7 +458,7 @@ def draw_im2col() -> Figure:
     middle.set_yticks(range(9), [f"K[{a},{d}]" for a in range(3) for d in range(3)], fontsize=7)
     middle.set_xticks(range(4), [f"({i},{j})" for i in range(2) for j in range(2)], fontsize=8)
     middle.xaxis.tick_top()
-    middle.set_title("X_col: one column per output position,\none row per kernel weight", fontsize=9, pad=18)
+    middle.set_title("X_col: one column per output position,\none row per kernel weight", fontsize=9, pad=14)
     right.axis("off")
     right.text(0.5, 0.78, r"$Y_{\mathrm{row}} = W_{\mathrm{row}}\, X_{\mathrm{col}} + b$", ha="center", fontsize=13,
                transform=right.transAxes)
