@@ -415,3 +415,111 @@ def steps_single(sum_of_steps):
 def steps_constant_offset(sum_of_steps):
     """f(x) = cos(3x) + 5 with 25 steps (the value at 0 sets the offset)"""
     return sum_of_steps(lambda x: np.cos(3 * x) + 5, np.linspace(0, 1, 33), 25, 500.0)
+
+
+@book.scenario("mlp_forward")
+def mlp_notes_shapes_relu(mlp_forward):
+    """the notes' shapes (W1 3 x 2, W2 3 x 3) with ReLU, two rows and a single input"""
+    params = {"W1": np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]]), "b1": np.array([0.5, 0.0, -1.0]),
+              "W2": np.array([[1.0, 1.0, 1.0], [1.0, 2.0, -1.0], [0.0, -1.0, 1.0]]),
+              "b2": np.array([10.0, 0.0, -1.0])}
+    relu = lambda a: np.maximum(a, 0.0)  # noqa: E731
+    return [mlp_forward(np.array([[1.0, 1.0], [2.0, -1.0]]), params, relu),
+            np.shape(mlp_forward(np.zeros((4, 2)), params, np.tanh)),
+            mlp_forward(np.zeros(2), params, np.tanh)]
+
+
+# --- cross_validate_ridge ----------------------------------------------------------------------
+
+def _cv_data(seed: int, n: int):
+    rng = _rng(seed)
+    x = rng.uniform(0, 1, size=n)  # not sorted: the folds follow the given order
+    y = np.sin(2 * np.pi * x) * np.exp(-2 * x) + 0.2 * rng.normal(size=n)
+    return x, y
+
+
+def _cv(cross_validate_ridge, *args):
+    best, errors = cross_validate_ridge(*args)
+    return [best, type(best).__name__, np.asarray(errors), np.asarray(errors).dtype.name]
+
+
+_L2_GRID = [1e-6, 1e-3, 1e-2, 0.1, 1.0, 10.0]
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_visible_example(cross_validate_ridge):
+    """the visible 4-point example (folds 0-1 and 2-3) and the exact two-feature data"""
+    x = np.array([0.5, 0.5, 1.0 / 6.0, 1.0 / 6.0])
+    y = np.array([1.0, 3.0, 0.0, 1.0])
+    grid = np.linspace(0.05, 0.95, 12)
+    exact = np.sin(np.pi * grid) + 0.5 * np.sin(2 * np.pi * grid)
+    return [_cv(cross_validate_ridge, x, y, 1, [0.0, 1.0], 2),
+            _cv(cross_validate_ridge, grid, exact, 2, [100.0, 0.0, 1.0], 3),
+            _cv(cross_validate_ridge, grid, np.zeros(12), 2, [5.0, 0.0], 3)]
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_equal_folds(cross_validate_ridge):
+    """24 noisy points, 6 features, 4 folds of 6, six penalties"""
+    return _cv(cross_validate_ridge, *_cv_data(20, 24), 6, _L2_GRID, 4)
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_unequal_folds(cross_validate_ridge):
+    """23 points in 5 folds (sizes 5, 5, 5, 4, 4): each fold's error counts equally"""
+    return _cv(cross_validate_ridge, *_cv_data(21, 23), 5, _L2_GRID, 5)
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_leave_one_out(cross_validate_ridge):
+    """leave-one-out: 9 points in 9 folds, as an array of penalties"""
+    return _cv(cross_validate_ridge, *_cv_data(22, 9), 3, np.array([0.0, 0.05, 0.5, 5.0]), 9)
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_two_folds_one_penalty(cross_validate_ridge):
+    """two folds of an odd number of points (6 and 5), a single penalty, many features"""
+    return _cv(cross_validate_ridge, *_cv_data(23, 11), 12, [0.3], 2)
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_order_matters(cross_validate_ridge):
+    """the same points sorted and reversed give different folds and errors"""
+    x, y = _cv_data(24, 15)
+    order = np.argsort(x)
+    return [_cv(cross_validate_ridge, x[order], y[order], 4, _L2_GRID, 3),
+            _cv(cross_validate_ridge, x[order][::-1], y[order][::-1], 4, _L2_GRID, 3)]
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_ties_go_to_the_first(cross_validate_ridge):
+    """all-zero targets: every penalty ties at error 0, the first listed wins"""
+    x, _ = _cv_data(25, 10)
+    return [_cv(cross_validate_ridge, x, np.zeros(10), 3, [5.0, 0.5, 0.0, 2.0], 5),
+            _cv(cross_validate_ridge, x, np.zeros(10), 3, [0.0, 5.0], 5)]
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_best_is_not_the_first(cross_validate_ridge):
+    """the best penalty in the middle of an unsorted list (the value is returned, not its index)"""
+    return _cv(cross_validate_ridge, *_cv_data(26, 20), 10, [100.0, 0.0, 0.3, 1e-4, 30.0], 4)
+
+
+@book.scenario("cross_validate_ridge")
+def cv_errors(cross_validate_ridge):
+    """ValueError for 1 fold, more folds than points, no penalties, or x and y of different lengths"""
+    x, y = _cv_data(27, 6)
+    return [error_name(cross_validate_ridge, x, y, 2, [0.1], 1),
+            error_name(cross_validate_ridge, x, y, 2, [0.1], 7),
+            error_name(cross_validate_ridge, x, y, 2, [], 3),
+            error_name(cross_validate_ridge, x, y[:5], 2, [0.1], 3),
+            error_name(cross_validate_ridge, x, y, 2, [0.1], 6)]
+
+
+@book.scenario("cross_validate_ridge")
+def cv_inputs_unchanged(cross_validate_ridge):
+    """x, y and the list of penalties are left as they were"""
+    x, y = _cv_data(28, 12)
+    l2_values = np.array([1.0, 0.1, 0.01])
+    cross_validate_ridge(x, y, 4, l2_values, 3)
+    return [x, y, l2_values]
