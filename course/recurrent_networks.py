@@ -109,7 +109,7 @@ def evaluate(model: nn.Module, ids: torch.Tensor, seq_len: int = 200) -> float:
     model.eval()
     with torch.no_grad():
         logits, _ = model(inputs, None)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
     model.train(was_training)
     return float(loss)
 
@@ -242,7 +242,7 @@ def draw_gradient_flow(radius: float = 1.0, input_scale: float = 1.0, steps: int
         norms = jacobian_norms(w_hh, activation, steps, input_scale, seed)
         right.semilogy(lags, np.maximum(norms, 1e-30), c=colour, label=f"f = {activation}")
     right.semilogy(lags, radius ** lags, "--", c="0.5", lw=1, label=r"radius$^{T-k}$")
-    right.set_ylim(1e-12, 1e8)
+    right.set_ylim(1e-16, 1e12)
     right.set_xlabel("lag T - k")
     right.set_ylabel(r"$\|\partial h_T / \partial h_k\|_2$")
     right.legend(fontsize=8, loc="lower left")
@@ -302,7 +302,7 @@ def temperature_widget() -> widgets.VBox:
 
 SENTENCES = ["What, shall we to the Capitol?\nFirst Citizen:\n",
              "My lord, I will not speak of it.",
-             "(as he said) the king, the king!"]
+             "Before we proceed any further, hear me speak."]
 GATES = ["input gate i", "forget gate f", "candidate g", "output gate o", "cell state c", "hidden state h"]
 
 
