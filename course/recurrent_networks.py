@@ -262,10 +262,10 @@ def gradient_flow_widget() -> widgets.VBox:
 
 # --- widget 2: sampling temperature ---------------------------------------------------------------
 
-PROMPTS = ["ROMEO:\n", "First Citizen:\n", "The king ", "What say"]
+PROMPTS = ["First Citizen:\n", "The king ", "What say", "ROMEO:\n"]
 
 
-def draw_temperature(temperature: float = 0.8, prompt: str = "ROMEO:\n", seed: int = 0, length: int = 240) -> Figure:
+def draw_temperature(temperature: float = 0.8, prompt: str = "First Citizen:\n", seed: int = 0, length: int = 240) -> Figure:
     """The tempered next-character distribution after ``prompt`` and a sample continuing it."""
     model, vocab = widget_model()
     logits = next_char_distribution(model, vocab, prompt)
