@@ -334,7 +334,8 @@ def draw_gates(sentence: str = SENTENCES[0], gate: str = "forget gate f", first_
                units: int = 16) -> Figure:
     """A heat map of one gate (or state) of the widget model's LSTM, unit by character."""
     model, vocab = widget_model()
-    values = gate_activations(model, vocab, sentence)[gate][:, first_unit:first_unit + units]
+    every_unit = gate_activations(model, vocab, sentence)[gate]
+    values = every_unit[:, first_unit:first_unit + units]
     fig = Figure(figsize=(10, 4.2))
     ax = fig.add_axes((0.07, 0.12, 0.82, 0.76))
     low, high = (0, 1) if gate in ("input gate i", "forget gate f", "output gate o") else (-1, 1)
@@ -343,7 +344,7 @@ def draw_gates(sentence: str = SENTENCES[0], gate: str = "forget gate f", first_
                   family="monospace")
     ax.set_yticks(range(values.shape[1]), [str(first_unit + k) for k in range(values.shape[1])], fontsize=7)
     ax.set_ylabel("unit")
-    mean = float(gate_activations(model, vocab, sentence)[gate].mean())
+    mean = float(every_unit.mean())
     ax.set_title(f"{gate} over the sentence (units {first_unit}-{first_unit + values.shape[1] - 1}); "
                  f"mean over all units {mean:.2f}", fontsize=9)
     fig.colorbar(image, cax=fig.add_axes((0.91, 0.12, 0.02, 0.76)))
