@@ -113,10 +113,12 @@ def sync(lectures: list[Lecture] | None = None) -> list[Path]:
 
 
 def _copy_support_package(target: Path) -> None:
-    """Copy the ``course`` package's modules (not the lecture folders) into ``target``."""
+    """Copy the ``course`` package's modules and its ``data/`` folder (not the lecture folders) into ``target``."""
     target.mkdir(parents=True, exist_ok=True)
     for module in sorted(COURSE.glob("*.py")):
         shutil.copy2(module, target / module.name)
+    if (COURSE / "data").is_dir():  # small data files shipped with the course (lecture 04's text)
+        shutil.copytree(COURSE / "data", target / "data", dirs_exist_ok=True)
 
 
 def build_bundle(released: dict[str, Path], out_dir: Path = BUILD / "release") -> tuple[Path, Path]:
