@@ -231,18 +231,19 @@ def q_learning_episode(env, Q, epsilon, alpha, gamma, rng):
         state = next_state
 
 
-@mutant("q_learning_episode", "forgets to move to the next state")
+@mutant("q_learning_episode", "passes truncated where terminated belongs")
 def q_learning_episode(env, Q, epsilon, alpha, gamma, rng):  # noqa: F811
     state, _ = env.reset()
     total, steps = 0.0, 0
     while True:
         action = epsilon_greedy(Q[state], epsilon, rng)
         next_state, reward, terminated, truncated, _ = env.step(action)
-        q_learning_update(Q, state, action, reward, next_state, terminated, alpha, gamma)
+        q_learning_update(Q, state, action, reward, next_state, truncated, alpha, gamma)
         total += reward
         steps += 1
         if terminated or truncated:
             return float(total), steps
+        state = next_state
 
 
 @mutant("q_learning_episode", "reseeds the environment at every reset")
