@@ -351,10 +351,10 @@ def random_walk_errors(alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: in
     TD(0) updates after every step from the next state's estimate; constant-alpha Monte Carlo
     waits for the episode's end and moves every visited state towards the observed return.
     """
-    rng = np.random.default_rng(seed)
+    walker = np.random.default_rng(seed)
     errors = {"TD(0)": np.zeros(n_episodes), "Monte Carlo": np.zeros(n_episodes)}
     for _ in range(n_runs):
-        walks = [_walk(rng) for _ in range(n_episodes)]
+        walks = [_walk(walker) for _ in range(n_episodes)]
         for name, alpha in (("TD(0)", alpha_td), ("Monte Carlo", alpha_mc)):
             values = np.full(7, 0.5)
             values[[0, 6]] = 0.0  # the two exits

@@ -141,7 +141,7 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
               seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
     """Reference for the exercise of the same name."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed=seed)
     target_net.load_state_dict(q_net.state_dict())
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)

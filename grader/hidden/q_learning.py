@@ -558,8 +558,8 @@ def dqn_stop(train_dqn):
 
 @book.scenario("train_dqn", rtol=1e-3, atol=1e-5)
 def dqn_truncation(train_dqn):
-    """a 15-step time limit: truncated steps are stored as not terminated, episodes recorded"""
-    return _run_dqn(train_dqn, env=gym.make("CartPole-v1", max_episode_steps=15), n_steps=60,
+    """a 5-step time limit: truncated steps are stored as not terminated, episodes recorded"""
+    return _run_dqn(train_dqn, env=gym.make("CartPole-v1", max_episode_steps=5), n_steps=60,
                     epsilon=lambda t: 0.0, learning_starts=1000, seed=14)
 
 
