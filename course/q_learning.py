@@ -342,6 +342,7 @@ def replay_widget(q_net: torch.nn.Module | None = None, seed: int = 0, every: in
 WALK_TRUE_VALUES = np.arange(1, 6) / 6.0  # states A..E of the five-state random walk, reward 1 on the right exit
 
 
+@functools.lru_cache(maxsize=8)
 def random_walk_errors(alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: int = 50, n_episodes: int = 100,
                        seed: int = 0) -> dict[str, np.ndarray]:
     """Root-mean-square error of the value estimates after each episode, averaged over runs.
