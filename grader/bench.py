@@ -131,6 +131,12 @@ def widget_medians(lecture: Lecture) -> dict[str, float]:
     return medians
 
 
+def training_targets(lecture: Lecture) -> dict | None:
+    """The lecture's training target per seed, if its reference defines ``bench_training()``."""
+    measure = getattr(importlib.import_module(f"solutions.{lecture.slug}"), "bench_training", None)
+    return measure() if measure is not None else None
+
+
 def run_bench(lectures: list[Lecture] | None = None) -> dict:
     lectures = lectures if lectures is not None else all_lectures()
     results: dict = {"cores": os.cpu_count(), "lectures": {}}
@@ -143,6 +149,9 @@ def run_bench(lectures: list[Lecture] | None = None) -> dict:
             "autograde_per_submission_s": round(grading[lecture.assignment], 2),
             "widget_median_s": {name: round(t, 3) for name, t in widget_medians(lecture).items()},
         }
+        targets = training_targets(lecture)
+        if targets is not None:
+            results["lectures"][lecture.assignment]["training_targets"] = targets
     return results
 
 
@@ -164,6 +173,9 @@ def as_text(results: dict) -> str:
     for assignment, figures in results["lectures"].items():
         for name, seconds in figures["widget_median_s"].items():
             lines.append(f"  {assignment[:2]} {name:40} {seconds * 1000:7.0f} ms")
+    for assignment, figures in results["lectures"].items():
+        for seed, target in figures.get("training_targets", {}).items():
+            lines.append(f"  {assignment[:2]} training, seed {seed}: {target}")
     return "\n".join(lines)
 
 
