@@ -247,3 +247,32 @@ def value_policy_figure(values: np.ndarray, policy: np.ndarray | None, shape: tu
     fig.colorbar(image, ax=ax, shrink=0.8, label="value")
     ax.set_title(title, fontsize=9)
     return fig
+
+
+# --- environments with vector observations (CartPole): greedy evaluation ----------------------------
+
+def greedy_returns(env: gym.Env, act: Callable[[np.ndarray], int], n_episodes: int = 20, seed: int = 0) -> np.ndarray:
+    """Undiscounted returns of ``n_episodes`` episodes played with ``act(observation) -> action``.
+
+    Episode ``i`` starts from ``env.reset(seed=seed + i)``, so two agents evaluated with the
+    same seed face the same start states. ``act`` is usually greedy (no exploration).
+    """
+    returns = np.zeros(n_episodes)
+    for i in range(n_episodes):
+        observation, _ = env.reset(seed=seed + i)
+        done = False
+        while not done:
+            observation, reward, terminated, truncated, _ = env.step(int(act(observation)))
+            returns[i] += float(reward)
+            done = terminated or truncated
+    return returns
+
+
+def greedy_action(network: Callable) -> Callable[[np.ndarray], int]:
+    """``act(observation)``: the index of the largest output of a torch ``network`` (logits or Q-values)."""
+    import torch
+
+    def act(observation: np.ndarray) -> int:
+        with torch.no_grad():
+            return int(torch.argmax(network(torch.as_tensor(observation, dtype=torch.float32))))
+    return act
