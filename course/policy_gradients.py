@@ -19,6 +19,7 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from torch import nn
+from tqdm.auto import tqdm
 
 from course import rl
 from course.widgets import figure_row, interactive_figure, slider
@@ -271,8 +272,10 @@ class GreedyCheckpoint:
     """
 
     def __init__(self, policy: nn.Module, threshold: float = CARTPOLE_THRESHOLD, check_above: float = 400.0,
-                 recent: int = 8, n_eval: int = 20, eval_seed: int = 10_000, time_budget: float | None = None):
+                 recent: int = 8, n_eval: int = 20, eval_seed: int = 10_000, time_budget: float | None = None,
+                 progress_total: int | None = None):
         self.policy = policy
+        self.bar = None if progress_total is None else tqdm(total=progress_total, unit="episode")
         self.threshold, self.check_above, self.recent = threshold, check_above, recent
         self.n_eval, self.eval_seed, self.time_budget = n_eval, eval_seed, time_budget
         self.env = make_cartpole()
@@ -280,9 +283,22 @@ class GreedyCheckpoint:
         self.best_score = -np.inf
         self.best_state = copy.deepcopy(policy.state_dict())
         self.evaluations: list[tuple[int, int, float]] = []  # (episodes, steps, greedy score)
+        self.midway_state: dict | None = None  # the weights when training episodes first averaged >= 100
         self.reached: tuple[int, int, float] | None = None  # (episodes, steps, seconds) at the threshold
 
     def __call__(self, history: dict) -> bool:
+        stop = self._check(history)
+        if self.bar is not None:
+            self.bar.update(len(history["returns"]) - self.bar.n)
+            self.bar.set_postfix(recent=f"{np.mean(history['returns'][-self.recent:]):.0f}",
+                                 best_greedy=f"{max(self.best_score, 0):.0f}")
+            if stop:
+                self.bar.close()
+        return stop
+
+    def _check(self, history: dict) -> bool:
+        if self.midway_state is None and np.mean(history["returns"][-self.recent:]) >= 100:
+            self.midway_state = copy.deepcopy(self.policy.state_dict())
         if np.mean(history["returns"][-self.recent:]) >= self.check_above:
             score = float(self.evaluate().mean())
             episodes, steps = len(history["returns"]), int(np.sum(history["lengths"]))
@@ -365,3 +381,90 @@ def draw_training_history(history: dict, checkpoint: GreedyCheckpoint | None = N
     ax.set_title(f"REINFORCE with a learned baseline on CartPole-v1: {len(returns)} episodes, "
                  f"{int(np.sum(history['lengths']))} steps", fontsize=9)
     return fig
+
+
+# --- measuring the variance of the REINFORCE gradient ------------------------------------------------
+
+def play_episodes(env: gym.Env, policy: nn.Module, n_episodes: int, seed: int = 0) -> list[dict]:
+    """Episodes with actions drawn from softmax(policy(observation)), seeded (env and torch).
+
+    Each episode is a dict with ``states`` (float32 array (T, obs_dim)), ``actions`` (int
+    array (T,)) and ``rewards`` (float array (T,)).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    episodes = []
+    for i in range(n_episodes):
+        observation, _ = env.reset(seed=seed + i)
+        states, actions, rewards, done = [], [], [], False
+        while not done:
+            states.append(np.asarray(observation, dtype=np.float32))
+            with torch.no_grad():
+                probabilities = torch.softmax(policy(torch.as_tensor(states[-1])), dim=-1)
+            actions.append(int(torch.multinomial(probabilities, 1, generator=generator)))
+            observation, reward, terminated, truncated, _ = env.step(actions[-1])
+            rewards.append(float(reward))
+            done = terminated or truncated
+        episodes.append({"states": np.array(states), "actions": np.array(actions), "rewards": np.array(rewards)})
+    return episodes
+
+
+def fit_value(value: nn.Module, states: list[np.ndarray], targets: list[torch.Tensor], steps: int = 300,
+              lr: float = 1e-2) -> float:
+    """Fit ``value`` to targets by full-batch regression (Adam on the squared error); return the last loss."""
+    inputs = torch.as_tensor(np.concatenate(states))
+    goal = torch.cat(targets).float()
+    optimizer = torch.optim.Adam(value.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = torch.mean((value(inputs).squeeze(-1) - goal) ** 2)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss.item()
+
+
+def per_episode_gradients(policy: nn.Module, episodes: list[dict], loss: Callable[[torch.Tensor, int], torch.Tensor]
+                          ) -> np.ndarray:
+    """The flattened gradient of ``loss(log_probs, i)`` for each episode i: shape (n_episodes, n_params).
+
+    ``log_probs`` holds log pi(a_t | s_t) for the steps of episode i, with its graph.
+    """
+    parameters = list(policy.parameters())
+    rows = []
+    for i, episode in enumerate(episodes):
+        logits = policy(torch.as_tensor(episode["states"]))
+        log_probs = torch.log_softmax(logits, dim=-1)[torch.arange(len(episode["actions"])),
+                                                       torch.as_tensor(episode["actions"])]
+        grads = torch.autograd.grad(loss(log_probs, i), parameters)
+        rows.append(torch.cat([g.reshape(-1) for g in grads]).numpy())
+    return np.array(rows)
+
+
+def baseline_variances(policy: nn.Module, reward_to_go: Callable, reinforce_loss: Callable, n_episodes: int = 100,
+                       gamma: float = 0.99, seed: int = 0) -> dict[str, float]:
+    """Total variance of the one-episode REINFORCE gradient with three baselines, measured.
+
+    Plays ``n_episodes`` seeded episodes with ``policy`` to fit a value network to its
+    reward-to-go, and ``n_episodes`` fresh ones to measure. For each measured episode the
+    estimate is the gradient of T * reinforce_loss(log_probs, G, b) (a sum over its T steps,
+    the unbiased one-episode estimator), with b = 0, b = the mean reward-to-go of the fitting
+    episodes, and b = V(s_t). Returns the trace of the covariance for each, and the mean length.
+    """
+    env = make_cartpole()
+    fitting = play_episodes(env, policy, n_episodes, seed=seed + 50_000)
+    measured = play_episodes(env, policy, n_episodes, seed=seed)
+    fit_targets = [torch.as_tensor(reward_to_go(e["rewards"], gamma), dtype=torch.float32) for e in fitting]
+    value = mlp(policy[0].in_features, 1)
+    fit_value(value, [e["states"] for e in fitting], fit_targets, steps=500)
+    to_go = [torch.as_tensor(reward_to_go(e["rewards"], gamma), dtype=torch.float32) for e in measured]
+    constant = float(torch.cat(fit_targets).mean())
+    with torch.no_grad():
+        learned = [value(torch.as_tensor(e["states"])).squeeze(-1) for e in measured]
+    choices = {"no baseline": lambda i: 0.0, "constant baseline": lambda i: constant,
+               "learned baseline V(s)": lambda i: learned[i]}
+    results = {}
+    for name, baseline in choices.items():
+        grads = per_episode_gradients(policy, measured,
+                                      lambda log_probs, i: len(log_probs) * reinforce_loss(log_probs, to_go[i], baseline(i)))
+        results[name] = total_variance(grads)
+    results["mean episode length"] = float(np.mean([len(e["rewards"]) for e in measured]))
+    return results
