@@ -90,7 +90,7 @@ def train_reinforce(env, policy: torch.nn.Module, value: torch.nn.Module, policy
         while not done:
             state = torch.as_tensor(observation, dtype=torch.float32)
             with torch.no_grad():
-                action = int(torch.distributions.Categorical(logits=policy(state)).sample())
+                action = int(torch.multinomial(torch.softmax(policy(state), dim=-1), 1))
             observation, reward, terminated, truncated, _ = env.step(action)
             states.append(state)
             actions.append(action)

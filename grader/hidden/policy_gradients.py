@@ -589,7 +589,7 @@ def train_learns_late_reward(train_reinforce):
     policy, value = _linear_nets(10)
     torch.manual_seed(11)
     train_reinforce(_LateRewardEnv(), policy, value, torch.optim.Adam(policy.parameters(), lr=0.05),
-                    torch.optim.Adam(value.parameters(), lr=0.05), 240, 8, 0.95, 0)
+                    torch.optim.Adam(value.parameters(), lr=0.05), 120, 8, 0.95, 0)
     with torch.no_grad():
         p_good = float(torch.softmax(policy(torch.eye(3)[0]), dim=0)[1])
     return {"P(good first action) > 0.9": p_good > 0.9}
