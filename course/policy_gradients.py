@@ -456,7 +456,7 @@ def per_episode_gradients(policy: nn.Module, episodes: list[dict], loss: Callabl
 
 
 def baseline_variances(policy: nn.Module, reward_to_go: Callable, reinforce_loss: Callable, n_episodes: int = 100,
-                       gamma: float = 0.99, seed: int = 0) -> dict[str, float]:
+                       gamma: float = 0.99, seed: int = 0, fit_steps: int = 500) -> dict[str, float]:
     """Total variance of the one-episode REINFORCE gradient with three baselines, measured.
 
     Plays ``n_episodes`` seeded episodes with ``policy`` to fit a value network to its
@@ -470,7 +470,7 @@ def baseline_variances(policy: nn.Module, reward_to_go: Callable, reinforce_loss
     measured = play_episodes(env, policy, n_episodes, seed=seed)
     fit_targets = [torch.as_tensor(reward_to_go(e["rewards"], gamma), dtype=torch.float32) for e in fitting]
     value = mlp(policy[0].in_features, 1)
-    fit_value(value, [e["states"] for e in fitting], fit_targets, steps=500)
+    fit_value(value, [e["states"] for e in fitting], fit_targets, steps=fit_steps)
     to_go = [torch.as_tensor(reward_to_go(e["rewards"], gamma), dtype=torch.float32) for e in measured]
     constant = float(torch.cat(fit_targets).mean())
     with torch.no_grad():
