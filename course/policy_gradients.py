@@ -271,6 +271,14 @@ def cartpole_networks(seed: int = 0, hidden: int = 64) -> tuple[nn.Sequential, n
     return mlp(4, 2, hidden), mlp(4, 1, hidden)
 
 
+def greedy_batch_policy(network: nn.Module) -> Callable[[np.ndarray], np.ndarray]:
+    """observations (N, obs_dim) -> the index of each row's largest output (logits or Q-values)."""
+    def act(observations: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return torch.argmax(network(torch.as_tensor(observations, dtype=torch.float32)), dim=-1).numpy()
+    return act
+
+
 class GreedyCheckpoint:
     """A training callback that evaluates the greedy policy and keeps its best snapshot.
 
@@ -288,7 +296,6 @@ class GreedyCheckpoint:
         self.bar = None if progress_total is None else tqdm(total=progress_total, unit="episode")
         self.threshold, self.check_above, self.recent = threshold, check_above, recent
         self.n_eval, self.eval_seed, self.time_budget, self.max_steps = n_eval, eval_seed, time_budget, max_steps
-        self.env = make_cartpole()
         self.start = time.perf_counter()
         self.best_score = -np.inf
         self.best_state = copy.deepcopy(policy.state_dict())
@@ -326,8 +333,8 @@ class GreedyCheckpoint:
         return time.perf_counter() - self.start
 
     def evaluate(self, n_eval: int | None = None) -> np.ndarray:
-        """Greedy returns of the current policy on the evaluation episodes."""
-        return rl.greedy_returns(self.env, rl.greedy_action(self.policy), n_eval or self.n_eval, self.eval_seed)
+        """Greedy returns of the current policy on the evaluation episodes (played side by side)."""
+        return rl.greedy_returns(greedy_batch_policy(self.policy), n_eval or self.n_eval, self.eval_seed)
 
     def restore(self) -> None:
         """Load the best snapshot into the policy."""

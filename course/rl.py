@@ -249,30 +249,48 @@ def value_policy_figure(values: np.ndarray, policy: np.ndarray | None, shape: tu
     return fig
 
 
-# --- environments with vector observations (CartPole): greedy evaluation ----------------------------
+# --- function approximation on gymnasium's classic-control worlds (lectures 08-09) ----------------
+# A batch policy maps observations of shape (N, obs_dim) to N integer actions.
 
-def greedy_returns(env: gym.Env, act: Callable[[np.ndarray], int], n_episodes: int = 20, seed: int = 0) -> np.ndarray:
-    """Undiscounted returns of ``n_episodes`` episodes played with ``act(observation) -> action``.
+BatchPolicy = Callable[[np.ndarray], np.ndarray]
 
-    Episode ``i`` starts from ``env.reset(seed=seed + i)``, so two agents evaluated with the
-    same seed face the same start states. ``act`` is usually greedy (no exploration).
+
+def greedy_returns(policy: BatchPolicy, n_episodes: int = 20, seed: int = 10_000,
+                   env_id: str = "CartPole-v1") -> np.ndarray:
+    """Undiscounted return of ``n_episodes`` episodes played side by side, seeded ``seed, seed + 1, ...``.
+
+    Uses gymnasium's vectorized environment (one batched policy call per time step); only each
+    copy's first episode counts. CartPole's time limit of 500 steps applies.
     """
+    envs = gym.make_vec(env_id, num_envs=n_episodes, vectorization_mode="vector_entry_point")
+    obs, _ = envs.reset(seed=seed)
     returns = np.zeros(n_episodes)
-    for i in range(n_episodes):
-        observation, _ = env.reset(seed=seed + i)
-        done = False
-        while not done:
-            observation, reward, terminated, truncated, _ = env.step(int(act(observation)))
-            returns[i] += float(reward)
-            done = terminated or truncated
+    done = np.zeros(n_episodes, dtype=bool)
+    while not done.all():
+        obs, rewards, terminated, truncated, _ = envs.step(np.asarray(policy(obs)))
+        returns += np.where(done, 0.0, rewards)
+        done |= terminated | truncated
+    envs.close()
     return returns
 
 
-def greedy_action(network: Callable) -> Callable[[np.ndarray], int]:
-    """``act(observation)``: the index of the largest output of a torch ``network`` (logits or Q-values)."""
-    import torch
+def episode_frames(policy: BatchPolicy, seed: int = 0, env_id: str = "CartPole-v1",
+                   every: int = 1) -> tuple[list[np.ndarray], float]:
+    """Pictures (rgb arrays) of one seeded episode, every ``every``-th step, and its return.
 
-    def act(observation: np.ndarray) -> int:
-        with torch.no_grad():
-            return int(torch.argmax(network(torch.as_tensor(observation, dtype=torch.float32))))
-    return act
+    Needs pygame (``gymnasium[classic-control]``); headless, set ``SDL_VIDEODRIVER=dummy``.
+    """
+    import os
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    env = gym.make(env_id, render_mode="rgb_array")
+    obs, _ = env.reset(seed=seed)
+    frames, total, step, done = [env.render()], 0.0, 0, False
+    while not done:
+        obs, reward, terminated, truncated, _ = env.step(int(np.asarray(policy(obs[None]))[0]))
+        total += float(reward)
+        step += 1
+        done = terminated or truncated
+        if step % every == 0 or done:
+            frames.append(env.render())
+    env.close()
+    return frames, total
