@@ -121,7 +121,7 @@ def variance_widget() -> widgets.VBox:
     )
 
 
-# --- widget B: the PPO clipped objective -------------------------------------------------------------
+# --- widget C: the PPO clipped objective -------------------------------------------------------------
 
 def clipped_objective(ratio: np.ndarray, advantage: float, epsilon: float) -> np.ndarray:
     """PPO's per-sample objective as a function of the probability ratio (to be maximized)."""
@@ -160,7 +160,7 @@ def ppo_widget() -> widgets.VBox:
     return interactive_figure(draw_ppo_objective, epsilon=slider(0.2, 0.05, 0.5, 0.05, "epsilon"))
 
 
-# --- widget C: REINFORCE on a bandit, with and without a baseline --------------------------------------
+# --- widget B: REINFORCE on a bandit, with and without a baseline --------------------------------------
 
 def bandit_curves(learning_rate: float, offset: float, batch: int, baseline: bool, n_updates: int = 200,
                   n_seeds: int = 20, seed: int = 0) -> np.ndarray:

@@ -49,7 +49,7 @@ def test_variance_controls_reach_the_prompted_values():
     assert samples.min <= 4 and samples.max >= 64 and offset.min <= -2 and offset.max >= 30
 
 
-# --- widget C: REINFORCE on a bandit ----------------------------------------------------------------
+# --- widget B: REINFORCE on a bandit ----------------------------------------------------------------
 
 def test_default_orange_climbs_blue_spreads_and_ends_lower():
     blue, blue_band = final_median_and_band(0.05, 10.0, 4, False)
@@ -84,7 +84,7 @@ def test_bandit_controls_reach_the_prompted_values():
     assert batch.min <= 4 <= batch.max
 
 
-# --- widget B: the PPO clipped objective ------------------------------------------------------------
+# --- widget C: the PPO clipped objective ------------------------------------------------------------
 
 def flat_region(epsilon: float, advantage: float) -> tuple[float, float]:
     """Where the objective's slope is zero: (first, last) flat ratio on the widget's grid."""
