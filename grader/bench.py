@@ -3,7 +3,10 @@
 - each lecture notebook's run time with the reference solutions (a person's "run all") and
   under grading (``NBGRADER_EXECUTION`` set, demo cells reduced);
 - the autograde time per submission (the reference student, graded in one process);
-- the median time to draw and render each widget's figure (what one slider move costs).
+- the median time to draw and render each widget's figure (what one slider move costs);
+- training targets: for a lecture whose support module ``course.<slug>`` defines
+  ``benchmark_training(reference)``, what that function reports when given the reference
+  module ``solutions.<slug>`` (e.g. episodes, steps and seconds to a target return per seed).
 
 Figures are measured, never asserted: tests do not time anything.
 """
@@ -81,6 +84,14 @@ def widget_medians(lecture: Lecture) -> dict[str, float]:
     return medians
 
 
+def training_targets(lecture: Lecture) -> dict | None:
+    """``course.<slug>.benchmark_training(solutions.<slug>)``, or None for a lecture without one."""
+    benchmark = getattr(importlib.import_module(f"course.{lecture.slug}"), "benchmark_training", None)
+    if benchmark is None:
+        return None
+    return benchmark(importlib.import_module(f"solutions.{lecture.slug}"))
+
+
 def run_bench(lectures: list[Lecture] | None = None) -> dict:
     lectures = lectures if lectures is not None else all_lectures()
     results: dict = {"cores": os.cpu_count(), "lectures": {}}
@@ -92,6 +103,9 @@ def run_bench(lectures: list[Lecture] | None = None) -> dict:
             "autograde_per_submission_s": round(grading[lecture.assignment], 2),
             "widget_median_s": {name: round(t, 3) for name, t in widget_medians(lecture).items()},
         }
+        targets = training_targets(lecture)
+        if targets is not None:
+            results["lectures"][lecture.assignment]["training_targets"] = targets
     return results
 
 
@@ -105,6 +119,9 @@ def as_text(results: dict) -> str:
     for assignment, figures in results["lectures"].items():
         for name, seconds in figures["widget_median_s"].items():
             lines.append(f"  {assignment[:2]} {name:40} {seconds * 1000:7.0f} ms")
+    for assignment, figures in results["lectures"].items():
+        if "training_targets" in figures:
+            lines += ["", f"training targets, {assignment}:", json.dumps(figures["training_targets"], indent=2)]
     return "\n".join(lines)
 
 
