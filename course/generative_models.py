@@ -265,7 +265,7 @@ def draw_divergences(mu_p: float = 0.0, sigma_p: float = 1.0, mu_q: float = 1.0,
     """Left: the densities p and q. Right: KL(p||q), KL(q||p) and JS as bars (JS's ceiling log 2 dashed)."""
     values = gaussian_divergences(mu_p, sigma_p, mu_q, sigma_q)
     fig, (left, right) = figure_row(2, width=10.0, height=3.4)
-    x = GRID[(GRID > -6) & (GRID < 6)]
+    x = GRID[(GRID > -6) & (GRID < 6)][::4]  # 600 points draw as smoothly as 2400, and faster
     left.fill_between(x, _normal_pdf(x, mu_p, sigma_p), alpha=0.4, label=f"p = N({mu_p:g}, {sigma_p:g}²)")
     left.fill_between(x, _normal_pdf(x, mu_q, sigma_q), alpha=0.4, label=f"q = N({mu_q:g}, {sigma_q:g}²)")
     left.set(xlabel="x", ylabel="density", title="two Gaussians")
@@ -345,7 +345,7 @@ VIEW = 3.0  # the pictures show [-3, 3]^2
 SURFACE = np.linspace(-VIEW, VIEW, 61)
 
 
-LR_FLOOR = 0.01  # the learning rates end at this fraction of their start
+LR_FLOOR = 0.05  # the learning rates end at this fraction of their start
 
 
 def make_gan(hidden: int = 64) -> tuple[nn.Sequential, nn.Sequential]:
