@@ -6,8 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 GRADER := $(PY) -m grader.cli
-SUBMISSIONS ?= build/submissions
+SUBMISSIONS ?=
 NB ?=
+# Grading: WORKERS=N local Dask workers (default one per core), SCHEDULER=tcp://host:8786 for a
+# running Dask cluster, UNSAFE=1 to grade without the sandbox where bubblewrap cannot run.
+export WORKERS
+export SCHEDULER
+export UNSAFE_GRADING := $(UNSAFE)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades validate demo-grading bench clean
@@ -18,18 +23,22 @@ help: ## list the targets
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	tools/install-cpu-torch.sh $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP) ## create the virtual environment (.venv) with the pinned packages
 
-lab: $(STAMP) ## open JupyterLab on the course notebooks
-	$(VENV)/bin/jupyter lab course/
+lab: $(STAMP) ## open JupyterLab on the course notebooks (ARGS="--port 9999 ..." passes options)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=course $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
-test: $(STAMP) ## run everything CI runs (notebooks, grading pipeline, demo class, browser)
+test: $(STAMP) ## run everything CI runs (notebooks, grading, demo class, browser; BROWSER=0 skips the browser)
+	tools/check-system.sh
 	$(PY) -m pytest -m "not browser" -n 2 --dist loadgroup
+ifneq ($(BROWSER),0)
 	$(PY) -m pytest -m browser
+endif
 
 test-fast: $(STAMP) ## the quick subset for iteration (no notebook runs, no grading)
 	$(PY) -m pytest -m "not slow and not browser" -n 2
@@ -43,7 +52,7 @@ sync: $(STAMP) ## after editing a notebook: rewrite it as nbgrader releases it (
 release: $(STAMP) ## assemble sources, generate every release, write the student bundle
 	$(GRADER) release
 
-autograde: $(STAMP) ## autograde SUBMISSIONS (a submitted/ folder or an LMS zip)
+autograde: $(STAMP) ## autograde SUBMISSIONS (a submitted/ folder or an LMS zip); WORKERS=, SCHEDULER=
 	$(GRADER) autograde $(SUBMISSIONS)
 
 feedback: $(STAMP) ## write HTML feedback for every autograded submission

@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -25,7 +31,8 @@ def _release(args: argparse.Namespace) -> int:
 
 def _autograde(args: argparse.Namespace) -> int:
     from grader.autograde import autograde_command
-    return autograde_command(Path(args.submissions))
+    return autograde_command(Path(args.submissions) if args.submissions else None, workers=args.workers,
+                             scheduler=args.scheduler, unsafe=args.unsafe)
 
 
 def _feedback(args: argparse.Namespace) -> int:
@@ -34,8 +41,8 @@ def _feedback(args: argparse.Namespace) -> int:
 
 
 def _grades(args: argparse.Namespace) -> int:
-    from grader.grades import grades_command
-    return grades_command(Path(args.output))
+    from grader.grades import default_output, grades_command
+    return grades_command(Path(args.output) if args.output else default_output())
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -61,11 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     sync.set_defaults(run=_sync)
     commands.add_parser("release", help="generate every release and the student bundle").set_defaults(run=_release)
     grade = commands.add_parser("autograde", help="autograde a submitted/ folder or an LMS zip")
-    grade.add_argument("submissions")
+    grade.add_argument("submissions", nargs="?", help="a submitted/<student>/<lecture>/ folder or an LMS zip")
+    grade.add_argument("--workers", type=int, default=_env_int("WORKERS"),
+                       help="local Dask workers (default: one per core)")
+    grade.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None,
+                       help="grade on a running Dask cluster, e.g. tcp://host:8786")
+    grade.add_argument("--unsafe", action="store_true", default=os.environ.get("UNSAFE_GRADING") == "1",
+                       help="grade without the sandbox (every grade says so)")
     grade.set_defaults(run=_autograde)
     commands.add_parser("feedback", help="HTML feedback for every autograded submission").set_defaults(run=_feedback)
     grades = commands.add_parser("grades", help="write the grades CSV")
-    grades.add_argument("--output", default="build/grades.csv")
+    grades.add_argument("--output", default=None, help="default: grades.csv beside the course directory")
     grades.set_defaults(run=_grades)
     validate = commands.add_parser("validate", help="run a notebook's visible tests")
     validate.add_argument("notebook")
@@ -73,7 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo-grading", help="grade a synthetic class end to end").set_defaults(run=_demo)
     commands.add_parser("bench", help="measure run times and widget update times").set_defaults(run=_bench)
     args = parser.parse_args(argv)
-    return args.run(args)
+    from grader.config import GradebookError
+    from grader.executor.sandbox import SandboxUnavailable
+    try:
+        return args.run(args)
+    except (GradebookError, SandboxUnavailable) as error:  # a setup problem: say what to do
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -107,6 +107,8 @@ def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict
         return f"{scenario.description}: {problem}" if problem else None
     if status == "timeout":
         return f"{scenario.description}: {name} ran past the time limit"
+    if status == "stopped":
+        return f"{scenario.description}: {name} did not return (it ignored the time limit or ended the process)"
     if status == "error":
         return f"{scenario.description}: {name} raised {_short(str(record.get('error', '')))}"
     if status == "too_large":

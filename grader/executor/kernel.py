@@ -8,7 +8,9 @@ bubblewrap rather than the kernel.
 :class:`GradingClient` is nbclient's executor with the course's rules:
 - a cell that passes its time limit is interrupted; one that ignores the interrupt (a bare
   ``except:`` in a retry loop) is killed, and grading goes on in a fresh kernel;
-- a kernel that dies costs the cells that needed it, not the submission;
+- a kernel that dies (or is killed) is replaced, and the fresh one first re-runs, silently,
+  the setup cell and the answer cells before the failing cell, so the failure costs that
+  cell, not every exercise after it;
 - past the submission's wall-time limit the remaining cells are not run;
 - outputs beyond a size limit are cut, with a note.
 """
@@ -44,14 +46,17 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def configure(self, sandbox: Sandbox, scratch: Path) -> None:
         """Place the sockets and connection file in ``scratch`` and confine the kernel."""
-        sockets = scratch / "ipc"
-        sockets.mkdir(parents=True, exist_ok=True)
-        give_to_sandbox_user(sockets)
+        sockets, connection = scratch / "ipc", scratch / "connection"
+        for folder in (sockets, connection):
+            folder.mkdir(parents=True, exist_ok=True)
+        give_to_sandbox_user(sockets)  # the kernel creates its sockets here
         self.transport = "ipc"
         self.ip = str(sockets / "kernel")
-        self.connection_file = str(sockets / "connection.json")
+        # The connection file sits in a folder the sandbox cannot write, so it cannot be
+        # swapped for a link that the grader (maybe root) would write through on a restart.
+        self.connection_file = str(connection / "kernel.json")
         self._sandbox, self._scratch = sandbox, scratch
-        self._sockets = sockets
+        self._sockets, self._connection = sockets, connection
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
@@ -60,9 +65,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     def sandboxed_spec(self, cwd: Path, home: Path) -> None:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                 "--IPKernelApp.log_level=CRITICAL"]
-        command, _ = self._sandbox.command(argv, cwd=cwd, home=home, writable=[self._sockets])
+        command, env = self._sandbox.command(argv, cwd=cwd, home=home, readonly=[self._connection],
+                                             writable=[self._sockets])
         self._kernel_spec = KernelSpec(argv=command, display_name="sandboxed Python", language="python",
-                                       interrupt_mode="message", env={})
+                                       interrupt_mode="message", env=env)
 
 
 class GradingClient(NotebookClient):
@@ -134,7 +140,25 @@ class GradingClient(NotebookClient):
                 cell.outputs.append(_error(DEATH_ERROR, "the kernel died while running this cell; "
                                                         "grading went on in a fresh kernel"))
             await self._restart()
+            await self._replay(cell_index)
             return cell
+
+    async def _replay(self, failed_index: int) -> None:
+        """Rebuild the state a fresh kernel lost: setup and answer cells before ``failed_index``."""
+        code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
+        setup = code_cells[0] if code_cells else None
+        for index in code_cells:
+            if index >= failed_index:
+                break
+            cell = self.nb.cells[index]
+            if index != setup and not cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+                continue
+            try:
+                await self.kc.execute_interactive(cell.source, silent=True, store_history=False,
+                                                  timeout=self._cell_timeout(cell), output_hook=lambda msg: None)
+            except Exception:  # a cell that fails again simply leaves its names undefined
+                if not await self.km.is_alive():
+                    await self._restart()
 
     async def _restart(self) -> None:
         """Kill the kernel (dead or stuck) and start a fresh one on the same sockets."""

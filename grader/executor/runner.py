@@ -8,6 +8,10 @@ raised. It decides nothing: the trusted grader compares these results with the r
 The scenario modules are imported before any student code runs, and their files are removed
 from the sandbox's scratch copy, so student code cannot read them from disk.
 
+Before each cell and scenario the runner writes a "start" line. Code that swallows the time
+limit's exception (a bare ``except:`` in a retry loop) stalls the runner; the grader then
+kills it and starts it again with that cell or scenario in the job's ``skip`` list.
+
 Usage (by the grader): ``python -m grader.executor.runner JOB.json RESULTS.jsonl``.
 Only the standard library, numpy, ``course`` and the copied ``grader.hidden`` are imported.
 """
@@ -64,8 +68,15 @@ def main(job_path: str, results_path: str) -> None:
     shutil.rmtree(job["library"], ignore_errors=True)  # the copied scenario sources
     sys.stdout = sys.stderr = open(os.devnull, "w")  # student prints go nowhere
 
+    skip = set(job.get("skip", []))
     namespace: dict = {"__name__": "__main__"}
-    for cell in job["cells"]:
+    for number, cell in enumerate(job["cells"]):
+        step = f"cell {number}"
+        if step in skip:
+            emit({"kind": "cell", "label": cell["label"],
+                  "error": "the cell did not finish (it ignored the time limit or ended the process)"})
+            continue
+        emit({"kind": "start", "step": step})
         try:
             with time_limit(job["cell_seconds"]):
                 exec(compile(cell["source"], f"<{cell['label']}>", "exec"), namespace)
@@ -76,6 +87,12 @@ def main(job_path: str, results_path: str) -> None:
         candidate = namespace.get(name)
         for index, scenario in enumerate(book.for_name(name)):
             record = {"kind": "scenario", "name": name, "index": index}
+            step = f"scenario {name} {index}"
+            if step in skip:
+                record["status"] = "stopped"
+                emit(record)
+                continue
+            emit({"kind": "start", "step": step})
             if candidate is None:
                 record["status"] = "missing"
             else:

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,8 @@ from grader.inspection import NotANotebook, parse_submission, problems_before_gr
 
 RUNNER_FILES = ("__init__.py", "executor/__init__.py", "executor/runner.py", "executor/plain.py")
 RESULTS_LIMIT = 64 * 2**20  # bytes of scenario results read back at most
+MAX_RUNNER_STARTS = 4  # a runner stalled by code that swallows the time limit is restarted this often
+STALL_GRACE = 5.0  # seconds past the time limit before a silent runner counts as stalled
 
 
 def digest(data: bytes) -> str:
@@ -90,30 +93,91 @@ def _runner_library(job: GradingJob, library: Path) -> None:
         give_to_sandbox_user(path)
 
 
-def run_scenarios(job: GradingJob, restored, release, scratch: Path, sandbox: Sandbox, deadline: float) -> str:
-    """Run the hidden scenarios on the student's answers in a sandboxed process; return its JSON lines."""
-    home, library, out = scratch / "home", scratch / "lib", scratch / "out"
-    for folder in (home, out):
-        folder.mkdir(parents=True, exist_ok=True)
-        give_to_sandbox_user(folder)
-    _runner_library(job, library)
-    job_file = out / "job.json"
-    job_file.write_text(json.dumps({"lecture": job.lecture, "names": job.names, "library": str(library),
-                                    "cell_seconds": job.limits.cell_seconds,
-                                    "cells": runner_cells(restored, release)}))
-    results = out / "results.jsonl"
-    command, env = sandbox.command([sys.executable, "-m", "grader.executor.runner", str(job_file), str(results)],
-                                   cwd=home, home=home, writable=[out, library], extra_path=[library])
-    budget = max(5.0, deadline - time.monotonic())
+def read_untrusted(path: Path, limit: int = RESULTS_LIMIT) -> str:
+    """The text of a file the sandbox wrote: never through a symlink, never a FIFO or device."""
     try:
-        subprocess.run(command, env=env, cwd=home, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=budget, start_new_session=True)
-    except subprocess.TimeoutExpired:
-        pass  # the scenarios that finished are in the file; the rest count as not finished
-    if not results.exists():
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
         return ""
-    with open(results, "rb") as handle:
-        return handle.read(RESULTS_LIMIT).decode("utf-8", errors="replace")
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            return ""
+        return stream.read(limit).decode("utf-8", errors="replace")
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
+
+
+def _stalled_step(text: str) -> str | None:
+    """The cell or scenario the runner started last and never finished, if any.
+
+    None also when the runner finished (its last line is "done").
+    """
+    last = None
+    for line in text.split("\n"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            last = record.get("step") if record.get("kind") == "start" else None
+    return last
+
+
+def _supervise(command: list[str], env: dict[str, str], cwd: Path, results: Path, stall: float,
+               deadline: float) -> None:
+    """Run the runner; kill it when it writes nothing for ``stall`` seconds or passes ``deadline``."""
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    last_size, last_change = -1, time.monotonic()
+    while process.poll() is None:
+        now = time.monotonic()
+        size = _size(results)
+        if size != last_size:
+            last_size, last_change = size, now
+        if now - last_change > stall or now > deadline:
+            process.kill()
+            process.wait()
+            return
+        time.sleep(0.1)
+
+
+def run_scenarios(job: GradingJob, restored, release, scratch: Path, sandbox: Sandbox, deadline: float) -> str:
+    """Run the hidden scenarios on the student's answers in a sandboxed process; return its JSON lines.
+
+    A runner that stalls in a cell or scenario (the time limit's exception swallowed) is killed;
+    one whose process the student's code ended (``os._exit``) is gone. Either is started again
+    with that step skipped, a few times at most.
+    """
+    home, out, jobs = scratch / "home", scratch / "out", scratch / "jobs"
+    for folder in (home, out, jobs):
+        folder.mkdir(parents=True, exist_ok=True)
+        if folder is not jobs:  # job files stay the grader's: the sandbox may not replace them
+            give_to_sandbox_user(folder)
+    skip: list[str] = []
+    lines = ""
+    for attempt in range(MAX_RUNNER_STARTS):
+        library = scratch / f"lib{attempt}"
+        _runner_library(job, library)
+        job_file = jobs / f"job{attempt}.json"
+        job_file.write_text(json.dumps({"lecture": job.lecture, "names": job.names, "library": str(library),
+                                        "cell_seconds": job.limits.cell_seconds, "skip": skip,
+                                        "cells": runner_cells(restored, release)}))
+        results = out / f"results{attempt}.jsonl"
+        command, env = sandbox.command([sys.executable, "-m", "grader.executor.runner", str(job_file), str(results)],
+                                       cwd=home, home=home, readonly=[jobs], writable=[out, library],
+                                       extra_path=[library])
+        _supervise(command, env, home, results, job.limits.cell_seconds + STALL_GRACE, deadline)
+        lines = read_untrusted(results)
+        stalled = _stalled_step(lines)  # stalled past the limit, or the student's code ended the process
+        if stalled is None or time.monotonic() > deadline:
+            return lines
+        skip.append(stalled)
+    return lines
 
 
 def grade_submission(job: GradingJob) -> GradingResult:
