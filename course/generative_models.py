@@ -443,13 +443,13 @@ def draw_gan_state(snapshot: dict, title: str = "") -> Figure:
     return fig
 
 
+WIDGET_STEPS = full_or_quick(1500, 100)
+
+
 @cache
 def widget_run(loss: str) -> dict:
     """The GAN widget's training run for one generator loss, with snapshots every 50 steps."""
     return train_gan(library_d_loss, library_g_loss(loss), WIDGET_STEPS, seed=0, snapshot_every=50, progress=False)
-
-
-WIDGET_STEPS = 1500
 
 
 def draw_gan_training(step: int = WIDGET_STEPS, loss: str = "non-saturating") -> Figure:
