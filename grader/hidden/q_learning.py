@@ -423,6 +423,14 @@ def targets_tensors(dqn_targets):
     return _targets_data(y)
 
 
+@book.scenario("dqn_targets", rtol=1e-5, atol=1e-6)
+def targets_float64(dqn_targets):
+    """float64 NumPy rewards and observations: the network still gets float32, the targets are float32"""
+    b = _batch(74)
+    y = dqn_targets(b["rewards"].astype(np.float64), b["next_obs"].astype(np.float64), b["terminated"], _net(5), 0.9)
+    return _targets_data(y)
+
+
 @book.scenario("dqn_targets")
 def targets_no_gradient(dqn_targets):
     """no gradient reaches the target network"""
@@ -434,11 +442,11 @@ def targets_no_gradient(dqn_targets):
     return [p.grad is None for p in net.parameters()]
 
 
-def _loss_data(dqn_loss, seed, targets_scale, actions=None):
+def _loss_data(dqn_loss, seed, targets_scale, actions=None, obs_dtype=np.float32):
     net = _net(seed)
     b = _batch(seed)
     targets = torch.tensor(_rng(seed + 100).normal(scale=targets_scale, size=10), dtype=torch.float32)
-    loss = dqn_loss(net, b["obs"], b["actions"] if actions is None else actions, targets)
+    loss = dqn_loss(net, b["obs"].astype(obs_dtype), b["actions"] if actions is None else actions, targets)
     loss.backward()
     return {"loss": loss.item(), "dim": loss.dim(), "dtype": str(loss.dtype),
             "grads": [p.grad.numpy().copy() for p in net.parameters()]}
@@ -462,13 +470,25 @@ def loss_tensor_actions(dqn_loss):
     return _loss_data(dqn_loss, 82, 1.0, actions=torch.full((10,), 2))
 
 
+@book.scenario("dqn_loss", rtol=1e-4, atol=1e-6)
+def loss_float64_obs(dqn_loss):
+    """float64 NumPy observations (the network still gets float32)"""
+    return _loss_data(dqn_loss, 83, 1.0, obs_dtype=np.float64)
+
+
+@book.scenario("dqn_loss", rtol=1e-4, atol=1e-6)
+def loss_int16_actions(dqn_loss):
+    """actions as an int16 NumPy array (the docstring allows any integer dtype)"""
+    return _loss_data(dqn_loss, 84, 1.0, actions=_batch(84)["actions"].astype(np.int16))
+
+
 # --- train_dqn --------------------------------------------------------------------------------------
 
 class _LogBuffer:
     """A replay buffer that follows the exercise's specification and records what is added."""
 
     def __init__(self, capacity: int, obs_dim: int):
-        self.capacity, self.items, self.log = capacity, [], []
+        self.capacity, self.items, self.log, self.batch_sizes = capacity, [], [], []
 
     def __len__(self):
         return len(self.items)
@@ -483,6 +503,7 @@ class _LogBuffer:
             self.items[(len(self.log) - 1) % self.capacity] = item
 
     def sample(self, batch_size, rng):
+        self.batch_sizes.append(batch_size)
         slots = rng.integers(0, len(self.items), size=batch_size)
         picked = [self.items[i] for i in slots]
         return {"obs": np.stack([p[0] for p in picked]), "actions": np.array([p[1] for p in picked], dtype=np.int64),
@@ -574,13 +595,21 @@ class _Bandit(gym.Env):
 
     observation_space = gym.spaces.Box(-1.0, 1.0, shape=(4,), dtype=np.float32)
     action_space = gym.spaces.Discrete(2)
+    obs_dtype = np.float32
 
     def reset(self, *, seed=None, options=None):
         super().reset(seed=seed)
-        return np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32), {}
+        return np.array([1.0, 0.0, 0.0, 0.0], dtype=self.obs_dtype), {}
 
     def step(self, action):
-        return np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32), float(action == 1), True, False, {}
+        return np.array([1.0, 0.0, 0.0, 0.0], dtype=self.obs_dtype), float(action == 1), True, False, {}
+
+
+class _Bandit64(_Bandit):
+    """The same world with float64 observations (as many gymnasium environments give)."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, shape=(4,), dtype=np.float64)
+    obs_dtype = np.float64
 
 
 @book.scenario("train_dqn", atol=0.15)
@@ -593,3 +622,33 @@ def dqn_learns_bandit(train_dqn):
                         seed=15)
     q = q_net(torch.tensor([[1.0, 0.0, 0.0, 0.0]])).detach().numpy()[0]
     return {"q": q, "greedy": int(np.argmax(q)), "episodes": len(history["episode_returns"]) / 400}
+
+
+@book.scenario("train_dqn", rtol=1e-3, atol=1e-5)
+def dqn_all_defaults(train_dqn):
+    """1003 steps with every default (seed 0, batch 64, learning from 1000 stored, every step, target every
+    500) on a one-step world with float64 observations"""
+    torch.manual_seed(16)
+    q_net, target_net = torch.nn.Linear(4, 2), torch.nn.Linear(4, 2)
+    env, buffer = _ResetLog(_Bandit64()), _LogBuffer(2000, 4)
+    synced = {}
+
+    def callback(t, net):
+        if t >= 998:
+            synced[str(t)] = _same_weights(net, target_net)
+        return False
+
+    history = train_dqn(env, q_net, target_net, torch.optim.SGD(q_net.parameters(), lr=0.1), buffer, 1003,
+                        lambda t: 0.5, callback=callback)
+    return {"reset_seeds": env.seeds[:3], "actions": [item[1] for item in buffer.log],
+            "batch_sizes": buffer.batch_sizes, "losses": np.asarray(history["losses"], dtype=float),
+            "steps": history["steps"], "synced": synced}
+
+
+@book.scenario("train_dqn")
+def dqn_zero_steps(train_dqn):
+    """n_steps = 0: no step taken, nothing recorded"""
+    q_net = _net(17, 4, 2)
+    history = train_dqn(_Bandit(), q_net, _net(18, 4, 2), torch.optim.SGD(q_net.parameters(), lr=0.1),
+                        _LogBuffer(10, 4), 0, lambda t: 0.5)
+    return {key: history[key] for key in ("episode_returns", "episode_ends", "losses", "steps")}
