@@ -77,7 +77,7 @@ def td_control(method: str, epsilon: float, n_episodes: int = 500, alpha: float 
         return ties[int(pick * len(ties))]
 
     totals = np.zeros(n_episodes)
-    for episode in range(n_episodes):
+    for run in range(n_episodes):
         state = CLIFF_START
         action = act(state) if method == "SARSA" else None
         done = False
@@ -91,7 +91,7 @@ def td_control(method: str, epsilon: float, n_episodes: int = 500, alpha: float 
             else:
                 ahead = max(q[following])
             q[state][action] += alpha * (r + (0.0 if done else gamma * ahead) - q[state][action])
-            totals[episode] += r
+            totals[run] += r
             state = following
             if method == "SARSA":
                 action = chosen
