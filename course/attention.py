@@ -107,16 +107,16 @@ class LibrarySorter(nn.Module):
     :func:`library_copy` can load a student's trained model into it.
     """
 
-    def __init__(self, embed_dim: int = 64, num_heads: int = 4, mlp_dim: int = 128, num_layers: int = 2):
+    def __init__(self, width: int = 64, heads: int = 4, hidden: int = 128, depth: int = 2):
         super().__init__()
-        self.embedding = nn.Embedding(VOCAB, embed_dim)
-        table = torch.as_tensor(sinusoids(2 * LENGTH, embed_dim), dtype=torch.float32)
+        self.embedding = nn.Embedding(VOCAB, width)
+        table = torch.as_tensor(sinusoids(2 * LENGTH, width), dtype=torch.float32)
         self.register_buffer("positions", table, persistent=False)
-        layer = nn.TransformerEncoderLayer(embed_dim, num_heads, mlp_dim, dropout=0.0, batch_first=True,
+        layer = nn.TransformerEncoderLayer(width, heads, hidden, dropout=0.0, batch_first=True,
                                            norm_first=True)
-        self.layers = nn.ModuleList(copy.deepcopy(layer) for _ in range(num_layers))
-        self.norm = nn.LayerNorm(embed_dim)
-        self.head = nn.Linear(embed_dim, VOCAB)
+        self.layers = nn.ModuleList(copy.deepcopy(layer) for _ in range(depth))
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, VOCAB)
 
     def run(self, tokens: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Logits (B, N, VOCAB) and, per layer, the attention weights (B, heads, N, N)."""
