@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, Rectangle
+from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
@@ -380,11 +380,11 @@ def draw_seq2seq(with_attention: bool = True, weights: tuple[float, ...] = (0.05
             _box(ax, decoder_x + t * 1.3, 2.5, 0.9, 0.5, f"$y_{t}$", "#eeeeee")
             _arrow(ax, (decoder_x + t * 1.3 + 0.45, 1.8), (decoder_x + t * 1.3 + 0.45, 2.5))
     if with_attention:
-        _box(ax, decoder_x + 1.3, 3.3, 0.9, 0.5, "$c_1$", "#fff2a8")
+        _box(ax, decoder_x, 3.3, 0.9, 0.5, "$c_1$", "#fff2a8")
         for i, a in enumerate(weights):
-            _arrow(ax, (i * 1.3 + 0.45, 1.8), (decoder_x + 1.35, 3.4), lw=0.5 + 6 * a, colour="tab:orange")
+            _arrow(ax, (i * 1.3 + 0.45, 1.8), (decoder_x, 3.5), lw=0.5 + 6 * a, colour="tab:orange")
             ax.text(i * 1.3 + 0.45, 2.05, f"$a_{{1,{i + 1}}}$ = {a:.2f}", ha="center", fontsize=8, color="tab:orange")
-        _arrow(ax, (decoder_x + 1.75, 3.3), (decoder_x + 1.75, 1.8))
+        _arrow(ax, (decoder_x + 0.6, 3.3), (decoder_x + 1.4, 1.8))
         ax.set_title(r"with attention: a new context $c_t = \sum_i a_{t,i} h_i$ for every output step", fontsize=10)
     else:
         _box(ax, n * 1.3 - 0.1, 2.6, 1.3, 0.5, "$c = h_T$", "#fff2a8")
@@ -450,24 +450,30 @@ def draw_softmax_temperature(scores: tuple[float, ...] = (2.0, 1.0, 0.5, -1.0),
 
 
 def draw_transformer_block() -> Figure:
-    """The pre-norm transformer block, bottom to top, with the shape of every arrow."""
-    fig = Figure(figsize=(4.2, 5.6))
+    """The pre-norm transformer block, bottom to top, with its two residual connections."""
+    fig = Figure(figsize=(4.6, 5.8))
     ax = fig.subplots()
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
-    steps = [(0.3, "x  (B, N, E)", "#eeeeee"), (1.3, "LayerNorm", "#f5e3d0"),
-             (2.2, "multi-head self-attention", "#dde8f5"), (3.4, "LayerNorm", "#f5e3d0"),
-             (4.3, "MLP: Linear(E, F), ReLU, Linear(F, E)", "#e3f0d8"), (5.4, "output  (B, N, E)", "#eeeeee")]
-    for y, text, colour in steps:
+    boxes = [(0.3, "x  (B, N, E)", "#eeeeee"), (1.2, "LayerNorm 1", "#f5e3d0"),
+             (2.1, "multi-head self-attention", "#dde8f5"), (3.6, "LayerNorm 2", "#f5e3d0"),
+             (4.5, "MLP: Linear(E, F), ReLU, Linear(F, E)", "#e3f0d8"), (6.0, "output  (B, N, E)", "#eeeeee")]
+    for y, text, colour in boxes:
         _box(ax, 0.5, y, 3.0, 0.5, text, colour, fontsize=8)
-    for (y0, _, _), (y1, _, _) in zip(steps, steps[1:]):
-        _arrow(ax, (2.0, y0 + 0.5), (2.0, y1))
-    for start, end in [(0.8, 3.15), (3.15, 5.2)]:
-        ax.add_patch(FancyArrowPatch((3.5, start), (3.5, end), connectionstyle="arc3,rad=-0.5", arrowstyle="-|>",
-                                     mutation_scale=10, color="tab:red"))
-        ax.text(4.05, (start + end) / 2, "+", color="tab:red", fontsize=14, ha="center")
-    ax.text(0.05, 2.95, "residual\nadds x", fontsize=7, color="tab:red")
-    ax.set_xlim(0, 4.4)
-    ax.set_ylim(0.1, 6.1)
+    sums = [3.15, 5.55]
+    for y in sums:
+        ax.add_patch(Circle((2.0, y), 0.15, facecolor="white", edgecolor="black"))
+        ax.text(2.0, y, "+", ha="center", va="center", fontsize=11)
+    segments = [(0.8, 1.2), (1.7, 2.1), (2.6, sums[0] - 0.15), (sums[0] + 0.15, 3.6), (4.1, 4.5),
+                (5.0, sums[1] - 0.15), (sums[1] + 0.15, 6.0)]
+    for start, end in segments:
+        _arrow(ax, (2.0, start), (2.0, end))
+    for branch, target in [(0.95, sums[0]), (sums[0] + 0.25, sums[1])]:
+        ax.plot([2.0, 3.9, 3.9], [branch, branch, target], c="tab:red", lw=1.2)
+        _arrow(ax, (3.9, target), (2.15, target), colour="tab:red")
+    ax.text(4.0, (0.95 + sums[0]) / 2, "residual", rotation=90, va="center", fontsize=8, color="tab:red")
+    ax.text(4.0, (sums[0] + sums[1]) / 2, "residual", rotation=90, va="center", fontsize=8, color="tab:red")
+    ax.set_xlim(0.3, 4.4)
+    ax.set_ylim(0.2, 6.6)
     ax.axis("off")
     return fig
 
