@@ -141,3 +141,31 @@ def test_reference_model_reaches_the_target():
     lecture.train_sorter(model, 600)
     token_accuracy, sequence_accuracy = lecture.sorting_accuracy(model, lecture.test_digits())
     assert token_accuracy >= 0.99 and sequence_accuracy >= 0.95, (token_accuracy, sequence_accuracy)
+    for text in ("52809164", "33311100"):  # widget C's prompt: the trained model sorts repeats too
+        digits = lecture.parse_digits(text)
+        assert torch.equal(lecture.sort_greedily(model, digits)[0], digits[0].sort().values), text
+    lecture.show_in_widget(model)
+    assert next_digit_lookups(lecture.widget_model(), lecture.test_digits(200)).float().mean() > 0.9
+
+
+def next_digit_lookups(model: lecture.LibrarySorter, digits: torch.Tensor) -> torch.Tensor:
+    """Per sequence and output step: does some layer-2 head look hardest at an input digit
+    equal to the digit the model writes next? (bool (B, LENGTH))"""
+    written = lecture.sort_greedily(model, digits)
+    tokens = torch.cat([digits, torch.full((len(digits), 1), lecture.SEP), written[:, :-1]], dim=1)
+    with torch.no_grad():
+        weights = model.run(tokens)[1][1][:, :, lecture.LENGTH:, :]  # layer 2, rows from the separator on
+    looked_at = torch.gather(tokens[:, None, None, :].expand(-1, weights.shape[1], lecture.LENGTH, -1), 3,
+                             weights.argmax(dim=-1, keepdim=True))[..., 0]
+    return (looked_at == written[:, None, :]).any(dim=1)
+
+
+def test_widget_model_sorts_the_default_input():
+    digits = lecture.parse_digits("52809164")
+    assert torch.equal(lecture.sort_greedily(lecture.widget_model(), digits)[0], digits[0].sort().values)
+
+
+def test_layer_two_looks_up_the_next_digit():
+    model = lecture.widget_model()
+    assert next_digit_lookups(model, lecture.parse_digits("52809164")).all()
+    assert next_digit_lookups(model, lecture.test_digits(200)).float().mean() > 0.9
