@@ -6,8 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 GRADER := $(PY) -m grader.cli
-SUBMISSIONS ?= build/submissions
+SUBMISSIONS ?=
 NB ?=
+# Grading: WORKERS=N local Dask workers (default one per core), SCHEDULER=tcp://host:8786 for a
+# running Dask cluster, UNSAFE=1 to grade without the sandbox where bubblewrap cannot run.
+export WORKERS
+export SCHEDULER
+export UNSAFE_GRADING := $(UNSAFE)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades validate demo-grading bench clean
@@ -43,7 +48,7 @@ sync: $(STAMP) ## after editing a notebook: rewrite it as nbgrader releases it (
 release: $(STAMP) ## assemble sources, generate every release, write the student bundle
 	$(GRADER) release
 
-autograde: $(STAMP) ## autograde SUBMISSIONS (a submitted/ folder or an LMS zip)
+autograde: $(STAMP) ## autograde SUBMISSIONS (a submitted/ folder or an LMS zip); WORKERS=, SCHEDULER=
 	$(GRADER) autograde $(SUBMISSIONS)
 
 feedback: $(STAMP) ## write HTML feedback for every autograded submission

@@ -4,8 +4,8 @@ The student notebook in ``course/`` is the single source of the lecture's text, 
 visible tests. Assembly fills each stub (``# YOUR CODE HERE`` / ``raise
 NotImplementedError()``) with the body of the function of the same name in
 ``solutions/<slug>.py`` between ``### BEGIN SOLUTION`` / ``### END SOLUTION``, and appends to
-each test cell a ``### BEGIN HIDDEN TESTS`` block that runs ``grader.hidden``'s scenarios for
-the names its answer cell defines. ``nbgrader generate_assignment`` on the result gives back
+each test cell a ``### BEGIN HIDDEN TESTS`` marker naming the scenarios the grader judges for
+the names its answer cell defines (they run outside the student's kernel). ``nbgrader generate_assignment`` on the result gives back
 the student notebook exactly (``tests/test_round_trip.py``).
 """
 from __future__ import annotations
@@ -107,9 +107,14 @@ def fill_answer_cell(source: str, module: ModuleType) -> str:
 
 
 def hidden_block(slug: str, names: list[str]) -> str:
-    """The hidden-test region appended to a test cell."""
-    calls = [f'check_hidden("{slug}", "{name}", {name})' for name in names]
-    return "\n".join(["### BEGIN HIDDEN TESTS", "from grader.hidden import check_hidden", *calls,
+    """The hidden-test region appended to a test cell: a marker only.
+
+    The hidden scenarios (``grader.hidden.<slug>``) never run in the student's kernel; the
+    grader runs them in a separate sandboxed process and judges them on the trusted side.
+    """
+    return "\n".join(["### BEGIN HIDDEN TESTS",
+                      f"# hidden scenarios for {', '.join(names)} (grader.hidden.{slug}) are judged by the grader,",
+                      "# outside this kernel",
                       "### END HIDDEN TESTS"])
 
 

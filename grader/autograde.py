@@ -1,12 +1,20 @@
-"""Autograde a whole class in one process, never letting one submission stop the batch.
+"""Autograde a class: submissions graded in parallel in sandboxes, judged and recorded here.
 
-For each submission: read it (a file that is not a notebook is recorded as "could not be
-graded" with the reason), compare it with the release (deleted, edited or retyped cells),
-run nbgrader's autograde with the per-cell time limit, read the score from the gradebook
-and scan the autograded notebook for time-outs and dead kernels. Every outcome is stored in
-``grading_status.json`` beside the gradebook, which the grades CSV and the summary read.
-nbgrader's own log (including its spurious "checksum has changed" warning for every
-untouched submission) stays out of the instructor's summary.
+For each submission the client (this process, the only writer) builds a job: the submitted
+bytes, the release notebook and the lecture's scenario sources. Jobs fan out over Dask
+(:mod:`grader.executor.cluster`): a local cluster with one worker per core, or a running
+cluster given by its scheduler's address. A worker executes the notebook in a sandboxed
+kernel and the hidden scenarios in a second sandboxed process, and returns data
+(:mod:`grader.executor.worker`). Back here, the trusted side compares the scenario results
+with the reference's and writes each test cell's verdict (:mod:`grader.judge`); nbgrader's
+own autograde step then records the scores in the gradebook, with its execution step
+replaced by :class:`TrustedResults`, which inserts the judged notebook.
+
+Every outcome, with the submission's digest, goes to ``grading_status.json`` beside the
+gradebook as soon as it is recorded, so an interrupted batch resumes where it stopped: a
+submission already graded with the same content is not graded again; a resubmission (new
+content) is, and replaces that student's result only. The status also keeps why something
+could not be graded.
 """
 from __future__ import annotations
 
@@ -19,15 +27,24 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-from tqdm.auto import tqdm
+from nbconvert.preprocessors import Preprocessor
+from nbformat import NotebookNode
+from traitlets import Bool
 
+from grader.assemble import defined_names
+from grader.cells import answer_cells
 from grader.collect import collect
 from grader.config import NBGRADER_ROOT, gradebook_url, nbgrader_api
-from grader.inspection import NotANotebook, problems_after_grading, problems_before_grading, read_submission
-from grader.lectures import Lecture, all_lectures
+from grader.executor.sandbox import Limits, require
+from grader.executor.worker import GradingJob, GradingResult, digest, grade_submission
+from grader.inspection import problems_after_grading
+from grader.judge import failed_scenarios, judge_notebook
+from grader.lectures import ROOT, Lecture, all_lectures, find_lecture
 from grader.release import generate
 
 STATUS_FILE = "grading_status.json"
+UNSANDBOXED = "graded unsandboxed (UNSAFE)"
+PENDING: dict[tuple[str, str], NotebookNode] = {}  # judged notebooks awaiting nbgrader's recording step
 
 
 @dataclass
@@ -41,23 +58,29 @@ class Outcome:
     max_score: float
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    digest: str = ""
+    sandboxed: bool = True
+    complete: bool = True  # False when grading itself failed (retried on the next run)
+    failed_scenarios: list[str] = field(default_factory=list)
+    worker: str = ""
 
 
-def _max_score(lecture: Lecture, root: Path) -> float:
-    release = nbformat.read(root / "release" / lecture.assignment / lecture.notebook_name, as_version=4)
+def release_notebook(lecture: Lecture, root: Path) -> NotebookNode:
+    return nbformat.read(root / "release" / lecture.assignment / lecture.notebook_name, as_version=4)
+
+
+def _max_score(release: NotebookNode) -> float:
     return float(sum(cell.metadata.get("nbgrader", {}).get("points", 0) for cell in release.cells))
 
 
-def _score_from_gradebook(root: Path, assignment: str, student: str) -> tuple[float, bool] | None:
-    """(score, needs manual grading) for a submission, or None when there is none."""
+def _score_from_gradebook(root: Path, assignment: str, student: str) -> float | None:
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(gradebook_url(root)) as gradebook:
         try:
-            submission = gradebook.find_submission(assignment, student)
+            return float(gradebook.find_submission(assignment, student).score)
         except MissingEntry:
             return None
-        return float(submission.score), bool(submission.needs_manual_grade)
 
 
 def _find_notebook(folder: Path, lecture: Lecture) -> tuple[Path | None, list[str]]:
@@ -72,39 +95,92 @@ def _find_notebook(folder: Path, lecture: Lecture) -> tuple[Path | None, list[st
     return None, [f"no notebook named {lecture.notebook_name} in the submission"]
 
 
-def grade_one(api, root: Path, student: str, lecture: Lecture) -> Outcome:
-    """Grade one submission; whatever goes wrong becomes a problem on the outcome."""
-    start = time.perf_counter()
-    outcome = Outcome(student, lecture.assignment, graded=False, score=0.0, max_score=_max_score(lecture, root))
-    path, problems = _find_notebook(root / "submitted" / student / lecture.assignment, lecture)
+def scenario_sources(lecture: Lecture) -> dict[str, str]:
+    """The files the scenario runner needs: the scenario machinery and the lecture's scenarios."""
+    hidden = ROOT / "grader" / "hidden"
+    return {"__init__.py": (hidden / "__init__.py").read_text(),
+            f"{lecture.slug}.py": (hidden / f"{lecture.slug}.py").read_text()}
+
+
+def make_job(lecture: Lecture, student: str, data: bytes, release: NotebookNode, *, unsafe: bool = False,
+             limits: Limits | None = None) -> GradingJob:
+    names = [name for cell in answer_cells(release) for name in defined_names(cell.source)]
+    return GradingJob(student=student, assignment=lecture.assignment, lecture=lecture.slug, submission=data,
+                      release=nbformat.writes(release), scenario_sources=scenario_sources(lecture), names=names,
+                      limits=limits or Limits.from_environment(), unsafe=unsafe)
+
+
+def judged_notebook(lecture: Lecture, result: GradingResult, release: NotebookNode
+                    ) -> tuple[NotebookNode, list[str], list[str]]:
+    """The notebook nbgrader records, the problems it shows and the failed scenarios."""
+    executed = nbformat.reads(result.notebook, as_version=4)
+    problems = problems_after_grading(executed)
+    judged, verdicts = judge_notebook(lecture.slug, executed, release, result.scenario_results)
+    return judged, problems, failed_scenarios(verdicts)
+
+
+class TrustedResults(Preprocessor):
+    """Takes the place of nbgrader's Execute: the notebook becomes the judged one.
+
+    Under ``make autograde`` the judged notebook is waiting in :data:`PENDING`. Under
+    nbgrader's own ``autograde`` command (or the Formgrader), the submission is graded
+    here and now, in the sandbox, unless ``UNSAFE_GRADING=1`` says otherwise.
+    """
+
+    enabled = Bool(True).tag(config=True)  # nbconvert skips preprocessors not enabled
+
+    def preprocess(self, nb, resources):
+        student = resources["nbgrader"]["student"]
+        assignment = resources["nbgrader"]["assignment"]
+        judged = PENDING.pop((student, assignment), None)
+        if judged is None:
+            judged = self._grade_now(student, assignment)
+        nb.cells = judged.cells
+        return nb, resources
+
+    def _grade_now(self, student: str, assignment: str) -> NotebookNode:
+        lecture = find_lecture(assignment)
+        here = Path.cwd()  # nbgrader runs in its course directory
+        root = here if (here / "nbgrader_config.py").exists() else NBGRADER_ROOT
+        unsafe = os.environ.get("UNSAFE_GRADING") == "1"
+        require(unsafe)
+        data = (root / "submitted" / student / assignment / lecture.notebook_name).read_bytes()
+        release = release_notebook(lecture, root)
+        result = grade_submission(make_job(lecture, student, data, release, unsafe=unsafe))
+        if not result.graded:
+            raise RuntimeError("; ".join(result.problems) or "the submission could not be graded")
+        return judged_notebook(lecture, result, release)[0]
+
+
+def record(api, root: Path, lecture: Lecture, result: GradingResult, starts: int = 1) -> Outcome:
+    """Judge ``result`` and record it in the gradebook (the trusted side's one write path)."""
+    release = release_notebook(lecture, root)
+    outcome = Outcome(result.student, lecture.assignment, graded=False, score=0.0, max_score=_max_score(release),
+                      problems=list(result.problems), seconds=result.seconds.get("total", 0.0),
+                      digest=result.digest, sandboxed=result.sandboxed, worker=result.worker)
+    if starts > 1:
+        outcome.problems.append(f"a grading worker was lost; graded again on {result.worker or 'another worker'}")
+    if not result.sandboxed:
+        outcome.problems.append(UNSANDBOXED)
+    if not result.graded:
+        outcome.complete = any(p.startswith("the file is") or p.startswith("the notebook is malformed")
+                               for p in result.problems)
+        return outcome
+    judged, problems, failed = judged_notebook(lecture, result, release)
     outcome.problems.extend(problems)
-    if path is None:
-        return outcome
+    outcome.failed_scenarios = failed
+    PENDING[(result.student, lecture.assignment)] = judged
     try:
-        submission = read_submission(path)
-    except NotANotebook as error:
-        outcome.problems.append(str(error))
-        return outcome
-    release = nbformat.read(root / "release" / lecture.assignment / lecture.notebook_name, as_version=4)
-    outcome.problems.extend(problems_before_grading(submission, release))
-    try:
-        result = api.autograde(lecture.assignment, student)
-    except Exception as error:  # nbgrader should catch everything; this is the last guard
-        result = {"success": False, "error": f"{type(error).__name__}: {error}"}
-    autograded = root / "autograded" / student / lecture.assignment / lecture.notebook_name
-    if autograded.exists():
-        outcome.problems.extend(problems_after_grading(nbformat.read(autograded, as_version=4)))
-    scored = _score_from_gradebook(root, lecture.assignment, student)
-    if scored is not None and autograded.exists():
-        outcome.graded = True
-        outcome.score = scored[0]
-        if not result.get("success"):
-            outcome.problems.append("grading stopped early (the kernel died or would not stop); "
-                                    "cells after that point score 0")
+        response = api.autograde(lecture.assignment, result.student)
+    finally:
+        PENDING.pop((result.student, lecture.assignment), None)
+    score = _score_from_gradebook(root, lecture.assignment, result.student)
+    if response.get("success") and score is not None:
+        outcome.graded, outcome.score = True, score
     else:
-        reason = (result.get("error") or "").strip().splitlines()
-        outcome.problems.append("nbgrader could not grade it" + (f": {reason[-1]}" if reason else ""))
-    outcome.seconds = time.perf_counter() - start
+        reason = (response.get("error") or "").strip().splitlines()
+        outcome.problems.append("nbgrader could not record it" + (f": {reason[-1]}" if reason else ""))
+        outcome.complete = False
     return outcome
 
 
@@ -149,31 +225,95 @@ def summary_table(status: dict[str, dict[str, dict]], lectures: list[Lecture]) -
     return "\n".join(lines)
 
 
-def autograde_all(source: Path, root: Path = NBGRADER_ROOT, lectures: list[Lecture] | None = None
-                  ) -> tuple[list[Outcome], list[str]]:
-    """Release, collect ``source`` and grade every submission; return outcomes and skipped files."""
+@dataclass
+class Batch:
+    """What a run found to do: jobs to grade, outcomes already known, files skipped."""
+
+    jobs: list[GradingJob] = field(default_factory=list)
+    notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # e.g. a renamed notebook
+    settled: list[Outcome] = field(default_factory=list)
+    already_graded: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def plan_batch(source: Path, root: Path, lectures: list[Lecture], unsafe: bool) -> Batch:
+    """Collect ``source`` and decide what needs grading (skipping what is graded already)."""
+    collection = collect(source, root, lectures)
+    status = load_status(root)
+    by_assignment = {lecture.assignment: lecture for lecture in lectures}
+    releases = {lecture.assignment: release_notebook(lecture, root) for lecture in lectures}
+    batch = Batch(skipped=collection.skipped)
+    for student, assignment in collection.submissions:
+        lecture = by_assignment[assignment]
+        path, problems = _find_notebook(root / "submitted" / student / assignment, lecture)
+        if path is None:
+            batch.settled.append(Outcome(student, assignment, False, 0.0, _max_score(releases[assignment]), problems))
+            continue
+        data = path.read_bytes()
+        previous = status.get(student, {}).get(assignment)
+        if previous and previous.get("digest") == digest(data) and previous.get("complete", True) \
+                and previous.get("sandboxed", True) == (not unsafe):
+            batch.already_graded += 1
+            continue
+        batch.jobs.append(make_job(lecture, student, data, releases[assignment], unsafe=unsafe))
+        batch.notes[(student, assignment)] = problems
+    return batch
+
+
+def autograde_all(source: Path, root: Path = NBGRADER_ROOT, lectures: list[Lecture] | None = None, *,
+                  workers: int | None = None, scheduler: str | None = None, unsafe: bool = False,
+                  in_process: bool = False) -> tuple[list[Outcome], list[str]]:
+    """Release, collect ``source`` and grade every submission not graded yet.
+
+    Returns the outcomes of this run and the files skipped at collection.
+    """
+    from grader.executor.cluster import dask_client, grade_all, grade_here
+
+    require(unsafe)
     lectures = lectures if lectures is not None else all_lectures()
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's harmless SAWarning
+    warnings.filterwarnings("ignore", category=nbformat.validator.MissingIDFieldWarning)
     generate(lectures, root)
-    collection = collect(source, root, lectures)
+    batch = plan_batch(source, root, lectures, unsafe)
+    save_outcomes(batch.settled, root)
+    outcomes = list(batch.settled)
+    if batch.already_graded:
+        print(f"{batch.already_graded} submission(s) already graded with the same content: kept", file=sys.stderr)
     api = nbgrader_api(root)
-    by_assignment = {lecture.assignment: lecture for lecture in lectures}
-    outcomes = []
-    for student, assignment in tqdm(collection.submissions, desc="autograding", unit="submission", file=sys.stderr):
-        outcomes.append(grade_one(api, root, student, by_assignment[assignment]))
-        save_outcomes(outcomes[-1:], root)
-    return outcomes, collection.skipped
+    lecture_of = {lecture.assignment: lecture for lecture in lectures}
+
+    def on_result(result: GradingResult, starts: int) -> bool:
+        outcome = record(api, root, lecture_of[result.assignment], result, starts)
+        outcome.problems[:0] = batch.notes.get((result.student, result.assignment), [])
+        save_outcomes([outcome], root)
+        outcomes.append(outcome)
+        return outcome.graded or outcome.complete
+
+    jobs = batch.jobs
+    if not jobs:
+        return outcomes, batch.skipped
+    if in_process:
+        grade_here(jobs, on_result)
+    else:
+        with dask_client(workers, scheduler) as client:
+            grade_all(client, jobs, on_result)
+    return outcomes, batch.skipped
 
 
-def autograde_command(source: Path) -> int:
+def autograde_command(source: Path | None, *, workers: int | None = None, scheduler: str | None = None,
+                      unsafe: bool = False) -> int:
     """``make autograde SUBMISSIONS=...``: grade and print the summary table."""
-    outcomes, skipped = autograde_all(source)
+    if source is None or not source.exists():
+        print("usage: make autograde SUBMISSIONS=<a submitted/ folder or an LMS zip>"
+              + (f"\n(no such file or folder: {source})" if source is not None else ""), file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    outcomes, skipped = autograde_all(source, workers=workers, scheduler=scheduler, unsafe=unsafe)
     for line in skipped:
         print(f"skipped {line}")
     print(summary_table(load_status(), all_lectures()))
     if outcomes:
-        print(f"\n{len(outcomes)} submission(s) in {sum(o.seconds for o in outcomes):.1f} s "
-              f"({sum(o.seconds for o in outcomes) / len(outcomes):.1f} s each)")
+        print(f"\n{len(outcomes)} submission(s) graded in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -3,6 +3,9 @@
 - each lecture notebook's run time with the reference solutions (a person's "run all") and
   under grading (``NBGRADER_EXECUTION`` set, demo cells reduced);
 - the autograde time per submission (the reference student, graded in one process);
+- a small class graded four ways in one run: unsandboxed and sandboxed (the sandbox's cost
+  as a ratio), and on a local Dask cluster with 1 and with 2 workers (the throughput ratio,
+  and the overhead per submission beyond the worker's own work);
 - the median time to draw and render each widget's figure (what one slider move costs).
 
 Figures are measured, never asserted: tests do not time anything.
@@ -47,6 +50,53 @@ def notebook_seconds(lecture: Lecture, grading: bool) -> float:
             os.environ["NBGRADER_EXECUTION"] = previous
 
 
+def bench_class(folder: Path, lectures: list[Lecture]) -> int:
+    """Two submissions per lecture (the reference and a mutant); return how many."""
+    from grader.demo import solved, with_mutant
+
+    count = 0
+    for lecture in lectures:
+        for student, notebook in (("reference", solved(lecture)), ("mutant", with_mutant(lecture, 0))):
+            path = folder / student / lecture.assignment / lecture.notebook_name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, path)
+            count += 1
+    return count
+
+
+def _graded_in(folder: Path, lectures: list[Lecture], **options) -> tuple[float, list]:
+    """Wall seconds to grade ``folder`` from scratch with ``options``, and the outcomes."""
+    from grader.autograde import autograde_all
+
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
+        start = time.perf_counter()
+        outcomes, _ = autograde_all(folder, Path(scratch) / "nbgrader", lectures, **options)
+        return time.perf_counter() - start, outcomes
+
+
+def grading_figures(lectures: list[Lecture]) -> dict:
+    """The same class graded four ways in one run: the sandbox's cost and Dask's scaling."""
+    with tempfile.TemporaryDirectory(prefix="bench-class-") as scratch:
+        folder = Path(scratch) / "submitted"
+        count = bench_class(folder, lectures)
+        unsafe, _ = _graded_in(folder, lectures, in_process=True, unsafe=True)
+        sandboxed, outcomes = _graded_in(folder, lectures, in_process=True)
+        one, outcomes_one = _graded_in(folder, lectures, workers=1)
+        two, _ = _graded_in(folder, lectures, workers=2)
+    executing = statistics.mean(o.seconds for o in outcomes_one)  # kernel + scenarios, on the worker
+    return {
+        "submissions": count,
+        "unsandboxed_s_per_submission": round(unsafe / count, 2),
+        "sandboxed_s_per_submission": round(sandboxed / count, 2),
+        "sandbox_cost_ratio": round(sandboxed / unsafe, 3),
+        "one_worker_s": round(one, 1),
+        "two_workers_s": round(two, 1),
+        "throughput_ratio_2_vs_1": round(one / two, 3),
+        "worker_s_per_submission": round(executing, 2),
+        "overhead_s_per_submission": round(one / count - executing, 2),
+    }
+
+
 def autograde_seconds(lectures: list[Lecture]) -> dict[str, float]:
     """Seconds to autograde one reference submission of each lecture, in one process."""
     from grader.autograde import autograde_all
@@ -58,7 +108,7 @@ def autograde_seconds(lectures: list[Lecture]) -> dict[str, float]:
             path = submitted / "reference" / lecture.assignment / lecture.notebook_name
             path.parent.mkdir(parents=True)
             nbformat.write(solved(lecture), path)
-        outcomes, _ = autograde_all(submitted, Path(scratch) / "nbgrader", lectures)
+        outcomes, _ = autograde_all(submitted, Path(scratch) / "nbgrader", lectures, in_process=True)
     return {outcome.assignment: outcome.seconds for outcome in outcomes}
 
 
@@ -84,6 +134,7 @@ def widget_medians(lecture: Lecture) -> dict[str, float]:
 def run_bench(lectures: list[Lecture] | None = None) -> dict:
     lectures = lectures if lectures is not None else all_lectures()
     results: dict = {"cores": os.cpu_count(), "lectures": {}}
+    results["grading"] = grading_figures(lectures)
     grading = autograde_seconds(lectures)
     for lecture in lectures:
         results["lectures"][lecture.assignment] = {
@@ -101,6 +152,14 @@ def as_text(results: dict) -> str:
     for assignment, figures in results["lectures"].items():
         lines.append(f"{assignment:34} {figures['run_all_with_solutions_s']:8.1f}s "
                      f"{figures['run_all_grading_mode_s']:8.1f}s {figures['autograde_per_submission_s']:9.1f}s")
+    g = results["grading"]
+    lines += ["", f"grading a class of {g['submissions']} submissions (one run):",
+              f"  sandboxed {g['sandboxed_s_per_submission']:.2f} s/submission, unsandboxed "
+              f"{g['unsandboxed_s_per_submission']:.2f} s: the sandbox costs x{g['sandbox_cost_ratio']:.2f}",
+              f"  Dask, 1 worker {g['one_worker_s']:.0f} s, 2 workers {g['two_workers_s']:.0f} s: "
+              f"throughput x{g['throughput_ratio_2_vs_1']:.2f}",
+              f"  per submission: {g['worker_s_per_submission']:.2f} s on the worker (kernel and scenarios), "
+              f"{g['overhead_s_per_submission']:.2f} s beyond that (distribution, judging, recording)"]
     lines += ["", "widget update: median time to draw and render the figure"]
     for assignment, figures in results["lectures"].items():
         for name, seconds in figures["widget_median_s"].items():

@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -25,7 +31,13 @@ def _release(args: argparse.Namespace) -> int:
 
 def _autograde(args: argparse.Namespace) -> int:
     from grader.autograde import autograde_command
-    return autograde_command(Path(args.submissions))
+    from grader.executor.sandbox import SandboxUnavailable
+    try:
+        return autograde_command(Path(args.submissions) if args.submissions else None, workers=args.workers,
+                                 scheduler=args.scheduler, unsafe=args.unsafe)
+    except SandboxUnavailable as error:
+        print(error, file=sys.stderr)
+        return 2
 
 
 def _feedback(args: argparse.Namespace) -> int:
@@ -61,7 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     sync.set_defaults(run=_sync)
     commands.add_parser("release", help="generate every release and the student bundle").set_defaults(run=_release)
     grade = commands.add_parser("autograde", help="autograde a submitted/ folder or an LMS zip")
-    grade.add_argument("submissions")
+    grade.add_argument("submissions", nargs="?", help="a submitted/<student>/<lecture>/ folder or an LMS zip")
+    grade.add_argument("--workers", type=int, default=_env_int("WORKERS"),
+                       help="local Dask workers (default: one per core)")
+    grade.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None,
+                       help="grade on a running Dask cluster, e.g. tcp://host:8786")
+    grade.add_argument("--unsafe", action="store_true", default=os.environ.get("UNSAFE_GRADING") == "1",
+                       help="grade without the sandbox (every grade says so)")
     grade.set_defaults(run=_autograde)
     commands.add_parser("feedback", help="HTML feedback for every autograded submission").set_defaults(run=_feedback)
     grades = commands.add_parser("grades", help="write the grades CSV")

@@ -18,7 +18,8 @@ from traitlets.config import Config
 
 from grader.lectures import BUILD
 
-NBGRADER_ROOT = BUILD / "nbgrader"
+# GRADING_ROOT moves the course directory (tests use it to grade in a scratch folder).
+NBGRADER_ROOT = Path(os.environ.get("GRADING_ROOT") or BUILD / "nbgrader").resolve()
 COURSE_ID = "dlrl"
 CELL_TIMEOUT = 20  # seconds per cell under grading: the slowest graded-mode cell takes ~3 s
 
@@ -27,15 +28,15 @@ c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.db_url = {db_url!r}
 c.Exchange.root = {exchange!r}
-# Per-cell time limit: long enough for the lecture's own cells in grading mode, short
-# enough that an infinite loop costs seconds.
+# Per-cell time limit (nbgrader validate; the grader's sandbox uses the same figure).
 c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
-# Keep the kernels' start-up chatter out of the instructor's terminal.
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=CRITICAL"]
-# A kernel that dies costs the cells that need it, not the whole submission.
+# Student code never runs in nbgrader's own kernel: the notebook is executed in the sandbox and
+# judged on the trusted side (grader.judge); TrustedResults puts that notebook in place of
+# nbgrader's Execute step, and nbgrader records the scores.
 c.Autograde.autograde_preprocessors = [
-    "grader.execute.ResilientExecute",
+    "grader.autograde.TrustedResults",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -45,7 +46,8 @@ c.Autograde.autograde_preprocessors = [
 ]
 # Restore (and grade) test cells a student deleted; nbgrader skips them by default.
 c.OverwriteCells.add_missing_cells = True
-# Feedback shows neither the hidden tests' source nor tracebacks that would quote it.
+# Feedback: test cells hold only the verdicts the trusted side wrote; hidden regions and
+# tracebacks are cleared all the same.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",

@@ -20,7 +20,8 @@ def grade_rows(root: Path = NBGRADER_ROOT) -> list[dict[str, str]]:
                 "lecture": assignment,
                 "score": f"{entry['score']:g}" if entry["graded"] else "",
                 "max_score": f"{entry['max_score']:g}",
-                "status": "graded" if entry["graded"] else "not graded",
+                "status": ("not graded" if not entry["graded"]
+                           else "graded" if entry.get("sandboxed", True) else "graded unsandboxed"),
                 "problems": "; ".join(entry["problems"]),
             })
     return rows

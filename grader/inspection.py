@@ -21,8 +21,13 @@ class NotANotebook(ValueError):
 
 def read_submission(path: Path) -> NotebookNode:
     """Read and validate a submitted notebook; raise :class:`NotANotebook` with the reason."""
+    return parse_submission(path.read_bytes())
+
+
+def parse_submission(data: bytes) -> NotebookNode:
+    """Parse and validate a submitted notebook's bytes; raise :class:`NotANotebook` with the reason."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise NotANotebook("the file is not text (not a notebook)") from None
     try:
@@ -62,25 +67,57 @@ def problems_before_grading(submission: NotebookNode, release: NotebookNode) -> 
     return problems
 
 
-TIMEOUT_NAMES = {"CellTimeoutError", "TimeoutError", "KeyboardInterrupt"}
+TIMEOUT_NAMES = {"CellTimeoutError", "TimeoutError", "KeyboardInterrupt", "TimeLimitExceeded"}
+KILLED_NAMES = {"KernelKilled"}
 DEATH_NAMES = {"DeadKernelError"}
+NOT_RUN_NAMES = {"SubmissionTimeLimit"}
+
+
+def _heading(source: str) -> str | None:
+    for line in source.split("\n"):
+        if line.startswith("#"):
+            return line.lstrip("#").strip()[:60]
+    return None
+
+
+def cell_labels(notebook: NotebookNode) -> list[str]:
+    """A name for each cell a person can find: the exercise, or the section it sits in."""
+    labels, section = [], "the top of the notebook"
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            section = _heading(cell.source) or section
+        meta = nbgrader_meta(cell)
+        if meta.get("grade_id"):
+            kind = "answer cell" if is_answer_cell(cell) else "test cell" if is_test_cell(cell) else "cell"
+            labels.append(f"{kind} '{meta['grade_id']}'")
+        else:
+            labels.append(f"a cell in '{section}'")
+    return labels
 
 
 def problems_after_grading(autograded: NotebookNode) -> list[str]:
-    """Cells of the autograded notebook that timed out or lost their kernel."""
+    """Cells of the autograded notebook that timed out, were stopped, or lost their kernel."""
     problems = []
+    labels = cell_labels(autograded)
+    not_run = 0
     for index, cell in enumerate(autograded.cells):
         if cell.cell_type != "code":
             continue
-        label = f"cell '{grade_id(cell)}'" if nbgrader_meta(cell).get("grade_id") else f"cell {index + 1}"
+        label = labels[index]
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
             name = output.get("ename", "")
             if name in TIMEOUT_NAMES:
                 problems.append(f"{label} exceeded the time limit (an infinite loop?)")
+            elif name in KILLED_NAMES:
+                problems.append(f"{label} ignored the interrupt and was stopped (later cells ran in a fresh kernel)")
             elif name in DEATH_NAMES:
                 problems.append(f"{label} killed the kernel (later cells ran in a fresh kernel)")
+            elif name in NOT_RUN_NAMES:
+                not_run += 1
             elif (is_answer_cell(cell) or not nbgrader_meta(cell)) and name != "NotImplementedError":
                 problems.append(f"{label} raised {name}")
+    if not_run:
+        problems.append(f"the submission reached its time limit: {not_run} cell(s) were not run")
     return list(dict.fromkeys(problems))  # one line per problem, in order

@@ -1,0 +1,90 @@
+"""Fanning grading out over Dask: a local cluster by default, any Dask cluster on request.
+
+Workers run :func:`grader.executor.worker.grade_submission`: a job in, a result out, as data.
+The client (the trusted side) receives results as they finish and does all the writing.
+A worker that dies mid-submission is replaced by the scheduler, which gives its task to
+another worker; each start is logged as a Dask event, so a retried submission is reported.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from grader.executor.worker import GradingJob, GradingResult, grade_submission
+
+EVENT_TOPIC = "dlrl-grading-start"
+
+
+def job_key(job: GradingJob) -> str:
+    return f"grade-{job.student}-{job.assignment}-{job.digest[:12]}"
+
+
+def grade_on_worker(job: GradingJob) -> GradingResult:
+    """The task a Dask worker runs: log the start (to detect retries), then grade."""
+    try:
+        from distributed import get_worker
+        get_worker().log_event(EVENT_TOPIC, {"key": job_key(job)})
+    except (ImportError, ValueError):  # not on a Dask worker
+        pass
+    return grade_submission(job)
+
+
+@contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None):
+    """A client on the cluster at ``scheduler``, or on a local cluster of ``workers`` processes."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler, timeout="30s") as client:
+            yield client
+        return
+    count = workers or os.cpu_count() or 1
+    with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"), TextColumn("ETA"), TimeRemainingColumn(),
+                    TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("{task.fields[failures]}"),
+                    transient=False, redirect_stdout=False, redirect_stderr=False)
+
+
+def grade_all(client, jobs: list[GradingJob], on_result: Callable[[GradingResult, int], bool]) -> None:
+    """Grade ``jobs`` on the cluster; call ``on_result(result, starts)`` as each finishes.
+
+    ``starts`` is how many times a worker started the job (more than 1: it was retried after
+    a worker was lost). ``on_result`` returns False when the submission counts as a failure.
+    """
+    from distributed import as_completed
+
+    futures = {client.submit(grade_on_worker, job, key=job_key(job), pure=False): job for job in jobs}
+    started = time.monotonic()
+    failures = 0
+    with _progress() as progress:
+        task = progress.add_task("grading", total=len(futures), rate="", failures="failures: 0")
+        for done, future in enumerate(as_completed(futures), start=1):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as error:  # the task itself failed, e.g. KilledWorker
+                result = GradingResult(job.student, job.assignment, job.digest, sandboxed=not job.unsafe,
+                                       problems=[f"grading failed on the cluster ({type(error).__name__}: {str(error)[:200]})"])
+            starts = sum(1 for _, event in client.get_events(EVENT_TOPIC) if event.get("key") == future.key)
+            if not on_result(result, starts):
+                failures += 1
+            rate = done / max(time.monotonic() - started, 1e-9) * 60
+            progress.update(task, advance=1, rate=f"{rate:.1f}/min", failures=f"failures: {failures}")
+
+
+def grade_here(jobs: Iterable[GradingJob], on_result: Callable[[GradingResult, int], bool]) -> None:
+    """Grade ``jobs`` one after another in this process (no cluster)."""
+    for job in jobs:
+        on_result(grade_submission(job), 1)

@@ -1,0 +1,166 @@
+"""Executing a submitted notebook in a sandboxed Jupyter kernel, within its time limits.
+
+The kernel is an ordinary ipykernel started inside :class:`~grader.executor.sandbox.Sandbox`.
+It has no network, so it talks to the grader over Unix sockets (ZeroMQ's ``ipc`` transport)
+in a folder bound into the sandbox; interrupts go as messages, since a signal would reach
+bubblewrap rather than the kernel.
+
+:class:`GradingClient` is nbclient's executor with the course's rules:
+- a cell that passes its time limit is interrupted; one that ignores the interrupt (a bare
+  ``except:`` in a retry loop) is killed, and grading goes on in a fresh kernel;
+- a kernel that dies (or is killed) is replaced, and the fresh one first re-runs, silently,
+  the setup cell and the answer cells before the failing cell, so the failure costs that
+  cell, not every exercise after it;
+- past the submission's wall-time limit the remaining cells are not run;
+- outputs beyond a size limit are cut, with a note.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from queue import Empty
+
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpec
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+
+from grader.executor.sandbox import Sandbox, give_to_sandbox_user
+
+TIME_LIMIT_ERROR = "TimeLimitExceeded"
+KILLED_ERROR = "KernelKilled"
+DEATH_ERROR = "DeadKernelError"
+NOT_RUN_ERROR = "SubmissionTimeLimit"
+INTERRUPT_GRACE = 3.0  # seconds a cell gets to stop after the interrupt before it is killed
+
+
+def _error(name: str, text: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=name, evalue=text, traceback=[f"{name}: {text}"])
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs in the sandbox and listens on Unix sockets."""
+
+    def configure(self, sandbox: Sandbox, scratch: Path) -> None:
+        """Place the sockets and connection file in ``scratch`` and confine the kernel."""
+        sockets, connection = scratch / "ipc", scratch / "connection"
+        for folder in (sockets, connection):
+            folder.mkdir(parents=True, exist_ok=True)
+        give_to_sandbox_user(sockets)  # the kernel creates its sockets here
+        self.transport = "ipc"
+        self.ip = str(sockets / "kernel")
+        # The connection file sits in a folder the sandbox cannot write, so it cannot be
+        # swapped for a link that the grader (maybe root) would write through on a restart.
+        self.connection_file = str(connection / "kernel.json")
+        self._sandbox, self._scratch = sandbox, scratch
+        self._sockets, self._connection = sockets, connection
+
+    def write_connection_file(self, **kwargs) -> None:
+        super().write_connection_file(**kwargs)
+        give_to_sandbox_user(Path(self.connection_file))
+
+    def sandboxed_spec(self, cwd: Path, home: Path) -> None:
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                "--IPKernelApp.log_level=CRITICAL"]
+        command, env = self._sandbox.command(argv, cwd=cwd, home=home, readonly=[self._connection],
+                                             writable=[self._sockets])
+        self._kernel_spec = KernelSpec(argv=command, display_name="sandboxed Python", language="python",
+                                       interrupt_mode="message", env=env)
+
+
+class GradingClient(NotebookClient):
+    """nbclient's executor, sandboxed, with per-cell, per-submission and output limits."""
+
+    def __init__(self, notebook: NotebookNode, sandbox: Sandbox, scratch: Path, **kwargs) -> None:
+        limits = sandbox.limits
+        self._work = scratch / "work"
+        self._home = scratch / "home"
+        for folder in (self._work, self._home):
+            folder.mkdir(parents=True, exist_ok=True)
+            give_to_sandbox_user(folder)
+        super().__init__(notebook, timeout=limits.cell_seconds, interrupt_on_timeout=True, allow_errors=True,
+                         shutdown_kernel="immediate", startup_timeout=60, iopub_timeout=2,
+                         resources={"metadata": {"path": str(self._work)}}, **kwargs)
+        self._sandbox, self._scratch = sandbox, scratch
+        self._deadline = time.monotonic() + limits.submission_seconds
+        self._output_budget = limits.output_kb * 1024
+        self._output_cut = False
+        self.timeout_func = self._cell_timeout
+
+    def create_kernel_manager(self) -> SandboxedKernelManager:
+        manager = SandboxedKernelManager()
+        manager.configure(self._sandbox, self._scratch)
+        manager.sandboxed_spec(self._work, self._home)
+        self.km = manager
+        return manager
+
+    def _cell_timeout(self, cell: NotebookNode) -> int:
+        remaining = self._deadline - time.monotonic()
+        return max(1, int(min(self._sandbox.limits.cell_seconds, remaining)))
+
+    async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None):
+        """Interrupt the cell; kill the kernel if the cell will not stop."""
+        if cell is not None:
+            cell.outputs.append(_error(TIME_LIMIT_ERROR, f"the cell ran past its time limit ({timeout} s)"))
+        await self.km.interrupt_kernel()
+        try:
+            reply = await self.kc.shell_channel.get_msg(timeout=INTERRUPT_GRACE)
+        except Empty:
+            if cell is not None:
+                cell.outputs.append(_error(KILLED_ERROR, "the cell ignored the interrupt and was stopped"))
+            raise DeadKernelError("killed at the time limit") from None
+        return reply
+
+    def output(self, outs, msg, display_id, cell_index):
+        if self._output_budget <= 0:
+            if not self._output_cut:
+                self._output_cut = True
+                outs.append(NotebookNode(output_type="stream", name="stderr",
+                                         text="[output cut here: the notebook's outputs passed the grader's size limit]\n"))
+            return None
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is not None:
+            self._output_budget -= len(json.dumps(out))
+        return out
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if cell.cell_type != "code":
+            return cell
+        if time.monotonic() >= self._deadline:
+            cell.outputs = [_error(NOT_RUN_ERROR, "not run: the submission reached its time limit "
+                                                  f"({self._sandbox.limits.submission_seconds} s)")]
+            return cell
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except DeadKernelError:
+            if not any(o.get("ename") == KILLED_ERROR for o in cell.outputs):
+                cell.outputs.append(_error(DEATH_ERROR, "the kernel died while running this cell; "
+                                                        "grading went on in a fresh kernel"))
+            await self._restart()
+            await self._replay(cell_index)
+            return cell
+
+    async def _replay(self, failed_index: int) -> None:
+        """Rebuild the state a fresh kernel lost: setup and answer cells before ``failed_index``."""
+        code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
+        setup = code_cells[0] if code_cells else None
+        for index in code_cells:
+            if index >= failed_index:
+                break
+            cell = self.nb.cells[index]
+            if index != setup and not cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+                continue
+            try:
+                await self.kc.execute_interactive(cell.source, silent=True, store_history=False,
+                                                  timeout=self._cell_timeout(cell), output_hook=lambda msg: None)
+            except Exception:  # a cell that fails again simply leaves its names undefined
+                if not await self.km.is_alive():
+                    await self._restart()
+
+    async def _restart(self) -> None:
+        """Kill the kernel (dead or stuck) and start a fresh one on the same sockets."""
+        await self.km.restart_kernel(now=True)
+        await self.kc.wait_for_ready(timeout=self.startup_timeout)

@@ -1,0 +1,205 @@
+"""The trusted side of grading: the reference, the comparison and the verdict.
+
+A worker sends back what the student's code did (the executed notebook and the scenario
+runner's plain-data results). Here, in the grader's own process, the same scenarios run on
+the reference, the two are compared with :func:`course.checks.describe_mismatch`, and each
+test cell of the notebook gets its verdict as outputs written here: points need the visible
+tests to have passed in the student's kernel *and* every hidden scenario to match the
+reference. Nothing the student's process printed or patched decides a point: a kernel that
+fakes its visible tests still faces the hidden scenarios, which include the visible cases.
+
+Every sentence that reaches the student is checked against the hidden scenario module and
+the reference's source, and withheld if it quotes a line of either.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbformat import NotebookNode
+
+from course.checks import describe_mismatch
+from grader.assemble import defined_names
+from grader.cells import grade_id, is_answer_cell, is_test_cell, nbgrader_meta
+from grader.executor import plain
+from grader.hidden import Scenario, load_book
+
+QUOTE_LIMIT = 300  # characters of a student's error message shown in a verdict
+MIN_PROTECTED = 12  # lines shorter than this are too common to be worth protecting
+WITHHELD = "(a message was withheld: it quoted the grader's hidden code)"
+
+
+@functools.cache
+def reference_results(lecture: str) -> dict[str, list[tuple[Scenario, Any]]]:
+    """For each graded name, its scenarios and the reference's results (as plain data)."""
+    module = importlib.import_module(f"solutions.{lecture}")
+    results: dict[str, list[tuple[Scenario, Any]]] = {}
+    for name, scenarios in load_book(lecture).scenarios.items():
+        reference = getattr(module, name)
+        results[name] = [(s, plain.loads(plain.dumps(s.run(reference)))) for s in scenarios]
+    return results
+
+
+@functools.cache
+def protected_lines(lecture: str) -> frozenset[str]:
+    """Lines of the lecture's hidden scenarios and reference that must never reach a student."""
+    lines = set()
+    for module_name in (f"grader.hidden.{lecture}", f"solutions.{lecture}"):
+        source = inspect.getsource(importlib.import_module(module_name))
+        lines.update(line.strip() for line in source.split("\n") if len(line.strip()) >= MIN_PROTECTED)
+    return frozenset(lines)
+
+
+def redact(text: str, lecture: str) -> str:
+    """``text``, or a notice in its place when it quotes a protected line."""
+    if any(line in text for line in protected_lines(lecture)):
+        return WITHHELD
+    return text
+
+
+def _short(text: str) -> str:
+    text = text.strip().split("\n")[0] if text.strip() else ""
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 3] + "..."
+
+
+@dataclass
+class RunnerReport:
+    """The scenario runner's output, parsed defensively."""
+
+    cell_errors: dict[str, str] = field(default_factory=dict)
+    scenarios: dict[tuple[str, int], dict] = field(default_factory=dict)
+    finished: bool = False
+
+
+def parse_runner_output(text: str) -> RunnerReport:
+    report = RunnerReport()
+    for line in text.split("\n"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(record, dict):
+            continue
+        kind = record.get("kind")
+        if kind == "cell" and isinstance(record.get("label"), str):
+            report.cell_errors.setdefault(record["label"][:80], str(record.get("error", ""))[:QUOTE_LIMIT])
+        elif kind == "scenario" and isinstance(record.get("name"), str) and isinstance(record.get("index"), int):
+            report.scenarios.setdefault((record["name"], record["index"]), record)
+        elif kind == "done":
+            report.finished = True
+    return report
+
+
+def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict | None) -> str | None:
+    if record is None:
+        return f"{scenario.description}: did not finish (the submission's time limit was reached)"
+    status = record.get("status")
+    if status == "ok":
+        try:
+            got = plain.decode(record.get("value"))
+        except (plain.NotPlainData, ValueError, TypeError):
+            return f"{scenario.description}: {name} returned data the grader cannot read"
+        problem = describe_mismatch(got, expected, rtol=scenario.rtol, atol=scenario.atol)
+        return f"{scenario.description}: {problem}" if problem else None
+    if status == "timeout":
+        return f"{scenario.description}: {name} ran past the time limit"
+    if status == "stopped":
+        return f"{scenario.description}: {name} did not return (it ignored the time limit or ended the process)"
+    if status == "error":
+        return f"{scenario.description}: {name} raised {_short(str(record.get('error', '')))}"
+    if status == "too_large":
+        return f"{scenario.description}: {name} returned far more data than expected"
+    return f"{scenario.description}: no result"
+
+
+def hidden_failures(lecture: str, name: str, report: RunnerReport) -> list[str]:
+    """One sentence per hidden scenario of ``name`` the student's object gets wrong."""
+    expected_results = reference_results(lecture)[name]
+    records = [report.scenarios.get((name, index)) for index in range(len(expected_results))]
+    statuses = {record.get("status") for record in records if record}
+    if "missing" in statuses:
+        causes = [f"{label} raised {error}" for label, error in report.cell_errors.items() if label != "a cell you added"]
+        return [f"{name} is not defined" + (f" ({_short(causes[0])})" if causes else "")]
+    if "not_implemented" in statuses:
+        return [f"{name} is not implemented yet"]
+    failures = []
+    for (scenario, expected), record in zip(expected_results, records):
+        problem = _scenario_problem(name, scenario, expected, record)
+        if problem:
+            failures.append(problem)
+    return failures
+
+
+def _answer_names(release: NotebookNode) -> dict[str, list[str]]:
+    return {grade_id(cell): defined_names(cell.source) for cell in release.cells if is_answer_cell(cell)}
+
+
+def _visible_error(cell: NotebookNode) -> str | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return _short(f"{output.get('ename', 'Error')}: {output.get('evalue', '')}")
+    return None
+
+
+@dataclass
+class Verdict:
+    """The trusted outcome for one test cell."""
+
+    visible_error: str | None
+    hidden: dict[str, list[str]]  # graded name -> failures
+
+    @property
+    def passed(self) -> bool:
+        return self.visible_error is None and not any(self.hidden.values())
+
+
+def judge_notebook(lecture: str, executed: NotebookNode, release: NotebookNode, runner_output: str
+                   ) -> tuple[NotebookNode, dict[str, Verdict]]:
+    """The autograded notebook (test cells' outputs written here) and each test cell's verdict."""
+    report = parse_runner_output(runner_output)
+    names = _answer_names(release)
+    verdicts: dict[str, Verdict] = {}
+    for cell in executed.cells:
+        if not is_test_cell(cell):
+            continue
+        cell_id = grade_id(cell)
+        targets = names.get(cell_id.removeprefix("test_"), [])
+        verdict = Verdict(_visible_error(cell), {name: [redact(s, lecture) for s in hidden_failures(lecture, name, report)]
+                                                 for name in targets})
+        if verdict.visible_error:
+            verdict.visible_error = redact(verdict.visible_error, lecture)
+        verdicts[cell_id] = verdict
+        cell.outputs = verdict_outputs(verdict)
+    return executed, verdicts
+
+
+def verdict_outputs(verdict: Verdict) -> list[NotebookNode]:
+    """The outputs a test cell shows in the autograded notebook and in feedback."""
+    outputs = []
+    if verdict.visible_error:
+        outputs.append(NotebookNode(output_type="error", ename="VisibleTestFailed", evalue=verdict.visible_error,
+                                    traceback=[f"visible tests: {verdict.visible_error}"]))
+    for name, failures in verdict.hidden.items():
+        if failures:
+            listing = "\n".join(f"  - {line}" for line in failures)
+            text = f"hidden tests for {name} found {len(failures)} problem(s):\n{listing}"
+            outputs.append(NotebookNode(output_type="error", ename="HiddenTestFailed", evalue=text,
+                                        traceback=text.split("\n")))
+    if not outputs:
+        names = ", ".join(verdict.hidden) or "this exercise"
+        outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                    text=f"visible and hidden tests passed for {names}\n"))
+    return outputs
+
+
+def failed_scenarios(verdicts: dict[str, Verdict]) -> list[str]:
+    """``"name: scenario description"`` for each failed hidden scenario (for the instructor)."""
+    lines = []
+    for verdict in verdicts.values():
+        for name, failures in verdict.hidden.items():
+            lines.extend(f"{name}: {failure.split(':')[0]}" for failure in failures)
+    return lines

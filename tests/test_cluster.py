@@ -1,0 +1,122 @@
+"""Grading on a real Dask cluster (a scheduler and two workers on 127.0.0.1), with one worker
+killed mid-batch: the grades equal in-process grading, and nothing is lost or graded twice."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.autograde import autograde_all, load_status
+from grader.demo import solved, with_mutant
+from grader.lectures import find_lecture
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+DASK = str(Path(sys.executable).parent / "dask")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def write_class(folder: Path) -> list[str]:
+    lecture = find_lecture("07")
+    students = {"alice": solved(lecture), "bob": nbformat.read(lecture.student_notebook, as_version=4),
+                "carol": with_mutant(lecture, 0), "dave": with_mutant(lecture, 1), "erin": solved(lecture),
+                "frank": with_mutant(lecture, 2)}
+    for student, notebook in students.items():
+        path = folder / student / lecture.assignment / lecture.notebook_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, path)
+    return list(students)
+
+
+@pytest.fixture
+def cluster():
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    processes = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                   "--dashboard-address", ":0"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    time.sleep(3)
+    for name in ("w1", "w2"):
+        processes.append(subprocess.Popen([DASK, "worker", address, "--nthreads", "1", "--no-nanny", "--name", name,
+                                           "--dashboard-address", ":0"], env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    from distributed import Client
+    with Client(address, timeout="60s") as client:
+        client.wait_for_workers(2, timeout=120)
+    yield address
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def kill_a_busy_worker(address: str, killed: list[str]) -> None:
+    """Wait until a worker is grading, then kill its process (SIGKILL, no goodbye)."""
+    from distributed import Client
+    with Client(address, timeout="30s") as client:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            busy = [worker for worker, keys in client.processing().items() if keys]
+            if busy:
+                time.sleep(2)  # let it get well into a submission
+                info = client.scheduler_info()["workers"][busy[0]]
+                os.kill(info["pid"], signal.SIGKILL)
+                killed.append(info.get("name", busy[0]))
+                return
+            time.sleep(0.2)
+
+
+def test_a_lost_worker_loses_nothing_and_grades_match_in_process_grading(cluster, tmp_path):
+    lecture = find_lecture("07")
+    students = write_class(tmp_path / "submitted")
+    killed: list[str] = []
+    killer = threading.Thread(target=kill_a_busy_worker, args=(cluster, killed))
+    killer.start()
+    outcomes, _ = autograde_all(tmp_path / "submitted", tmp_path / "cluster", [lecture], scheduler=cluster)
+    killer.join()
+    assert killed, "no worker was killed"
+    assert sorted(o.student for o in outcomes) == sorted(students), "a submission was lost or graded twice"
+    assert any("worker was lost" in p for o in outcomes for p in o.problems), "the retry was not reported"
+
+    reference, _ = autograde_all(tmp_path / "submitted", tmp_path / "local", [lecture], in_process=True)
+    on_cluster = {s: e[lecture.assignment]["score"] for s, e in load_status(tmp_path / "cluster").items()}
+    in_process = {s: e[lecture.assignment]["score"] for s, e in load_status(tmp_path / "local").items()}
+    assert on_cluster == in_process
+
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{tmp_path / 'cluster' / 'gradebook.db'}") as gradebook:
+        submissions = gradebook.assignment_submissions(lecture.assignment)
+        assert sorted(s.student.id for s in submissions) == sorted(students)
+
+
+def test_an_interrupted_batch_resumes_without_grading_twice(tmp_path):
+    lecture = find_lecture("07")
+    write_class(tmp_path / "submitted")
+    root = tmp_path / "nbgrader"
+    first, _ = autograde_all(tmp_path / "submitted", root, [lecture], in_process=True)
+    assert len(first) == 6
+    again, _ = autograde_all(tmp_path / "submitted", root, [lecture], in_process=True)
+    assert again == [], "finished submissions were graded again"
+    resubmitted = tmp_path / "submitted" / "bob" / lecture.assignment / lecture.notebook_name
+    nbformat.write(solved(lecture), resubmitted)
+    before = load_status(root)
+    third, _ = autograde_all(tmp_path / "submitted", root, [lecture], in_process=True)
+    assert [o.student for o in third] == ["bob"] and third[0].score == third[0].max_score
+    after = load_status(root)
+    assert {s: e for s, e in after.items() if s != "bob"} == {s: e for s, e in before.items() if s != "bob"}
