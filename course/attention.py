@@ -323,7 +323,7 @@ def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: i
     for head, ax in enumerate(np.atleast_1d(axes)):
         ax.imshow(weights[head], cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
         ax.set_xticks(range(len(labels)), labels, fontsize=6)
-        ax.set_yticks(range(len(labels)), labels, fontsize=6)
+        ax.set_yticks(range(len(labels)), labels if head == 0 else [], fontsize=6)
         ax.set_title(f"head {head + 1}", fontsize=9)
     ax = np.atleast_1d(axes)[0]
     ax.set_ylabel("query (reads this token)", fontsize=8)
