@@ -15,7 +15,7 @@ export SCHEDULER
 export UNSAFE_GRADING := $(UNSAFE)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades validate demo-grading bench clean
+.PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades validate demo-grading bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -23,18 +23,22 @@ help: ## list the targets
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	tools/install-cpu-torch.sh $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP) ## create the virtual environment (.venv) with the pinned packages
 
-lab: $(STAMP) ## open JupyterLab on the course notebooks
-	$(VENV)/bin/jupyter lab course/
+lab: $(STAMP) ## open JupyterLab on the course notebooks (ARGS="--port 9999 ..." passes options)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=course $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
-test: $(STAMP) ## run everything CI runs (notebooks, grading pipeline, demo class, browser)
+test: $(STAMP) ## run everything CI runs (notebooks, grading, demo class, browser; BROWSER=0 skips the browser)
+	tools/check-system.sh
 	$(PY) -m pytest -m "not browser" -n 2 --dist loadgroup
+ifneq ($(BROWSER),0)
 	$(PY) -m pytest -m browser
+endif
 
 test-fast: $(STAMP) ## the quick subset for iteration (no notebook runs, no grading)
 	$(PY) -m pytest -m "not slow and not browser" -n 2
@@ -65,6 +69,9 @@ demo-grading: $(STAMP) ## build a synthetic class and run release, autograde, fe
 
 bench: $(STAMP) ## measure notebook run times, autograde time and widget update times
 	$(GRADER) bench
+
+mutation: $(STAMP) ## mutmut's mutants of solutions/ vs the hidden scenarios; fails under 95 % (COURSE_LECTURES=07)
+	$(PY) -m grader.mutation
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache

@@ -145,8 +145,8 @@ def worked_example_widget() -> widgets.VBox:
     """Sliders for the input, the target, both parameters and the learning rate of one SGD step."""
     return interactive_figure(
         draw_worked_example,
-        x=slider(2500.0, -5000.0, 5000.0, 50.0, "x"),
-        y=slider(45000.0, -100000.0, 100000.0, 500.0, "y"),
+        x=slider(2500.0, -5000.0, 5000.0, 0.5, "x"),  # fine steps: 2.5 and 45 must be reachable
+        y=slider(45000.0, -100000.0, 100000.0, 5.0, "y"),
         theta1=slider(0.0, -10000.0, 10000.0, 100.0, "θ₁"),
         theta2=slider(1.0, -20.0, 20.0, 0.1, "θ₂"),
         log10_lr=slider(-2.0, -10.0, 0.0, 0.5, "log10 α"),

@@ -3,8 +3,8 @@
 The ``draw_*`` functions compute and plot; they are pure (same arguments, same figure) and
 fast, so tests call them directly and the widgets only wire controls to them. They use
 library routines (``torch.nn.functional.conv2d``, ``scipy.signal``, torch autograd) rather than
-the exercises' functions, so every picture except the trained network's feature maps works
-before any exercise is solved.
+the exercises' functions, so every picture works before any exercise is solved; the feature
+maps come from a small network of the widget's own that torch trains in a few seconds.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch.nn import functional as F
 
+from course.runtime import full_or_quick
 from course.widgets import dropdown, interactive_figure, slider
 
 # --- data --------------------------------------------------------------------------------------
@@ -91,6 +92,14 @@ def _show_image(ax, image: np.ndarray, title: str, signed: bool = False) -> None
     ax.set_yticks([])
 
 
+def kernel_response(digit: int, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What widget A computes: the enlarged digit and its correlation with ``kernel`` (padding 1)."""
+    image = _enlarged_digit(digit)
+    output = F.conv2d(torch.as_tensor(image, dtype=torch.float64)[None, None],
+                      torch.as_tensor(np.asarray(kernel, dtype=float))[None, None], padding=1)[0, 0].numpy()
+    return image, output
+
+
 def draw_kernel_playground(digit: int = 0, preset: str = "vertical edges (Sobel x)",
                            k00: float = 0.0, k01: float = 0.0, k02: float = 0.0,
                            k10: float = 0.0, k11: float = 1.0, k12: float = 0.0,
@@ -104,9 +113,7 @@ def draw_kernel_playground(digit: int = 0, preset: str = "vertical edges (Sobel 
         kernel = np.array([[k00, k01, k02], [k10, k11, k12], [k20, k21, k22]], dtype=float)
     else:
         kernel = KERNELS[preset]
-    image = _enlarged_digit(digit)
-    output = F.conv2d(torch.as_tensor(image, dtype=torch.float64)[None, None],
-                      torch.as_tensor(kernel)[None, None], padding=1)[0, 0].numpy()
+    image, output = kernel_response(digit, kernel)
     fig = Figure(figsize=(10, 2.9), layout="constrained")
     axes = fig.subplots(1, 4, width_ratios=[1, 0.7, 1, 1])
     _show_image(axes[0], image, f"digit {_digits()[1][digit]} (index {digit})")
@@ -168,6 +175,13 @@ FLIP_KERNELS: dict[str, np.ndarray] = {
 }
 
 
+def correlation_and_convolution(digit: int, kernel: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What widget B computes: digit ``digit`` (8 x 8), its correlation and its convolution with a kernel."""
+    weights = FLIP_KERNELS[kernel]
+    image = _digits()[0][digit].astype(float)
+    return image, signal.correlate2d(image, weights, mode="same"), signal.convolve2d(image, weights, mode="same")
+
+
 def draw_correlation_vs_convolution(digit: int = 0, kernel: str = "shift (a single 1 off the centre)"
                                     ) -> Figure:
     """Correlation and convolution of a digit with the same kernel, and their difference.
@@ -175,9 +189,7 @@ def draw_correlation_vs_convolution(digit: int = 0, kernel: str = "shift (a sing
     Both come from ``scipy.signal`` (``correlate2d`` and ``convolve2d``, zero padding, same size).
     """
     weights = FLIP_KERNELS[kernel]
-    image = _digits()[0][digit].astype(float)
-    correlation = signal.correlate2d(image, weights, mode="same")
-    convolution = signal.convolve2d(image, weights, mode="same")
+    image, correlation, convolution = correlation_and_convolution(digit, kernel)
     difference = np.abs(correlation - convolution).max()
     fig = Figure(figsize=(11, 2.5), layout="constrained")
     axes = fig.subplots(1, 6, width_ratios=[1, 0.8, 0.8, 1, 1, 1])
@@ -322,11 +334,144 @@ def draw_feature_maps(model: torch.nn.Module, image: torch.Tensor, label: int | 
     return fig
 
 
-def feature_maps_widget(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> widgets.VBox:
-    """A slider over ``images`` (N, 1, 8, 8) showing the trained ``model``'s feature maps."""
+FEATURE_EPOCHS = 6
+
+
+@cache
+def demo_cnn(seed: int = 0, epochs: int = FEATURE_EPOCHS) -> torch.nn.Sequential:
+    """A small CNN of the widget's own, trained by torch with Adam on the digits' training split.
+
+    Two 3 x 3 convolutions with ReLU (8 channels, then 16 with stride 2 in place of pooling) and
+    a dense layer to 10 logits. Training takes a few seconds on a CPU; the result is cached.
+    """
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.ReLU(),
+        torch.nn.Conv2d(8, 16, 3, stride=2, padding=1), torch.nn.ReLU(),
+        torch.nn.Flatten(), torch.nn.Linear(16 * 4 * 4, 10))
+    data = digits_split(0.25, seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.enable_grad():  # the widget may be built inside a no_grad block
+        for _ in range(epochs):
+            for batch in torch.randperm(len(data["x_train"]), generator=generator).split(64):
+                optimizer.zero_grad()
+                F.cross_entropy(model(data["x_train"][batch]), data["y_train"][batch]).backward()
+                optimizer.step()
+    return model.eval()
+
+
+def demo_cnn_accuracy(seed: int = 0) -> float:
+    """Test accuracy of :func:`demo_cnn` on the held-out quarter of the digits."""
+    data, model = digits_split(0.25, seed), demo_cnn(seed)
+    with torch.no_grad():
+        return float((model(data["x_test"]).argmax(dim=1) == data["y_test"]).float().mean())
+
+
+def feature_maps_widget(model: torch.nn.Module | None = None, images: torch.Tensor | None = None,
+                        labels: torch.Tensor | None = None) -> widgets.VBox:
+    """A slider over test digits showing a trained model's feature maps.
+
+    Without arguments it uses :func:`demo_cnn` and the held-out digits, so it works before
+    anything is solved; pass your own trained model (and images, labels) to look inside it.
+    """
+    model = demo_cnn(0, full_or_quick(FEATURE_EPOCHS, 1)) if model is None else model
+    if images is None or labels is None:
+        data = digits_split(0.25, 0)
+        images, labels = data["x_test"], data["y_test"]
+
     def draw(index: int) -> Figure:
         return draw_feature_maps(model, images[index], int(labels[index]))
     return interactive_figure(draw, index=slider(0, 0, len(images) - 1, 1, "test image", integer=True))
+
+
+# --- static pictures: im2col and the network's receptive fields -------------------------------------
+
+def pooled_unit_fields() -> np.ndarray:
+    """Which of the 8 x 8 input pixels each unit after the digits CNN's second pooling layer sees.
+
+    Boolean array (2, 2, 8, 8): [i, j] is the field of the unit at position (i, j) of the final
+    2 x 2 map, computed by torch autograd through the layer sequence 3 x 3 convolution (padding 1),
+    2 x 2 pooling, 3 x 3 convolution (padding 1), 2 x 2 pooling, with positive weights
+    (average pooling has the same fields as max pooling and routes gradient to every entry).
+    """
+    fields = np.zeros((2, 2, 8, 8), dtype=bool)
+    ones = torch.ones(1, 1, 3, 3, dtype=torch.float64)
+    for i in range(2):
+        for j in range(2):
+            image = torch.ones(1, 1, 8, 8, dtype=torch.float64, requires_grad=True)
+            out = F.avg_pool2d(F.conv2d(F.avg_pool2d(F.conv2d(image, ones, padding=1), 2), ones, padding=1), 2)
+            (grad,) = torch.autograd.grad(out[0, 0, i, j], image)
+            fields[i, j] = grad[0, 0].numpy() > 0
+    return fields
+
+
+def draw_pooled_unit_fields(digit: int = 0) -> Figure:
+    """The four final units' receptive fields drawn over a digit."""
+    fields = pooled_unit_fields()
+    image = digit_images()[0][digit]
+    fig = Figure(figsize=(9, 2.6))
+    axes = fig.subplots(1, 4)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.8, wspace=0.08)
+    for ax, (i, j) in zip(axes, [(0, 0), (0, 1), (1, 0), (1, 1)]):
+        ax.imshow(image, cmap="gray_r")
+        ax.imshow(np.where(fields[i, j], 1.0, np.nan), cmap="autumn", alpha=0.35, vmin=0, vmax=1)
+        rows, cols = np.nonzero(fields[i, j])
+        ax.set_title(f"unit ({i}, {j}): rows {rows.min()}-{rows.max()}, cols {cols.min()}-{cols.max()}\n"
+                     f"{rows.max() - rows.min() + 1} x {cols.max() - cols.min() + 1} pixels", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("what each unit of the final 2 x 2 maps sees (shaded)", fontsize=9)
+    return fig
+
+
+def draw_im2col() -> Figure:
+    """im2col on a 4 x 4 image and a 3 x 3 kernel: every window becomes one column.
+
+    Left: the image with its four windows (stride 1, no padding), one colour each. Middle: the
+    columns matrix X_col (9 x 4), the window of each output position as a column in its colour.
+    Right: the layer as one product W_row X_col, a row of 4 outputs reshaped to the 2 x 2 map.
+    """
+    from matplotlib.patches import Rectangle
+
+    image = np.arange(1, 17).reshape(4, 4)
+    colours = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
+    fig = Figure(figsize=(11, 3.6))
+    left, middle, right = fig.subplots(1, 3, width_ratios=[1, 1.1, 1.2])
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.04, top=0.76, wspace=0.15)
+    left.imshow(np.zeros((4, 4)), cmap="Greys", vmin=0, vmax=1)
+    left.set_xticks([])
+    left.set_yticks([])
+    for (row, col), value in np.ndenumerate(image):
+        left.text(col, row, str(value), ha="center", va="center", fontsize=11)
+    for k, (i, j) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        inset = 0.06 * k
+        left.add_patch(Rectangle((j - 0.5 + inset, i - 0.5 + inset), 3 - 2 * inset, 3 - 2 * inset, fill=False,
+                                 ec=colours[k], lw=2.2))
+    left.set_title("input 4 x 4, kernel 3 x 3: four windows", fontsize=9)
+    columns = np.array([image[i:i + 3, j:j + 3].ravel() for i in range(2) for j in range(2)]).T  # (9, 4)
+    middle.imshow(np.zeros(columns.shape), cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    for (row, col), value in np.ndenumerate(columns):
+        middle.text(col, row, str(value), ha="center", va="center", fontsize=9, color=colours[col])
+    for k in range(4):
+        middle.add_patch(Rectangle((k - 0.45, -0.45), 0.9, 8.9, fill=False, ec=colours[k], lw=2))
+    middle.set_yticks(range(9), [f"K[{a},{d}]" for a in range(3) for d in range(3)], fontsize=7)
+    middle.set_xticks(range(4), [f"({i},{j})" for i in range(2) for j in range(2)], fontsize=8)
+    middle.xaxis.tick_top()
+    middle.set_title("X_col: one column per output position,\none row per kernel weight", fontsize=9, pad=14)
+    right.axis("off")
+    right.text(0.5, 0.78, r"$Y_{\mathrm{row}} = W_{\mathrm{row}}\, X_{\mathrm{col}} + b$", ha="center", fontsize=13,
+               transform=right.transAxes)
+    right.text(0.5, 0.6, r"$(1 \times 4) = (1 \times 9)(9 \times 4)$", ha="center", fontsize=10,
+               transform=right.transAxes)
+    right.text(0.5, 0.42, "with C_in channels: rows C_in k_h k_w;\nwith C_out kernels: W_row has C_out rows",
+               ha="center", fontsize=9, transform=right.transAxes)
+    for k in range(4):
+        i, j = divmod(k, 2)
+        right.add_patch(Rectangle((0.38 + 0.12 * j, 0.08 + 0.12 * (1 - i)), 0.11, 0.11, fc=colours[k], alpha=0.5,
+                                  transform=right.transAxes))
+    right.text(0.5, 0.34, "reshaped to the 2 x 2 output:", ha="center", fontsize=9, transform=right.transAxes)
+    return fig
 
 
 def draw_digit_examples(n: int = 12) -> Figure:

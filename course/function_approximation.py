@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.patches import Circle
 from sklearn.linear_model import Ridge
 
 from course.runtime import full_or_quick
@@ -166,20 +167,26 @@ def steps_widget() -> widgets.VBox:
 ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}
 
 
+MOMENTUM = 0.9  # widget B trains with gradient descent plus momentum (lecture 02)
+
+
 def train_mlp(hidden_units: int, activation: str, lr: float, steps: int, seed: int = 0
               ) -> dict[str, np.ndarray]:
     """Train a 1-``hidden_units``-1 network by full-batch gradient descent on 30 noisy samples.
 
+    The update is torch's SGD with momentum ``MOMENTUM`` (lecture 02 explains momentum).
+    The inputs are rescaled from [0, 1] to [-1, 1] before the first layer, so that with
+    torch's default initialization the hidden units switch (ReLU: bend) inside the data.
     Returns ``x, y`` (the samples), ``grid, prediction`` (the fitted curve) and ``losses``
     (the training MSE after each step).
     """
     torch.manual_seed(seed)
     x, y = noisy_samples(30, 0.1, seed)
-    inputs = torch.as_tensor(x, dtype=torch.float32)[:, None]
+    inputs = torch.as_tensor(2 * x - 1, dtype=torch.float32)[:, None]
     targets = torch.as_tensor(y, dtype=torch.float32)[:, None]
     net = torch.nn.Sequential(torch.nn.Linear(1, hidden_units), ACTIVATIONS[activation](),
                               torch.nn.Linear(hidden_units, 1))
-    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=MOMENTUM)
     losses = np.empty(steps)
     for step in range(steps):
         optimizer.zero_grad()
@@ -189,12 +196,12 @@ def train_mlp(hidden_units: int, activation: str, lr: float, steps: int, seed: i
         losses[step] = loss.item()
     grid = np.linspace(0, 1, 200)
     with torch.no_grad():
-        prediction = net(torch.as_tensor(grid, dtype=torch.float32)[:, None])[:, 0].numpy()
+        prediction = net(torch.as_tensor(2 * grid - 1, dtype=torch.float32)[:, None])[:, 0].numpy()
     return {"x": x, "y": y, "grid": grid, "prediction": prediction, "losses": losses}
 
 
 def draw_mlp_training(hidden_units: int = 16, activation: str = "tanh", log10_lr: float = -1.0,
-                      steps: int = 800) -> Figure:
+                      steps: int = 300) -> Figure:
     """Train the small network and show its fit and its loss curve."""
     result = train_mlp(hidden_units, activation, 10.0 ** log10_lr, full_or_quick(steps, min(steps, 50)))
     fig, (left, right) = figure_row(2)
@@ -204,7 +211,7 @@ def draw_mlp_training(hidden_units: int = 16, activation: str = "tanh", log10_lr
     left.set_ylim(-1.5, 1.5)
     left.legend(fontsize=8)
     final = result["losses"][-1]
-    left.set_title(f"{hidden_units} {activation} units, lr = 1e{log10_lr:.1f}: final MSE "
+    left.set_title(f"{hidden_units} {activation} units, lr = 1e{log10_lr:.2f}, momentum {MOMENTUM}: final MSE "
                    + ("diverged" if not np.isfinite(final) else f"{final:.4f}"), fontsize=9)
     right.semilogy(np.where(np.isfinite(result["losses"]), result["losses"], np.nan))
     right.set_xlabel("gradient step")
@@ -219,7 +226,7 @@ def mlp_widget() -> widgets.VBox:
         hidden_units=slider(16, 1, 64, 1, "hidden units", integer=True),
         activation=dropdown(list(ACTIVATIONS), "tanh", "activation"),
         log10_lr=slider(-1.0, -3.0, 0.5, 0.25, "log10 learning rate"),
-        steps=slider(800, 100, 3000, 100, "steps", integer=True),
+        steps=slider(300, 100, 3000, 100, "steps", integer=True),
     )
 
 
@@ -235,4 +242,41 @@ def draw_activations() -> Figure:
         ax.axhline(0, c="0.8", lw=0.8)
         ax.set_title(name)
         ax.legend(fontsize=8)
+    return fig
+
+
+def draw_network_diagram(layer_sizes: tuple[int, ...] = (2, 3, 3)) -> Figure:
+    """The lecture's two-layer network as a diagram: units as circles, weights as lines.
+
+    With the default sizes: x in R^2, a hidden layer of 3 units (W1 is 3 x 2, b1 in R^3)
+    and the output y_hat in R^3 (W2 is 3 x 3, b2 in R^3).
+    """
+    fig = Figure(figsize=(6.4, 3.4))
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
+    names = ["x", "h", r"\hat y"]
+    colours = ["#dfe9f5", "#f5d9a8", "#cde8c4"]
+    positions = []
+    for layer, size in enumerate(layer_sizes):
+        ys = np.linspace((size - 1) / 2, -(size - 1) / 2, size)
+        positions.append([(2.0 * layer, y) for y in ys])
+    for layer in range(len(layer_sizes) - 1):
+        for x0, y0 in positions[layer]:
+            for x1, y1 in positions[layer + 1]:
+                ax.plot([x0, x1], [y0, y1], c="0.6", lw=0.8, zorder=1)
+        mid = 2.0 * layer + 1.0
+        label = rf"$W^{{({layer + 1})}} \in \mathbb{{R}}^{{{layer_sizes[layer + 1]} \times {layer_sizes[layer]}}}$"
+        ax.text(mid, max(layer_sizes) / 2 + 0.25, label, ha="center", fontsize=10)
+    for layer, units in enumerate(positions):
+        for i, (x, y) in enumerate(units):
+            ax.add_patch(Circle((x, y), 0.28, facecolor=colours[min(layer, 2)], edgecolor="black", zorder=2))
+            name = names[min(layer, 2)]
+            ax.text(x, y, rf"${name}_{i + 1}$", ha="center", va="center", fontsize=10, zorder=3)
+    captions = ["input", r"hidden: $\sigma(W^{(1)}x + b^{(1)})$", r"output: $W^{(2)}h + b^{(2)}$"]
+    for layer, caption in enumerate(captions[: len(layer_sizes)]):
+        ax.text(2.0 * layer, -max(layer_sizes) / 2 - 0.2, caption, ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.6, 2.0 * (len(layer_sizes) - 1) + 0.6)
+    ax.set_ylim(-max(layer_sizes) / 2 - 0.75, max(layer_sizes) / 2 + 0.7)
+    ax.set_aspect("equal")
+    ax.axis("off")
     return fig

@@ -26,14 +26,15 @@ LAYOUTS: dict[str, list[str]] = {
 NEAR_TIE = 1e-6  # actions within this of the best are all drawn as best
 
 
-def grid_world(layout: list[str], slip: float, step_cost: float, goal_reward: float = 1.0,
+def grid_world(layout: list[str], step_cost: float, slip: float = 0.0, goal_reward: float = 0.0,
                trap_reward: float = -1.0) -> rl.TabularModel:
     """The lecture's grid world, built by gymnasium's FrozenLake class on a custom map.
 
-    With probability ``1 - slip`` a move goes where intended, otherwise to one of the two
-    perpendicular directions (``slip / 2`` each); moves into the edge stay put. Every move
-    costs ``step_cost``; entering G pays ``goal_reward``, entering H pays ``trap_reward``,
-    and both end the episode.
+    Same arguments, order and defaults as exercise 2's ``gridworld_model``. With probability
+    ``1 - slip`` a move goes where intended, otherwise to one of the two perpendicular
+    directions (``slip / 2`` each); moves into the edge stay put. Every move costs
+    ``step_cost``; entering G pays ``goal_reward``, entering H pays ``trap_reward``, and both
+    end the episode.
     """
     env = FrozenLakeEnv(desc=layout, is_slippery=True, success_rate=1.0 - slip,
                         reward_schedule=(goal_reward - step_cost, trap_reward - step_cost, -step_cost))
@@ -77,11 +78,20 @@ def horizon_values(model: rl.TabularModel, policy: np.ndarray, horizon: int, gam
 
 # --- widget 1: the grid world --------------------------------------------------------------------
 
+WIDGET_GOAL_REWARD = 1.0  # the widget's worlds pay +1 at G (and -1 at H, grid_world's default)
+
+
+def gridworld_values(layout: str, gamma: float, slip: float, step_cost: float,
+                     max_sweeps: int = 100) -> tuple[rl.TabularModel, np.ndarray]:
+    """What widget A computes: the model of map ``layout`` and every value-iteration sweep."""
+    model = grid_world(LAYOUTS[layout], step_cost, slip, goal_reward=WIDGET_GOAL_REWARD)
+    return model, sweep_history(model, gamma, max_sweeps)
+
+
 def draw_gridworld(layout: str = "two exits (the notes' grid)", gamma: float = 0.9, slip: float = 0.0,
                    step_cost: float = 0.04, sweep: int = 2, max_sweeps: int = 100) -> Figure:
     """Value iteration on a grid world after ``sweep`` sweeps: values, best actions, convergence."""
-    model = grid_world(LAYOUTS[layout], slip, step_cost)
-    history = sweep_history(model, gamma, max_sweeps)
+    model, history = gridworld_values(layout, gamma, slip, step_cost, max_sweeps)
     sweep = int(np.clip(sweep, 0, max_sweeps))
     values = history[sweep]
     fig = Figure(figsize=(10, 4.0), layout="constrained")
@@ -115,27 +125,29 @@ def gridworld_widget() -> widgets.VBox:
         layout=dropdown(list(LAYOUTS), "two exits (the notes' grid)", "map"),
         gamma=slider(0.9, 0.0, 1.0, 0.01, "gamma"),
         slip=slider(0.0, 0.0, 1.0, 0.05, "slip probability"),
-        step_cost=slider(0.04, 0.0, 1.0, 0.02, "step cost"),
+        step_cost=slider(0.04, 0.0, 1.0, 0.01, "step cost"),
         sweep=slider(2, 0, 100, 1, "sweep", integer=True),
     )
 
 
 # --- widget 2: rollouts on FrozenLake --------------------------------------------------------------
 
-POLICIES = ["optimal (value iteration)", "uniformly random", "always right", "always down", "down and right"]
+BEST = "value iteration (gamma 0.99)"
+POLICIES = [BEST, "uniformly random", "always right", "always down", "down and right"]
+BEST_GAMMA = 0.99  # a slight discount makes short paths strictly better than waiting (see the notebook)
 
 
 def frozen_lake_policy(name: str, model: rl.TabularModel) -> np.ndarray:
     """An (S, A) array of action probabilities for one of the widget's named policies.
 
-    The optimal one spreads its probability over every action tied for best (gamma = 1,
-    solved by :func:`sweep_history`), so it is optimal however ties are broken.
+    The value-iteration policy is deterministic: in every state the greedy action of
+    Q* for gamma = 0.99, ties broken to the lowest action index (as in exercise 5).
     """
     n_states = model.n_states
-    if name == "optimal (value iteration)":
-        values = sweep_history(model, 1.0, 2000)[-1]
-        best = best_actions(model, 1.0, values).astype(float)
-        return best / best.sum(axis=1, keepdims=True)
+    if name == BEST:
+        values = sweep_history(model, BEST_GAMMA, 2000)[-1]
+        best = best_actions(model, BEST_GAMMA, values)
+        return np.eye(model.n_actions)[np.argmax(best, axis=1)]
     if name == "uniformly random":
         return np.full((n_states, 4), 0.25)
     if name == "always right":
@@ -147,22 +159,38 @@ def frozen_lake_policy(name: str, model: rl.TabularModel) -> np.ndarray:
     raise KeyError(f"unknown policy {name!r}; choose one of {POLICIES}")
 
 
-def draw_rollouts(policy: str = "optimal (value iteration)", slippery: bool = True, n_episodes: int = 100,
-                  episode: int = 0, map_name: str = "4x4", seed: int = 0) -> Figure:
-    """``n_episodes`` seeded rollouts on FrozenLake: one episode's path and where all of them went."""
+def rollout_summary(policy: str = BEST, slippery: bool = True, n_episodes: int = 100, map_name: str = "4x4",
+                    seed: int = 0) -> dict:
+    """What widget B computes: ``n_episodes`` seeded rollouts of a named policy on FrozenLake.
+
+    Returns a dict with the ``model``, the time ``limit``, the ``runs`` (see
+    :func:`course.rl.run_episodes`), boolean arrays ``won`` and ``fell`` (one entry per
+    episode), ``visits`` per state over all episodes, and ``chance``, the probability of
+    success within the time limit computed from the model.
+    """
     env = rl.make_frozen_lake(map_name, is_slippery=slippery)
     model = rl.model_from_env(env)
     probabilities = frozen_lake_policy(policy, model)
     limit = env.spec.max_episode_steps
     runs = rl.run_episodes(env, probabilities, n_episodes, seed)
     env.close()
-    n_cols = model.shape[1]
     won = np.array([run["rewards"].sum() > 0 for run in runs])
     fell = np.array([run["terminated"] for run in runs]) & ~won
     visits = np.zeros(model.n_states)
     for run in runs:
         np.add.at(visits, run["states"], 1)
-    chance = horizon_values(model, probabilities, limit)[model.start]
+    chance = float(horizon_values(model, probabilities, limit)[model.start])
+    return {"model": model, "limit": limit, "runs": runs, "won": won, "fell": fell, "visits": visits,
+            "chance": chance}
+
+
+def draw_rollouts(policy: str = BEST, slippery: bool = True, n_episodes: int = 100,
+                  episode: int = 0, map_name: str = "4x4", seed: int = 0) -> Figure:
+    """``n_episodes`` seeded rollouts on FrozenLake: one episode's path and where all of them went."""
+    summary = rollout_summary(policy, slippery, n_episodes, map_name, seed)
+    model, limit, runs = summary["model"], summary["limit"], summary["runs"]
+    won, fell, visits, chance = summary["won"], summary["fell"], summary["visits"], summary["chance"]
+    n_cols = model.shape[1]
 
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     left, right = fig.subplots(1, 2)
@@ -232,3 +260,49 @@ def lake_as_text(policy: str = "down and right", seed: int = 3, steps: int = 4) 
             break
     env.close()
     return "\n".join(frames)
+
+
+def _backup_tree(ax, title: str, maximum: bool) -> None:
+    """One backup diagram: state s, its actions, their successor states (Sutton and Barto's style)."""
+    root = (0.0, 2.0)
+    actions = [(-1.2, 1.0), (0.0, 1.0), (1.2, 1.0)]
+    for ax_, ay in actions:
+        ax.plot([root[0], ax_], [root[1], ay], c="0.3", lw=1, zorder=1)
+        for dx in (-0.35, 0.35):
+            ax.plot([ax_, ax_ + dx], [ay, 0.0], c="0.3", lw=1, zorder=1)
+            ax.scatter([ax_ + dx], [0.0], s=260, facecolor="white", edgecolor="black", zorder=2)
+        ax.scatter([ax_], [ay], s=70, color="black", zorder=2)
+    ax.scatter([root[0]], [root[1]], s=260, facecolor="white", edgecolor="black", zorder=2)
+    ax.text(root[0] + 0.25, root[1], r"$s$", va="center", fontsize=11)
+    ax.text(0.15, 1.05, r"$a$", fontsize=10)
+    ax.text(0.4, 0.45, r"$r,\ P(s'|s,a)$", fontsize=8, color="0.25")
+    ax.text(0.35, -0.35, r"$s'$", ha="center", fontsize=11)
+    if maximum:
+        from matplotlib.patches import Arc
+        ax.add_patch(Arc(root, 1.6, 1.6, theta1=220, theta2=320, color="tab:red", lw=1.5))
+        ax.text(0.0, 1.35, "max", ha="center", color="tab:red", fontsize=9)
+        ax.text(0.0, -0.85, r"$V^*(s) = \max_a [R(s,a) + \gamma \sum_{s'} P(s'|s,a)\, V^*(s')]$", fontsize=9,
+                ha="center")
+    else:
+        ax.text(-0.75, 1.6, r"$\pi(a|s)$", fontsize=9, ha="right", color="tab:blue")
+        ax.text(0.0, -0.85, r"$V^\pi(s) = \sum_a \pi(a|s) [R(s,a) + \gamma \sum_{s'} P(s'|s,a)\, V^\pi(s')]$",
+                fontsize=9, ha="center")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlim(-1.8, 1.8)
+    ax.set_ylim(-1.05, 2.3)
+    ax.axis("off")
+
+
+def draw_backup_diagrams() -> Figure:
+    """Backup diagrams of the Bellman expectation and optimality equations for V.
+
+    Open circles are states, black dots are actions; the value at the top is computed from
+    the values at the bottom (a backup). The expectation equation averages over the policy's
+    actions; the optimality equation takes the best action (the red arc).
+    """
+    fig = Figure(figsize=(9, 3.6))
+    left, right = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9, wspace=0.1)
+    _backup_tree(left, "Bellman expectation backup ($V^\\pi$)", maximum=False)
+    _backup_tree(right, "Bellman optimality backup ($V^*$)", maximum=True)
+    return fig

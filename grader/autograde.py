@@ -18,6 +18,7 @@ could not be graded.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -29,12 +30,16 @@ from pathlib import Path
 import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
 from traitlets import Bool
 
 from grader.assemble import defined_names
 from grader.cells import answer_cells
 from grader.collect import collect
-from grader.config import NBGRADER_ROOT, gradebook_url, nbgrader_api
+from grader.config import NBGRADER_ROOT, check_gradebook, gradebook_url, nbgrader_api
 from grader.executor.sandbox import Limits, require
 from grader.executor.worker import GradingJob, GradingResult, digest, grade_submission
 from grader.inspection import problems_after_grading
@@ -201,28 +206,40 @@ def save_outcomes(outcomes: list[Outcome], root: Path = NBGRADER_ROOT) -> None:
     os.replace(scratch, path)
 
 
-def summary_table(status: dict[str, dict[str, dict]], lectures: list[Lecture]) -> str:
-    """A plain-text table: student, score per lecture, problems found."""
-    header = ["student", *[lecture.assignment[:2] + " " + lecture.slug[:14] for lecture in lectures], "problems found"]
-    rows = []
+def _score_text(entry: dict) -> Text:
+    if not entry["graded"]:
+        return Text("not graded", style="magenta")
+    score, top = entry["score"], entry["max_score"]
+    style = "green" if score == top else "red" if score == 0 else "yellow"
+    return Text(f"{score:g}/{top:g}" + ("*" if not entry.get("sandboxed", True) else ""), style=style)
+
+
+def summary(status: dict[str, dict[str, dict]], lectures: list[Lecture]) -> Table:
+    """The batch summary: student, score per lecture, the problems found (wrapped)."""
+    present = [lecture for lecture in lectures if any(lecture.assignment in entries for entries in status.values())]
+    table = Table(show_lines=False, header_style="bold", expand=False)
+    table.add_column("student", no_wrap=True)
+    for lecture in present:
+        table.add_column(lecture.assignment[:2], justify="right", no_wrap=True)
+    table.add_column("problems found", overflow="fold", ratio=1)
     for student in sorted(status):
-        cells = [student]
+        row: list = [student]
         problems = []
-        for lecture in lectures:
+        for lecture in present:
             entry = status[student].get(lecture.assignment)
-            if entry is None:
-                cells.append("-")
-                continue
-            cells.append(f"{entry['score']:g}/{entry['max_score']:g}" if entry["graded"] else "not graded")
-            problems.extend(f"[{lecture.assignment[:2]}] {p}" for p in entry["problems"])
-        cells.append("; ".join(problems) or "none")
-        rows.append(cells)
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header) - 1)]
-    lines = []
-    for row in [header, *rows]:
-        lines.append("  ".join(str(value).ljust(width) for value, width in zip(row, widths)) + "  " + row[-1])
-    lines.insert(1, "-" * min(120, len(lines[0])))
-    return "\n".join(lines)
+            row.append(_score_text(entry) if entry else Text("-"))
+            if entry:
+                problems.extend(f"[{lecture.assignment[:2]}] {p}" for p in entry["problems"])
+        row.append(Text("\n".join(problems) or "none", style="dim" if not problems else ""))
+        table.add_row(*row)
+    return table
+
+
+def summary_table(status: dict[str, dict[str, dict]], lectures: list[Lecture], width: int = 120) -> str:
+    """The summary as plain text (for logs and tests)."""
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    console.print(summary(status, lectures))
+    return console.file.getvalue()
 
 
 @dataclass
@@ -270,6 +287,7 @@ def autograde_all(source: Path, root: Path = NBGRADER_ROOT, lectures: list[Lectu
     from grader.executor.cluster import dask_client, grade_all, grade_here
 
     require(unsafe)
+    print(check_gradebook(root), file=sys.stderr)
     lectures = lectures if lectures is not None else all_lectures()
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's harmless SAWarning
     warnings.filterwarnings("ignore", category=nbformat.validator.MissingIDFieldWarning)
@@ -311,24 +329,37 @@ def autograde_command(source: Path | None, *, workers: int | None = None, schedu
     outcomes, skipped = autograde_all(source, workers=workers, scheduler=scheduler, unsafe=unsafe)
     for line in skipped:
         print(f"skipped {line}")
-    print(summary_table(load_status(), all_lectures()))
+    Console().print(summary(load_status(), all_lectures()))
     if outcomes:
         print(f"\n{len(outcomes)} submission(s) graded in {time.perf_counter() - start:.1f} s")
     return 0
 
 
+def graded_submissions(root: Path) -> list[tuple[str, str]]:
+    """(student, assignment) of every submission in the gradebook with an autograded notebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(gradebook_url(root)) as gradebook:
+        found = [(s.student.id, a.name) for a in gradebook.assignments for s in gradebook.assignment_submissions(a.name)]
+    return sorted((student, assignment) for student, assignment in found
+                  if (root / "autograded" / student / assignment).exists())
+
+
 def feedback_command(root: Path = NBGRADER_ROOT) -> int:
-    """``make feedback``: HTML feedback for every autograded submission."""
+    """``make feedback``: HTML feedback for every submission the gradebook holds."""
+    print(check_gradebook(root), file=sys.stderr)
     api = nbgrader_api(root)
-    written = 0
-    for student, assignments in sorted(load_status(root).items()):
-        for assignment, entry in assignments.items():
-            if not entry["graded"]:
-                continue
+    written, failed = 0, []
+    submissions = graded_submissions(root)
+    with Progress(TextColumn("[bold]feedback"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as progress:
+        for student, assignment in progress.track(submissions):
             result = api.generate_feedback(assignment, student)
             if result["success"]:
                 written += 1
             else:
-                print(f"feedback for {student}/{assignment} failed: {(result.get('error') or '').strip()[-300:]}")
+                failed.append(f"feedback for {student}/{assignment} failed: "
+                              f"{(result.get('error') or '').strip()[-300:]}")
+    for line in failed:
+        print(line)
     print(f"{written} feedback file(s) under {root / 'feedback'}")
     return 0

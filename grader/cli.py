@@ -31,13 +31,8 @@ def _release(args: argparse.Namespace) -> int:
 
 def _autograde(args: argparse.Namespace) -> int:
     from grader.autograde import autograde_command
-    from grader.executor.sandbox import SandboxUnavailable
-    try:
-        return autograde_command(Path(args.submissions) if args.submissions else None, workers=args.workers,
-                                 scheduler=args.scheduler, unsafe=args.unsafe)
-    except SandboxUnavailable as error:
-        print(error, file=sys.stderr)
-        return 2
+    return autograde_command(Path(args.submissions) if args.submissions else None, workers=args.workers,
+                             scheduler=args.scheduler, unsafe=args.unsafe)
 
 
 def _feedback(args: argparse.Namespace) -> int:
@@ -46,8 +41,8 @@ def _feedback(args: argparse.Namespace) -> int:
 
 
 def _grades(args: argparse.Namespace) -> int:
-    from grader.grades import grades_command
-    return grades_command(Path(args.output))
+    from grader.grades import default_output, grades_command
+    return grades_command(Path(args.output) if args.output else default_output())
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -83,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.set_defaults(run=_autograde)
     commands.add_parser("feedback", help="HTML feedback for every autograded submission").set_defaults(run=_feedback)
     grades = commands.add_parser("grades", help="write the grades CSV")
-    grades.add_argument("--output", default="build/grades.csv")
+    grades.add_argument("--output", default=None, help="default: grades.csv beside the course directory")
     grades.set_defaults(run=_grades)
     validate = commands.add_parser("validate", help="run a notebook's visible tests")
     validate.add_argument("notebook")
@@ -91,7 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo-grading", help="grade a synthetic class end to end").set_defaults(run=_demo)
     commands.add_parser("bench", help="measure run times and widget update times").set_defaults(run=_bench)
     args = parser.parse_args(argv)
-    return args.run(args)
+    from grader.config import GradebookError
+    from grader.executor.sandbox import SandboxUnavailable
+    try:
+        return args.run(args)
+    except (GradebookError, SandboxUnavailable) as error:  # a setup problem: say what to do
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

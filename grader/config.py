@@ -6,7 +6,10 @@ The same settings are written to ``build/nbgrader/nbgrader_config.py``, so nbgra
 commands (``nbgrader formgrader``, ``nbgrader autograde ...``) work there too.
 
 The gradebook is nbgrader's sqlite file unless ``GRADEBOOK_URL`` is set, e.g. to
-``postgresql://user:password@host/course`` for a course with several graders.
+``postgresql://user:password@host/course`` for a course with several graders. The URL is
+read from the environment every time and never written to a file; the course directory
+remembers only where the gradebook is (``gradebook-location.txt``, without the password), so
+a later command that forgets ``GRADEBOOK_URL`` stops instead of quietly using sqlite.
 """
 from __future__ import annotations
 
@@ -23,10 +26,14 @@ NBGRADER_ROOT = Path(os.environ.get("GRADING_ROOT") or BUILD / "nbgrader").resol
 COURSE_ID = "dlrl"
 CELL_TIMEOUT = 20  # seconds per cell under grading: the slowest graded-mode cell takes ~3 s
 
+LOCATION_FILE = "gradebook-location.txt"
+
 _SETTINGS = """\
+import os
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = {course_id!r}
-c.CourseDirectory.db_url = {db_url!r}
+# The gradebook: GRADEBOOK_URL from the environment (its password stays out of this file).
+c.CourseDirectory.db_url = os.environ.get("GRADEBOOK_URL") or {sqlite!r}
 c.Exchange.root = {exchange!r}
 # Per-cell time limit (nbgrader validate; the grader's sandbox uses the same figure).
 c.Execute.timeout = {timeout}
@@ -57,14 +64,52 @@ c.GenerateFeedback.preprocessors = [
 """
 
 
+class GradebookError(RuntimeError):
+    """The gradebook cannot be used as configured; the message says what to do."""
+
+
+def _sqlite_url(root: Path) -> str:
+    return f"sqlite:///{root / 'gradebook.db'}"
+
+
 def gradebook_url(root: Path) -> str:
     """The gradebook's database URL: ``GRADEBOOK_URL`` or the sqlite file in ``root``."""
-    return os.environ.get("GRADEBOOK_URL") or f"sqlite:///{root / 'gradebook.db'}"
+    return os.environ.get("GRADEBOOK_URL") or _sqlite_url(root)
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def check_gradebook(root: Path) -> str:
+    """Make sure the command uses the course's gradebook; return a line saying which it is.
+
+    Remembers a database gradebook's location (never its password) in the course directory,
+    refuses when a later command lacks ``GRADEBOOK_URL``, and names the missing driver.
+    """
+    url = gradebook_url(root)
+    location = root / LOCATION_FILE
+    remembered = location.read_text().strip() if location.exists() else None
+    if url.startswith("sqlite") and remembered and not remembered.startswith("sqlite"):
+        raise GradebookError(f"this course directory's gradebook is {remembered}, but GRADEBOOK_URL is not set: "
+                             "set it (with the password) for every grading command")
+    if url.startswith("postgresql"):
+        try:
+            import psycopg  # noqa: F401 - SQLAlchemy's driver for postgresql:// URLs
+        except ImportError:
+            raise GradebookError("the gradebook is PostgreSQL but its driver is not installed: "
+                                 ".venv/bin/pip install -e '.[postgres]'") from None
+    root.mkdir(parents=True, exist_ok=True)
+    if not url.startswith("sqlite") or remembered is None:
+        location.write_text(redacted(url) + "\n")
+    return f"gradebook: {redacted(url)}"
 
 
 def settings_text(root: Path = NBGRADER_ROOT, timeout: int = CELL_TIMEOUT) -> str:
     """The body of an ``nbgrader_config.py`` for the course directory at ``root``."""
-    return _SETTINGS.format(root=str(root), course_id=COURSE_ID, db_url=gradebook_url(root),
+    return _SETTINGS.format(root=str(root), course_id=COURSE_ID, sqlite=_sqlite_url(root),
                             exchange=str(root / "exchange"), timeout=timeout)
 
 

@@ -54,10 +54,49 @@ def replace_definition(source: str, name: str, new_definition: str) -> str:
     return "\n".join(lines[: node.lineno - 1] + new_definition.rstrip("\n").split("\n") + lines[node.end_lineno:])
 
 
-def mutant_source(implementation) -> str:
-    """The source of a catalogued mutant without its decorator."""
-    source = textwrap.dedent(inspect.getsource(implementation))
+def _undecorated(obj) -> str:
+    source = textwrap.dedent(inspect.getsource(obj))
     return "\n".join(line for line in source.split("\n") if not line.lstrip().startswith("@"))
+
+
+def _is_literal(value) -> bool:
+    try:
+        return ast.literal_eval(repr(value)) == value
+    except (ValueError, SyntaxError):
+        return False
+
+
+def _helpers(code, module, seen: set[str]) -> list[str]:
+    """Sources of the catalogue module's own helpers (and constants) that ``code`` uses."""
+    found = []
+    names = set(code.co_names) | {n for c in code.co_consts if inspect.iscode(c) for n in c.co_names}
+    for name in sorted(names - seen):
+        obj = module.__dict__.get(name)
+        if obj is None or name in seen:
+            continue
+        if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == module.__name__:
+            seen.add(name)
+            if inspect.isfunction(obj):
+                found += _helpers(obj.__code__, module, seen)
+            found.append(_undecorated(obj))
+        elif _is_literal(obj):  # a constant of the catalogue, e.g. MOVES = [...]
+            seen.add(name)
+            found.append(f"{name} = {obj!r}")
+    return found
+
+
+def mutant_source(implementation) -> str:
+    """The source of a catalogued mutant without its decorator, after the helpers it calls.
+
+    A mutant may call helpers of its catalogue module (``_grid_mutant``); pasted into a
+    notebook alone it would fail with a NameError instead of being caught by a hidden test.
+    """
+    module = inspect.getmodule(implementation)
+    codes = ([implementation.__code__] if inspect.isfunction(implementation)
+             else [f.__code__ for f in vars(implementation).values() if inspect.isfunction(f)])
+    seen = {implementation.__name__}
+    helpers = [source for code in codes for source in _helpers(code, module, seen)]
+    return "\n\n".join([*helpers, _undecorated(implementation)])
 
 
 def _passes_visible_tests(notebook: NotebookNode, cell: NotebookNode) -> bool:

@@ -36,11 +36,18 @@ WITHHELD = "(a message was withheld: it quoted the grader's hidden code)"
 @functools.cache
 def reference_results(lecture: str) -> dict[str, list[tuple[Scenario, Any]]]:
     """For each graded name, its scenarios and the reference's results (as plain data)."""
+    import torch
+
     module = importlib.import_module(f"solutions.{lecture}")
     results: dict[str, list[tuple[Scenario, Any]]] = {}
-    for name, scenarios in load_book(lecture).scenarios.items():
-        reference = getattr(module, name)
-        results[name] = [(s, plain.loads(plain.dumps(s.run(reference)))) for s in scenarios]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in the sandbox, so float sums happen in the same order
+    try:
+        for name, scenarios in load_book(lecture).scenarios.items():
+            reference = getattr(module, name)
+            results[name] = [(s, plain.loads(plain.dumps(s.run(reference)))) for s in scenarios]
+    finally:
+        torch.set_num_threads(threads)
     return results
 
 
@@ -130,7 +137,7 @@ def hidden_failures(lecture: str, name: str, report: RunnerReport) -> list[str]:
     for (scenario, expected), record in zip(expected_results, records):
         problem = _scenario_problem(name, scenario, expected, record)
         if problem:
-            failures.append(problem)
+            failures.append(problem + (f" (hint: {scenario.hint})" if scenario.hint else ""))
     return failures
 
 

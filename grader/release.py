@@ -23,13 +23,52 @@ BUNDLE_NAME = "dlrl-course-student"
 STUDENT_README = """\
 # Deep learning and reinforcement learning: student notebooks
 
-Open the lecture notebooks in JupyterLab:
+Lecture notebooks with interactive widgets and exercises you solve yourself. You need
+Python 3.11 and about 2 GB of disk; everything runs on a laptop CPU, offline.
 
-    python -m venv .venv && .venv/bin/pip install -r requirements.txt
-    .venv/bin/jupyter lab course/
+## Install (once)
 
-Each notebook imports the `course` support package from this folder. Solve an exercise by
-replacing `raise NotImplementedError()` with your code and run the test cell below it.
+Linux:
+
+    python3 -m venv .venv
+    .venv/bin/pip install torch==2.13.0+cpu --index-url https://download.pytorch.org/whl/cpu
+    .venv/bin/pip install -r requirements.txt
+
+macOS:
+
+    python3 -m venv .venv
+    .venv/bin/pip install -r requirements.txt
+
+Windows (PowerShell):
+
+    py -3.11 -m venv .venv
+    .venv\\Scripts\\pip install -r requirements.txt
+
+(On Linux the first line keeps torch to its CPU build; without it pip downloads several GB of
+GPU libraries you do not need.)
+
+## Work
+
+    .venv/bin/jupyter lab course/          (Windows: .venv\\Scripts\\jupyter lab course)
+
+Open a lecture folder and its notebook, and run the cells from the top. For each exercise,
+replace `raise NotImplementedError()` with your code and run the test cell below it: a
+failing test says what is wrong.
+
+## Check before you hand in
+
+    .venv/bin/python -m course.validate course/07_markov_decision_processes/markov_decision_processes.ipynb
+
+runs the whole notebook the way the grader does and prints each test's verdict. Exit code 0:
+every visible test passed; 1: at least one failed (the lines marked ✗ say which); 2: the file
+could not be read. The grader also runs hidden tests on other inputs, so write code that is
+correct in general, not just for the examples.
+
+## Hand in
+
+Submit the notebook file itself (for example `markov_decision_processes.ipynb`), saved, with
+its original name, the way your course's learning platform asks. Do not rename, split or
+convert it; cells you add are fine, and locked cells are restored by the grader anyway.
 """
 
 
@@ -74,10 +113,12 @@ def sync(lectures: list[Lecture] | None = None) -> list[Path]:
 
 
 def _copy_support_package(target: Path) -> None:
-    """Copy the ``course`` package's modules (not the lecture folders) into ``target``."""
+    """Copy the ``course`` package's modules and its ``data/`` folder (not the lecture folders) into ``target``."""
     target.mkdir(parents=True, exist_ok=True)
     for module in sorted(COURSE.glob("*.py")):
         shutil.copy2(module, target / module.name)
+    if (COURSE / "data").is_dir():  # small data files shipped with the course (lecture 04's text)
+        shutil.copytree(COURSE / "data", target / "data", dirs_exist_ok=True)
 
 
 def build_bundle(released: dict[str, Path], out_dir: Path = BUILD / "release") -> tuple[Path, Path]:
@@ -89,7 +130,7 @@ def build_bundle(released: dict[str, Path], out_dir: Path = BUILD / "release") -
         destination = bundle / "course" / assignment / notebook.name
         destination.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(strip_outputs(nbformat.read(notebook, as_version=4)), destination)
-    shutil.copy2(ROOT / "requirements.txt", bundle / "requirements.txt")
+    shutil.copy2(ROOT / "requirements-student.txt", bundle / "requirements.txt")
     (bundle / "README.md").write_text(STUDENT_README)
     archive = shutil.make_archive(str(out_dir / BUNDLE_NAME), "zip", root_dir=out_dir, base_dir=BUNDLE_NAME)
     return bundle, Path(archive)

@@ -103,3 +103,29 @@ def sum_of_steps(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, n_steps: 
     x = np.asarray(x, dtype=float)
     steps = sigmoid_step(x[..., None], locations, steepness)
     return values[0] + steps @ heights
+
+
+def cross_validate_ridge(x: np.ndarray, y: np.ndarray, n_features: int, l2_values, n_folds: int
+                         ) -> tuple[float, np.ndarray]:
+    """Reference for the exercise of the same name."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n:
+        raise ValueError(f"x has {n} entries but y has {len(y)}")
+    if not 2 <= n_folds <= n:
+        raise ValueError(f"n_folds must be between 2 and {n}, got {n_folds}")
+    if l2_values.size == 0:
+        raise ValueError("l2_values is empty")
+    phi = sinusoidal_features(x, n_features)
+    folds = np.array_split(np.arange(n), n_folds)
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for fold in folds:
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
+    errors /= n_folds
+    return float(l2_values[np.argmin(errors)]), errors

@@ -97,10 +97,11 @@ def policy_iteration(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, gamma: 
                      max_rounds: int = 1000) -> tuple[np.ndarray, np.ndarray, int]:
     """Reference for the exercise of the same name."""
     policy = np.zeros(R.shape[0], dtype=int)
-    for rounds in range(1, max_rounds + 1):
+    rounds = 0
+    while True:
+        rounds += 1
         V, _ = policy_evaluation(P, R, terminal, policy, gamma, tol)
         improved = greedy_policy(q_from_v(P, R, terminal, V, gamma))
-        if np.array_equal(improved, policy) or rounds == max_rounds:
-            break
+        if np.array_equal(improved, policy) or rounds >= max_rounds:
+            return V, policy, rounds
         policy = improved
-    return V, policy, rounds

@@ -106,11 +106,23 @@ def test_a_lost_worker_loses_nothing_and_grades_match_in_process_grading(cluster
 
 
 def test_an_interrupted_batch_resumes_without_grading_twice(tmp_path):
+    """Ctrl-C in the middle of `make autograde`; the next run grades only what is left."""
     lecture = find_lecture("07")
-    write_class(tmp_path / "submitted")
+    students = write_class(tmp_path / "submitted")
     root = tmp_path / "nbgrader"
-    first, _ = autograde_all(tmp_path / "submitted", root, [lecture], in_process=True)
-    assert len(first) == 6
+    env = {**os.environ, "GRADING_ROOT": str(root), "COURSE_LECTURES": "07", "WORKERS": "1"}
+    command = [sys.executable, "-m", "grader.cli", "autograde", str(tmp_path / "submitted")]
+    batch = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while len(load_status(root)) < 2 and time.monotonic() < deadline and batch.poll() is None:
+        time.sleep(0.5)
+    batch.send_signal(signal.SIGINT)
+    batch.wait(timeout=120)
+    first = load_status(root)
+    assert 2 <= len(first) < len(students), "the batch was not interrupted mid-way"
+    rest, _ = autograde_all(tmp_path / "submitted", root, [lecture], in_process=True)
+    assert sorted(o.student for o in rest) == sorted(set(students) - set(first)), "graded twice or lost"
+    assert sorted(load_status(root)) == sorted(students)
     again, _ = autograde_all(tmp_path / "submitted", root, [lecture], in_process=True)
     assert again == [], "finished submissions were graded again"
     resubmitted = tmp_path / "submitted" / "bob" / lecture.assignment / lecture.notebook_name

@@ -48,3 +48,13 @@ def test_every_requirement_is_pinned_in_the_lock():
 
 def test_torch_is_the_cpu_pin():
     assert requirements()["torch"] == "2.13.0"
+
+
+def test_the_student_lock_matches_the_course_lock():
+    canonical = lambda pins: {re.sub(r"[-_.]+", "-", k): v for k, v in pins.items()}  # noqa: E731
+    lock = canonical(_pins((ROOT / "constraints.txt").read_text().splitlines()))
+    student = canonical(_pins((ROOT / "requirements-student.txt").read_text().splitlines()))
+    assert {"jupyterlab", "nbgrader", "ipywidgets", "torch", "gymnasium", "numpy"} <= set(student)
+    for name, version in student.items():
+        assert lock.get(name) == version, f"{name}=={version} differs from constraints.txt ({lock.get(name)})"
+    assert not {"pytest", "playwright", "pytest-xdist", "dask", "distributed"} & set(student), "developer tools"

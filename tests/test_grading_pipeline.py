@@ -87,6 +87,8 @@ def test_demo_every_mutant_student_loses_marks(demo):
     for student in mutants:
         for entry in _entries(status, student):
             assert entry["graded"] and entry["score"] < entry["max_score"], (student, entry)
+            assert entry["failed_scenarios"], f"{student} was not caught by a hidden scenario: {entry}"
+            assert not any("NameError" in p for p in entry["problems"]), (student, entry["problems"])
 
 
 def test_demo_broken_submissions_are_graded_as_what_they_are(demo):
@@ -121,7 +123,7 @@ def test_demo_feedback_reveals_no_hidden_test(demo):
     assert pages
     for page in pages:
         text = page.read_text()
-        for marker in ["BEGIN HIDDEN TESTS", "check_hidden", "grader.hidden", "grader/hidden"]:
+        for marker in ["BEGIN HIDDEN TESTS", "check_hidden", "grader.hidden", "grader/hidden", "judged by the grader"]:
             assert marker not in text, f"{marker!r} in {page}"
 
 

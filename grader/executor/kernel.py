@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 from queue import Empty
 
+import zmq
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
+from jupyter_core.utils import ensure_async
 from nbformat import NotebookNode
 
 from grader.executor.sandbox import Sandbox, give_to_sandbox_user
@@ -57,6 +60,23 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = str(connection / "kernel.json")
         self._sandbox, self._scratch = sandbox, scratch
         self._sockets, self._connection = sockets, connection
+
+    def _connect_control_socket(self) -> None:
+        super()._connect_control_socket()
+        # A kernel whose code broke its own sockets must not block the grader's interrupt.
+        self._control_socket.setsockopt(zmq.SNDTIMEO, int(INTERRUPT_GRACE * 1000))
+
+    async def _async_interrupt_kernel(self) -> None:
+        try:
+            await super()._async_interrupt_kernel()
+        except zmq.ZMQError:  # a wedged kernel cannot take the message; it is killed next
+            pass
+
+    def kill_now(self) -> None:
+        """Kill the sandbox (and so the kernel) at once, from any thread."""
+        process = getattr(self.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
@@ -90,6 +110,52 @@ class GradingClient(NotebookClient):
         self._output_cut = False
         self.timeout_func = self._cell_timeout
 
+    def execute_within_limit(self) -> None:
+        """Execute the notebook; past the wall limit (plus a margin), kill the kernel.
+
+        The last line of defence against code that wedges the kernel's connection itself:
+        nbclient runs in a thread, and a watchdog kills the sandbox if it is still running.
+        """
+        done = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self.execute()
+            except BaseException as error:  # reported to the caller below
+                failure.append(error)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=run, name="grading-kernel", daemon=True)
+        thread.start()
+        margin = self._sandbox.limits.cell_seconds + 30
+        if not done.wait(self._sandbox.limits.submission_seconds + margin):
+            if self.km is not None:
+                self.km.kill_now()
+            done.wait(30)
+        if not done.is_set():
+            raise TimeoutError("the kernel stopped responding and was stopped at the submission's time limit")
+        if failure:
+            raise failure[0]
+
+    async def _async_cleanup_kernel(self) -> None:
+        """Kill the sandbox, then close the client's channels without waiting on a wedged one."""
+        if self.km is None:
+            return
+        self.km.kill_now()
+        try:
+            await self.km.shutdown_kernel(now=True)
+        except Exception:  # already dead: nothing to stop
+            pass
+        await ensure_async(self.km.cleanup_resources())
+        if self.kc is not None:
+            closer = threading.Thread(target=self.kc.stop_channels, name="close-channels", daemon=True)
+            closer.start()
+            closer.join(5)
+        self.kc = None
+        self.km = None
+
     def create_kernel_manager(self) -> SandboxedKernelManager:
         manager = SandboxedKernelManager()
         manager.configure(self._sandbox, self._scratch)
@@ -105,10 +171,10 @@ class GradingClient(NotebookClient):
         """Interrupt the cell; kill the kernel if the cell will not stop."""
         if cell is not None:
             cell.outputs.append(_error(TIME_LIMIT_ERROR, f"the cell ran past its time limit ({timeout} s)"))
-        await self.km.interrupt_kernel()
         try:
+            await self.km.interrupt_kernel()
             reply = await self.kc.shell_channel.get_msg(timeout=INTERRUPT_GRACE)
-        except Empty:
+        except (Empty, zmq.ZMQError):
             if cell is not None:
                 cell.outputs.append(_error(KILLED_ERROR, "the cell ignored the interrupt and was stopped"))
             raise DeadKernelError("killed at the time limit") from None
@@ -136,6 +202,9 @@ class GradingClient(NotebookClient):
         try:
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:
+            if time.monotonic() >= self._deadline:  # stopped by the watchdog at the wall limit
+                cell.outputs.append(_error(TIME_LIMIT_ERROR, "stopped: the submission reached its time limit"))
+                return cell
             if not any(o.get("ename") == KILLED_ERROR for o in cell.outputs):
                 cell.outputs.append(_error(DEATH_ERROR, "the kernel died while running this cell; "
                                                         "grading went on in a fresh kernel"))
@@ -161,6 +230,16 @@ class GradingClient(NotebookClient):
                     await self._restart()
 
     async def _restart(self) -> None:
-        """Kill the kernel (dead or stuck) and start a fresh one on the same sockets."""
+        """Kill the kernel (dead or stuck) and start a fresh one, with a fresh client.
+
+        The old client's sockets may be wedged by what the old kernel did, so they are
+        dropped (closed in the background) rather than reused.
+        """
+        self.km.kill_now()
         await self.km.restart_kernel(now=True)
+        old = self.kc
+        if old is not None:
+            threading.Thread(target=old.stop_channels, name="close-channels", daemon=True).start()
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
         await self.kc.wait_for_ready(timeout=self.startup_timeout)

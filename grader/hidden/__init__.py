@@ -35,6 +35,7 @@ class Scenario:
     description: str
     rtol: float = 1e-6
     atol: float = 1e-8
+    hint: str | None = None  # the misconception a failure points to, shown to the student
 
 
 @dataclass
@@ -43,14 +44,16 @@ class ScenarioBook:
 
     scenarios: dict[str, list[Scenario]] = field(default_factory=dict)
 
-    def scenario(self, name: str, *, rtol: float = 1e-6, atol: float = 1e-8) -> Callable:
+    def scenario(self, name: str, *, rtol: float = 1e-6, atol: float = 1e-8, hint: str | None = None) -> Callable:
         """Register the decorated function as a scenario for ``name``.
 
-        The function's docstring (first line) describes the scenario in failure messages.
+        The function's docstring (first line) describes the scenario in failure messages;
+        ``hint`` names the misconception a failure usually means ("check the axis of the
+        sum") and is shown to the student with it.
         """
         def register(run: Callable[[Any], Any]) -> Callable[[Any], Any]:
             description = (run.__doc__ or run.__name__).strip().splitlines()[0].rstrip(".")
-            self.scenarios.setdefault(name, []).append(Scenario(name, run, description, rtol, atol))
+            self.scenarios.setdefault(name, []).append(Scenario(name, run, description, rtol, atol, hint))
             return run
         return register
 

@@ -17,35 +17,68 @@ def _rng(seed: int) -> np.random.Generator:
 
 # --- worked example ------------------------------------------------------------------------------
 
+WORKED_KEYS = ("y_hat", "loss", "dl_dtheta1", "dl_dtheta2")
+
+
+def _documented(result):
+    """The documented entries of worked_example_backward's dict (other entries are allowed)."""
+    if not isinstance(result, dict):
+        return result
+    return {key: result[key] for key in WORKED_KEYS if key in result}
+
+
 @book.scenario("worked_example_backward")
 def worked_notes_numbers(worked_example_backward):
     """the notes' numbers: x = 2,500 and a prediction 42,500 below the target"""
-    return worked_example_backward(2500.0, 50500.0, 500.0, 3.0)
+    return _documented(worked_example_backward(2500.0, 50500.0, 500.0, 3.0))
 
 
 @book.scenario("worked_example_backward")
 def worked_small_numbers(worked_example_backward):
     """x = 1.5, y = -2, theta1 = 0.5, theta2 = 2 (prediction above the target)"""
-    return worked_example_backward(1.5, -2.0, 0.5, 2.0)
+    return _documented(worked_example_backward(1.5, -2.0, 0.5, 2.0))
 
 
 @book.scenario("worked_example_backward")
 def worked_negative_input(worked_example_backward):
     """a negative input x = -3 (the sign of dl/dtheta2 follows x)"""
-    return worked_example_backward(-3.0, 4.0, 1.0, 0.25)
+    return _documented(worked_example_backward(-3.0, 4.0, 1.0, 0.25))
 
 
 @book.scenario("worked_example_backward")
 def worked_perfect_fit(worked_example_backward):
     """a perfect prediction: loss and both gradients are 0"""
-    return worked_example_backward(2.0, 7.0, 1.0, 3.0)
+    return _documented(worked_example_backward(2.0, 7.0, 1.0, 3.0))
 
 
 @book.scenario("worked_example_backward")
 def worked_arrays(worked_example_backward):
     """arrays of 6 examples at once (entry by entry, no averaging)"""
     rng = _rng(1)
-    return worked_example_backward(rng.normal(size=6), rng.normal(size=6), 0.3, -1.2)
+    return _documented(worked_example_backward(rng.normal(size=6), rng.normal(size=6), 0.3, -1.2))
+
+
+@book.scenario("worked_example_backward")
+def worked_visible_cases(worked_example_backward):
+    """the visible tests' cases: the notes' x = 2,500 and theta = (0, 1), small numbers, two examples"""
+    return [_documented(worked_example_backward(2500.0, 45000.0, 0.0, 1.0)),
+            _documented(worked_example_backward(1.0, 0.0, 1.0, 2.0)),
+            _documented(worked_example_backward(np.array([1.0, -2.0]), np.array([0.0, 1.0]), 0.5, 2.0))]
+
+
+@book.scenario("worked_example_backward")
+def worked_array_parameters(worked_example_backward):
+    """theta1 and theta2 given as arrays too (every entry is its own example); inputs unchanged"""
+    rng = _rng(2)
+    x, y, theta1, theta2 = (rng.normal(size=(2, 3)) for _ in range(4))
+    return [_documented(worked_example_backward(x, y, theta1, theta2)), x, y, theta1, theta2]
+
+
+@book.scenario("worked_example_backward")
+def worked_extra_entries_allowed(worked_example_backward):
+    """the documented entries are present (a dict with more entries is fine)"""
+    result = worked_example_backward(1.0, 2.0, 3.0, 4.0)
+    return sorted(key for key in WORKED_KEYS if isinstance(result, dict) and key in result)
 
 
 # --- numerical gradient and relative error ------------------------------------------------------
@@ -123,6 +156,38 @@ def relerr_asymmetric_sizes(relative_error):
     return [relative_error(a, 10 * a), relative_error(10 * a, a)]
 
 
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-6)
+def numgrad_visible_cases(numerical_gradient):
+    """the visible tests' cases: sum(v^2) at [1, -2, 3], v[0, 0] v[1, 1] on 2 x 2, v^3 with eps = 0.1"""
+    x = np.array([1.0, -2.0, 3.0])
+    m = np.array([[2.0, 5.0], [-1.0, 3.0]])
+    return [numerical_gradient(lambda v: float(np.sum(v ** 2)), x),
+            numerical_gradient(lambda v: float(v[0, 0] * v[1, 1]), m),
+            numerical_gradient(lambda v: float(np.sum(v ** 3)), np.array([1.0]), 0.1), x, m]
+
+
+@book.scenario("relative_error")
+def relerr_visible_cases(relative_error):
+    """the visible tests' cases: equal arrays, [1, 0] against [0, 1], two zero arrays"""
+    results = [relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])),
+               relative_error(np.array([1.0, 0.0]), np.array([0.0, 1.0])), relative_error(np.zeros(3), np.zeros(3))]
+    return [results, [isinstance(r, float) for r in results]]
+
+
+@book.scenario("relative_error")
+def relerr_tiny_norms(relative_error):
+    """vectors with norms far below 1 (the floor 1e-12 only guards 0 / 0)"""
+    return relative_error(np.array([1e-3, 0.0]), np.array([0.0, 2e-3]))
+
+
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-6)
+def numgrad_float32_point(numerical_gradient):
+    """a float32 point: the estimate is a float64 array computed in float64"""
+    x = np.array([0.5, -1.25, 2.0], dtype=np.float32)
+    grad = numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
+    return [grad, np.asarray(grad).dtype.name, x]
+
+
 # --- MLP backward ------------------------------------------------------------------------------------
 
 def _mlp(seed: int, n: int, d_in: int, d_hidden: int, d_out: int):
@@ -173,6 +238,28 @@ def mlp_unknown_activation(mlp_backward):
     """an unknown activation name (must raise ValueError)"""
     x, y, params = _mlp(14, 3, 2, 3, 1)
     return error_name(mlp_backward, x, y, params, "swish")
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9)
+def mlp_visible_cases(mlp_backward):
+    """the visible tests' 2-3-2 network on 4 examples, tanh and relu"""
+    rng = np.random.default_rng(5)
+    params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=3), "W2": rng.normal(size=(2, 3)),
+              "b2": rng.normal(size=2)}
+    x, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    return [mlp_backward(x, y, params, "tanh"), mlp_backward(x, y, params, "relu"),
+            error_name(mlp_backward, x, y, params, "swish")]
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9)
+def mlp_relu_at_zero(mlp_backward):
+    """ReLU units whose input is exactly 0 (the derivative used there is 0); loss is a Python float"""
+    rng = _rng(12)
+    params = {"W1": np.array([[0.0, 0.0], [1.0, -1.0], [0.0, 0.0]]), "b1": np.array([0.0, 0.5, 0.0]),
+              "W2": rng.normal(size=(2, 3)), "b2": rng.normal(size=2)}
+    x, y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    loss, grads = mlp_backward(x, y, params, "relu")
+    return [loss, isinstance(loss, float), grads]
 
 
 # --- Value --------------------------------------------------------------------------------------------
@@ -264,6 +351,118 @@ def value_saturated_tanh(Value):
     out = (a * 3.0).tanh() + (a * b).relu() + (b * -2.0).relu() * a
     out.backward()
     return _summary(out, a, b)
+
+
+@book.scenario("Value")
+def value_visible_cases(Value):
+    """the visible tests' cases: 2 + (-3), 2 + 4, 2 * (-3), tanh(0.5), a * a + a at 3"""
+    a = Value(3.0)
+    out = a * a + a
+    out.backward()
+    return [(Value(2.0) + Value(-3.0)).data, (Value(2.0) + 4).data, (Value(2.0) * Value(-3.0)).data,
+            Value(0.5).tanh().data, _summary(out, a)]
+
+
+@book.scenario("Value")
+def value_node_structure(Value):
+    """the nodes +, * and tanh build: their op label, parents and starting gradient"""
+    a, b = Value(2.0), Value(-0.5)
+    nodes = [a + b, a * b, a.tanh(), a + 3.0, a * 3.0]
+    return [[node._op for node in nodes], [node.grad for node in nodes],
+            [[parent is a or parent is b for parent in node._parents] for node in nodes],
+            [[parent.data for parent in node._parents] for node in nodes]]
+
+
+@book.scenario("Value")
+def value_short_and_long_path(Value):
+    """a node reached by a short and a long path: out = tanh(2 tanh(y)) + y with y = x * x"""
+    x = Value(0.8)
+    y = x * x
+    out = ((y.tanh() * 2.0).tanh() * 1.5).tanh() + y
+    out.backward()
+    return _summary(out, y, x)
+
+
+@book.scenario("Value")
+def value_shared_subgraph(Value):
+    """two outputs of one shared subgraph summed, each reached through paths of different lengths"""
+    a, b = Value(0.3), Value(-1.2)
+    h = (a * b + a).tanh()
+    g = (h * h).tanh() * h + (h + b) * (h * a)
+    g.backward()
+    return _summary(g, h, a, b)
+
+
+@book.scenario("sgd_step")
+def sgd_visible_cases(sgd_step):
+    """the visible tests' case: sgd_step([1, -1], grad [1, 2], lr 0.1) and its state"""
+    return sgd_step(np.array([1.0, -1.0]), np.array([1.0, 2.0]), {}, 0.1)
+
+
+@book.scenario("momentum_step")
+def momentum_visible_cases(momentum_step):
+    """the visible tests' cases: two steps from {}, then 5 steps with beta 0.8 on a diagonal quadratic"""
+    theta, grad = np.array([1.0, -1.0]), np.array([1.0, 2.0])
+    first = momentum_step(theta, grad, {}, 0.1, 0.9)
+    second = momentum_step(first[0], grad, first[1], 0.1, 0.9)
+    H = np.diag([1.0, 10.0])
+    path, state = np.array([2.0, 1.0]), {}
+    for _ in range(5):
+        path, state = momentum_step(path, H @ path, state, 0.05, 0.8)
+    return [first, second, path, state]
+
+
+@book.scenario("rmsprop_step")
+def rmsprop_visible_cases(rmsprop_step):
+    """the visible tests' cases: the first step from {}, then 6 steps with gamma 0.8 on a quadratic"""
+    first = rmsprop_step(np.array([1.0, -1.0]), np.array([0.5, -20.0]), {}, 0.01, 0.9, 1e-8)
+    H = np.diag([1.0, 10.0])
+    theta, state = np.array([2.0, 1.0]), {}
+    for _ in range(6):
+        theta, state = rmsprop_step(theta, H @ theta, state, 0.05, 0.8, 1e-8)
+    return [first, theta, state]
+
+
+@book.scenario("adam_step")
+def adam_visible_cases(adam_step):
+    """the visible tests' cases: the first step from {}, then 6 steps with rates 0.8, 0.95"""
+    first = adam_step(np.array([1.0, -1.0]), np.array([0.5, -20.0]), {}, 0.01)
+    H = np.diag([1.0, 10.0])
+    theta, state = np.array([2.0, 1.0]), {}
+    for _ in range(6):
+        theta, state = adam_step(theta, H @ theta, state, 0.05, 0.8, 0.95, 1e-8)
+    return [first, theta, state]
+
+
+@book.scenario("Value")
+def value_operands_untouched(Value):
+    """building nodes leaves the operands' data and grad alone; backward returns None and keeps data"""
+    a, b = Value(1.5), Value(-2.0)
+    out = (a * b + a).tanh() * 2.0
+    before = [a.data, a.grad, b.data, b.grad, out.data]
+    returned = out.backward()
+    return [before, returned is None, [a.data, b.data, out.data]]
+
+
+@book.scenario("adam_step")
+def adam_step_count_is_an_int(adam_step):
+    """the step count k in the state is a Python int (1, then 2)"""
+    theta, grad = np.array([0.5, -1.0]), np.array([1.0, 2.0])
+    theta, state = adam_step(theta, grad, {}, 0.1)
+    _, state2 = adam_step(theta, grad, state, 0.1)
+    return [state2.get("k"), type(state.get("k")).__name__, type(state2.get("k")).__name__]
+
+
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-7)
+def numgrad_calls_f_with_floats(numerical_gradient):
+    """f receives float arrays of x's shape (a 2 x 2 point)"""
+    seen = set()
+
+    def f(v):
+        seen.add((np.asarray(v).dtype.kind, np.shape(v)))
+        return float(np.sum(np.cos(v)))
+    grad = numerical_gradient(f, np.array([[0.5, -1.0], [2.0, 0.25]]))
+    return [grad, sorted(seen)]
 
 
 # --- optimizers --------------------------------------------------------------------------------------
@@ -408,3 +607,10 @@ def adam_leaves_inputs_alone(adam_step):
     state = {"v": rng.normal(size=3), "s": rng.uniform(size=3), "k": 3}
     adam_step(theta, grad, state, 0.1)
     return [theta, grad, state]
+
+
+@book.scenario("relative_error")
+def relerr_visible_random_pair(relative_error):
+    """the visible test's two random 3 x 4 arrays (seed 2)"""
+    a, b = np.random.default_rng(2).normal(size=(2, 3, 4))
+    return relative_error(a, b)

@@ -393,3 +393,202 @@ def step_dropout_model(train_step):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     loss = train_step(model, optimizer, images, labels)
     return {"loss": loss, "training": model.training}
+
+
+# --- the visible tests' cases and the docstrings' promises (inputs unchanged, channels, defaults) ---
+
+@book.scenario("conv_output_size")
+def size_visible_cases(conv_output_size):
+    """the visible tests' cases: (8, 3), (8, 3, 1, 1), (8, 3, 2, 1), (10, 4, 3, 0)"""
+    return [conv_output_size(8, 3), conv_output_size(8, 3, 1, 1), conv_output_size(8, 3, 2, 1),
+            conv_output_size(10, 4, 3, 0)]
+
+
+def _more_forward_scenarios(name: str) -> None:
+    @book.scenario(name)
+    def _visible(conv):
+        """the visible tests' cases: the kernel [[1, 0], [0, -1]] on 0..15, and stride/padding pairs"""
+        rng = np.random.default_rng(0)
+        x, w, b = rng.normal(size=(2, 3, 9, 8)), rng.normal(size=(5, 3, 3, 2)), rng.normal(size=5)
+        return [conv(np.arange(16.0).reshape(1, 1, 4, 4), np.array([[[[1.0, 0.0], [0.0, -1.0]]]]), np.array([1.0]))] + \
+            [conv(x, w, b, stride, padding) for stride, padding in [(1, 0), (2, 1), (3, 2)]] + \
+            [error_name(conv, x, w[:, :2], b)]
+
+    @book.scenario(name)
+    def _channels_broadcast(conv):
+        """1-channel images with weights for 3 channels, and the reverse (ValueError, not a silent broadcast)"""
+        x, w, b = _conv_problem(70, 2, 3, 5, 5, 2, 3, 3)
+        return [error_name(conv, x[:, :1], w, b), error_name(conv, x, w[:, :1], b)]
+
+    @book.scenario(name, rtol=0.0, atol=0.0)
+    def _inputs_unchanged(conv):
+        """x, the weights and the bias are left unchanged (with padding 1 and stride 2)"""
+        x, w, b = _conv_problem(71, 2, 2, 6, 5, 3, 3, 3)
+        conv(x, w, b, 2, 1)
+        return [x, w, b]
+
+
+for _name in ["conv2d_naive", "conv2d_im2col"]:
+    _more_forward_scenarios(_name)
+
+
+@book.scenario("im2col")
+def im2col_visible_cases(im2col):
+    """the visible tests' cases: the 3 x 3 image 0..8 with 2 x 2 windows, and a shape with stride 2, padding 1"""
+    return [im2col(np.arange(9.0).reshape(1, 1, 3, 3), 2, 2), np.shape(im2col(np.zeros((2, 3, 5, 5)), 3, 3, 2, 1))]
+
+
+@book.scenario("im2col", rtol=0.0, atol=0.0)
+def im2col_inputs_unchanged(im2col):
+    """x is left unchanged; the defaults are stride 1 and padding 0"""
+    x = _rng(72).normal(size=(1, 2, 4, 5))
+    return [im2col(x, 2, 3), x]
+
+
+@book.scenario("conv2d_backward")
+def backward_visible_cases(conv2d_backward):
+    """the visible tests' cases: 2 x 3 x 7 x 6 input, 3 x 2 kernel, (stride, padding) (1, 0) and (2, 1)"""
+    rng = np.random.default_rng(1)
+    x, w = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 3, 2))
+    results = []
+    for stride, padding in [(1, 0), (2, 1)]:
+        h_out, w_out = (7 + 2 * padding - 3) // stride + 1, (6 + 2 * padding - 2) // stride + 1
+        results.append(conv2d_backward(rng.normal(size=(2, 4, h_out, w_out)), x, w, stride, padding))
+    return results
+
+
+@book.scenario("conv2d_backward")
+def backward_defaults_and_inputs(conv2d_backward):
+    """the defaults stride 1 and padding 0; grad_out, x and the weights are left unchanged"""
+    x, w, _ = _conv_problem(73, 2, 2, 5, 4, 3, 2, 2)
+    grad_out = _rng(74).normal(size=(2, 3, 4, 3))
+    return [conv2d_backward(grad_out, x, w), grad_out, x, w]
+
+
+@book.scenario("max_pool_forward")
+def pool_visible_cases(max_pool_forward):
+    """the visible tests' 4 x 4 example with (2, 2) and (3, 1), and the input left unchanged"""
+    x = np.array([[[[1.0, 2.0, 5.0, 6.0], [3.0, 4.0, 7.0, 8.0], [0.0, -1.0, -5.0, -6.0], [-2.0, -3.0, -7.0, -8.0]]]])
+    return [max_pool_forward(x, 2, 2), max_pool_forward(x, 3, 1), x]
+
+
+@book.scenario("max_pool_forward")
+def pool_integer_input(max_pool_forward):
+    """an integer image gives a float array of its window maxima"""
+    x = np.arange(32).reshape(1, 2, 4, 4) % 7
+    out = max_pool_forward(x, 2, 2)
+    return [out, np.asarray(out).dtype.kind]
+
+
+@book.scenario("max_pool_backward")
+def unpool_visible_cases(max_pool_backward):
+    """the visible tests' cases: the 4 x 4 example with (2, 2) and (3, 1), four tied values; inputs unchanged"""
+    x = np.array([[[[1.0, 2.0, 5.0, 6.0], [3.0, 4.0, 7.0, 8.0], [0.0, -1.0, -5.0, -6.0], [-2.0, -3.0, -7.0, -8.0]]]])
+    grad = np.array([[[[10.0, 20.0], [30.0, 40.0]]]])
+    return [max_pool_backward(grad, x, 2, 2), max_pool_backward(grad, x, 3, 1),
+            max_pool_backward(np.array([[[[1.0]]]]), np.ones((1, 1, 2, 2)), 2, 2), grad, x]
+
+
+@book.scenario("receptive_field")
+def field_visible_cases(receptive_field):
+    """the visible tests' cases: two 3/1 layers, two 3/2 layers, conv 3, pool 2, conv 3, pool 2"""
+    return [receptive_field([(3, 1), (3, 1)]), receptive_field([(3, 2), (3, 2)]),
+            receptive_field([(3, 1), (2, 2), (3, 1), (2, 2)])]
+
+
+@book.scenario("conv_parameter_count")
+def count_visible_cases(conv_parameter_count):
+    """the visible tests' cases: (3, 1, 16), (3, 16, 32), (5, 3, 8), ((1, 3), 8, 4)"""
+    return [conv_parameter_count(3, 1, 16), conv_parameter_count(3, 16, 32), conv_parameter_count(5, 3, 8),
+            conv_parameter_count((1, 3), 8, 4)]
+
+
+@book.scenario("DigitsCNN", rtol=1e-4, atol=1e-5)
+def cnn_visible_cases(DigitsCNN):
+    """the visible tests' cases: shapes, 6090 parameters, and only fc's bias left when the conv biases are -100"""
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    shapes = {name: list(p.shape) for name, p in model.named_parameters()}
+    with torch.no_grad():
+        model.conv1.bias.fill_(-100.0)
+        model.conv2.bias.fill_(-100.0)
+        logits = model(_images(75, 3))
+    return [shapes, sum(p.numel() for p in model.parameters()),
+            (logits - model.fc.bias.detach()).abs().max().item() < 1e-6, list(logits.shape), str(logits.dtype)]
+
+
+@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+def step_stale_gradients(train_step):
+    """gradients left over from an earlier backward pass are cleared before the step"""
+    model, images, labels = _tiny_problem(54)
+    F.cross_entropy(model(images * 3.0), (labels + 1) % 10).backward()  # stale gradients
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    loss = train_step(model, optimizer, images, labels)
+    return {"loss": loss, "weight": model[1].weight.detach().numpy().astype(np.float64),
+            "bias": model[1].bias.detach().numpy().astype(np.float64)}
+
+
+@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+def step_momentum_once(train_step):
+    """one step of an optimizer with momentum: its step is taken exactly once; the batch is left unchanged"""
+    model, images, labels = _tiny_problem(55)
+    before = (images.clone(), labels.clone())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.3, momentum=0.9)
+    losses = [train_step(model, optimizer, images, labels) for _ in range(2)]
+    return {"losses": np.array(losses), "weight": model[1].weight.detach().numpy().astype(np.float64),
+            "batch unchanged": bool(torch.equal(images, before[0]) and torch.equal(labels, before[1]))}
+
+
+@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+def step_visible_cases(train_step):
+    """the visible tests' case: a linear model on 16 images, lr 0.5, five steps"""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    images, labels = torch.rand(16, 1, 8, 8), torch.randint(0, 10, (16,))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    return np.array([train_step(model, optimizer, images, labels) for _ in range(5)])
+
+
+@book.scenario("im2col")
+def im2col_window_too_large(im2col):
+    """a 4 x 4 window on a 3 x 3 image without padding (must raise ValueError); with padding 1 it fits"""
+    x = _rng(76).normal(size=(1, 1, 3, 3))
+    return [error_name(im2col, x, 4, 4), np.shape(im2col(x, 4, 4, 1, 1))]
+
+
+@book.scenario("receptive_field")
+def field_types(receptive_field):
+    """the entries are tuples of two Python ints; the list of layers is left unchanged"""
+    layers = [(3, 1), (2, 2), (5, 3)]
+    result = receptive_field(layers)
+    return [[type(entry).__name__ for entry in result], [[type(v).__name__ for v in entry] for entry in result],
+            layers]
+
+
+@book.scenario("DigitsCNN")
+def cnn_float32_and_input_unchanged(DigitsCNN):
+    """float32 parameters and logits; the input batch is left unchanged"""
+    torch.manual_seed(1)
+    model = DigitsCNN()
+    images = _images(77, 4)
+    before = images.clone()
+    with torch.no_grad():
+        logits = model(images)
+    return [sorted({str(p.dtype) for p in model.parameters()}), str(logits.dtype), bool(torch.equal(images, before))]
+
+
+@book.scenario("im2col")
+def im2col_keeps_float32(im2col):
+    """a float32 batch gives a float32 matrix (x's float dtype)"""
+    x = _rng(78).normal(size=(1, 2, 3, 4)).astype(np.float32)
+    cols = im2col(x, 2, 2, 1, 1)
+    return [cols, np.asarray(cols).dtype.name]
+
+
+@book.scenario("conv2d_backward", rtol=1e-5, atol=1e-6)
+def backward_float32_inputs(conv2d_backward):
+    """float32 inputs give float64 gradients"""
+    x, w, _ = _conv_problem(79, 1, 2, 4, 4, 2, 3, 3)
+    grad_out = _rng(80).normal(size=(1, 2, 2, 2))
+    result = conv2d_backward(grad_out.astype(np.float32), x.astype(np.float32), w.astype(np.float32))
+    return [result, [np.asarray(item).dtype.name for item in result]]

@@ -248,6 +248,132 @@ def sgd_zero_rate(sgd_step):
     return sgd_step(*_params_and_grads(25), 0.0)
 
 
+# --- the visible tests' cases and the docstrings' promises (dtype, inputs, arguments) -------
+
+def _with_dtype(result):
+    """The result and its dtype ("float64"), so an int array, a float32 array or a list cannot pass."""
+    return [result, np.asarray(result).dtype.name]
+
+
+@book.scenario("sinusoidal_features", atol=1e-9)
+def features_visible_cases(sinusoidal_features):
+    """the visible tests' cases: x = [0, 0.5, 1/6] with 3 features, 4 points with 2 features"""
+    return [_with_dtype(sinusoidal_features(np.array([0.0, 0.5, 1.0 / 6.0]), 3)),
+            _with_dtype(sinusoidal_features(np.linspace(0, 1, 4), 2))]
+
+
+@book.scenario("sinusoidal_features", atol=1e-9)
+def features_integer_inputs_unchanged(sinusoidal_features):
+    """integer inputs give a float matrix; x is not modified"""
+    x = np.array([0, 1, 2, -1])
+    return [_with_dtype(sinusoidal_features(x, 3)), x]
+
+
+@book.scenario("ridge_fit", rtol=1e-5)
+def ridge_visible_cases(ridge_fit):
+    """the visible tests' 3 x 2 example with l2 = 0 and 1, and identity features"""
+    phi, y = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), np.array([1.0, 2.0, 3.0])
+    return [_with_dtype(ridge_fit(phi, y, 0.0)), ridge_fit(phi, y, 1.0),
+            ridge_fit(np.eye(3), np.array([2.0, 4.0, 6.0]), 1.0), phi, y]
+
+
+for _name in ["sigmoid", "relu", "sigmoid_derivative", "tanh_derivative", "relu_derivative"]:
+    @book.scenario(_name, atol=1e-7)
+    def _visible_cases(function):
+        """the visible tests' cases [-2, 0, 3], [-1000, 1000] and a 2 x 3 array of ones"""
+        with np.errstate(over="ignore"):
+            return [_with_dtype(function(np.array([-2.0, 0.0, 3.0]))),
+                    function(np.array([-1000.0, 1000.0])), np.shape(function(np.ones((2, 3))))]
+
+    if _name != "tanh_derivative":  # its docstring promises float64 for float64 or integer input only
+        @book.scenario(_name)
+        def _float32_input(function):
+            """a float32 input still gives a float64 array"""
+            return _with_dtype(function(np.array([-1.5, 0.0, 2.5], dtype=np.float32)))
+
+    @book.scenario(_name)
+    def _integers_unchanged(function):
+        """an integer array gives floats, and the input is not modified"""
+        z = np.array([[-3, 0, 2], [5, -1, 1]])
+        return [_with_dtype(function(z)), z]
+
+
+@book.scenario("dense_layer")
+def dense_visible_cases(dense_layer):
+    """the visible tests' 3 x 2 layer on two inputs and on a single vector"""
+    W, b = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]]), np.array([0.5, 0.0, -1.0])
+    x = np.array([[1.0, 1.0], [2.0, -1.0]])
+    return [_with_dtype(dense_layer(x, W, b, lambda a: a)), dense_layer(x, W, b, np.tanh),
+            dense_layer(np.array([1.0, 1.0]), W, b, np.tanh),
+            error_name(dense_layer, np.ones((2, 3)), W, b, np.tanh), x, W, b]
+
+
+@book.scenario("dense_layer")
+def dense_bias_shapes(dense_layer):
+    """biases of shape (4, 1), (1, 4) and (3,) for 4 units, and a single input of the wrong size"""
+    x, W, b = _layer(30, 5, 3, 4)
+    return [error_name(dense_layer, x, W, b[:, None], np.tanh), error_name(dense_layer, x, W, b[None, :], np.tanh),
+            error_name(dense_layer, x, W, b[:3], np.tanh), error_name(dense_layer, x[0, :2], W, b, np.tanh)]
+
+
+@book.scenario("mlp_forward")
+def mlp_visible_cases(mlp_forward):
+    """the visible tests' 2-3-1 network: ReLU on two inputs, tanh on zeros and on one input"""
+    params = {"W1": np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]]), "b1": np.array([0.5, 0.0, -1.0]),
+              "W2": np.array([[1.0, 1.0, 1.0]]), "b2": np.array([10.0])}
+    x = np.array([[1.0, 1.0], [2.0, -1.0]])
+    return [_with_dtype(mlp_forward(x, params, lambda a: np.maximum(a, 0.0))),
+            mlp_forward(np.zeros((4, 2)), params, np.tanh), mlp_forward(np.zeros(2), params, np.tanh), x, params]
+
+
+@book.scenario("mse_loss")
+def mse_visible_cases(mse_loss):
+    """the visible tests' cases, each a Python float"""
+    results = [mse_loss(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0])), mse_loss(np.ones((2, 2)), np.zeros((2, 2)))]
+    return [results, [isinstance(r, float) for r in results]]
+
+
+@book.scenario("binary_cross_entropy")
+def bce_visible_cases(binary_cross_entropy):
+    """the visible tests' cases, each a Python float, and integer labels"""
+    with np.errstate(all="ignore"):
+        results = [binary_cross_entropy(np.array([0.0]), np.array([1.0])),
+                   binary_cross_entropy(np.array([2.0, -1.0]), np.array([1.0, 0.0])),
+                   binary_cross_entropy(np.array([-1000.0]), np.array([1.0])),
+                   binary_cross_entropy(np.array([3, -2, 0]), np.array([1, 1, 0]))]
+    return [results, [isinstance(r, float) for r in results]]
+
+
+@book.scenario("sgd_step")
+def sgd_visible_cases(sgd_step):
+    """the visible tests' case; params and grads are left unchanged"""
+    params = {"w": np.array([1.0, 2.0]), "b": np.array([0.5])}
+    grads = {"w": np.array([10.0, -10.0]), "b": np.array([1.0])}
+    return [sgd_step(params, grads, 0.1), params, grads]
+
+
+@book.scenario("sigmoid_step", atol=1e-9)
+def step_visible_cases(sigmoid_step):
+    """the visible tests' cases: a step at its own location, a steep step seen from 0 and 1"""
+    return [_with_dtype(sigmoid_step(np.array([0.3]), 0.3, 50.0)), sigmoid_step(np.array([0.0, 1.0]), 0.5, 1000.0)]
+
+
+@book.scenario("sigmoid_step")
+def step_array_location(sigmoid_step):
+    """an array of locations broadcast against a column of x (the result is 5 x 3)"""
+    x = np.linspace(0, 1, 5)[:, None]
+    locations = np.array([0.2, 0.5, 0.8])
+    return [sigmoid_step(x, locations, 8.0), x, locations]
+
+
+@book.scenario("sum_of_steps", rtol=1e-5, atol=1e-6)
+def steps_visible_cases(sum_of_steps):
+    """the visible tests' cases: one step for 2x, 50 steps for sin; x is left unchanged"""
+    x = np.linspace(0, 1, 201)
+    return [_with_dtype(sum_of_steps(lambda t: 2 * t, np.array([0.0, 0.5, 1.0]), 1, 1000.0)),
+            sum_of_steps(np.sin, x, 50, 2000.0), x]
+
+
 # --- universal approximation ----------------------------------------------------------------
 
 @book.scenario("sigmoid_step")
@@ -289,3 +415,111 @@ def steps_single(sum_of_steps):
 def steps_constant_offset(sum_of_steps):
     """f(x) = cos(3x) + 5 with 25 steps (the value at 0 sets the offset)"""
     return sum_of_steps(lambda x: np.cos(3 * x) + 5, np.linspace(0, 1, 33), 25, 500.0)
+
+
+@book.scenario("mlp_forward")
+def mlp_notes_shapes_relu(mlp_forward):
+    """the notes' shapes (W1 3 x 2, W2 3 x 3) with ReLU, two rows and a single input"""
+    params = {"W1": np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]]), "b1": np.array([0.5, 0.0, -1.0]),
+              "W2": np.array([[1.0, 1.0, 1.0], [1.0, 2.0, -1.0], [0.0, -1.0, 1.0]]),
+              "b2": np.array([10.0, 0.0, -1.0])}
+    relu = lambda a: np.maximum(a, 0.0)  # noqa: E731
+    return [mlp_forward(np.array([[1.0, 1.0], [2.0, -1.0]]), params, relu),
+            np.shape(mlp_forward(np.zeros((4, 2)), params, np.tanh)),
+            mlp_forward(np.zeros(2), params, np.tanh)]
+
+
+# --- cross_validate_ridge ----------------------------------------------------------------------
+
+def _cv_data(seed: int, n: int):
+    rng = _rng(seed)
+    x = rng.uniform(0, 1, size=n)  # not sorted: the folds follow the given order
+    y = np.sin(2 * np.pi * x) * np.exp(-2 * x) + 0.2 * rng.normal(size=n)
+    return x, y
+
+
+def _cv(cross_validate_ridge, *args):
+    best, errors = cross_validate_ridge(*args)
+    return [best, type(best).__name__, np.asarray(errors), np.asarray(errors).dtype.name]
+
+
+_L2_GRID = [1e-6, 1e-3, 1e-2, 0.1, 1.0, 10.0]
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_visible_example(cross_validate_ridge):
+    """the visible 4-point example (folds 0-1 and 2-3) and the exact two-feature data"""
+    x = np.array([0.5, 0.5, 1.0 / 6.0, 1.0 / 6.0])
+    y = np.array([1.0, 3.0, 0.0, 1.0])
+    grid = np.linspace(0.05, 0.95, 12)
+    exact = np.sin(np.pi * grid) + 0.5 * np.sin(2 * np.pi * grid)
+    return [_cv(cross_validate_ridge, x, y, 1, [0.0, 1.0], 2),
+            _cv(cross_validate_ridge, grid, exact, 2, [100.0, 0.0, 1.0], 3),
+            _cv(cross_validate_ridge, grid, np.zeros(12), 2, [5.0, 0.0], 3)]
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_equal_folds(cross_validate_ridge):
+    """24 noisy points, 6 features, 4 folds of 6, six penalties"""
+    return _cv(cross_validate_ridge, *_cv_data(20, 24), 6, _L2_GRID, 4)
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_unequal_folds(cross_validate_ridge):
+    """23 points in 5 folds (sizes 5, 5, 5, 4, 4): each fold's error counts equally"""
+    return _cv(cross_validate_ridge, *_cv_data(21, 23), 5, _L2_GRID, 5)
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_leave_one_out(cross_validate_ridge):
+    """leave-one-out: 9 points in 9 folds, as an array of penalties"""
+    return _cv(cross_validate_ridge, *_cv_data(22, 9), 3, np.array([0.0, 0.05, 0.5, 5.0]), 9)
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_two_folds_one_penalty(cross_validate_ridge):
+    """two folds of an odd number of points (6 and 5), a single penalty, many features"""
+    return _cv(cross_validate_ridge, *_cv_data(23, 11), 12, [0.3], 2)
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_order_matters(cross_validate_ridge):
+    """the same points sorted and reversed give different folds and errors"""
+    x, y = _cv_data(24, 15)
+    order = np.argsort(x)
+    return [_cv(cross_validate_ridge, x[order], y[order], 4, _L2_GRID, 3),
+            _cv(cross_validate_ridge, x[order][::-1], y[order][::-1], 4, _L2_GRID, 3)]
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_ties_go_to_the_first(cross_validate_ridge):
+    """all-zero targets: every penalty ties at error 0, the first listed wins"""
+    x, _ = _cv_data(25, 10)
+    return [_cv(cross_validate_ridge, x, np.zeros(10), 3, [5.0, 0.5, 0.0, 2.0], 5),
+            _cv(cross_validate_ridge, x, np.zeros(10), 3, [0.0, 5.0], 5)]
+
+
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+def cv_best_is_not_the_first(cross_validate_ridge):
+    """the best penalty in the middle of an unsorted list (the value is returned, not its index)"""
+    return _cv(cross_validate_ridge, *_cv_data(26, 20), 10, [100.0, 0.0, 0.3, 1e-4, 30.0], 4)
+
+
+@book.scenario("cross_validate_ridge")
+def cv_errors(cross_validate_ridge):
+    """ValueError for 1 fold, more folds than points, no penalties, or x and y of different lengths"""
+    x, y = _cv_data(27, 6)
+    return [error_name(cross_validate_ridge, x, y, 2, [0.1], 1),
+            error_name(cross_validate_ridge, x, y, 2, [0.1], 7),
+            error_name(cross_validate_ridge, x, y, 2, [], 3),
+            error_name(cross_validate_ridge, x, y[:5], 2, [0.1], 3),
+            error_name(cross_validate_ridge, x, y, 2, [0.1], 6)]
+
+
+@book.scenario("cross_validate_ridge")
+def cv_inputs_unchanged(cross_validate_ridge):
+    """x, y and the list of penalties are left as they were"""
+    x, y = _cv_data(28, 12)
+    l2_values = np.array([1.0, 0.1, 0.01])
+    cross_validate_ridge(x, y, 4, l2_values, 3)
+    return [x, y, l2_values]

@@ -336,3 +336,165 @@ def pi_two_rounds(policy_iteration):
     """max_rounds = 2 on a cliff grid with slip 0.2, gamma = 0.9"""
     P, R, terminal = _grid(["FFFFF", "FFFFF", "SHHHG"], 0.2, 0.02, 1.0, -1.0)
     return _as_dict(policy_iteration(P, R, terminal, 0.9, 1e-10, 2), ROUND_KEYS)
+
+
+# --- the visible tests' cases and the docstrings' promises (dtypes, strict tol, defaults) --------------
+
+def _halving_chain():
+    """State 0 loops on itself with reward 1 (action 0) or ends for 0 (action 1); state 1 is terminal.
+
+    With gamma = 1/2 the sweeps of action 0 give V(0) = 1, 1.5, 1.75, 1.875, ...: changes of
+    exactly 1, 1/2, 1/4, 1/8, so tol = 1/4 tells "change < tol" from "change <= tol".
+    """
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = P[0, 1, 1] = 1.0
+    P[1, :, 1] = 1.0
+    R = np.array([[1.0, 0.0], [7.0, 7.0]])
+    return P, R, np.array([False, True])
+
+
+def _kinds(result):
+    """Each entry's type name and, for arrays, dtype kind (int actions must not come back as floats)."""
+    if not isinstance(result, tuple):
+        return result
+    return [type(item).__name__ if np.ndim(item) == 0 else np.asarray(item).dtype.kind for item in result]
+
+
+@book.scenario("discounted_return")
+def return_visible_cases(discounted_return):
+    """the visible tests' cases, each a Python float; the rewards array is left unchanged"""
+    rewards = np.array([1.0, 2.0, 3.0])
+    results = [discounted_return(rewards, 0.5), discounted_return(np.array([0.0, 0.0, 10.0]), 0.9),
+               discounted_return(np.array([1.0, -1.0, 2.0]), 1.0), discounted_return(np.array([]), 0.9),
+               discounted_return([1.0, 1.0], 0.5)]
+    return [results, [isinstance(r, float) for r in results], rewards]
+
+
+@book.scenario("gridworld_model")
+def grid_visible_cases(gridworld_model):
+    """the visible tests' maps: SFG with cost 1, SF/FG with slip 0.2 and goal 10, FrozenLake's 4 x 4 map"""
+    return [_as_dict(gridworld_model(["SFG"], 1.0), MODEL_KEYS),
+            _as_dict(gridworld_model(["SF", "FG"], 0.5, 0.2, 10.0), MODEL_KEYS),
+            _as_dict(gridworld_model(["SFFF", "FHFH", "FFFH", "HFFG"], 0.0, 2.0 / 3.0, 1.0, 0.0), MODEL_KEYS),
+            error_name(gridworld_model, ["SFF", "FG"], 1.0)]
+
+
+@book.scenario("gridworld_model")
+def grid_dtypes_and_empty_layouts(gridworld_model):
+    """terminal is a bool array, P and R float arrays; an empty layout or empty rows raise ValueError"""
+    result = gridworld_model(["SH", "FG"], 0.1, 0.2)
+    kinds = [np.asarray(item).dtype.kind for item in result] if isinstance(result, tuple) else result
+    return [kinds, error_name(gridworld_model, [], 1.0), error_name(gridworld_model, [""], 1.0),
+            error_name(gridworld_model, ["", ""], 1.0)]
+
+
+@book.scenario("q_from_v")
+def q_visible_cases(q_from_v):
+    """the visible tests' 3-state chain with gamma 0.9 and 0 (R of the terminal state is nonsense)"""
+    P, R, terminal = _halving_chain()
+    P3 = np.zeros((3, 2, 3))
+    P3[0, 0, 0] = P3[0, 1, 1] = P3[1, 0, 1] = 1.0
+    P3[1, 1, 1] = P3[1, 1, 2] = 0.5
+    P3[2, :, 2] = 1.0
+    R3 = np.array([[0.0, -1.0], [0.0, -1.0], [5.0, 5.0]])
+    terminal3 = np.array([False, False, True])
+    V = np.array([1.0, 2.0, 10.0])
+    return [q_from_v(P3, R3, terminal3, V, 0.9), q_from_v(P3, R3, terminal3, V, 0.0), V,
+            q_from_v(P, R, terminal, np.array([2.0, 5.0]), 0.5)]
+
+
+@book.scenario("policy_evaluation", atol=1e-6)
+def eval_visible_cases(policy_evaluation):
+    """the visible tests' cases: the notes' grid (random policy, tol 1e-6) and 2 sweeps on the chain"""
+    P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
+    P3 = np.zeros((3, 2, 3))
+    P3[0, 0, 0] = P3[0, 1, 1] = P3[1, 0, 1] = 1.0
+    P3[1, 1, 1] = P3[1, 1, 2] = 0.5
+    P3[2, :, 2] = 1.0
+    R3 = np.array([[0.0, -1.0], [0.0, -1.0], [5.0, 5.0]])
+    terminal3 = np.array([False, False, True])
+    return [_as_dict(policy_evaluation(P, R, terminal, np.full((16, 4), 0.25), 1.0, 1e-6), EVAL_KEYS),
+            _as_dict(policy_evaluation(P3, R3, terminal3, np.array([1, 1, 1]), 0.9, 0.0, 2), EVAL_KEYS),
+            _as_dict(policy_evaluation(P3, R3, terminal3, np.array([[0.0, 1.0]] * 3), 0.9, 0.0, 2), EVAL_KEYS)]
+
+
+@book.scenario("policy_evaluation")
+def eval_strictly_below_tol(policy_evaluation):
+    """changes of exactly 1, 1/2, 1/4, 1/8 with tol = 1/4: stop after the sweep whose change is 1/8"""
+    P, R, terminal = _halving_chain()
+    return [_as_dict(policy_evaluation(P, R, terminal, np.array([0, 0]), 0.5, 0.25), EVAL_KEYS),
+            _kinds(policy_evaluation(P, R, terminal, np.array([0, 0]), 0.5, 0.25))]
+
+
+@book.scenario("policy_evaluation")
+def eval_default_max_sweeps(policy_evaluation):
+    """tol = 0 with the default max_sweeps runs exactly 10,000 sweeps"""
+    P, R, terminal = _halving_chain()
+    return _as_dict(policy_evaluation(P, R, terminal, np.array([0, 1]), 0.5, 0.0), EVAL_KEYS)
+
+
+@book.scenario("policy_evaluation", rtol=0.0, atol=0.0)
+def eval_inputs_unchanged(policy_evaluation):
+    """P, R, terminal and the policy (deterministic or stochastic) are left unchanged"""
+    P, R, terminal = _random_mdp(40)
+    deterministic = _rng(41).integers(0, 3, size=7)
+    stochastic = _rng(42).dirichlet(np.ones(3), size=7)
+    policy_evaluation(P, R, terminal, deterministic, 0.9, 1e-6)
+    policy_evaluation(P, R, terminal, stochastic, 0.9, 1e-6)
+    return [P, R, terminal, deterministic, stochastic]
+
+
+@book.scenario("greedy_policy")
+def greedy_visible_cases(greedy_policy):
+    """the visible tests' cases, as int arrays: no ties, exact ties, a 1e-12 tie, tol = 0.1, zeros"""
+    results = [greedy_policy(np.array([[1.0, 3.0, 2.0], [0.5, -1.0, 0.0]])),
+               greedy_policy(np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0]])),
+               greedy_policy(np.array([[1.0, 1.0 + 1e-12, 0.0]])), greedy_policy(np.array([[1.0, 1.05, 0.0]]), 0.1),
+               greedy_policy(np.zeros((3, 2)))]
+    return [results, [np.asarray(r).dtype.kind for r in results]]
+
+
+@book.scenario("greedy_policy")
+def greedy_tol_boundary_and_zero(greedy_policy):
+    """a value exactly tol below the best counts as tied; tol = 0 counts only exact ties; Q is unchanged"""
+    Q = np.array([[0.5, 1.0, 0.75], [2.0, 2.0 + 1e-12, 1.0]])
+    return [greedy_policy(Q, 0.5), greedy_policy(Q, 0.25), greedy_policy(Q, 0.0), Q]
+
+
+@book.scenario("value_iteration", atol=1e-6)
+def vi_visible_cases(value_iteration):
+    """the visible tests' cases: the notes' grid with gamma 1, and exactly one sweep"""
+    P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
+    return [_as_dict(value_iteration(P, R, terminal, 1.0), SOLVE_KEYS),
+            _as_dict(value_iteration(P, R, terminal, 1.0, 0.0, 1), SOLVE_KEYS)]
+
+
+@book.scenario("value_iteration")
+def vi_strictly_below_tol_and_dtypes(value_iteration):
+    """changes of exactly 1, 1/2, 1/4, ... with tol = 1/4; the policy is an int array, sweeps an int"""
+    P, R, terminal = _halving_chain()
+    return [_as_dict(value_iteration(P, R, terminal, 0.5, 0.25), SOLVE_KEYS),
+            _kinds(value_iteration(P, R, terminal, 0.5, 0.25))]
+
+
+@book.scenario("value_iteration")
+def vi_default_max_sweeps(value_iteration):
+    """tol = 0 with the default max_sweeps runs exactly 10,000 sweeps; the model is left unchanged"""
+    P, R, terminal = _halving_chain()
+    return [_as_dict(value_iteration(P, R, terminal, 0.5, 0.0), SOLVE_KEYS), P, R, terminal]
+
+
+@book.scenario("policy_iteration", atol=1e-6)
+def pi_visible_cases(policy_iteration):
+    """the visible tests' cases: the notes' grid with gamma 0.9, and max_rounds = 1"""
+    P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
+    return [_as_dict(policy_iteration(P, R, terminal, 0.9), ROUND_KEYS),
+            _as_dict(policy_iteration(P, R, terminal, 0.9, 1e-10, 1), ROUND_KEYS),
+            _kinds(policy_iteration(P, R, terminal, 0.9))]
+
+
+@book.scenario("policy_iteration", atol=1e-9)
+def pi_loose_tol(policy_iteration):
+    """tol = 0.3 is passed on to every policy evaluation (the values stop short of convergence)"""
+    P, R, terminal = _halving_chain()
+    return [_as_dict(policy_iteration(P, R, terminal, 0.5, 0.3), ROUND_KEYS), P, R, terminal]

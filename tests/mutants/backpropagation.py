@@ -474,6 +474,81 @@ class Value:  # noqa: F811
         return (-self) + other
 
 
+@mutant("Value", "backward visits the graph breadth-first from the output (right for trees and a * a + a, wrong when a node is reached by a short and a long path)")
+class Value:  # noqa: F811
+    def __init__(self, data, parents=(), op=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._parents = tuple(parents)
+        self._op = op
+        self._backward = lambda: None
+
+    def __add__(self, other):
+        other = other if isinstance(other, type(self)) else type(self)(other)
+        out = type(self)(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, type(self)) else type(self)(other)
+        out = type(self)(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = type(self)(t, (self,), "tanh")
+
+        def _backward():
+            self.grad += (1.0 - t * t) * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = type(self)(max(self.data, 0.0), (self,), "relu")
+
+        def _backward():
+            self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        order, seen, queue = [], {id(self)}, [self]
+        while queue:  # breadth-first from the output: a node may run before all its users
+            node = queue.pop(0)
+            order.append(node)
+            for parent in node._parents:
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    queue.append(parent)
+        self.grad = 1.0
+        for node in order:
+            node._backward()
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+
 @mutant("Value", "backward forgets to seed the output's gradient with 1")
 class Value:  # noqa: F811
     def __init__(self, data, parents=(), op=""):

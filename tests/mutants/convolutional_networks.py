@@ -166,6 +166,23 @@ def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
     return out
 
 
+@mutant("conv2d_naive", "no channel check: 1-channel images broadcast silently against 3-channel kernels")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    n_images, _, height, width = x.shape
+    c_out, _, kh, kw = weight.shape
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    out = np.zeros((n_images, c_out, h_out, w_out))
+    for n in range(n_images):
+        for k in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+                    out[n, k, i, j] = np.sum(window * weight[k]) + bias[k]
+    return out
+
+
 # --- conv2d_backward ---------------------------------------------------------------------------------
 
 @mutant("conv2d_backward", "input gradient not cropped: returned with the padding")
@@ -609,4 +626,14 @@ def train_step(model, optimizer, images, labels):  # noqa: F811
     loss = F.cross_entropy(model(images), labels)
     loss.backward()
     optimizer.step()
+    return float(loss.item())
+
+
+@mutant("train_step", "zeroes the gradients after the step instead of before (stale gradients enter the first step)")
+def train_step(model, optimizer, images, labels):  # noqa: F811
+    model.train()
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
     return float(loss.item())

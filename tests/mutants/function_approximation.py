@@ -5,7 +5,8 @@ Helpers a mutant calls (``sigmoid``, ``dense_layer``) are the reference's (see
 """
 import numpy as np
 
-from solutions.function_approximation import dense_layer, sigmoid, sigmoid_step  # noqa: F401
+from solutions.function_approximation import (  # noqa: F401
+    dense_layer, ridge_fit, sigmoid, sigmoid_step, sinusoidal_features)
 from tests.mutants import MutantCatalogue
 
 catalogue = MutantCatalogue("solutions.function_approximation")
@@ -129,6 +130,21 @@ def relu_derivative(z):  # noqa: F811
     return np.asarray(z) > 0
 
 
+@mutant("relu", "clips the caller's array in place instead of returning a new one")
+def relu(z):  # noqa: F811
+    z = np.asarray(z)
+    z[z < 0] = 0.0
+    return z
+
+
+@mutant("sigmoid", "keeps the input's dtype: an integer array gives an integer (0 or 1) result")
+def sigmoid(z):  # noqa: F811
+    z = np.asarray(z)
+    out = np.empty_like(z)
+    out[...] = 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+    return out
+
+
 # --- dense_layer ---------------------------------------------------------------------------------
 
 @mutant("dense_layer", "missing bias")
@@ -236,6 +252,11 @@ def sgd_step(params, grads, lr):  # noqa: F811
 
 # --- sigmoid_step and sum_of_steps ------------------------------------------------------------------
 
+@mutant("sigmoid_step", "takes the location as one number: an array of locations does not broadcast")
+def sigmoid_step(x, location, steepness):  # noqa: F811
+    return sigmoid(steepness * (np.asarray(x, dtype=float) - float(np.ravel(location)[0])))
+
+
 @mutant("sigmoid_step", "sign error in the location: a step at -location")
 def sigmoid_step(x, location, steepness):  # noqa: F811
     return sigmoid(steepness * (x + location))
@@ -280,3 +301,181 @@ def sum_of_steps(f, x, n_steps, steepness):  # noqa: F811
     values = f(knots)
     centres = (knots[:-1] + knots[1:]) / 2
     return values[0] + sigmoid_step(np.asarray(x)[:, None], centres, steepness) @ np.diff(values)
+
+
+# --- cross_validate_ridge ----------------------------------------------------------------------
+
+@mutant("cross_validate_ridge", "pools the held-out squared errors (folds weighted by their size)")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
+        raise ValueError("bad arguments")
+    phi = sinusoidal_features(x, n_features)
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for fold in np.array_split(np.arange(n), n_folds):
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.sum((phi[fold] @ theta - y[fold]) ** 2)
+    errors /= n
+    return float(l2_values[np.argmin(errors)]), errors
+
+
+@mutant("cross_validate_ridge", "folds of n // k points: the remainder is never held out")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
+        raise ValueError("bad arguments")
+    phi = sinusoidal_features(x, n_features)
+    size = n // n_folds
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for k in range(n_folds):
+            fold = np.arange(k * size, (k + 1) * size)
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
+    errors /= n_folds
+    return float(l2_values[np.argmin(errors)]), errors
+
+
+@mutant("cross_validate_ridge", "measures the error on the training part instead of the held-out fold")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
+        raise ValueError("bad arguments")
+    phi = sinusoidal_features(x, n_features)
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for fold in np.array_split(np.arange(n), n_folds):
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.mean((phi[train] @ theta - y[train]) ** 2)
+    errors /= n_folds
+    return float(l2_values[np.argmin(errors)]), errors
+
+
+@mutant("cross_validate_ridge", "interleaved folds x[k::n_folds] instead of contiguous blocks")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
+        raise ValueError("bad arguments")
+    phi = sinusoidal_features(x, n_features)
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for k in range(n_folds):
+            fold = np.arange(n)[k::n_folds]
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
+    errors /= n_folds
+    return float(l2_values[np.argmin(errors)]), errors
+
+
+@mutant("cross_validate_ridge", "returns the index of the best penalty, not its value")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
+        raise ValueError("bad arguments")
+    phi = sinusoidal_features(x, n_features)
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for fold in np.array_split(np.arange(n), n_folds):
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
+    errors /= n_folds
+    return float(np.argmin(errors)), errors
+
+
+@mutant("cross_validate_ridge", "ties go to the last penalty listed")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
+        raise ValueError("bad arguments")
+    phi = sinusoidal_features(x, n_features)
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for fold in np.array_split(np.arange(n), n_folds):
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
+    errors /= n_folds
+    last = len(errors) - 1 - int(np.argmin(errors[::-1]))
+    return float(l2_values[last]), errors
+
+
+@mutant("cross_validate_ridge", "no check of n_folds: one fold trains on nothing, too many folds are empty")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n or l2_values.size == 0:
+        raise ValueError("bad arguments")
+    phi = sinusoidal_features(x, n_features)
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for fold in np.array_split(np.arange(n), n_folds):
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2) if len(fold) else 0.0
+    errors /= n_folds
+    return float(l2_values[np.argmin(errors)]), errors
+
+
+@mutant("cross_validate_ridge", "sorts the data by x before cutting the folds")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
+    order = np.argsort(x)
+    x, y = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
+        raise ValueError("bad arguments")
+    phi = sinusoidal_features(x, n_features)
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for fold in np.array_split(np.arange(n), n_folds):
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
+    errors /= n_folds
+    return float(l2_values[np.argmin(errors)]), errors
+
+
+@mutant("cross_validate_ridge", "returns the best penalty as a numpy float64, not a Python float")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
+    n = len(x)
+    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
+        raise ValueError("bad arguments")
+    phi = sinusoidal_features(x, n_features)
+    errors = np.zeros(l2_values.size)
+    for i, l2 in enumerate(l2_values):
+        for fold in np.array_split(np.arange(n), n_folds):
+            train = np.ones(n, dtype=bool)
+            train[fold] = False
+            theta = ridge_fit(phi[train], y[train], l2)
+            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
+    errors /= n_folds
+    return l2_values[np.argmin(errors)], errors

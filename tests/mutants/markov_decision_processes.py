@@ -366,3 +366,40 @@ def policy_iteration(P, R, terminal, gamma, tol=1e-10, max_rounds=1000):  # noqa
         if stable or rounds == max_rounds:
             break
     return V, policy, rounds
+
+
+# --- mistakes the docstrings' exact promises catch (dtype, strict tolerance) -------------------------
+
+@mutant("greedy_policy", "actions returned as floats (np.argmax(...) * 1.0)")
+def greedy_policy(Q, tol=1e-9):  # noqa: F811
+    best = np.max(Q, axis=1, keepdims=True)
+    return np.argmax(Q >= best - tol, axis=1) * 1.0
+
+
+@mutant("policy_evaluation", "stops when the change is at most tol instead of strictly below it")
+def policy_evaluation(P, R, terminal, policy, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    policy = np.asarray(policy)
+    n_states, n_actions = R.shape
+    if policy.ndim == 1:
+        policy = np.eye(n_actions)[policy]
+    V = np.zeros(n_states)
+    for sweep in range(1, max_sweeps + 1):
+        V_new = np.sum(policy * q_from_v(P, R, terminal, V, gamma), axis=1)
+        change = np.max(np.abs(V_new - V))
+        V = V_new
+        if change <= tol:
+            break
+    return V, sweep
+
+
+@mutant("policy_iteration", "evaluates every policy with the default tolerance instead of the given tol")
+def policy_iteration(P, R, terminal, gamma, tol=1e-10, max_rounds=1000):  # noqa: F811
+    policy = np.zeros(R.shape[0], dtype=int)
+    rounds = 0
+    while True:
+        rounds += 1
+        V, _ = policy_evaluation(P, R, terminal, policy, gamma)
+        improved = greedy_policy(q_from_v(P, R, terminal, V, gamma))
+        if np.array_equal(improved, policy) or rounds >= max_rounds:
+            return V, policy, rounds
+        policy = improved

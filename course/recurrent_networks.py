@@ -1,0 +1,476 @@
+"""Text, baselines, pictures and widgets for lecture 04, recurrent networks and LSTMs.
+
+The widgets work before any exercise is solved. They never call the student's functions:
+gradient flow is computed here with numpy, and the temperature and gate widgets use a small
+``torch.nn.LSTM`` language model that :func:`widget_model` trains in a few seconds the first
+time it is needed (then it is cached for the session).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from torch import nn
+from torch.nn import functional as F
+
+from course.runtime import full_or_quick
+from course.widgets import dropdown, figure_row, interactive_figure, slider
+
+TEXT_PATH = Path(__file__).resolve().parent / "data" / "shakespeare.txt"
+
+
+# --- the text ------------------------------------------------------------------------------------
+
+def load_text() -> str:
+    """The lecture's corpus: about 200 KB of Shakespeare's plays (public domain; see data/README.md)."""
+    return TEXT_PATH.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The characters of a text, numbered in sorted order."""
+
+    chars: tuple[str, ...]
+
+    @classmethod
+    def from_text(cls, text: str) -> Vocabulary:
+        return cls(tuple(sorted(set(text))))
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        """The id of every character of ``text`` (KeyError for a character not in the vocabulary)."""
+        index = {char: i for i, char in enumerate(self.chars)}
+        return [index[char] for char in text]
+
+    def decode(self, ids) -> str:
+        """The characters with the given ids, joined into a string."""
+        return "".join(self.chars[int(i)] for i in ids)
+
+
+def corpus(val_fraction: float = 0.1) -> tuple[Vocabulary, torch.Tensor, torch.Tensor]:
+    """The vocabulary and the training and validation ids (int64): the last ``val_fraction`` is validation."""
+    text = load_text()
+    vocab = Vocabulary.from_text(text)
+    ids = torch.tensor(vocab.encode(text), dtype=torch.int64)
+    split = int(round(len(ids) * (1 - val_fraction)))
+    return vocab, ids[:split], ids[split:]
+
+
+def random_windows(ids: torch.Tensor, batch_size: int, seq_len: int,
+                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``batch_size`` random windows of the text: inputs and the same windows shifted by one.
+
+    Both are int64 tensors of shape (batch_size, seq_len); targets[b, t] is the character that
+    follows inputs[b, t].
+    """
+    starts = torch.randint(0, len(ids) - seq_len - 1, (batch_size,), generator=generator)
+    offsets = torch.arange(seq_len)
+    windows = ids[starts[:, None] + offsets]
+    return windows, ids[starts[:, None] + offsets + 1]
+
+
+def ngram_cross_entropy(train: torch.Tensor, val: torch.Tensor, vocab_size: int, order: int,
+                        alpha: float = 0.1) -> float:
+    """Validation cross-entropy (nats per character) of a unigram (order 1) or bigram (order 2) model.
+
+    Counts come from ``train`` with ``alpha`` added to every count (add-alpha smoothing), so a
+    character pair never seen in training still gets a small probability.
+    """
+    train, val = np.asarray(train), np.asarray(val)
+    if order == 1:
+        counts = np.bincount(train, minlength=vocab_size) + alpha
+        return float(-np.mean(np.log(counts[val] / counts.sum())))
+    if order == 2:
+        counts = np.full((vocab_size, vocab_size), alpha)
+        np.add.at(counts, (train[:-1], train[1:]), 1.0)
+        probabilities = counts / counts.sum(axis=1, keepdims=True)
+        return float(-np.mean(np.log(probabilities[val[:-1], val[1:]])))
+    raise ValueError(f"order must be 1 or 2, got {order}")
+
+
+def evaluate(model: nn.Module, ids: torch.Tensor, seq_len: int = 200) -> float:
+    """Mean cross-entropy (nats per character) of ``model`` predicting each next character of ``ids``.
+
+    The text is cut into consecutive chunks of ``seq_len`` characters, each read from a zero
+    state; ``model(tokens, state)`` must return ``(logits, state)``.
+    """
+    usable = (len(ids) - 1) // seq_len * seq_len
+    inputs = ids[:usable].reshape(-1, seq_len)
+    targets = ids[1:usable + 1].reshape(-1, seq_len)
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        logits, _ = model(inputs, None)
+        loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    model.train(was_training)
+    return float(loss)
+
+
+# --- the widgets' own small language model -------------------------------------------------------
+
+class TinyCharModel(nn.Module):
+    """Embedding, one ``torch.nn.LSTM`` layer, linear read-out: the widgets' model."""
+
+    def __init__(self, vocab_size: int, embedding_dim: int = 16, hidden_size: int = 64):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embedding_dim)
+        self.rnn = nn.LSTM(embedding_dim, hidden_size, batch_first=True)
+        self.out = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, tokens: torch.Tensor, state=None):
+        hidden, state = self.rnn(self.embed(tokens), state)
+        return self.out(hidden), state
+
+
+@cache
+def widget_model(steps: int | None = None, seed: int = 0) -> tuple[TinyCharModel, Vocabulary]:
+    """A small LSTM language model trained for ``steps`` Adam steps (a few seconds), cached.
+
+    ``steps`` defaults to 400, or 30 under autograding.
+    """
+    steps = full_or_quick(400, 30) if steps is None else steps
+    vocab, train, _ = corpus()
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    model = TinyCharModel(len(vocab))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    for _ in range(steps):
+        inputs, targets = random_windows(train, 32, 48, generator)
+        logits, _ = model(inputs)
+        loss = F.cross_entropy(logits.reshape(-1, len(vocab)), targets.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+    model.eval()
+    return model, vocab
+
+
+def next_char_distribution(model: nn.Module, vocab: Vocabulary, prompt: str) -> np.ndarray:
+    """The model's logits for the character after ``prompt``, as a float64 array of shape (V,)."""
+    with torch.no_grad():
+        logits, _ = model(torch.tensor([vocab.encode(prompt)]))
+    return logits[0, -1].double().numpy()
+
+
+def tempered(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(logits / temperature) in float64."""
+    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    weights = np.exp(scaled - scaled.max())
+    return weights / weights.sum()
+
+
+def generate(model: nn.Module, vocab: Vocabulary, prompt: str, length: int, temperature: float,
+             seed: int = 0) -> str:
+    """``length`` characters continuing ``prompt``, drawn from the tempered model with numpy's generator."""
+    rng = np.random.default_rng(seed)
+    out = []
+    with torch.no_grad():
+        logits, state = model(torch.tensor([vocab.encode(prompt)]))
+        for _ in range(length):
+            p = tempered(logits[0, -1].double().numpy(), temperature)
+            char_id = int(rng.choice(len(p), p=p))
+            out.append(vocab.chars[char_id])
+            logits, state = model(torch.tensor([[char_id]]), state)
+    return "".join(out)
+
+
+def entropy(probabilities: np.ndarray) -> float:
+    """Entropy in nats of a probability vector (0 log 0 = 0)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    p = p[p > 0]
+    return float(-np.sum(p * np.log(p)))
+
+
+# --- widget 1: gradient flow through time --------------------------------------------------------
+
+def recurrent_matrix(radius: float, hidden: int = 32, seed: int = 0) -> np.ndarray:
+    """A random (hidden, hidden) matrix rescaled so that its spectral radius is ``radius``."""
+    w = np.random.default_rng(seed).normal(size=(hidden, hidden)) / np.sqrt(hidden)
+    return w * radius / np.max(np.abs(np.linalg.eigvals(w)))
+
+
+def jacobian_norms(w_hh: np.ndarray, activation: str = "tanh", steps: int = 60, input_scale: float = 1.0,
+                   seed: int = 0) -> np.ndarray:
+    """Spectral norms of dh_T/dh_k for lags T - k = 0..steps, an array of shape (steps + 1,).
+
+    The RNN is h_t = f(W_hh h_{t-1} + u_t) with random inputs u_t of size ``input_scale`` and
+    f = tanh or the identity, from h_0 = 0. Going backwards, each step multiplies the Jacobian
+    by diag(f'(a_t)) W_hh.
+    """
+    hidden = w_hh.shape[0]
+    rng = np.random.default_rng(seed + 1)
+    inputs = input_scale * rng.normal(size=(steps, hidden))
+    h = np.zeros(hidden)
+    slopes = []
+    for u in inputs:
+        a = w_hh @ h + u
+        h = np.tanh(a) if activation == "tanh" else a
+        slopes.append(1.0 - h ** 2 if activation == "tanh" else np.ones(hidden))
+    jacobian = np.eye(hidden)
+    norms = [1.0]
+    for slope in reversed(slopes):
+        jacobian = jacobian @ (slope[:, None] * w_hh)
+        norms.append(np.linalg.norm(jacobian, 2))
+    return np.array(norms)
+
+
+def draw_gradient_flow(radius: float = 1.0, input_scale: float = 1.0, steps: int = 60, seed: int = 0) -> Figure:
+    """Eigenvalues of W_hh and ||dh_T/dh_k|| against the lag, for tanh and for the identity."""
+    w_hh = recurrent_matrix(radius, seed=seed)
+    fig, (left, right) = figure_row(2, width=10, height=3.8)
+    eigenvalues = np.linalg.eigvals(w_hh)
+    angle = np.linspace(0, 2 * np.pi, 200)
+    left.plot(np.cos(angle), np.sin(angle), c="0.6", lw=1, label="unit circle")
+    left.plot(eigenvalues.real, eigenvalues.imag, ".", c="tab:blue", label="eigenvalues")
+    left.set_aspect("equal")
+    left.set_xlim(-1.6, 1.6)
+    left.set_ylim(-1.6, 1.6)
+    left.legend(fontsize=8, loc="upper right")
+    sigma = np.linalg.norm(w_hh, 2)
+    left.set_title(f"W_hh: spectral radius {radius:.2f}, largest singular value {sigma:.2f}", fontsize=9)
+    lags = np.arange(steps + 1)
+    for activation, colour in (("identity", "tab:orange"), ("tanh", "tab:blue")):
+        norms = jacobian_norms(w_hh, activation, steps, input_scale, seed)
+        right.semilogy(lags, np.maximum(norms, 1e-30), c=colour, label=f"f = {activation}")
+    right.semilogy(lags, radius ** lags, "--", c="0.5", lw=1, label=r"radius$^{T-k}$")
+    right.set_ylim(1e-16, 1e12)
+    right.set_xlabel("lag T - k")
+    right.set_ylabel(r"$\|\partial h_T / \partial h_k\|_2$")
+    right.legend(fontsize=8, loc="lower left")
+    right.set_title(f"gradient norm against the lag (input scale {input_scale:.1f})", fontsize=9)
+    return fig
+
+
+def gradient_flow_widget() -> widgets.VBox:
+    """Sliders for the spectral radius of W_hh, the size of the inputs and the number of steps."""
+    return interactive_figure(
+        draw_gradient_flow,
+        radius=slider(1.0, 0.5, 1.5, 0.05, "spectral radius of W_hh"),
+        input_scale=slider(1.0, 0.0, 3.0, 0.25, "input scale"),
+        steps=slider(60, 10, 100, 10, "steps T", integer=True),
+    )
+
+
+# --- widget 2: sampling temperature ---------------------------------------------------------------
+
+PROMPTS = ["First Citizen:\n", "The king ", "What say", "ROMEO:\n"]
+
+
+def draw_temperature(temperature: float = 0.8, prompt: str = "First Citizen:\n", seed: int = 0, length: int = 240) -> Figure:
+    """The tempered next-character distribution after ``prompt`` and a sample continuing it."""
+    model, vocab = widget_model()
+    logits = next_char_distribution(model, vocab, prompt)
+    p = tempered(logits, temperature)
+    text = generate(model, vocab, prompt, length, temperature, seed)
+    fig = Figure(figsize=(10, 5.2))
+    top = fig.add_axes((0.07, 0.62, 0.9, 0.3))
+    order = np.argsort(p)[::-1][:25]
+    labels = [repr(vocab.chars[i])[1:-1] or " " for i in order]
+    top.bar(range(len(order)), p[order], color="tab:blue")
+    top.set_xticks(range(len(order)), [label if label != " " else "␣" for label in labels], fontsize=8)
+    top.set_ylim(0, 1)
+    top.set_ylabel("probability")
+    top.set_title(f"next character after {prompt!r} at temperature {temperature:.2f}: "
+                  f"entropy {entropy(p):.2f} nats (at T = 1: {entropy(tempered(logits, 1.0)):.2f})", fontsize=9)
+    bottom = fig.add_axes((0.02, 0.02, 0.96, 0.48))
+    bottom.axis("off")
+    bottom.text(0, 1, prompt + text, va="top", ha="left", family="monospace", fontsize=8.5, wrap=True,
+                transform=bottom.transAxes)
+    return fig
+
+
+def temperature_widget() -> widgets.VBox:
+    """A temperature slider, a prompt and a seed for the widget model's samples."""
+    return interactive_figure(
+        draw_temperature,
+        temperature=slider(0.8, 0.1, 2.0, 0.05, "temperature"),
+        prompt=dropdown(PROMPTS, PROMPTS[0], "prompt"),
+        seed=slider(0, 0, 9, 1, "seed", integer=True),
+    )
+
+
+# --- widget 3: LSTM gates over a sentence ---------------------------------------------------------
+
+SENTENCES = ["What, shall we to the Capitol?\nFirst Citizen:\n",
+             "My lord, I will not speak of it.",
+             "Before we proceed any further, hear me speak."]
+GATES = ["input gate i", "forget gate f", "candidate g", "output gate o", "cell state c", "hidden state h"]
+
+
+def gate_activations(model: TinyCharModel, vocab: Vocabulary, sentence: str) -> dict[str, np.ndarray]:
+    """Every gate and state of the model's LSTM at every character of ``sentence``: arrays (T, H).
+
+    torch keeps the rows of ``weight_ih_l0`` in the order input, forget, candidate, output.
+    """
+    lstm = model.rnn
+    with torch.no_grad():
+        embedded = model.embed(torch.tensor([vocab.encode(sentence)]))[0]
+        hidden, _ = lstm(embedded[None])
+        before = torch.cat([torch.zeros(1, lstm.hidden_size), hidden[0, :-1]])
+        pre = F.linear(embedded, lstm.weight_ih_l0, lstm.bias_ih_l0) + F.linear(before, lstm.weight_hh_l0,
+                                                                                 lstm.bias_hh_l0)
+        i, f, g, o = pre.chunk(4, dim=1)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        cells = []
+        c = torch.zeros(lstm.hidden_size)
+        for step in range(len(sentence)):
+            c = f[step] * c + i[step] * g[step]
+            cells.append(c)
+    values = {"input gate i": i, "forget gate f": f, "candidate g": g, "output gate o": o,
+              "cell state c": torch.stack(cells), "hidden state h": hidden[0]}
+    return {name: value.double().numpy() for name, value in values.items()}
+
+
+def draw_gates(sentence: str = SENTENCES[0], gate: str = "forget gate f", first_unit: int = 0,
+               units: int = 16) -> Figure:
+    """A heat map of one gate (or state) of the widget model's LSTM, unit by character."""
+    model, vocab = widget_model()
+    every_unit = gate_activations(model, vocab, sentence)[gate]
+    values = every_unit[:, first_unit:first_unit + units]
+    fig = Figure(figsize=(10, 4.2))
+    ax = fig.add_axes((0.07, 0.12, 0.82, 0.76))
+    low, high = (0, 1) if gate in ("input gate i", "forget gate f", "output gate o") else (-1, 1)
+    image = ax.imshow(values.T, aspect="auto", cmap="coolwarm", vmin=low, vmax=high, interpolation="nearest")
+    ax.set_xticks(range(len(sentence)), [char if char != "\n" else "⏎" for char in sentence], fontsize=8,
+                  family="monospace")
+    ax.set_yticks(range(values.shape[1]), [str(first_unit + k) for k in range(values.shape[1])], fontsize=7)
+    ax.set_ylabel("unit")
+    mean = float(every_unit.mean())
+    ax.set_title(f"{gate} over the sentence (units {first_unit}-{first_unit + values.shape[1] - 1}); "
+                 f"mean over all units {mean:.2f}", fontsize=9)
+    fig.colorbar(image, cax=fig.add_axes((0.91, 0.12, 0.02, 0.76)))
+    return fig
+
+
+def gates_widget() -> widgets.VBox:
+    """Choose a sentence, a gate (or the cell or hidden state) and which units to show."""
+    return interactive_figure(
+        draw_gates,
+        sentence=dropdown(SENTENCES, SENTENCES[0], "sentence"),
+        gate=dropdown(GATES, "forget gate f", "gate"),
+        first_unit=slider(0, 0, 48, 16, "first unit", integer=True),
+    )
+
+
+# --- static pictures -------------------------------------------------------------------------------
+
+def _box(ax, x, y, text, colour, w=0.7, h=0.5):
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.03", fc=colour, ec="0.3"))
+    ax.text(x, y, text, ha="center", va="center", fontsize=8)
+
+
+def _arrow(ax, start, end, colour="0.3"):
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9, color=colour, lw=1))
+
+
+def draw_sequence_problems() -> Figure:
+    """Five ways to map sequences: one-to-one, one-to-many, many-to-one, many-to-many, seq2seq."""
+    layouts = {
+        "one to one\n(image → class)": ([0], [0], [0]),
+        "one to many\n(image → caption)": ([0], [0, 1, 2, 3], [0, 1, 2, 3]),
+        "many to one\n(video → label)": ([0, 1, 2, 3], [0, 1, 2, 3], [3]),
+        "many to many\n(per-frame labels)": ([0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]),
+        "seq2seq\n(translation)": ([0, 1, 2], [0, 1, 2, 3, 4, 5], [3, 4, 5]),
+    }
+    fig = Figure(figsize=(11, 3.2))
+    axes = fig.subplots(1, 5)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.82, wspace=0.08)
+    for ax, (title, (inputs, states, outputs)) in zip(axes, layouts.items()):
+        for t in states:
+            _box(ax, t, 1, "h", "#cfe2f3")
+            if t > states[0]:
+                _arrow(ax, (t - 0.62, 1), (t - 0.38, 1))
+        for t in inputs:
+            _box(ax, t, 0, "x", "#f4cccc")
+            _arrow(ax, (t, 0.27), (t, 0.73))
+        for t in outputs:
+            _box(ax, t, 2, "y", "#d9ead3")
+            _arrow(ax, (t, 1.27), (t, 1.73))
+        ax.set_xlim(-0.6, max(3, states[-1]) + 0.6)
+        ax.set_ylim(-0.5, 2.5)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(title, fontsize=9)
+    return fig
+
+
+def draw_unrolled_rnn(steps: int = 4) -> Figure:
+    """The RNN unrolled in time: the same W_xh, W_hh and W_hy at every step, a loss at every output."""
+    fig = Figure(figsize=(9, 3.4))
+    ax = fig.add_axes((0, 0, 1, 1))
+    _box(ax, -1.2, 1, "$h_0$", "#eeeeee")
+    for t in range(steps):
+        _box(ax, t * 1.6, 0, f"$x_{t + 1}$", "#f4cccc")
+        _box(ax, t * 1.6, 1, f"$h_{t + 1}$", "#cfe2f3")
+        _box(ax, t * 1.6, 2, f"$y_{t + 1}$", "#d9ead3")
+        _box(ax, t * 1.6, 2.9, f"$L_{t + 1}$", "#fff2cc", h=0.4)
+        _arrow(ax, (t * 1.6, 0.27), (t * 1.6, 0.73))
+        ax.text(t * 1.6 + 0.05, 0.5, "$W_{xh}$", fontsize=8, color="tab:red")
+        _arrow(ax, (t * 1.6, 1.27), (t * 1.6, 1.73))
+        ax.text(t * 1.6 + 0.05, 1.5, "$W_{hy}$", fontsize=8, color="tab:green")
+        _arrow(ax, (t * 1.6, 2.27), (t * 1.6, 2.68))
+        _arrow(ax, (t * 1.6 - 1.23, 1), (t * 1.6 - 0.37, 1))
+        ax.text(t * 1.6 - 0.95, 1.1, "$W_{hh}$", fontsize=8, color="tab:blue")
+    ax.text(steps * 1.6 - 0.4, 3.05, "$L = \\sum_t L_t$", fontsize=10)
+    ax.set_xlim(-1.8, steps * 1.6)
+    ax.set_ylim(-0.5, 3.4)
+    ax.axis("off")
+    return fig
+
+
+def draw_lstm_cell() -> Figure:
+    """The LSTM cell: four gates from [h_{t-1}, x_t], and the additive path along the cell state."""
+    fig = Figure(figsize=(8, 3.8))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.add_patch(FancyBboxPatch((0.4, 0.2), 6.2, 3.0, boxstyle="round,pad=0.05", fc="#f7f7f7", ec="0.5"))
+    ax.annotate("", xy=(7.2, 2.9), xytext=(-0.2, 2.9), arrowprops=dict(arrowstyle="-|>", lw=2.5, color="tab:red"))
+    ax.text(-0.2, 3.05, "$c_{t-1}$", fontsize=10)
+    ax.text(6.9, 3.05, "$c_t$", fontsize=10)
+    _box(ax, 2.0, 2.9, "×", "white", w=0.4, h=0.4)
+    _box(ax, 3.6, 2.9, "+", "white", w=0.4, h=0.4)
+    for x, name, act in ((1.2, "f", "σ"), (2.5, "i", "σ"), (3.6, "g", "tanh"), (5.0, "o", "σ")):
+        _box(ax, x, 1.2, f"{name} = {act}(·)", "#cfe2f3", w=0.95, h=0.45)
+    _arrow(ax, (1.2, 1.45), (1.9, 2.72))
+    _box(ax, 3.05, 2.2, "×", "white", w=0.4, h=0.4)
+    _arrow(ax, (2.5, 1.45), (2.95, 2.02))
+    _arrow(ax, (3.6, 1.45), (3.15, 2.02))
+    _arrow(ax, (3.2, 2.35), (3.5, 2.72))
+    _box(ax, 6.1, 2.2, "tanh", "white", w=0.6, h=0.4)
+    _arrow(ax, (5.1, 2.9), (6.0, 2.4))
+    _box(ax, 6.1, 1.2, "×", "white", w=0.4, h=0.4)
+    _arrow(ax, (5.48, 1.2), (5.9, 1.2))
+    _arrow(ax, (6.1, 2.0), (6.1, 1.42))
+    _arrow(ax, (6.3, 1.2), (7.2, 1.2))
+    ax.text(6.9, 1.35, "$h_t$", fontsize=10)
+    ax.text(0.55, 0.45, "$[h_{t-1}, x_t]$ feeds all four gates:  "
+            "$c_t = f \\odot c_{t-1} + i \\odot g$,   $h_t = o \\odot \\tanh(c_t)$", fontsize=9)
+    ax.text(3.0, 3.3, "cell path: only × f and + i⊙g, no squashing", fontsize=8, color="tab:red")
+    ax.set_xlim(-0.5, 7.6)
+    ax.set_ylim(0, 3.6)
+    ax.axis("off")
+    return fig
+
+
+def draw_training_curves(history: dict[str, list[float]], baselines: dict[str, float]) -> Figure:
+    """Training loss per step (smoothed), validation loss at checkpoints, and the n-gram baselines."""
+    fig, (ax,) = figure_row(1, width=7, height=3.4)
+    steps = np.arange(1, len(history["train"]) + 1)
+    window = max(1, len(steps) // 30)
+    smooth = np.convolve(history["train"], np.ones(window) / window, mode="valid")
+    ax.plot(steps[window - 1:], smooth, label="training loss (moving average)")
+    ax.plot(history["val_step"], history["val"], "o-", label="validation loss")
+    for (name, value), style in zip(baselines.items(), ("--", ":")):
+        ax.axhline(value, ls=style, c="0.4", label=f"{name} baseline ({value:.2f})")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy (nats / char)")
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,568 @@
+"""Hidden scenarios for lecture 04, recurrent networks and LSTMs.
+
+Every scenario builds its own seeded inputs, so a function that modifies its arguments
+cannot affect the next run. Arrays are float64 unless a scenario says otherwise; torch models
+are built here (never with the student's classes) except in the CharLSTM scenarios.
+"""
+import numpy as np
+import torch
+from torch import nn
+
+from grader.hidden import ScenarioBook, error_name
+
+book = ScenarioBook()
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(4000 + seed)
+
+
+def _rnn_problem(seed: int, n: int, t: int, d: int, h: int, scale: float = 0.5):
+    rng = _rng(seed)
+    return {"x": rng.normal(size=(n, t, d)), "h0": rng.normal(size=(n, h)) * 0.5,
+            "W_xh": rng.normal(size=(h, d)) * scale, "W_hh": rng.normal(size=(h, h)) * scale,
+            "b": rng.normal(size=h) * 0.3}
+
+
+def _forward(p) -> np.ndarray:
+    """The hidden states of the vanilla RNN, computed here (not with the student's code)."""
+    h, states = p["h0"], []
+    for t in range(p["x"].shape[1]):
+        h = np.tanh(p["x"][:, t] @ p["W_xh"].T + h @ p["W_hh"].T + p["b"])
+        states.append(h)
+    return np.stack(states, axis=1) if states else np.zeros((p["x"].shape[0], 0, p["h0"].shape[1]))
+
+
+def _copies(p: dict) -> dict:
+    return {key: value.copy() for key, value in p.items()}
+
+
+# --- rnn_step ------------------------------------------------------------------------------------
+
+def _step_args(p):
+    return p["x"][:, 0].copy(), p["h0"], p["W_xh"], p["W_hh"], p["b"]
+
+
+@book.scenario("rnn_step")
+def step_basic(rnn_step):
+    """3 sequences, 4 input features, 5 hidden units (W_xh is not square)"""
+    return rnn_step(*_step_args(_rnn_problem(1, 3, 1, 4, 5)))
+
+
+@book.scenario("rnn_step")
+def step_single(rnn_step):
+    """a single sequence (N = 1) with 2 features and 3 hidden units"""
+    return rnn_step(*_step_args(_rnn_problem(2, 1, 1, 2, 3)))
+
+
+@book.scenario("rnn_step")
+def step_zero_inputs(rnn_step):
+    """zero input and zero state: the result is tanh(b) in every row"""
+    p = _rnn_problem(3, 4, 1, 3, 3)
+    return rnn_step(np.zeros((4, 3)), np.zeros((4, 3)), p["W_xh"], p["W_hh"], p["b"])
+
+
+@book.scenario("rnn_step")
+def step_roles(rnn_step):
+    """zero input: only W_hh h_prev + b counts; zero state: only W_xh x_t + b counts"""
+    p = _rnn_problem(4, 2, 1, 3, 4)
+    x, h, W_xh, W_hh, b = _step_args(p)
+    return [rnn_step(np.zeros_like(x), h, W_xh, W_hh, b), rnn_step(x, np.zeros_like(h), W_xh, W_hh, b)]
+
+
+@book.scenario("rnn_step")
+def step_saturated(rnn_step):
+    """large weights: pre-activations near +-50 give values within [-1, 1], no NaN"""
+    return rnn_step(*_step_args(_rnn_problem(5, 3, 1, 4, 4, scale=20.0)))
+
+
+@book.scenario("rnn_step")
+def step_dtype_and_inputs(rnn_step):
+    """the result is float64 and no input is modified"""
+    p = _rnn_problem(6, 2, 1, 3, 3)
+    args = _step_args(p)
+    before = [a.copy() for a in args]
+    out = rnn_step(*args)
+    return {"dtype": str(np.asarray(out).dtype), "inputs": list(args), "expected_inputs": before}
+
+
+@book.scenario("rnn_step")
+def step_mismatch(rnn_step):
+    """x_t with 3 features but W_xh for 4 (must raise ValueError)"""
+    p = _rnn_problem(7, 2, 1, 4, 3)
+    return error_name(rnn_step, np.ones((2, 3)), p["h0"], p["W_xh"], p["W_hh"], p["b"])
+
+
+# --- rnn_forward ---------------------------------------------------------------------------------
+
+def _forward_args(p):
+    return p["x"], p["h0"], p["W_xh"], p["W_hh"], p["b"]
+
+
+@book.scenario("rnn_forward")
+def forward_basic(rnn_forward):
+    """2 sequences of 5 steps, 3 features, 4 hidden units"""
+    return rnn_forward(*_forward_args(_rnn_problem(10, 2, 5, 3, 4)))
+
+
+@book.scenario("rnn_forward")
+def forward_one_step(rnn_forward):
+    """a single time step (T = 1)"""
+    return rnn_forward(*_forward_args(_rnn_problem(11, 3, 1, 2, 3)))
+
+
+@book.scenario("rnn_forward")
+def forward_empty(rnn_forward):
+    """no time steps (T = 0): an array of shape (N, 0, H)"""
+    return np.asarray(rnn_forward(*_forward_args(_rnn_problem(12, 2, 0, 3, 4)))).shape
+
+
+@book.scenario("rnn_forward")
+def forward_long_nonsquare(rnn_forward):
+    """4 sequences of 12 steps with more features than hidden units (6 and 2)"""
+    return rnn_forward(*_forward_args(_rnn_problem(13, 4, 12, 6, 2)))
+
+
+@book.scenario("rnn_forward")
+def forward_initial_state(rnn_forward):
+    """the initial state matters: the same inputs from h0 and from zeros"""
+    p = _rnn_problem(14, 2, 4, 3, 3, scale=1.0)
+    return [rnn_forward(*_forward_args(p)), rnn_forward(p["x"], np.zeros_like(p["h0"]), p["W_xh"], p["W_hh"], p["b"])]
+
+
+@book.scenario("rnn_forward")
+def forward_inputs_unchanged(rnn_forward):
+    """no input is modified, and the result is float64"""
+    p = _rnn_problem(15, 2, 3, 2, 3)
+    before = _copies(p)
+    out = rnn_forward(*_forward_args(p))
+    return {"dtype": str(np.asarray(out).dtype), "inputs": p, "expected": before}
+
+
+# --- rnn_backward --------------------------------------------------------------------------------
+
+def _backward(rnn_backward, seed, n, t, d, h, scale=0.5, last_only=False):
+    p = _rnn_problem(seed, n, t, d, h, scale)
+    hs = _forward(p)
+    grad_hs = _rng(seed + 100).normal(size=hs.shape)
+    if last_only:
+        grad_hs[:, :-1] = 0.0
+    grads = rnn_backward(grad_hs, p["x"], p["h0"], hs, p["W_xh"], p["W_hh"])
+    return {key: np.asarray(value) for key, value in dict(grads).items()}
+
+
+@book.scenario("rnn_backward", rtol=1e-6, atol=1e-9)
+def backward_basic(rnn_backward):
+    """2 sequences of 4 steps, 3 features, 5 hidden units, a loss on every hidden state"""
+    return _backward(rnn_backward, 20, 2, 4, 3, 5)
+
+
+@book.scenario("rnn_backward", rtol=1e-6, atol=1e-9)
+def backward_last_only(rnn_backward):
+    """a loss on the last hidden state only (many to one): gradients flow back through time"""
+    return _backward(rnn_backward, 21, 3, 6, 2, 4, scale=0.8, last_only=True)
+
+
+@book.scenario("rnn_backward", rtol=1e-6, atol=1e-9)
+def backward_one_step(rnn_backward):
+    """a single time step (the gradient to h0 goes through W_hh once)"""
+    return _backward(rnn_backward, 22, 2, 1, 3, 3)
+
+
+@book.scenario("rnn_backward", rtol=1e-6, atol=1e-9)
+def backward_nonsquare(rnn_backward):
+    """more features than hidden units (7 and 2), one sequence of 5 steps"""
+    return _backward(rnn_backward, 23, 1, 5, 7, 2)
+
+
+@book.scenario("rnn_backward", rtol=1e-6, atol=1e-9)
+def backward_long(rnn_backward):
+    """4 sequences of 15 steps with large recurrent weights"""
+    return _backward(rnn_backward, 24, 4, 15, 3, 4, scale=1.2)
+
+
+@book.scenario("rnn_backward")
+def backward_inputs_unchanged(rnn_backward):
+    """no input is modified"""
+    p = _rnn_problem(25, 2, 3, 2, 3)
+    hs = _forward(p)
+    grad_hs = _rng(125).normal(size=hs.shape)
+    args = [grad_hs, p["x"], p["h0"], hs, p["W_xh"], p["W_hh"]]
+    before = [a.copy() for a in args]
+    rnn_backward(*args)
+    return {"inputs": args, "expected": before}
+
+
+# --- clip_grad_norm ------------------------------------------------------------------------------
+
+def _grads(seed: int, scale: float):
+    rng = _rng(seed)
+    return [rng.normal(size=(3, 4)) * scale, rng.normal(size=5) * scale, rng.normal(size=(2, 2, 2)) * scale]
+
+
+def _clip(clip_grad_norm, grads, max_norm):
+    clipped, norm = clip_grad_norm(grads, max_norm)
+    return {"clipped": [np.asarray(g) for g in clipped], "norm": norm}
+
+
+@book.scenario("clip_grad_norm")
+def clip_above(clip_grad_norm):
+    """three arrays whose global norm (about 8) is above max_norm = 1: all scaled by one factor"""
+    return _clip(clip_grad_norm, _grads(30, 1.0), 1.0)
+
+
+@book.scenario("clip_grad_norm")
+def clip_below(clip_grad_norm):
+    """a global norm below max_norm: returned unchanged, with its norm"""
+    return _clip(clip_grad_norm, _grads(31, 0.1), 5.0)
+
+
+@book.scenario("clip_grad_norm")
+def clip_global_not_per_array(clip_grad_norm):
+    """each array alone is below max_norm, together they are above (the norm is global)"""
+    return _clip(clip_grad_norm, [np.array([3.0, 0.0]), np.array([[0.0], [4.0]])], 4.0)
+
+
+@book.scenario("clip_grad_norm")
+def clip_l2_not_squared(clip_grad_norm):
+    """norm 5 with max_norm 2.5: the L2 norm sqrt(sum g^2), not sum g^2 (factor 1/2, not 1/10)"""
+    return _clip(clip_grad_norm, [np.array([3.0, 4.0])], 2.5)
+
+
+@book.scenario("clip_grad_norm")
+def clip_exactly_at(clip_grad_norm):
+    """a norm exactly equal to max_norm, and a norm of 0 (no NaN)"""
+    return [_clip(clip_grad_norm, [np.array([0.6, 0.8])], 1.0), _clip(clip_grad_norm, [np.zeros(3)], 1.0)]
+
+
+@book.scenario("clip_grad_norm")
+def clip_single_and_empty(clip_grad_norm):
+    """one matrix, and an empty list (norm 0)"""
+    return [_clip(clip_grad_norm, [np.arange(6.0).reshape(2, 3)], 3.0), _clip(clip_grad_norm, [], 1.0)]
+
+
+@book.scenario("clip_grad_norm")
+def clip_not_in_place(clip_grad_norm):
+    """the input arrays are not modified and the norm is a Python float"""
+    grads = _grads(32, 2.0)
+    before = [g.copy() for g in grads]
+    _, norm = clip_grad_norm(grads, 1.0)
+    return {"inputs": grads, "expected": before, "norm type": type(norm).__name__}
+
+
+@book.scenario("clip_grad_norm")
+def clip_bad_max_norm(clip_grad_norm):
+    """max_norm = 0 and max_norm = -1 (must raise ValueError)"""
+    return [error_name(clip_grad_norm, _grads(33, 1.0), 0.0), error_name(clip_grad_norm, _grads(33, 1.0), -1.0)]
+
+
+# --- lstm_step -----------------------------------------------------------------------------------
+
+def _lstm_problem(seed: int, n: int, d: int, h: int, scale: float = 0.5):
+    rng = _rng(seed)
+    return {"x_t": rng.normal(size=(n, d)), "h_prev": rng.normal(size=(n, h)) * 0.5,
+            "c_prev": rng.normal(size=(n, h)), "weight_ih": rng.normal(size=(4 * h, d)) * scale,
+            "weight_hh": rng.normal(size=(4 * h, h)) * scale, "bias_ih": rng.normal(size=4 * h) * scale,
+            "bias_hh": rng.normal(size=4 * h) * scale}
+
+
+def _lstm(lstm_step, p):
+    h, c = lstm_step(**p)
+    return {"h": np.asarray(h), "c": np.asarray(c)}
+
+
+@book.scenario("lstm_step")
+def lstm_basic(lstm_step):
+    """3 sequences, 4 input features, 5 hidden units"""
+    return _lstm(lstm_step, _lstm_problem(40, 3, 4, 5))
+
+
+@book.scenario("lstm_step")
+def lstm_nonsquare(lstm_step):
+    """one sequence, 6 features, 2 hidden units"""
+    return _lstm(lstm_step, _lstm_problem(41, 1, 6, 2))
+
+
+@book.scenario("lstm_step")
+def lstm_gate_order(lstm_step):
+    """only one gate's bias is large at a time (rows ordered i, f, g, o as in torch)"""
+    results = []
+    for gate in range(4):
+        p = _lstm_problem(42, 2, 3, 3, scale=0.1)
+        p["bias_ih"] = p["bias_ih"].copy()
+        p["bias_ih"][gate * 3:(gate + 1) * 3] += 4.0
+        results.append(_lstm(lstm_step, p))
+    return results
+
+
+@book.scenario("lstm_step")
+def lstm_two_biases(lstm_step):
+    """bias_ih and bias_hh differ and both count"""
+    p = _lstm_problem(43, 2, 3, 4)
+    p["bias_hh"] = np.linspace(-2, 2, 16)
+    return _lstm(lstm_step, p)
+
+
+@book.scenario("lstm_step")
+def lstm_saturated(lstm_step):
+    """huge weights (pre-activations in the hundreds): no overflow, no NaN"""
+    return _lstm(lstm_step, _lstm_problem(44, 3, 4, 3, scale=80.0))
+
+
+@book.scenario("lstm_step")
+def lstm_zero_state(lstm_step):
+    """zero h_prev and c_prev (the first step of a sequence)"""
+    p = _lstm_problem(45, 2, 3, 3)
+    p["h_prev"], p["c_prev"] = np.zeros((2, 3)), np.zeros((2, 3))
+    return _lstm(lstm_step, p)
+
+
+@book.scenario("lstm_step")
+def lstm_inputs_unchanged(lstm_step):
+    """no input is modified; h and c are float64"""
+    p = _lstm_problem(46, 2, 3, 4)
+    before = _copies(p)
+    h, c = lstm_step(**p)
+    return {"inputs": p, "expected": before, "dtypes": [str(np.asarray(h).dtype), str(np.asarray(c).dtype)]}
+
+
+@book.scenario("lstm_step", rtol=1e-5, atol=1e-6)
+def lstm_matches_torch_cell(lstm_step):
+    """two steps with the weights of a seeded torch.nn.LSTMCell"""
+    torch.manual_seed(47)
+    cell = nn.LSTMCell(3, 4).double()
+    params = {name: p.detach().numpy() for name, p in cell.named_parameters()}
+    x = _rng(47).normal(size=(2, 2, 3))
+    h, c = np.zeros((2, 4)), np.zeros((2, 4))
+    out = []
+    for t in range(2):
+        h, c = lstm_step(x[:, t], h, c, **params)
+        out.append([np.asarray(h), np.asarray(c)])
+    return out
+
+
+# --- CharLSTM ------------------------------------------------------------------------------------
+
+def _tokens(seed: int, n: int, t: int, vocab: int) -> torch.Tensor:
+    return torch.randint(0, vocab, (n, t), generator=torch.Generator().manual_seed(seed))
+
+
+def _load_fixed(model: nn.Module, seed: int) -> None:
+    generator = torch.Generator().manual_seed(seed)
+    state = {name: 0.4 * torch.randn(p.shape, generator=generator) for name, p in model.state_dict().items()}
+    model.load_state_dict(state)
+
+
+@book.scenario("CharLSTM")
+def char_parameter_shapes(CharLSTM):
+    """parameter names and shapes with the default sizes (vocabulary 10)"""
+    torch.manual_seed(0)
+    return {name: tuple(p.shape) for name, p in CharLSTM(10).named_parameters()}
+
+
+@book.scenario("CharLSTM")
+def char_parameter_shapes_custom(CharLSTM):
+    """parameter names and shapes for vocabulary 7, embedding 5, hidden 6, two layers"""
+    torch.manual_seed(0)
+    return {name: tuple(p.shape) for name, p in CharLSTM(7, 5, 6, 2).named_parameters()}
+
+
+@book.scenario("CharLSTM")
+def char_output_shapes(CharLSTM):
+    """shapes of the logits and of the state (h, c) for 3 sequences of 9 characters"""
+    torch.manual_seed(0)
+    model = CharLSTM(11, 4, 8)
+    with torch.no_grad():
+        logits, (h, c) = model(_tokens(1, 3, 9, 11))
+    return [tuple(logits.shape), tuple(h.shape), tuple(c.shape)]
+
+
+@book.scenario("CharLSTM", rtol=1e-4, atol=1e-5)
+def char_fixed_weights(CharLSTM):
+    """logits and final state for fixed weights loaded by name (embedding, lstm, head)"""
+    torch.manual_seed(0)
+    model = CharLSTM(9, 4, 5)
+    _load_fixed(model, 3)
+    with torch.no_grad():
+        logits, (h, c) = model(_tokens(2, 2, 6, 9))
+    return [t.numpy().astype(np.float64) for t in (logits, h, c)]
+
+
+@book.scenario("CharLSTM", rtol=1e-4, atol=1e-5)
+def char_state_carried(CharLSTM):
+    """reading 8 characters at once equals reading 5, then 3 starting from the returned state"""
+    torch.manual_seed(0)
+    model = CharLSTM(6, 3, 4, 2)
+    _load_fixed(model, 4)
+    tokens = _tokens(5, 2, 8, 6)
+    with torch.no_grad():
+        whole, _ = model(tokens)
+        _, state = model(tokens[:, :5])
+        rest, _ = model(tokens[:, 5:], state)
+    return [whole[:, 5:].numpy().astype(np.float64), rest.numpy().astype(np.float64)]
+
+
+@book.scenario("CharLSTM")
+def char_learns(CharLSTM):
+    """60 Adam steps on a repeating pattern bring the loss below 0.3"""
+    torch.manual_seed(0)
+    model = CharLSTM(4, 8, 16)
+    tokens = torch.tensor([[0, 1, 2, 3, 2, 1] * 4])
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(60):
+        logits, _ = model(tokens[:, :-1])
+        loss = nn.functional.cross_entropy(logits.reshape(-1, 4), tokens[:, 1:].reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return bool(loss.item() < 0.3)
+
+
+# --- lm_train_step -------------------------------------------------------------------------------
+
+class _TinyLM(nn.Module):
+    """A small recurrent language model with the interface of CharLSTM (and optional dropout)."""
+
+    def __init__(self, vocab: int = 6, hidden: int = 5, dropout: float = 0.0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, 4)
+        self.rnn = nn.GRU(4, hidden, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens, state=None):
+        outputs, state = self.rnn(self.embedding(tokens), state)
+        return self.head(self.dropout(outputs)), state
+
+
+def _lm_problem(seed: int, dropout: float = 0.0):
+    torch.manual_seed(seed)
+    model = _TinyLM(dropout=dropout)
+    tokens = _tokens(seed, 3, 9, 6)
+    return model, tokens[:, :-1], tokens[:, 1:]
+
+
+def _weights(model: nn.Module) -> dict:
+    return {name: p.detach().numpy().astype(np.float64) for name, p in model.named_parameters()}
+
+
+@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6)
+def train_no_clipping(lm_train_step):
+    """4 SGD steps with max_norm = 100 (no clipping): losses, norms and final weights"""
+    model, inputs, targets = _lm_problem(50)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    results = [lm_train_step(model, optimizer, inputs, targets, 100.0) for _ in range(4)]
+    return {"losses": [r[0] for r in results], "norms": [r[1] for r in results], "weights": _weights(model)}
+
+
+@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6)
+def train_with_clipping(lm_train_step):
+    """3 SGD steps with max_norm = 0.05 (clipping active): the norm before clipping, the clipped update"""
+    model, inputs, targets = _lm_problem(51)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    results = [lm_train_step(model, optimizer, inputs, targets, 0.05) for _ in range(3)]
+    return {"losses": [r[0] for r in results], "norms": [r[1] for r in results], "weights": _weights(model)}
+
+
+@book.scenario("lm_train_step")
+def train_types(lm_train_step):
+    """the loss and the norm are returned as Python floats"""
+    model, inputs, targets = _lm_problem(52)
+    loss, norm = lm_train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), inputs, targets, 1.0)
+    return [type(loss).__name__, type(norm).__name__]
+
+
+@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6)
+def train_single_sequence(lm_train_step):
+    """one sequence of 12 characters, Adam, max_norm 1"""
+    torch.manual_seed(53)
+    model = _TinyLM(vocab=5, hidden=3)
+    tokens = _tokens(53, 1, 13, 5)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    results = [lm_train_step(model, optimizer, tokens[:, :-1], tokens[:, 1:], 1.0) for _ in range(3)]
+    return {"results": results, "weights": _weights(model)}
+
+
+@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6)
+def train_dropout_mode(lm_train_step):
+    """a model with dropout left in eval mode: the step switches it to training mode"""
+    model, inputs, targets = _lm_problem(54, dropout=0.5)
+    model.eval()
+    torch.manual_seed(7)
+    loss, norm = lm_train_step(model, torch.optim.SGD(model.parameters(), lr=0.5), inputs, targets, 10.0)
+    return {"loss": loss, "norm": norm, "training": model.training}
+
+
+@book.scenario("lm_train_step")
+def train_learns(lm_train_step):
+    """40 Adam steps on one batch bring the loss below 60 % of its first value"""
+    model, inputs, targets = _lm_problem(55)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    losses = [lm_train_step(model, optimizer, inputs, targets, 1.0)[0] for _ in range(40)]
+    return bool(losses[-1] < 0.6 * losses[0])
+
+
+# --- sample --------------------------------------------------------------------------------------
+
+def _sampling_model(seed: int, dropout: float = 0.0) -> nn.Module:
+    torch.manual_seed(seed)
+    model = _TinyLM(vocab=7, hidden=6, dropout=dropout)
+    _load_fixed(model, seed)
+    return model
+
+
+def _draw(sample, model, prompt, length, temperature, seed):
+    torch.manual_seed(999)  # a function that ignores the generator draws from here instead
+    return sample(model, prompt, length, temperature, torch.Generator().manual_seed(seed))
+
+
+@book.scenario("sample")
+def sample_basic(sample):
+    """20 characters at temperature 0.8 after the prompt [1, 2, 3]"""
+    return _draw(sample, _sampling_model(60), [1, 2, 3], 20, 0.8, 0)
+
+
+@book.scenario("sample")
+def sample_temperatures(sample):
+    """the same prompt and seed at temperatures 0.05 (nearly greedy), 1 and 5 (nearly uniform)"""
+    model = _sampling_model(61)
+    return [_draw(sample, model, [0, 4], 25, temperature, 1) for temperature in (0.05, 1.0, 5.0)]
+
+
+@book.scenario("sample")
+def sample_prompt_matters(sample):
+    """prompts that end with the same character but differ before it (the state must carry)"""
+    model = _sampling_model(62)
+    return [_draw(sample, model, prompt, 15, 0.5, 2) for prompt in ([3], [5, 5, 5, 3], [0, 1, 2, 6, 3])]
+
+
+@book.scenario("sample")
+def sample_lengths(sample):
+    """length 0 gives an empty list; length 1 one character"""
+    model = _sampling_model(63)
+    return [_draw(sample, model, [2], 0, 1.0, 3), _draw(sample, model, [2], 1, 1.0, 3)]
+
+
+@book.scenario("sample")
+def sample_types(sample):
+    """a list of Python ints"""
+    out = _draw(sample, _sampling_model(64), [1], 5, 1.0, 4)
+    return [type(out).__name__, [type(token).__name__ for token in out]]
+
+
+@book.scenario("sample")
+def sample_eval_mode(sample):
+    """a model with dropout left in training mode: sampling switches it to eval mode"""
+    model = _sampling_model(65, dropout=0.5)
+    model.train()
+    out = _draw(sample, model, [1, 2], 12, 1.0, 5)
+    return {"sample": out, "training": model.training}
+
+
+@book.scenario("sample")
+def sample_errors(sample):
+    """temperature 0 or negative, and an empty prompt (must raise ValueError)"""
+    model = _sampling_model(66)
+    generator = torch.Generator().manual_seed(0)
+    return [error_name(sample, model, [1], 5, 0.0, generator), error_name(sample, model, [1], 5, -1.0, generator),
+            error_name(sample, model, [], 5, 1.0, generator)]

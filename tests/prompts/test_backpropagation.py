@@ -1,0 +1,127 @@
+"""Lecture 02: every "try this" prompt, driven through the widgets' pure functions."""
+from __future__ import annotations
+
+import numpy as np
+
+from course import backpropagation as lecture
+from course.checks import relative_error
+
+NOTES = {"x": 2500.0, "y": 45000.0, "theta1": 0.0, "theta2": 1.0}
+
+
+def controls(widget) -> dict:
+    return {c.description: c for c in widget.children[0].children}
+
+
+def reachable(slider, value: float) -> bool:
+    k = (value - slider.min) / slider.step
+    return slider.min - 1e-9 <= value <= slider.max + 1e-9 and abs(k - round(k)) < 1e-6
+
+
+def loss_after_one_step(x: float, y: float, theta1: float, theta2: float, log10_lr: float) -> tuple[float, float]:
+    """What the widget's footer reports: the loss before and after one SGD step."""
+    nodes = lecture.worked_example_graph(x, y, theta1, theta2)
+    lr = 10.0 ** log10_lr
+    new_loss = ((theta2 - lr * nodes["theta2"][1]) * x + theta1 - lr * nodes["theta1"][1] - y) ** 2
+    return nodes["loss"][0], new_loss
+
+
+def test_widget_a_sliders_reach_every_prompted_value():
+    sliders = controls(lecture.worked_example_widget())
+    for name, values in {"x": (2500.0, 2.5), "y": (45000.0, 45.0), "θ₂": (1.0, 18.0), "θ₁": (0.0,),
+                         "log10 α": (-7.0, -6.5, -1.0, -0.5)}.items():
+        for value in values:
+            assert reachable(sliders[name], value), (name, value)
+
+
+def test_gradients_at_the_notes_example():
+    nodes = lecture.worked_example_graph(**NOTES)
+    for name in ("y_hat", "c1", "theta1", "x"):
+        assert nodes[name][1] == -85000.0
+    assert nodes["y"][1] == 85000.0
+    assert nodes["theta2"][1] == 2500 * nodes["theta1"][1] == -2.125e8
+
+
+def test_theta2_18_makes_every_gradient_vanish():
+    nodes = lecture.worked_example_graph(2500.0, 45000.0, 0.0, 18.0)
+    assert all(grad == 0.0 for name, (_, grad) in nodes.items() if name != "loss") and nodes["loss"][0] == 0.0
+
+
+def test_learning_rate_needed_for_the_raw_inputs():
+    before, after = loss_after_one_step(**NOTES, log10_lr=-7.0)
+    assert after < before
+    for log10_lr in np.arange(-6.5, 0.01, 0.5):
+        before, after = loss_after_one_step(**NOTES, log10_lr=log10_lr)
+        assert after > before
+
+
+def test_inputs_in_thousands_allow_ordinary_learning_rates():
+    for log10_lr in np.arange(-10.0, -0.99, 0.5):
+        before, after = loss_after_one_step(2.5, 45.0, 0.0, 1.0, log10_lr)
+        assert after < before
+    before, after = loss_after_one_step(2.5, 45.0, 0.0, 1.0, -0.5)
+    assert after > before
+    lecture.draw_worked_example(2.5, 45.0, 0.0, 1.0, -1.0)
+
+
+# --- widget B -------------------------------------------------------------------------------------
+
+def final_losses(log10_lr: float = -1.7, beta: float = 0.8, gamma: float = 0.99, steps: int = 100,
+                 surface: str = "valley along the axes") -> tuple[dict, dict]:
+    paths = lecture.optimizer_race(10.0 ** log10_lr, beta, gamma, steps, surface)
+    hessian = lecture.quadratic_hessian(25.0, lecture.SURFACES[surface])
+    losses = {name: 0.5 * np.einsum("ti,ij,tj->t", path, hessian, path) for name, path in paths.items()}
+    return losses, paths
+
+
+def test_widget_b_sliders_reach_every_prompted_value():
+    sliders = controls(lecture.optimizer_race_widget())
+    for name, values in {"log10 α": (-1.7, -1.1, -1.0), "momentum β": (0.0, 0.8, 0.97),
+                         "decay γ": (0.5, 0.99)}.items():
+        for value in values:
+            assert reachable(sliders[name], value), (name, value)
+
+
+def test_the_defaults():
+    losses, paths = final_losses()
+    final = {name: curve[-1] for name, curve in losses.items()}
+    assert final["momentum"] < 1e-6 < final["SGD"] < final["RMSProp"] < final["Adam"]  # Adam last
+    assert abs(paths["SGD"][10][1]) < 1e-2 and 0.05 < final["SGD"] < 0.5  # drops into the valley, then crawls
+    for name in ("RMSProp", "Adam"):  # diagonal first steps: both coordinates move alike
+        step = paths[name][1] - paths[name][0]
+        assert np.isclose(abs(step[0]), abs(step[1]), rtol=1e-6)
+    assert 4 / 10 ** -1.7 > 150  # "a couple of hundred steps" of size alpha to cover a distance of 4
+
+
+def test_learning_rate_0_1():
+    losses, _ = final_losses(-1.0)
+    assert not np.isfinite(losses["SGD"][-1])
+    assert losses["RMSProp"][-1] < 1e-6 and losses["Adam"][-1] < 1e-6
+
+
+def test_stability_bound_of_sgd():
+    assert np.log10(2 / 25) > -1.1 - 0.01 and np.log10(2 / 25) < -1.0
+    below, _ = final_losses(-1.1)
+    assert np.isfinite(below["SGD"][-1]) and below["SGD"][-1] < below["SGD"][0]
+
+
+def test_beta_settings():
+    losses, paths = final_losses(beta=0.0)
+    assert np.allclose(paths["momentum"], paths["SGD"])
+    swirl, _ = final_losses(beta=0.97)
+    assert swirl["momentum"][-1] > 0.1 and np.sum(np.diff(swirl["momentum"]) > 0) > 10
+
+
+def test_gamma_0_5_and_the_tilted_valley():
+    fast_forgetting, _ = final_losses(gamma=0.5)
+    default, _ = final_losses()
+    assert round(default["RMSProp"][-1], 1) == 0.4 and round(fast_forgetting["RMSProp"][-1]) == 2
+    tilted, _ = final_losses(surface="tilted valley")
+    assert round(tilted["RMSProp"][-1]) == 2 and tilted["momentum"][-1] < 1e-6
+
+
+def test_the_shared_relative_error():
+    a = np.array([1.0, 0.0])
+    assert relative_error(a, a) == 0.0 and relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert np.isclose(relative_error(a, np.array([0.0, 1.0])), np.sqrt(2) / 2)
+    assert np.isclose(relative_error(1e6 * a, 2e6 * a), relative_error(a, 2 * a))

@@ -1,0 +1,132 @@
+"""Lecture 01: every "try this" prompt, driven through the widgets' pure functions."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from course import function_approximation as lecture
+
+
+def controls(widget) -> dict:
+    return {c.description: c for c in widget.children[0].children}
+
+
+def reachable(slider, value: float) -> bool:
+    k = (value - slider.min) / slider.step
+    return slider.min <= value <= slider.max and abs(k - round(k)) < 1e-9
+
+
+# --- widget A ----------------------------------------------------------------------------------
+
+def test_widget_a_controls_reach_the_prompted_values():
+    sliders = controls(lecture.feature_fit_widget())
+    for value in (-6.0, -2.0, 0.0):
+        assert reachable(sliders["log10 L2"], value)
+    for value in (5, 20, 30):
+        assert reachable(sliders["features"], value)
+
+
+def test_without_penalty_the_test_error_explodes_with_many_features():
+    result = lecture.feature_fit(5, 1e-6)
+    train, test = result["train_curve"], result["test_curve"]
+    assert np.all(train[5:] < train[:-5]) and train[-1] < 1e-3 * train[0]  # keeps falling towards 0
+    assert test[4] < 0.03 and np.all(test[14:] > 4) and 1000 < test.max() < 1100
+
+
+def test_the_penalty_tames_but_does_not_flatten_the_test_curve():
+    assert 600 < lecture.feature_fit(30, 1e-6)["test_mse"] < 800  # "about 680"
+    at_1e_2 = lecture.feature_fit(30, 1e-2)["test_mse"]
+    at_1 = lecture.feature_fit(30, 1.0)["test_mse"]
+    five = lecture.feature_fit(5, 1e-6)["test_mse"]
+    assert round(at_1e_2, 2) == 0.43 and round(at_1, 2) == 0.13 and round(five, 3) == 0.024
+    for log10_l2 in np.arange(-8.0, 1.01, 0.5):  # no reachable penalty makes 30 features as good as 5
+        assert lecture.feature_fit(30, 10.0 ** log10_l2)["test_mse"] > 3 * five
+
+
+# --- widget B ----------------------------------------------------------------------------------
+
+def kinks(grid: np.ndarray, prediction: np.ndarray, threshold: float = 0.3) -> int:
+    slope = np.diff(prediction) / np.diff(grid)
+    return int(np.sum(np.abs(np.diff(slope)) > threshold))
+
+
+def test_widget_b_controls_and_defaults():
+    sliders = controls(lecture.mlp_widget())
+    assert sliders["hidden units"].value == 16 and sliders["steps"].value == 300
+    assert sliders["log10 learning rate"].value == -1.0 and sliders["activation"].value == "tanh"
+    for value in (-0.5, -0.25, -3.0):
+        assert reachable(sliders["log10 learning rate"], value)
+    assert reachable(sliders["steps"], 800) and reachable(sliders["hidden units"], 1)
+    assert lecture.MOMENTUM == 0.9
+    params = lecture.draw_mlp_training.__defaults__
+    assert params == (16, "tanh", -1.0, 300)
+
+
+def test_relu_at_the_defaults_is_a_chain_of_segments_and_tanh_is_smooth():
+    relu = lecture.train_mlp(16, "relu", 0.1, 300)
+    tanh = lecture.train_mlp(16, "tanh", 0.1, 300)
+    assert kinks(relu["grid"], relu["prediction"]) >= 3 and relu["losses"][-1] < 0.02
+    assert kinks(tanh["grid"], tanh["prediction"]) == 0 and tanh["losses"][-1] < 0.01
+    # between its bends a ReLU network is exactly straight
+    second = np.abs(np.diff(relu["prediction"], 2))
+    assert np.mean(second < 1e-5) > 0.9
+
+
+def test_one_hidden_unit_makes_one_monotone_step():
+    slopes = np.diff(lecture.train_mlp(1, "tanh", 0.1, 300)["prediction"])
+    assert np.all(slopes >= -1e-7) or np.all(slopes <= 1e-7)
+
+
+def best_line_mse() -> float:
+    x, y = lecture.noisy_samples(30, 0.1, 0)
+    design = np.c_[x, np.ones_like(x)]
+    return float(np.mean((design @ np.linalg.lstsq(design, y, rcond=None)[0] - y) ** 2))
+
+
+def test_sigmoid_units_learn_slowly():
+    at_300 = lecture.train_mlp(16, "sigmoid", 0.1, 300)["losses"][-1]
+    assert round(best_line_mse(), 3) == 0.055 and round(at_300, 3) == 0.054
+    assert round(lecture.train_mlp(16, "sigmoid", 0.1, 800)["losses"][-1], 3) == 0.017
+    assert lecture.train_mlp(16, "sigmoid", 10 ** -0.5, 300)["losses"][-1] < 0.025
+
+
+def test_learning_rates_too_large_and_too_small():
+    assert not np.isfinite(lecture.train_mlp(16, "tanh", 10 ** -0.25, 300)["losses"][-1])
+    slow = lecture.train_mlp(16, "tanh", 1e-3, 300)["losses"]
+    assert slow[-1] >= best_line_mse() and round(slow[-1], 3) == 0.056
+    fig = lecture.draw_mlp_training(16, "tanh", -0.25, 300)
+    assert "diverged" in fig.axes[0].get_title()
+
+
+# --- widget C ----------------------------------------------------------------------------------
+
+def step_error(n_steps: int, steepness: float, target: str = "smooth bump") -> float:
+    function = lecture.TARGETS[target]
+    grid = np.linspace(0, 1, 400)
+    with torch.no_grad():
+        approximation = lecture.step_network(function, n_steps, steepness)(torch.as_tensor(grid)[:, None])[:, 0]
+    return float(np.max(np.abs(approximation.numpy() - function(grid))))
+
+
+def test_widget_c_steepness_slider_reaches_the_prompted_values():
+    steepness = controls(lecture.steps_widget())["steepness"]
+    exponents = np.arange(steepness.min, steepness.max + 1e-9, steepness.step)
+    for value in (10.0, 10 ** 2.5, 1e4):
+        assert np.any(np.isclose(10.0 ** exponents, value))
+
+
+def test_step_prompts():
+    assert round(step_error(4, 10.0), 2) == 0.34
+    assert round(step_error(60, 1e4), 3) == 0.054
+    assert round(step_error(60, 1e4, "kink"), 3) == 0.008
+    errors = {e: step_error(60, 10.0 ** e) for e in np.arange(0, 4.01, 0.25)}
+    best = min(errors, key=errors.get)
+    assert best == 2.5 and round(errors[best], 3) == 0.008
+    assert round(errors[1.0], 2) == 0.27
+
+
+def test_best_steepness_is_a_few_times_the_number_of_steps():
+    fine = 10.0 ** np.arange(0, 4.01, 0.05)
+    for n in (8, 20, 30, 60):
+        errors = [step_error(n, w) for w in fine]
+        assert 3.5 * n <= fine[int(np.argmin(errors))] <= 6.5 * n

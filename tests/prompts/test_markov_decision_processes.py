@@ -1,0 +1,148 @@
+"""Lecture 07: every "try this" prompt, driven through the widgets' pure functions.
+
+Each test sets the controls the prompt names (values the sliders can reach) and checks the
+effect the notebook promises.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course import markov_decision_processes as lecture
+from course import rl
+
+NOTES = "two exits (the notes' grid)"
+# The widget's controls: value, low, high, step (from gridworld_widget / rollouts_widget).
+STEP_COST_STEP, SLIP_STEP, GAMMA_STEP = 0.01, 0.05, 0.01
+
+
+def reachable(value: float, step: float, low: float = 0.0, high: float = 1.0) -> bool:
+    return low <= value <= high and abs(value / step - round(value / step)) < 1e-9
+
+
+def best(layout: str, gamma: float, slip: float, step_cost: float, sweep: int = 100) -> np.ndarray:
+    """The arrows widget A draws after ``sweep`` sweeps: a boolean (S, A) array."""
+    model, history = lecture.gridworld_values(layout, gamma, slip, step_cost)
+    return lecture.best_actions(model, gamma, history[sweep])
+
+
+def changes(layout: str, gamma: float, slip: float, step_cost: float) -> np.ndarray:
+    _, history = lecture.gridworld_values(layout, gamma, slip, step_cost)
+    return np.max(np.abs(np.diff(history, axis=0)), axis=1)
+
+
+def test_controls_reach_the_prompted_values():
+    widget = lecture.gridworld_widget()
+    sliders = {c.description: c for c in widget.children[0].children}
+    assert sliders["step cost"].step == STEP_COST_STEP
+    assert sliders["slip probability"].step == SLIP_STEP
+    assert sliders["gamma"].step == GAMMA_STEP
+    for cost in (0.04, 0.13, 0.14, 0.18, 0.19, 0.22, 0.24, 0.25, 0.0):
+        assert reachable(cost, STEP_COST_STEP)
+    assert reachable(0.2, SLIP_STEP) and reachable(0.5, SLIP_STEP) and reachable(0.99, GAMMA_STEP) and reachable(0.9, GAMMA_STEP)
+    rollouts = {c.description: c for c in lecture.rollouts_widget().children[0].children}
+    assert lecture.BEST in rollouts["policy"].options and "8x8" in rollouts["map"].options
+    assert rollouts["episodes"].value == 100
+
+
+def test_notes_grid_values_spread_one_cell_per_sweep_and_settle_at_sweep_3():
+    model, history = lecture.gridworld_values(NOTES, 0.9, 0.0, 0.04)
+    reached = [int(np.sum(history[k] > 0)) for k in range(5)]
+    assert reached == [0, 4, 10, 14, 14]  # exits' neighbours, then the next ring, then the rest
+    step = changes(NOTES, 0.9, 0.0, 0.04)
+    assert step[2] > 0.1 and step[3] == 0.0  # the fourth sweep changes nothing
+
+
+def test_notes_grid_with_slip_arrows_settle_long_before_the_values():
+    step = changes(NOTES, 0.9, 0.2, 0.04)
+    assert np.all(step[:15] > 1e-6)
+    arrows = [best(NOTES, 0.9, 0.2, 0.04, k) for k in range(101)]
+    assert all(np.array_equal(arrows[k], arrows[100]) for k in range(2, 101))
+    assert not np.array_equal(arrows[1], arrows[100])
+
+
+def _cliff_path(slip: float, step_cost: float) -> dict:
+    arrows = best("cliff", 0.9, slip, step_cost)
+    one = lambda s: set(np.flatnonzero(arrows[s]).tolist())  # noqa: E731
+    return {"start": one(18), "edge row": [one(s) for s in range(12, 18)], "row 1 col 0": one(6)}
+
+
+def test_cliff_slip_moves_the_path_up_and_step_cost_brings_it_back():
+    plain = _cliff_path(0.0, 0.04)
+    assert plain["start"] == {rl.UP} and all(a == {rl.RIGHT} for a in plain["edge row"][:5])
+    slipping = _cliff_path(0.2, 0.04)
+    assert slipping["start"] == {rl.UP} and slipping["edge row"][0] == {rl.UP}  # leave the edge row
+    assert _cliff_path(0.2, 0.13)["edge row"][1] == {rl.UP}
+    hugging = _cliff_path(0.2, 0.14)
+    assert all(a == {rl.RIGHT} for a in hugging["edge row"][:5]) and hugging["start"] == {rl.UP}
+    assert _cliff_path(0.2, 0.24)["start"] == {rl.UP}
+    assert _cliff_path(0.2, 0.25)["start"] == {rl.RIGHT}  # into the cliff
+
+
+def test_gamma_close_to_one_flattens_the_convergence_curve():
+    assert changes("cliff", 0.99, 0.5, 0.04)[-1] > 1e-6
+    assert changes("cliff", 0.9, 0.5, 0.04)[-1] < 1e-8
+    # the gamma^k bound is far above the notes' grid's actual changes
+    step = changes(NOTES, 0.9, 0.0, 0.04)
+    assert step[3] == 0.0 and step[0] * 0.9 ** 3 > 0.5
+
+
+def test_gamma_one_without_step_cost_draws_every_arrow():
+    model, _ = lecture.gridworld_values(NOTES, 1.0, 0.0, 0.0)
+    arrows = best(NOTES, 1.0, 0.0, 0.0)
+    assert arrows[~model.terminal].all()
+
+
+def test_long_way_round_threshold_between_018_and_019():
+    threshold = (1 + 0.9 ** 13) / ((1 - 0.9 ** 14) / 0.1 - 1)
+    assert 0.186 < threshold < 0.188
+    assert set(np.flatnonzero(best("long way round", 0.9, 0.0, 0.18)[0])) == {rl.RIGHT}
+    assert set(np.flatnonzero(best("long way round", 0.9, 0.0, 0.19)[0])) == {rl.DOWN}  # into the trap
+    at_022 = best("long way round", 0.9, 0.0, 0.22)
+    assert [set(np.flatnonzero(at_022[s])) for s in range(4)] == [{rl.DOWN}] * 3 + [{rl.RIGHT}]
+
+
+def test_widget_a_draws_at_the_prompted_settings():
+    for layout, gamma, slip, cost, sweep in [(NOTES, 0.9, 0.2, 0.04, 4), ("cliff", 0.9, 0.2, 0.25, 100),
+                                             ("long way round", 0.9, 0.0, 0.19, 100), (NOTES, 1.0, 0.0, 0.0, 100)]:
+        lecture.draw_gridworld(layout, gamma, slip, cost, sweep)
+
+
+def test_rollout_prompts():
+    value_iteration = lecture.rollout_summary(lecture.BEST)
+    random = lecture.rollout_summary("uniformly random")
+    assert value_iteration["won"].sum() == 75 and random["won"].sum() == 2
+    assert round(value_iteration["chance"], 3) == 0.740 and round(random["chance"], 2) == 0.01
+    dry = lecture.rollout_summary(lecture.BEST, slippery=False)
+    assert dry["won"].all()
+    down_right = lecture.rollout_summary("down and right", slippery=False)
+    assert down_right["fell"].sum() == 86
+    big = {name: lecture.rollout_summary(name, map_name="8x8") for name in
+           ("uniformly random", "always right", lecture.BEST)}
+    assert [int(big[n]["won"].sum()) for n in big] == [0, 17, 60]
+    assert [round(big[n]["chance"], 3 if n == "uniformly random" else 2) for n in big] == [0.002, 0.23, 0.63]
+
+
+def test_why_not_gamma_one_and_the_best_possible_within_100_steps():
+    dry = rl.model_from_env(rl.make_frozen_lake(is_slippery=False))
+    values = lecture.sweep_history(dry, 1.0, 200)[-1]
+    greedy = np.argmax(lecture.best_actions(dry, 1.0, values), axis=1)
+    assert greedy[dry.start] == rl.LEFT and lecture.horizon_values(dry, greedy, 100)[dry.start] == 0.0
+    lake = rl.model_from_env(rl.make_frozen_lake())
+    values = lecture.sweep_history(lake, 1.0, 5000)[-1]
+    greedy_1 = np.argmax(lecture.best_actions(lake, 1.0, values), axis=1)
+    assert round(float(lecture.horizon_values(lake, greedy_1, 100)[lake.start]), 3) == 0.740
+    assert greedy_1[lake.start] == rl.LEFT  # section 8: "in the start state it pushes LEFT, into the wall"
+    continuing = lake.P * ~lake.terminal[None, None, :]
+    best_within = np.zeros(lake.n_states)
+    for _ in range(100):
+        best_within = np.where(lake.terminal, 0.0, (lake.R + continuing @ best_within).max(axis=1))
+    assert round(float(best_within[lake.start]), 3) == 0.744
+
+
+def test_a_second_solution_of_the_optimality_equation_at_gamma_one():
+    dry = rl.model_from_env(rl.make_frozen_lake(is_slippery=False))
+    twos = np.where(dry.terminal, 0.0, 2.0)
+    continuing = dry.P * ~dry.terminal[None, None, :]
+    backed_up = np.where(dry.terminal, 0.0, (dry.R + continuing @ twos).max(axis=1))
+    assert np.array_equal(backed_up, twos)
