@@ -310,10 +310,15 @@ def parse_digits(text: str) -> torch.Tensor:
 def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: int = 0) -> Figure:
     """Every head's attention weights in one layer while ``model`` sorts ``digits``."""
     row = parse_digits(digits)
-    written = sort_greedily(model, row)
-    tokens = torch.cat([row, torch.full((1, 1), SEP), written[:, :-1]], dim=1)
-    with torch.no_grad():
-        maps = model.run(tokens)[1]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a model this small runs fastest on one thread, above all on a busy machine
+    try:
+        written = sort_greedily(model, row)
+        tokens = torch.cat([row, torch.full((1, 1), SEP), written[:, :-1]], dim=1)
+        with torch.no_grad():
+            maps = model.run(tokens)[1]
+    finally:
+        torch.set_num_threads(threads)
     layer = int(np.clip(layer, 0, len(maps) - 1))
     weights = maps[layer][0].numpy()
     labels = [TOKEN_NAMES[t] for t in tokens[0].tolist()]
