@@ -247,3 +247,50 @@ def value_policy_figure(values: np.ndarray, policy: np.ndarray | None, shape: tu
     fig.colorbar(image, ax=ax, shrink=0.8, label="value")
     ax.set_title(title, fontsize=9)
     return fig
+
+
+# --- function approximation on gymnasium's classic-control worlds (lectures 08-09) ----------------
+# A batch policy maps observations of shape (N, obs_dim) to N integer actions.
+
+BatchPolicy = Callable[[np.ndarray], np.ndarray]
+
+
+def greedy_returns(policy: BatchPolicy, n_episodes: int = 20, seed: int = 10_000,
+                   env_id: str = "CartPole-v1") -> np.ndarray:
+    """Undiscounted return of ``n_episodes`` episodes played side by side, seeded ``seed, seed + 1, ...``.
+
+    Uses gymnasium's vectorized environment (one batched policy call per time step); only each
+    copy's first episode counts. CartPole's time limit of 500 steps applies.
+    """
+    envs = gym.make_vec(env_id, num_envs=n_episodes, vectorization_mode="vector_entry_point")
+    obs, _ = envs.reset(seed=seed)
+    returns = np.zeros(n_episodes)
+    done = np.zeros(n_episodes, dtype=bool)
+    while not done.all():
+        obs, rewards, terminated, truncated, _ = envs.step(np.asarray(policy(obs)))
+        returns += np.where(done, 0.0, rewards)
+        done |= terminated | truncated
+    envs.close()
+    return returns
+
+
+def episode_frames(policy: BatchPolicy, seed: int = 0, env_id: str = "CartPole-v1",
+                   every: int = 1) -> tuple[list[np.ndarray], float]:
+    """Pictures (rgb arrays) of one seeded episode, every ``every``-th step, and its return.
+
+    Needs pygame (``gymnasium[classic-control]``); headless, set ``SDL_VIDEODRIVER=dummy``.
+    """
+    import os
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    env = gym.make(env_id, render_mode="rgb_array")
+    obs, _ = env.reset(seed=seed)
+    frames, total, step, done = [env.render()], 0.0, 0, False
+    while not done:
+        obs, reward, terminated, truncated, _ = env.step(int(np.asarray(policy(obs[None]))[0]))
+        total += float(reward)
+        step += 1
+        done = terminated or truncated
+        if step % every == 0 or done:
+            frames.append(env.render())
+    env.close()
+    return frames, total

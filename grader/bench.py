@@ -6,7 +6,10 @@
 - a small class graded four ways in one run: unsandboxed and sandboxed (the sandbox's cost
   as a ratio), and on a local Dask cluster with 1 and with 2 workers (the throughput ratio,
   and the overhead per submission beyond the worker's own work);
-- the median time to draw and render each widget's figure (what one slider move costs).
+- the median time to draw and render each widget's figure (what one slider move costs);
+- training targets: for a lecture whose support module ``course.<slug>`` defines
+  ``benchmark_training(reference)``, what that function reports when given the reference
+  module ``solutions.<slug>`` (e.g. episodes, steps and seconds to a target return per seed).
 
 Figures are measured, never asserted: tests do not time anything.
 """
@@ -131,6 +134,20 @@ def widget_medians(lecture: Lecture) -> dict[str, float]:
     return medians
 
 
+def training_targets(lecture: Lecture) -> dict | None:
+    """The lecture's training targets per seed, or None for a lecture without a training run.
+
+    ``course.<slug>.benchmark_training(solutions.<slug>)`` (lectures 06, 09) or
+    ``solutions.<slug>.bench_training()`` (lecture 08).
+    """
+    reference = importlib.import_module(f"solutions.{lecture.slug}")
+    benchmark = getattr(importlib.import_module(f"course.{lecture.slug}"), "benchmark_training", None)
+    if benchmark is not None:
+        return benchmark(reference)
+    measure = getattr(reference, "bench_training", None)
+    return measure() if measure is not None else None
+
+
 def run_bench(lectures: list[Lecture] | None = None) -> dict:
     lectures = lectures if lectures is not None else all_lectures()
     results: dict = {"cores": os.cpu_count(), "lectures": {}}
@@ -143,6 +160,9 @@ def run_bench(lectures: list[Lecture] | None = None) -> dict:
             "autograde_per_submission_s": round(grading[lecture.assignment], 2),
             "widget_median_s": {name: round(t, 3) for name, t in widget_medians(lecture).items()},
         }
+        targets = training_targets(lecture)
+        if targets is not None:
+            results["lectures"][lecture.assignment]["training_targets"] = targets
     return results
 
 
@@ -164,6 +184,9 @@ def as_text(results: dict) -> str:
     for assignment, figures in results["lectures"].items():
         for name, seconds in figures["widget_median_s"].items():
             lines.append(f"  {assignment[:2]} {name:40} {seconds * 1000:7.0f} ms")
+    for assignment, figures in results["lectures"].items():
+        if figures.get("training_targets"):
+            lines += ["", f"training targets, {assignment}:", json.dumps(figures["training_targets"], indent=2)]
     return "\n".join(lines)
 
 

@@ -174,36 +174,46 @@ def mutant_families() -> int:
     return max(len(answer_cells(nbformat.read(lecture.student_notebook, as_version=4))) for lecture in all_lectures())
 
 
-def write_class(folder: Path, lectures: list[Lecture]) -> list[str]:
-    """Write the synthetic class as ``folder/<student>/<assignment>/<notebook>``; return the students."""
+BROKEN = {"infinite-loop": infinite_loop, "deleted-test": deleted_test, "markdown-answer": markdown_answer,
+          "kernel-dies": kernel_dies}
+
+
+def write_class(folder: Path, lectures: list[Lecture], families: int | None = None,
+                broken_in: list[Lecture] | None = None) -> list[str]:
+    """Write the synthetic class as ``folder/<student>/<assignment>/<notebook>``; return the students.
+
+    ``families`` limits the mutant students; ``broken_in`` limits the broken submissions
+    (time-outs, deleted cells, dead kernels, invalid JSON) to some lectures.
+    """
     shutil.rmtree(folder, ignore_errors=True)
-    builders = {
+    honest = {
         "reference": solved,
         "untouched": lambda lecture: nbformat.read(lecture.student_notebook, as_version=4),
-        **{f"mutant-{k + 1}": (lambda lecture, k=k: with_mutant(lecture, k)) for k in range(mutant_families())},
-        "infinite-loop": infinite_loop,
-        "deleted-test": deleted_test,
-        "markdown-answer": markdown_answer,
-        "kernel-dies": kernel_dies,
+        **{f"mutant-{k + 1}": (lambda lecture, k=k: with_mutant(lecture, k))
+           for k in range(families or mutant_families())},
     }
+    broken_in = lectures if broken_in is None else broken_in
     for lecture in lectures:
+        builders = {**honest, **(BROKEN if lecture in broken_in else {})}
         for student, build in builders.items():
             path = folder / student / lecture.assignment / lecture.notebook_name
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(build(lecture), path)
-        broken = folder / "invalid-json" / lecture.assignment / lecture.notebook_name
-        broken.parent.mkdir(parents=True, exist_ok=True)
-        broken.write_text('{"cells": [ this is not JSON')
-    return [*builders, "invalid-json"]
+        if lecture in broken_in:
+            broken = folder / "invalid-json" / lecture.assignment / lecture.notebook_name
+            broken.parent.mkdir(parents=True, exist_ok=True)
+            broken.write_text('{"cells": [ this is not JSON')
+    return [*honest, *BROKEN, "invalid-json"]
 
 
-def run_demo(root: Path = DEMO_ROOT) -> dict[str, dict[str, dict]]:
+def run_demo(root: Path = DEMO_ROOT, families: int | None = None,
+             broken_in: list[Lecture] | None = None) -> dict[str, dict[str, dict]]:
     """Release, write the class, autograde, feedback and grades under ``root``; return the status."""
     lectures = all_lectures()
     shutil.rmtree(root, ignore_errors=True)
     bundle, archive = release(lectures, root / "nbgrader")
     print(f"released {len(lectures)} lecture(s); student bundle {archive}")
-    write_class(root / "submitted", lectures)
+    write_class(root / "submitted", lectures, families, broken_in)
     autograde_all(root / "submitted", root / "nbgrader", lectures)
     feedback_command(root / "nbgrader")
     write_grades(root / "grades.csv", root / "nbgrader")

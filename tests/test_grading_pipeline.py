@@ -62,14 +62,20 @@ def test_lms_zip_is_graded_and_broken_files_do_not_stop_the_batch(tmp_path):
     assert "alice" in summary_table(load_status(tmp_path / "nbgrader"), [lecture])
 
 
+# Every lecture gets the reference, the untouched notebook and three mutant students; the
+# broken submissions (time-outs, deleted cells, dead kernels, invalid JSON) behave alike in
+# every lecture, so two lectures carry them (CI time). `make demo-grading` grades them all.
+BROKEN_IN = [lecture for lecture in LECTURES if lecture.number in (1, 7)] or LECTURES[:1]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
-    return root, run_demo(root)
+    return root, run_demo(root, families=3, broken_in=BROKEN_IN)
 
 
 def _entries(status, student):
-    return [status[student][lecture.assignment] for lecture in LECTURES]
+    return [status[student][lecture.assignment] for lecture in LECTURES if lecture.assignment in status[student]]
 
 
 def test_demo_reference_gets_full_marks_and_untouched_gets_zero(demo):

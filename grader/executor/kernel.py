@@ -102,7 +102,7 @@ class GradingClient(NotebookClient):
             folder.mkdir(parents=True, exist_ok=True)
             give_to_sandbox_user(folder)
         super().__init__(notebook, timeout=limits.cell_seconds, interrupt_on_timeout=True, allow_errors=True,
-                         shutdown_kernel="immediate", startup_timeout=60, iopub_timeout=2,
+                         shutdown_kernel="immediate", startup_timeout=120, iopub_timeout=2,
                          resources={"metadata": {"path": str(self._work)}}, **kwargs)
         self._sandbox, self._scratch = sandbox, scratch
         self._deadline = time.monotonic() + limits.submission_seconds

@@ -1,0 +1,608 @@
+"""Hidden scenarios for lecture 09, policy gradients.
+
+Every scenario builds its own seeded inputs and returns plain data. Losses are checked by
+their value and by the gradients they send into every tensor involved (so a missing
+``detach`` or a wrong sign shows). The training loop is checked without depending on how a
+student draws random actions: a recording environment logs every step, and a recording SGD
+optimizer logs the gradient it is handed; the scenario recomputes the documented update
+from the log and reports whether the gradients agree.
+"""
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+
+from course.policy_gradients import make_cartpole
+from grader.hidden import ScenarioBook, error_name
+
+book = ScenarioBook()
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(9000 + seed)
+
+
+def _array(tensor) -> np.ndarray:
+    return np.zeros(0) if tensor is None else tensor.detach().double().numpy()
+
+
+def _grads(loss, *tensors) -> list[np.ndarray]:
+    """Gradients of ``loss`` with respect to ``tensors`` (zeros where it does not depend on one)."""
+    grads = torch.autograd.grad(loss, tensors, retain_graph=True, allow_unused=True)
+    return [np.zeros(tuple(t.shape)) if g is None else _array(g) for g, t in zip(grads, tensors)]
+
+
+def _scalar(result) -> dict:
+    """A loss as plain data: its value and whether it is a 0-dimensional tensor."""
+    return {"value": float(result.detach()), "is a scalar tensor": isinstance(result, torch.Tensor) and result.dim() == 0}
+
+
+# --- softmax_expected_gradient ---------------------------------------------------------------------
+
+@book.scenario("softmax_expected_gradient")
+def exact_random(softmax_expected_gradient):
+    """5 random logits and rewards"""
+    rng = _rng(1)
+    return softmax_expected_gradient(rng.normal(size=5), rng.normal(size=5) * 3)
+
+
+@book.scenario("softmax_expected_gradient")
+def exact_large_logits(softmax_expected_gradient):
+    """logits [800, 0, -800] (a naive softmax overflows)"""
+    return softmax_expected_gradient(np.array([800.0, 0.0, -800.0]), np.array([1.0, 2.0, 3.0]))
+
+
+@book.scenario("softmax_expected_gradient")
+def exact_uniform_offset(softmax_expected_gradient):
+    """uniform logits and rewards with a large common offset (the offset must not matter)"""
+    return softmax_expected_gradient(np.zeros(4), np.array([100.0, 101.0, 103.0, 100.5]))
+
+
+@book.scenario("softmax_expected_gradient")
+def exact_skewed(softmax_expected_gradient):
+    """skewed logits: the mean of f is the p-weighted mean, not the plain mean"""
+    return softmax_expected_gradient(np.array([2.0, 0.0, -1.0]), np.array([0.0, 1.0, 5.0]))
+
+
+@book.scenario("softmax_expected_gradient")
+def exact_lists_single(softmax_expected_gradient):
+    """Python lists, and a single outcome (the gradient is 0)"""
+    return {"lists": softmax_expected_gradient([0.5, -0.5], [1, 4]), "single": softmax_expected_gradient([3.0], [7.0])}
+
+
+@book.scenario("softmax_expected_gradient")
+def exact_inputs_unchanged(softmax_expected_gradient):
+    """the logits and rewards are left unchanged"""
+    logits, f_values = _rng(2).normal(size=4), _rng(3).normal(size=4)
+    copies = logits.copy(), f_values.copy()
+    softmax_expected_gradient(logits, f_values)
+    return {"logits changed": bool(not np.array_equal(logits, copies[0])),
+            "f_values changed": bool(not np.array_equal(f_values, copies[1]))}
+
+
+# --- score_function_estimate -----------------------------------------------------------------------
+
+@book.scenario("score_function_estimate")
+def estimate_small(score_function_estimate):
+    """the visible test's case: 6 fixed samples of 3 outcomes, no baseline"""
+    return score_function_estimate(np.array([0.5, 0.0, -0.5]), np.array([1.0, 3.0, 2.0]), np.array([0, 1, 1, 2, 0, 0]))
+
+
+@book.scenario("score_function_estimate")
+def estimate_random_baseline(score_function_estimate):
+    """50 random samples of 4 outcomes with baseline 2.5"""
+    rng = _rng(4)
+    logits, f_values = rng.normal(size=4), rng.normal(size=4) + 3
+    return score_function_estimate(logits, f_values, rng.integers(0, 4, size=50), 2.5)
+
+
+@book.scenario("score_function_estimate")
+def estimate_negative_baseline(score_function_estimate):
+    """a negative baseline (-4) on 7 samples"""
+    return score_function_estimate(np.array([1.0, -1.0, 0.0]), np.array([2.0, -1.0, 0.5]),
+                                   np.array([2, 2, 0, 1, 0, 2, 1]), -4.0)
+
+
+@book.scenario("score_function_estimate", rtol=1e-6, atol=1e-8)
+def estimate_many_samples(score_function_estimate):
+    """20,000 seeded samples (the estimate lands near the exact gradient)"""
+    rng = _rng(5)
+    logits, f_values = np.array([0.3, -0.2, 0.8, 0.0]), np.array([1.0, 4.0, 2.0, 3.0])
+    p = np.exp(logits) / np.exp(logits).sum()
+    return score_function_estimate(logits, f_values, rng.choice(4, size=20_000, p=p), 2.0)
+
+
+@book.scenario("score_function_estimate")
+def estimate_large_logits(score_function_estimate):
+    """logits [900, 0] with one sample of each outcome (a naive softmax overflows)"""
+    return score_function_estimate(np.array([900.0, 0.0]), np.array([1.0, 2.0]), np.array([0, 1]))
+
+
+@book.scenario("score_function_estimate")
+def estimate_single_sample_lists(score_function_estimate):
+    """a single sample, inputs as Python lists"""
+    return score_function_estimate([0.0, 1.0, 2.0], [5, 6, 7], [1])
+
+
+@book.scenario("score_function_estimate")
+def estimate_no_samples(score_function_estimate):
+    """no samples at all (must raise ValueError)"""
+    return error_name(score_function_estimate, np.zeros(3), np.ones(3), np.array([], dtype=int))
+
+
+@book.scenario("score_function_estimate")
+def estimate_inputs_unchanged(score_function_estimate):
+    """the logits, rewards and samples are left unchanged"""
+    logits, f_values, samples = _rng(6).normal(size=3), _rng(7).normal(size=3), np.array([2, 0, 1, 1])
+    copies = logits.copy(), f_values.copy(), samples.copy()
+    score_function_estimate(logits, f_values, samples, 1.0)
+    return {"changed": [bool(not np.array_equal(a, b)) for a, b in zip((logits, f_values, samples), copies)]}
+
+
+# --- reward_to_go ----------------------------------------------------------------------------------
+
+@book.scenario("reward_to_go")
+def rtg_random(reward_to_go):
+    """10 random rewards with gamma = 0.9"""
+    return reward_to_go(_rng(8).normal(size=10), 0.9)
+
+
+@book.scenario("reward_to_go")
+def rtg_cartpole(reward_to_go):
+    """a 500-step CartPole episode (reward 1 per step), gamma = 0.99"""
+    return reward_to_go(np.ones(500), 0.99)
+
+
+@book.scenario("reward_to_go")
+def rtg_visible(reward_to_go):
+    """the visible test's case [1, 2, 3] with gamma = 0.5"""
+    return reward_to_go(np.array([1.0, 2.0, 3.0]), 0.5)
+
+
+@book.scenario("reward_to_go")
+def rtg_myopic(reward_to_go):
+    """gamma = 0 (each step keeps its own reward)"""
+    return reward_to_go(np.array([3.0, -1.0, 4.0, 1.0]), 0.0)
+
+
+@book.scenario("reward_to_go")
+def rtg_undiscounted(reward_to_go):
+    """gamma = 1 (sums of the remaining rewards)"""
+    return reward_to_go(np.array([1.0, -2.0, 0.5, 4.0, 0.0]), 1.0)
+
+
+@book.scenario("reward_to_go")
+def rtg_empty_and_single(reward_to_go):
+    """an empty episode and a one-step episode"""
+    return {"empty": reward_to_go(np.array([]), 0.9), "single": reward_to_go(np.array([2.5]), 0.9)}
+
+
+@book.scenario("reward_to_go")
+def rtg_int_list(reward_to_go):
+    """a Python list of integers (the result holds floats)"""
+    result = reward_to_go([0, 0, 1], 0.5)
+    return {"values": result, "float dtype": np.asarray(result).dtype.kind == "f",
+            "is ndarray": isinstance(result, np.ndarray)}
+
+
+@book.scenario("reward_to_go")
+def rtg_unchanged(reward_to_go):
+    """the rewards are left unchanged"""
+    rewards = _rng(9).normal(size=6)
+    copy = rewards.copy()
+    reward_to_go(rewards, 0.8)
+    return {"rewards changed": bool(not np.array_equal(rewards, copy))}
+
+
+# --- reinforce_loss --------------------------------------------------------------------------------
+
+def _policy_batch(seed: int, n: int = 6, n_actions: int = 3):
+    rng = _rng(seed)
+    logits = torch.tensor(rng.normal(size=(n, n_actions)), requires_grad=True)
+    actions = torch.as_tensor(rng.integers(0, n_actions, size=n))
+    log_probs = torch.log_softmax(logits, dim=1)[torch.arange(n), actions]
+    return logits, log_probs
+
+
+@book.scenario("reinforce_loss")
+def loss_tensor_baseline(reinforce_loss):
+    """6 steps, returns and a baseline tensor that requires grad (no gradient may reach it)"""
+    logits, log_probs = _policy_batch(10)
+    rng = _rng(11)
+    returns = torch.tensor(rng.normal(size=6) * 5 + 10)
+    baselines = torch.tensor(rng.normal(size=6) + 10, requires_grad=True)
+    loss = reinforce_loss(log_probs, returns, baselines)
+    logits_grad, baseline_grad = _grads(loss, logits, baselines)
+    return {**_scalar(loss), "grad logits": logits_grad, "grad baselines": baseline_grad}
+
+
+@book.scenario("reinforce_loss")
+def loss_default_baseline(reinforce_loss):
+    """the default baseline 0 (the plain REINFORCE loss)"""
+    logits, log_probs = _policy_batch(12, n=5)
+    loss = reinforce_loss(log_probs, torch.tensor([1.0, 2.0, 3.0, 0.5, -1.0], dtype=torch.float64))
+    return {**_scalar(loss), "grad logits": _grads(loss, logits)[0]}
+
+
+@book.scenario("reinforce_loss")
+def loss_float_baseline(reinforce_loss):
+    """a float baseline 2.0 and returns that require grad (no gradient may reach them)"""
+    logits, log_probs = _policy_batch(13, n=4, n_actions=2)
+    returns = torch.tensor([3.0, 1.0, 2.0, 6.0], dtype=torch.float64, requires_grad=True)
+    loss = reinforce_loss(log_probs, returns, 2.0)
+    logits_grad, returns_grad = _grads(loss, logits, returns)
+    return {**_scalar(loss), "grad logits": logits_grad, "grad returns": returns_grad}
+
+
+@book.scenario("reinforce_loss")
+def loss_single_step(reinforce_loss):
+    """a single step whose return equals its baseline (loss and gradient 0)"""
+    logits, log_probs = _policy_batch(14, n=1)
+    loss = reinforce_loss(log_probs, torch.tensor([4.0], dtype=torch.float64), torch.tensor([4.0], dtype=torch.float64))
+    return {**_scalar(loss), "grad logits": _grads(loss, logits)[0]}
+
+
+@book.scenario("reinforce_loss")
+def loss_many_steps(reinforce_loss):
+    """200 steps (the loss is a mean over steps, not a sum)"""
+    logits, log_probs = _policy_batch(15, n=200, n_actions=2)
+    returns = torch.tensor(_rng(16).uniform(0, 50, size=200))
+    loss = reinforce_loss(log_probs, returns, torch.full((200,), 25.0, dtype=torch.float64))
+    return {**_scalar(loss), "grad logits": _grads(loss, logits)[0]}
+
+
+# --- normalize_advantages --------------------------------------------------------------------------
+
+@book.scenario("normalize_advantages")
+def normalize_random(normalize_advantages):
+    """10 random advantages (population standard deviation)"""
+    return _array(normalize_advantages(torch.tensor(_rng(17).normal(size=10) * 4 + 3)))
+
+
+@book.scenario("normalize_advantages")
+def normalize_visible(normalize_advantages):
+    """the visible test's case [1, 2, 3, 4] (float32)"""
+    return _array(normalize_advantages(torch.tensor([1.0, 2.0, 3.0, 4.0])))
+
+
+@book.scenario("normalize_advantages")
+def normalize_constant(normalize_advantages):
+    """all advantages equal (zeros, not NaN)"""
+    return _array(normalize_advantages(torch.full((5,), 7.0, dtype=torch.float64)))
+
+
+@book.scenario("normalize_advantages")
+def normalize_single(normalize_advantages):
+    """a single advantage"""
+    return _array(normalize_advantages(torch.tensor([3.0], dtype=torch.float64)))
+
+
+@book.scenario("normalize_advantages")
+def normalize_large_eps(normalize_advantages):
+    """eps = 1 (added to the standard deviation)"""
+    return _array(normalize_advantages(torch.tensor([0.0, 1.0, 2.0, 5.0], dtype=torch.float64), 1.0))
+
+
+@book.scenario("normalize_advantages")
+def normalize_graph_and_input(normalize_advantages):
+    """an input that requires grad: the result is detached and the input unchanged"""
+    advantages = torch.tensor(_rng(18).normal(size=6), requires_grad=True)
+    before = advantages.detach().clone()
+    result = normalize_advantages(advantages)
+    return {"requires grad": bool(result.requires_grad), "shape": list(result.shape),
+            "input changed": bool(not torch.equal(advantages.detach(), before))}
+
+
+@book.scenario("normalize_advantages")
+def normalize_unchanged(normalize_advantages):
+    """a plain input is left unchanged"""
+    advantages = torch.tensor([2.0, -1.0, 0.5, 4.0], dtype=torch.float64)
+    before = advantages.clone()
+    normalize_advantages(advantages)
+    return {"input changed": bool(not torch.equal(advantages, before))}
+
+
+# --- actor_critic_losses ---------------------------------------------------------------------------
+
+def _actor_critic_case(seed: int, n: int, terminated, gamma: float, actor_critic_losses):
+    """A linear critic on random states and a batch of policy log-probabilities; every gradient."""
+    rng = _rng(seed)
+    weights = torch.tensor(rng.normal(size=3), requires_grad=True)
+    states, next_states = torch.tensor(rng.normal(size=(n, 3))), torch.tensor(rng.normal(size=(n, 3)))
+    values, next_values = states @ weights, next_states @ weights
+    logits, log_probs = _policy_batch(seed + 100, n=n, n_actions=2)
+    rewards = torch.tensor(rng.normal(size=n))
+    actor, critic = actor_critic_losses(log_probs, values, rewards, next_values, torch.as_tensor(terminated), gamma)
+    actor_logits, actor_weights = _grads(actor, logits, weights)
+    critic_logits, critic_weights = _grads(critic, logits, weights)
+    return {"actor": _scalar(actor), "critic": _scalar(critic), "actor grad logits": actor_logits,
+            "actor grad critic weights": actor_weights, "critic grad logits": critic_logits,
+            "critic grad critic weights": critic_weights}
+
+
+@book.scenario("actor_critic_losses")
+def ac_mixed_terminal(actor_critic_losses):
+    """8 steps, two of them terminal, gamma = 0.9"""
+    terminated = np.zeros(8, dtype=bool)
+    terminated[[3, 7]] = True
+    return _actor_critic_case(19, 8, terminated, 0.9, actor_critic_losses)
+
+
+@book.scenario("actor_critic_losses")
+def ac_no_terminal(actor_critic_losses):
+    """5 steps, none terminal, gamma = 0.99"""
+    return _actor_critic_case(20, 5, np.zeros(5, dtype=bool), 0.99, actor_critic_losses)
+
+
+@book.scenario("actor_critic_losses")
+def ac_all_terminal(actor_critic_losses):
+    """every step terminal (the target is the reward alone), gamma = 0.9"""
+    return _actor_critic_case(21, 4, np.ones(4, dtype=bool), 0.9, actor_critic_losses)
+
+
+@book.scenario("actor_critic_losses")
+def ac_gamma_zero(actor_critic_losses):
+    """gamma = 0 (the target is the reward)"""
+    return _actor_critic_case(22, 6, np.array([False, True, False, False, False, True]), 0.0, actor_critic_losses)
+
+
+@book.scenario("actor_critic_losses")
+def ac_visible(actor_critic_losses):
+    """the visible test's two steps, the second terminal"""
+    values = torch.tensor([1.0, 2.0], requires_grad=True)
+    log_probs = torch.tensor([-0.5, -1.0], requires_grad=True)
+    actor, critic = actor_critic_losses(log_probs, values, torch.tensor([1.0, 1.0]), torch.tensor([3.0, 5.0]),
+                                        torch.tensor([False, True]), 0.5)
+    return {"actor": _scalar(actor), "critic": _scalar(critic), "actor grads": _grads(actor, log_probs, values),
+            "critic grads": _grads(critic, log_probs, values)}
+
+
+# --- ppo_clip_loss ---------------------------------------------------------------------------------
+
+def _ppo_case(seed: int, n: int, spread: float, epsilon, ppo_clip_loss, old_requires_grad: bool = False):
+    rng = _rng(seed)
+    logits, log_probs = _policy_batch(seed + 200, n=n, n_actions=2)
+    old_log_probs = (log_probs.detach() + torch.tensor(rng.normal(size=n) * spread)).requires_grad_(old_requires_grad)
+    advantages = torch.tensor(rng.normal(size=n), requires_grad=True)
+    arguments = (log_probs, old_log_probs, advantages) + (() if epsilon is None else (epsilon,))
+    loss = ppo_clip_loss(*arguments)
+    grads = _grads(loss, logits, advantages, old_log_probs) if old_requires_grad else _grads(loss, logits, advantages)
+    return {**_scalar(loss), "grads": grads}
+
+
+@book.scenario("ppo_clip_loss")
+def ppo_spread_default_epsilon(ppo_clip_loss):
+    """12 steps with ratios inside and outside [0.8, 1.2], both signs of A, default epsilon"""
+    return _ppo_case(23, 12, 0.4, None, ppo_clip_loss)
+
+
+@book.scenario("ppo_clip_loss")
+def ppo_small_epsilon(ppo_clip_loss):
+    """20 steps with epsilon = 0.05"""
+    return _ppo_case(24, 20, 0.2, 0.05, ppo_clip_loss)
+
+
+@book.scenario("ppo_clip_loss")
+def ppo_large_epsilon(ppo_clip_loss):
+    """20 steps with epsilon = 0.5 and widely spread ratios"""
+    return _ppo_case(25, 20, 1.0, 0.5, ppo_clip_loss)
+
+
+@book.scenario("ppo_clip_loss")
+def ppo_ratio_one(ppo_clip_loss):
+    """new = old log-probabilities (ratio 1: the loss is minus the mean advantage)"""
+    return _ppo_case(26, 7, 0.0, 0.2, ppo_clip_loss)
+
+
+@book.scenario("ppo_clip_loss")
+def ppo_old_requires_grad(ppo_clip_loss):
+    """old log-probabilities that require grad (no gradient may reach them)"""
+    return _ppo_case(27, 9, 0.3, 0.2, ppo_clip_loss, old_requires_grad=True)
+
+
+@book.scenario("ppo_clip_loss")
+def ppo_visible(ppo_clip_loss):
+    """the visible test's ratios 0.5, 1, 1.5 with A = +1 and A = -1"""
+    old = torch.zeros(6, dtype=torch.float64)
+    log_probs = torch.log(torch.tensor([0.5, 1.0, 1.5, 0.5, 1.0, 1.5], dtype=torch.float64)).requires_grad_(True)
+    advantages = torch.tensor([1.0, 1.0, 1.0, -1.0, -1.0, -1.0], dtype=torch.float64)
+    loss = ppo_clip_loss(log_probs, old, advantages, 0.2)
+    return {**_scalar(loss), "grad": _grads(loss, log_probs)[0]}
+
+
+# --- train_reinforce -------------------------------------------------------------------------------
+
+class RecordingEnv(gym.Env):
+    """A small random world that logs every reset seed and every step.
+
+    Observation: 3 floats; actions 0 and 1. The reward depends on the action and the state,
+    and an episode ends (terminated) with probability 0.25 per step or is truncated at 12 steps.
+    """
+
+    observation_space = gym.spaces.Box(-5.0, 5.0, shape=(3,), dtype=np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self):
+        self.resets, self.episodes = [], []
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.resets.append(seed)
+        self.state = self.np_random.normal(size=3).astype(np.float32)
+        self.t = 0
+        self.episodes.append({"states": [], "actions": [], "rewards": []})
+        return self.state.copy(), {}
+
+    def step(self, action):
+        log = self.episodes[-1]
+        log["states"].append(self.state.copy())
+        log["actions"].append(int(action))
+        reward = float(self.state[0] + (1.5 if action == 1 else -0.5) + self.state[1] * action)
+        log["rewards"].append(reward)
+        self.state = np.clip(self.state + self.np_random.normal(size=3).astype(np.float32) * 0.5, -5, 5)
+        self.t += 1
+        terminated = bool(self.np_random.random() < 0.25)
+        return self.state.copy(), reward, terminated, self.t >= 12 and not terminated, {}
+
+
+class RecordingSGD(torch.optim.SGD):
+    """Plain SGD that logs the parameters and gradients it is handed at every step."""
+
+    def __init__(self, params, lr: float):
+        super().__init__(params, lr=lr)
+        self.params_before, self.grads = [], []
+
+    def step(self, closure=None):
+        parameters = [p for group in self.param_groups for p in group["params"]]
+        self.params_before.append([p.detach().clone() for p in parameters])
+        self.grads.append([torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in parameters])
+        return super().step(closure)
+
+
+def _linear_nets(seed: int, n_inputs: int = 3, n_actions: int = 2):
+    torch.manual_seed(seed)
+    return nn.Linear(n_inputs, n_actions), nn.Linear(n_inputs, 1)
+
+
+def _discounted_to_go(rewards, gamma):
+    out, running = np.zeros(len(rewards)), 0.0
+    for t in range(len(rewards) - 1, -1, -1):
+        running = rewards[t] + gamma * running
+        out[t] = running
+    return out
+
+
+def _expected_grads(episodes, policy_params, value_params, gamma):
+    """The documented update's gradients for one batch of logged episodes."""
+    weight, bias = (p.clone().requires_grad_(True) for p in policy_params)
+    v_weight, v_bias = (p.clone().requires_grad_(True) for p in value_params)
+    states = torch.as_tensor(np.array([s for e in episodes for s in e["states"]]), dtype=torch.float32)
+    actions = torch.as_tensor([a for e in episodes for a in e["actions"]])
+    returns = torch.as_tensor(np.concatenate([_discounted_to_go(e["rewards"], gamma) for e in episodes]),
+                              dtype=torch.float32)
+    log_probs = torch.log_softmax(states @ weight.T + bias, dim=1)[torch.arange(len(actions)), actions]
+    predicted = (states @ v_weight.T + v_bias).squeeze(-1)
+    advantages = returns - predicted.detach()
+    advantages = (advantages - advantages.mean()) / (advantages.std(unbiased=False) + 1e-8)
+    policy_grads = torch.autograd.grad(-(log_probs * advantages).mean(), (weight, bias))
+    value_grads = torch.autograd.grad(((predicted - returns) ** 2).mean(), (v_weight, v_bias))
+    return policy_grads, value_grads
+
+
+def _close(got, expected) -> bool:
+    return len(got) == len(expected) and all(
+        torch.allclose(g.double(), e.double(), rtol=1e-4, atol=1e-5) for g, e in zip(got, expected))
+
+
+def _recorded_run(train_reinforce, n_episodes: int, per_update: int, gamma: float, seed: int, callback=None):
+    env = RecordingEnv()
+    policy, value = _linear_nets(seed)
+    policy_opt, value_opt = RecordingSGD(policy.parameters(), 0.1), RecordingSGD(value.parameters(), 0.05)
+    torch.manual_seed(seed + 1)
+    history = train_reinforce(env, policy, value, policy_opt, value_opt, n_episodes, per_update, gamma, seed, callback)
+    return env, policy_opt, value_opt, history
+
+
+def _update_report(env, policy_opt, value_opt, per_update: int, gamma: float) -> dict:
+    """Compare every recorded update with the documented one, batch by batch."""
+    batches = [env.episodes[i:i + per_update] for i in range(0, len(env.episodes), per_update)]
+    policy_ok, value_ok = [], []
+    for k, batch in enumerate(batches[:min(len(batches), len(policy_opt.grads), len(value_opt.grads))]):
+        expected_policy, expected_value = _expected_grads(batch, policy_opt.params_before[k],
+                                                          value_opt.params_before[k], gamma)
+        policy_ok.append(_close(policy_opt.grads[k], expected_policy))
+        value_ok.append(_close(value_opt.grads[k], expected_value))
+    return {"policy steps": len(policy_opt.grads), "value steps": len(value_opt.grads),
+            "policy gradients as documented": policy_ok, "value gradients as documented": value_ok}
+
+
+@book.scenario("train_reinforce")
+def train_updates_as_documented(train_reinforce):
+    """a logged random world, 9 episodes, 3 per update, gamma = 0.9: every update's gradients"""
+    env, policy_opt, value_opt, history = _recorded_run(train_reinforce, 9, 3, 0.9, seed=5)
+    return _update_report(env, policy_opt, value_opt, 3, 0.9)
+
+
+@book.scenario("train_reinforce")
+def train_partial_last_batch(train_reinforce):
+    """7 episodes with 3 per update (the last update uses the single remaining episode), gamma = 1"""
+    env, policy_opt, value_opt, history = _recorded_run(train_reinforce, 7, 3, 1.0, seed=6)
+    return _update_report(env, policy_opt, value_opt, 3, 1.0)
+
+
+@book.scenario("train_reinforce")
+def train_one_episode_per_update(train_reinforce):
+    """5 episodes with 1 per update, gamma = 0.5"""
+    env, policy_opt, value_opt, history = _recorded_run(train_reinforce, 5, 1, 0.5, seed=7)
+    return _update_report(env, policy_opt, value_opt, 1, 0.5)
+
+
+@book.scenario("train_reinforce")
+def train_history_matches_log(train_reinforce):
+    """the history's returns, lengths and losses agree with what the world logged; reset seeds"""
+    env, policy_opt, value_opt, history = _recorded_run(train_reinforce, 8, 4, 0.9, seed=8)
+    logged_returns = [float(np.sum(e["rewards"])) for e in env.episodes]
+    logged_lengths = [len(e["rewards"]) for e in env.episodes]
+    return {"keys": sorted(history), "returns match": bool(np.allclose(history["returns"], logged_returns)),
+            "lengths": history["lengths"] == logged_lengths, "n losses": [len(history["policy_losses"]),
+                                                                        len(history["value_losses"])],
+            "losses are floats": all(isinstance(x, float) for x in history["policy_losses"] + history["value_losses"]),
+            "reset seeds": env.resets}
+
+
+@book.scenario("train_reinforce")
+def train_callback_stops(train_reinforce):
+    """a callback that stops training after its second call (with 2 episodes per update)"""
+    calls = []
+
+    def callback(history):
+        calls.append(len(history["returns"]))
+        return len(calls) == 2
+    env, policy_opt, value_opt, history = _recorded_run(train_reinforce, 10, 2, 0.9, seed=9, callback=callback)
+    return {"calls saw episodes": calls, "episodes played": len(env.episodes), "returns": len(history["returns"]),
+            "policy steps": len(policy_opt.grads)}
+
+
+class _LateRewardEnv(gym.Env):
+    """Three steps; only the first action matters, and its reward (+1 for action 1) comes at the end."""
+
+    observation_space = gym.spaces.Box(0.0, 1.0, shape=(3,), dtype=np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t, self.first = 0, None
+        return np.eye(3, dtype=np.float32)[0], {}
+
+    def step(self, action):
+        if self.t == 0:
+            self.first = int(action)
+        self.t += 1
+        done = self.t == 3
+        reward = float(self.first == 1) if done else 0.0
+        return np.eye(3, dtype=np.float32)[min(self.t, 2)], reward, done, False, {}
+
+
+@book.scenario("train_reinforce")
+def train_learns_late_reward(train_reinforce):
+    """a world that pays for the first action two steps later: the policy learns to pick it"""
+    policy, value = _linear_nets(10)
+    torch.manual_seed(11)
+    train_reinforce(_LateRewardEnv(), policy, value, torch.optim.Adam(policy.parameters(), lr=0.05),
+                    torch.optim.Adam(value.parameters(), lr=0.05), 120, 8, 0.95, 0)
+    with torch.no_grad():
+        p_good = float(torch.softmax(policy(torch.eye(3)[0]), dim=0)[1])
+    return {"P(good first action) > 0.9": p_good > 0.9}
+
+
+@book.scenario("train_reinforce")
+def train_cartpole_short(train_reinforce):
+    """CartPole-v1, 6 episodes, 3 per update: returns equal lengths (reward 1 per step)"""
+    env = make_cartpole()
+    policy, value = _linear_nets(12, n_inputs=4)
+    torch.manual_seed(13)
+    history = train_reinforce(env, policy, value, torch.optim.Adam(policy.parameters(), lr=1e-3),
+                              torch.optim.Adam(value.parameters(), lr=1e-3), 6, 3, 0.99, 3)
+    return {"episodes": len(history["returns"]), "updates": len(history["policy_losses"]),
+            "returns equal lengths": history["returns"] == [float(n) for n in history["lengths"]],
+            "finite losses": bool(np.all(np.isfinite(history["policy_losses"] + history["value_losses"])))}

@@ -1,0 +1,121 @@
+"""Reference solutions for lecture 09, policy gradients.
+
+Each function has the name and signature of the notebook's exercise; the notebook's
+docstrings are the specification. The grader copies each body into the nbgrader source, so
+a body uses only numpy (``np``), torch (``torch``) and the other graded functions.
+"""
+import numpy as np
+import torch
+
+
+def softmax_expected_gradient(logits: np.ndarray, f_values: np.ndarray) -> np.ndarray:
+    """Reference for the exercise of the same name."""
+    logits = np.asarray(logits, dtype=float)
+    f_values = np.asarray(f_values, dtype=float)
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    return p * (f_values - np.dot(p, f_values))
+
+
+def score_function_estimate(logits: np.ndarray, f_values: np.ndarray, samples: np.ndarray,
+                            baseline: float = 0.0) -> np.ndarray:
+    """Reference for the exercise of the same name."""
+    logits = np.asarray(logits, dtype=float)
+    f_values = np.asarray(f_values, dtype=float)
+    samples = np.asarray(samples, dtype=int)
+    if samples.size == 0:
+        raise ValueError("at least one sample is needed")
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    scores = np.eye(len(logits))[samples] - p  # grad of log p(x_i) for each sample, shape (N, K)
+    weights = f_values[samples] - baseline
+    return np.mean(weights[:, None] * scores, axis=0)
+
+
+def reward_to_go(rewards: np.ndarray, gamma: float) -> np.ndarray:
+    """Reference for the exercise of the same name."""
+    rewards = np.asarray(rewards, dtype=float)
+    returns = np.zeros(len(rewards))
+    running = 0.0
+    for t in reversed(range(len(rewards))):
+        running = rewards[t] + gamma * running
+        returns[t] = running
+    return returns
+
+
+def reinforce_loss(log_probs: torch.Tensor, returns: torch.Tensor, baselines: torch.Tensor | float = 0.0) -> torch.Tensor:
+    """Reference for the exercise of the same name."""
+    advantages = (returns - baselines).detach()
+    return -(log_probs * advantages).mean()
+
+
+def normalize_advantages(advantages: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Reference for the exercise of the same name."""
+    advantages = advantages.detach()
+    return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + eps)
+
+
+def actor_critic_losses(log_probs: torch.Tensor, values: torch.Tensor, rewards: torch.Tensor,
+                        next_values: torch.Tensor, terminated: torch.Tensor,
+                        gamma: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reference for the exercise of the same name."""
+    targets = (rewards + gamma * next_values * (1.0 - terminated.float())).detach()
+    advantages = (targets - values).detach()
+    actor_loss = -(log_probs * advantages).mean()
+    critic_loss = ((values - targets) ** 2).mean()
+    return actor_loss, critic_loss
+
+
+def ppo_clip_loss(log_probs: torch.Tensor, old_log_probs: torch.Tensor, advantages: torch.Tensor,
+                  epsilon: float = 0.2) -> torch.Tensor:
+    """Reference for the exercise of the same name."""
+    ratio = torch.exp(log_probs - old_log_probs.detach())
+    clipped = torch.clamp(ratio, 1.0 - epsilon, 1.0 + epsilon)
+    advantages = advantages.detach()
+    return -torch.minimum(ratio * advantages, clipped * advantages).mean()
+
+
+def train_reinforce(env, policy: torch.nn.Module, value: torch.nn.Module, policy_optimizer: torch.optim.Optimizer,
+                    value_optimizer: torch.optim.Optimizer, n_episodes: int, episodes_per_update: int = 8,
+                    gamma: float = 0.99, seed: int = 0, callback=None) -> dict:
+    """Reference for the exercise of the same name."""
+    history = {"returns": [], "lengths": [], "policy_losses": [], "value_losses": []}
+    states, actions, targets = [], [], []
+    observation, _ = env.reset(seed=seed)
+    for episode in range(n_episodes):
+        if episode > 0:
+            observation, _ = env.reset()
+        rewards = []
+        done = False
+        while not done:
+            state = torch.as_tensor(observation, dtype=torch.float32)
+            with torch.no_grad():
+                action = int(torch.multinomial(torch.softmax(policy(state), dim=-1), 1))
+            observation, reward, terminated, truncated, _ = env.step(action)
+            states.append(state)
+            actions.append(action)
+            rewards.append(float(reward))
+            done = terminated or truncated
+        targets.extend(reward_to_go(np.array(rewards), gamma))
+        history["returns"].append(float(sum(rewards)))
+        history["lengths"].append(len(rewards))
+        if (episode + 1) % episodes_per_update == 0 or episode + 1 == n_episodes:
+            batch = torch.stack(states)
+            returns = torch.as_tensor(np.array(targets), dtype=torch.float32)
+            log_probs = torch.distributions.Categorical(logits=policy(batch)).log_prob(torch.as_tensor(actions))
+            predicted = value(batch).squeeze(-1)
+            advantages = normalize_advantages(returns - predicted.detach())
+            policy_loss = reinforce_loss(log_probs, advantages, 0.0)
+            policy_optimizer.zero_grad()
+            policy_loss.backward()
+            policy_optimizer.step()
+            value_loss = ((predicted - returns) ** 2).mean()
+            value_optimizer.zero_grad()
+            value_loss.backward()
+            value_optimizer.step()
+            history["policy_losses"].append(policy_loss.item())
+            history["value_losses"].append(value_loss.item())
+            states, actions, targets = [], [], []
+            if callback is not None and callback(history):
+                break
+    return history

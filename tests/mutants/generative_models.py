@@ -1,0 +1,593 @@
+"""Plausible wrong answers for lecture 06; every one must fail a hidden scenario."""
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from tests.mutants import MutantCatalogue
+
+catalogue = MutantCatalogue("solutions.generative_models")
+
+
+# --- kl_divergence -------------------------------------------------------------------------------------
+
+@catalogue.mutant("kl_divergence", "arguments swapped: computes KL(q || p)")
+def kl_divergence(p, q):
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    if p.shape != q.shape:
+        raise ValueError("shapes differ")
+    support = q > 0
+    if np.any(p[support] == 0):
+        return float("inf")
+    return float(np.sum(q[support] * np.log(q[support] / p[support])))
+
+
+@catalogue.mutant("kl_divergence", "zero probabilities not handled: 0 log 0 gives NaN")
+def kl_divergence(p, q):
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    if p.shape != q.shape:
+        raise ValueError("shapes differ")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.sum(p * np.log(p / q)))
+
+
+@catalogue.mutant("kl_divergence", "terms with q = 0 dropped: finite instead of infinite")
+def kl_divergence(p, q):
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    if p.shape != q.shape:
+        raise ValueError("shapes differ")
+    support = (p > 0) & (q > 0)
+    return float(np.sum(p[support] * np.log(p[support] / q[support])))
+
+
+@catalogue.mutant("kl_divergence", "log base 2 (bits instead of nats)")
+def kl_divergence(p, q):
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    if p.shape != q.shape:
+        raise ValueError("shapes differ")
+    support = p > 0
+    if np.any(q[support] == 0):
+        return float("inf")
+    return float(np.sum(p[support] * np.log2(p[support] / q[support])))
+
+
+@catalogue.mutant("kl_divergence", "returns a numpy float, no shape check")
+def kl_divergence(p, q):
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    support = p > 0
+    if np.any(q[support] == 0):
+        return np.float64(np.inf)
+    return np.sum(p[support] * np.log(p[support] / q[support]))
+
+
+# --- js_divergence -------------------------------------------------------------------------------------
+
+@catalogue.mutant("js_divergence", "compares with q instead of the mixture m: (KL(p||q) + KL(q||p)) / 2")
+def js_divergence(p, q):
+    return 0.5 * kl_divergence(p, q) + 0.5 * kl_divergence(q, p)
+
+
+@catalogue.mutant("js_divergence", "forgets the factor 1/2")
+def js_divergence(p, q):
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    m = 0.5 * (p + q)
+    return kl_divergence(p, m) + kl_divergence(q, m)
+
+
+@catalogue.mutant("js_divergence", "mixture m = p + q not halved")
+def js_divergence(p, q):
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    m = p + q
+    return 0.5 * kl_divergence(p, m) + 0.5 * kl_divergence(q, m)
+
+
+@catalogue.mutant("js_divergence", "only one half: KL(p || m)")
+def js_divergence(p, q):
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    return kl_divergence(p, 0.5 * (p + q))
+
+
+# --- gaussian_kl ----------------------------------------------------------------------------------------
+
+@catalogue.mutant("gaussian_kl", "uses the log-variance as the variance")
+def gaussian_kl(mu, log_var):
+    return 0.5 * torch.sum(log_var + mu ** 2 - 1.0 - torch.log(log_var.abs() + 1e-12), dim=-1)
+
+
+@catalogue.mutant("gaussian_kl", "sums over the batch instead of the latent dimensions")
+def gaussian_kl(mu, log_var):
+    return 0.5 * torch.sum(torch.exp(log_var) + mu ** 2 - 1.0 - log_var, dim=0)
+
+
+@catalogue.mutant("gaussian_kl", "missing the factor 1/2")
+def gaussian_kl(mu, log_var):
+    return torch.sum(torch.exp(log_var) + mu ** 2 - 1.0 - log_var, dim=-1)
+
+
+@catalogue.mutant("gaussian_kl", "mean over latent dimensions instead of the sum")
+def gaussian_kl(mu, log_var):
+    return 0.5 * torch.mean(torch.exp(log_var) + mu ** 2 - 1.0 - log_var, dim=-1)
+
+
+@catalogue.mutant("gaussian_kl", "sign of the log-variance term flipped")
+def gaussian_kl(mu, log_var):
+    return 0.5 * torch.sum(torch.exp(log_var) + mu ** 2 - 1.0 + log_var, dim=-1)
+
+
+@catalogue.mutant("gaussian_kl", "goes through numpy (float64, no gradients)")
+def gaussian_kl(mu, log_var):
+    m, lv = mu.detach().numpy(), log_var.detach().numpy()
+    return torch.as_tensor(0.5 * np.sum(np.exp(lv) + m ** 2 - 1.0 - lv, axis=-1), dtype=torch.float64)
+
+
+# --- reparameterize -------------------------------------------------------------------------------------
+
+@catalogue.mutant("reparameterize", "scales eps by the variance instead of the standard deviation")
+def reparameterize(mu, log_var, generator=None):
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+    return mu + torch.exp(log_var) * eps
+
+
+@catalogue.mutant("reparameterize", "ignores the generator (torch.randn_like)")
+def reparameterize(mu, log_var, generator=None):
+    return mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
+
+
+@catalogue.mutant("reparameterize", "detaches mu and log_var: no gradient reaches the encoder")
+def reparameterize(mu, log_var, generator=None):
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+    return (mu + torch.exp(0.5 * log_var) * eps).detach()
+
+
+@catalogue.mutant("reparameterize", "uses sqrt of log_var as the standard deviation")
+def reparameterize(mu, log_var, generator=None):
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+    return mu + torch.sqrt(log_var.abs()) * eps
+
+
+@catalogue.mutant("reparameterize", "draws eps in float32 whatever the input dtype")
+def reparameterize(mu, log_var, generator=None):
+    eps = torch.randn(mu.shape, generator=generator)
+    return (mu + torch.exp(0.5 * log_var) * eps).float()
+
+
+@catalogue.mutant("reparameterize", "adds to mu in place")
+def reparameterize(mu, log_var, generator=None):
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+    with torch.no_grad():
+        mu += torch.exp(0.5 * log_var) * eps
+    return mu
+
+
+# --- vae_loss -------------------------------------------------------------------------------------------
+
+@catalogue.mutant("vae_loss", "averages the reconstruction over pixels instead of summing")
+def vae_loss(x, x_logits, mu, log_var, beta=1.0):
+    reconstruction = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").mean(dim=-1)
+    return torch.mean(reconstruction + beta * gaussian_kl(mu, log_var))
+
+
+@catalogue.mutant("vae_loss", "beta multiplies the reconstruction term")
+def vae_loss(x, x_logits, mu, log_var, beta=1.0):
+    reconstruction = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").sum(dim=-1)
+    return torch.mean(beta * reconstruction + gaussian_kl(mu, log_var))
+
+
+@catalogue.mutant("vae_loss", "binary cross-entropy on the logits as if they were probabilities (clamped)")
+def vae_loss(x, x_logits, mu, log_var, beta=1.0):
+    probs = x_logits.clamp(1e-6, 1 - 1e-6)
+    reconstruction = F.binary_cross_entropy(probs, x, reduction="none").sum(dim=-1)
+    return torch.mean(reconstruction + beta * gaussian_kl(mu, log_var))
+
+
+@catalogue.mutant("vae_loss", "sums over the batch instead of averaging")
+def vae_loss(x, x_logits, mu, log_var, beta=1.0):
+    reconstruction = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").sum(dim=-1)
+    return torch.sum(reconstruction + beta * gaussian_kl(mu, log_var))
+
+
+@catalogue.mutant("vae_loss", "unstable log(sigmoid): infinite for large logits")
+def vae_loss(x, x_logits, mu, log_var, beta=1.0):
+    p = torch.sigmoid(x_logits)
+    reconstruction = -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum(dim=-1)
+    return torch.mean(reconstruction + beta * gaussian_kl(mu, log_var))
+
+
+@catalogue.mutant("vae_loss", "subtracts the KL term (the ELBO's sign mixed up)")
+def vae_loss(x, x_logits, mu, log_var, beta=1.0):
+    reconstruction = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").sum(dim=-1)
+    return torch.mean(reconstruction - beta * gaussian_kl(mu, log_var))
+
+
+# --- pca_subspace ---------------------------------------------------------------------------------------
+
+@catalogue.mutant("pca_subspace", "does not centre the data")
+def pca_subspace(X, k):
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if not 1 <= k <= min(n, d):
+        raise ValueError("bad k")
+    _, s, vt = np.linalg.svd(X, full_matrices=False)
+    return X.mean(axis=0), vt[:k], s[:k] ** 2 / (n - 1)
+
+
+@catalogue.mutant("pca_subspace", "takes the columns of U (wrong side of the SVD)")
+def pca_subspace(X, k):
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if not 1 <= k <= min(n, d):
+        raise ValueError("bad k")
+    mean = X.mean(axis=0)
+    u, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+    return mean, vt[:, :k].T, s[:k] ** 2 / (n - 1)
+
+
+@catalogue.mutant("pca_subspace", "variances are the singular values, not their squares / (N - 1)")
+def pca_subspace(X, k):
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if not 1 <= k <= min(n, d):
+        raise ValueError("bad k")
+    mean = X.mean(axis=0)
+    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+    return mean, vt[:k], s[:k]
+
+
+@catalogue.mutant("pca_subspace", "divides the variances by N instead of N - 1")
+def pca_subspace(X, k):
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if not 1 <= k <= min(n, d):
+        raise ValueError("bad k")
+    mean = X.mean(axis=0)
+    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+    return mean, vt[:k], s[:k] ** 2 / n
+
+
+@catalogue.mutant("pca_subspace", "centres the data in place")
+def pca_subspace(X, k):
+    n, d = X.shape
+    if not 1 <= k <= min(n, d):
+        raise ValueError("bad k")
+    X = X.astype(float) if X.dtype.kind != "f" else X
+    mean = X.mean(axis=0)
+    X -= mean
+    _, s, vt = np.linalg.svd(X, full_matrices=False)
+    return mean, vt[:k], s[:k] ** 2 / (n - 1)
+
+
+@catalogue.mutant("pca_subspace", "the last k directions (smallest variances)")
+def pca_subspace(X, k):
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if not 1 <= k <= min(n, d):
+        raise ValueError("bad k")
+    mean = X.mean(axis=0)
+    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+    return mean, vt[-k:], s[-k:] ** 2 / (n - 1)
+
+
+@catalogue.mutant("pca_subspace", "no check of k")
+def pca_subspace(X, k):
+    X = np.asarray(X, dtype=float)
+    n = len(X)
+    mean = X.mean(axis=0)
+    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+    return mean, vt[:k], s[:k] ** 2 / (n - 1)
+
+
+# --- subspace_cosines ------------------------------------------------------------------------------------
+
+@catalogue.mutant("subspace_cosines", "no orthonormalization: singular values of A B^T")
+def subspace_cosines(A, B):
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    if A.shape != B.shape:
+        raise ValueError("shapes differ")
+    return np.linalg.svd(A @ B.T, compute_uv=False)
+
+
+@catalogue.mutant("subspace_cosines", "normalizes rows but does not orthogonalize them")
+def subspace_cosines(A, B):
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    if A.shape != B.shape:
+        raise ValueError("shapes differ")
+    A = A / np.linalg.norm(A, axis=1, keepdims=True)
+    B = B / np.linalg.norm(B, axis=1, keepdims=True)
+    return np.clip(np.linalg.svd(A @ B.T, compute_uv=False), 0.0, 1.0)
+
+
+@catalogue.mutant("subspace_cosines", "cosines between matching rows, not principal angles")
+def subspace_cosines(A, B):
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    if A.shape != B.shape:
+        raise ValueError("shapes differ")
+    cos = np.abs(np.sum(A * B, axis=1)) / (np.linalg.norm(A, axis=1) * np.linalg.norm(B, axis=1))
+    return np.sort(cos)[::-1]
+
+
+@catalogue.mutant("subspace_cosines", "QR of the rows as given (k, D) instead of the columns")
+def subspace_cosines(A, B):
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    if A.shape != B.shape:
+        raise ValueError("shapes differ")
+    qa, _ = np.linalg.qr(A)
+    qb, _ = np.linalg.qr(B)
+    return np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), 0.0, 1.0)[: len(A)]
+
+
+@catalogue.mutant("subspace_cosines", "sorted from smallest to largest")
+def subspace_cosines(A, B):
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    if A.shape != B.shape:
+        raise ValueError("shapes differ")
+    qa, _ = np.linalg.qr(A.T)
+    qb, _ = np.linalg.qr(B.T)
+    return np.sort(np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), 0.0, 1.0))
+
+
+# --- discriminator_loss ----------------------------------------------------------------------------------
+
+@catalogue.mutant("discriminator_loss", "labels swapped: real scored as 0, fake as 1")
+def discriminator_loss(real_logits, fake_logits):
+    return F.softplus(real_logits).mean() + F.softplus(-fake_logits).mean()
+
+
+@catalogue.mutant("discriminator_loss", "log of sigmoid computed naively (infinite for large logits)")
+def discriminator_loss(real_logits, fake_logits):
+    return -torch.log(torch.sigmoid(real_logits)).mean() - torch.log(1 - torch.sigmoid(fake_logits)).mean()
+
+
+@catalogue.mutant("discriminator_loss", "the value V itself (a quantity D maximizes) instead of -V")
+def discriminator_loss(real_logits, fake_logits):
+    return -F.softplus(-real_logits).mean() - F.softplus(fake_logits).mean()
+
+
+@catalogue.mutant("discriminator_loss", "averages real and fake together (unequal batches weighted wrongly)")
+def discriminator_loss(real_logits, fake_logits):
+    return 2 * torch.cat([F.softplus(-real_logits).flatten(), F.softplus(fake_logits).flatten()]).mean()
+
+
+@catalogue.mutant("discriminator_loss", "halves the sum")
+def discriminator_loss(real_logits, fake_logits):
+    return 0.5 * (F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean())
+
+
+# --- generator_loss --------------------------------------------------------------------------------------
+
+@catalogue.mutant("generator_loss", "the notes' erratum: minimax loss 1 - log D(G(z))")
+def generator_loss(fake_logits, kind="non-saturating"):
+    if kind == "minimax":
+        return 1.0 + F.softplus(-fake_logits).mean()
+    if kind == "non-saturating":
+        return F.softplus(-fake_logits).mean()
+    raise ValueError("unknown kind")
+
+
+@catalogue.mutant("generator_loss", "kinds swapped")
+def generator_loss(fake_logits, kind="non-saturating"):
+    if kind == "non-saturating":
+        return -F.softplus(fake_logits).mean()
+    if kind == "minimax":
+        return F.softplus(-fake_logits).mean()
+    raise ValueError("unknown kind")
+
+
+@catalogue.mutant("generator_loss", "minimax sign flipped: minimizes -log(1 - D(G(z)))")
+def generator_loss(fake_logits, kind="non-saturating"):
+    if kind == "minimax":
+        return F.softplus(fake_logits).mean()
+    if kind == "non-saturating":
+        return F.softplus(-fake_logits).mean()
+    raise ValueError("unknown kind")
+
+
+@catalogue.mutant("generator_loss", "unknown kinds fall back to non-saturating")
+def generator_loss(fake_logits, kind="non-saturating"):
+    if kind == "minimax":
+        return -F.softplus(fake_logits).mean()
+    return F.softplus(-fake_logits).mean()
+
+
+@catalogue.mutant("generator_loss", "non-saturating loss computed naively through sigmoid")
+def generator_loss(fake_logits, kind="non-saturating"):
+    if kind == "minimax":
+        return -F.softplus(fake_logits).mean()
+    if kind == "non-saturating":
+        return -torch.log(torch.sigmoid(fake_logits)).mean()
+    raise ValueError("unknown kind")
+
+
+@catalogue.mutant("generator_loss", "default kind is minimax")
+def generator_loss(fake_logits, kind="minimax"):
+    if kind == "minimax":
+        return -F.softplus(fake_logits).mean()
+    if kind == "non-saturating":
+        return F.softplus(-fake_logits).mean()
+    raise ValueError("unknown kind")
+
+
+# --- optimal_discriminator -------------------------------------------------------------------------------
+
+@catalogue.mutant("optimal_discriminator", "p_model / (p_data + p_model) (roles swapped)")
+def optimal_discriminator(p_data, p_model):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    total = p_data + p_model
+    return np.where(total > 0, p_model / np.where(total > 0, total, 1.0), 0.5)
+
+
+@catalogue.mutant("optimal_discriminator", "0 / 0 left as NaN")
+def optimal_discriminator(p_data, p_model):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return p_data / (p_data + p_model)
+
+
+@catalogue.mutant("optimal_discriminator", "0 / 0 set to 0 instead of 1/2")
+def optimal_discriminator(p_data, p_model):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    total = p_data + p_model
+    return np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.0)
+
+
+@catalogue.mutant("optimal_discriminator", "p_data / p_model (a density ratio, not a probability)")
+def optimal_discriminator(p_data, p_model):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    return np.where(p_model > 0, p_data / np.where(p_model > 0, p_model, 1.0), 0.5)
+
+
+@catalogue.mutant("optimal_discriminator", "integer division on integer inputs")
+def optimal_discriminator(p_data, p_model):
+    p_data = np.asarray(p_data)
+    p_model = np.asarray(p_model)
+    total = p_data + p_model
+    return np.where(total > 0, p_data // np.where(total > 0, total, 1), 0.5)
+
+
+# --- gan_value --------------------------------------------------------------------------------------------
+
+@catalogue.mutant("gan_value", "forgets to multiply by dx (a sum, not an integral)")
+def gan_value(p_data, p_model, D, dx):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    D = np.asarray(D, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        real = np.where(p_data > 0, p_data * np.log(D), 0.0)
+        fake = np.where(p_model > 0, p_model * np.log(1.0 - D), 0.0)
+    return float(np.sum(real + fake))
+
+
+@catalogue.mutant("gan_value", "0 log 0 not handled (NaN where a density is 0 and D is 0 or 1)")
+def gan_value(p_data, p_model, D, dx):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    D = np.asarray(D, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.sum(p_data * np.log(D) + p_model * np.log(1.0 - D)) * dx)
+
+
+@catalogue.mutant("gan_value", "uses log D for the generated term too")
+def gan_value(p_data, p_model, D, dx):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    D = np.asarray(D, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        real = np.where(p_data > 0, p_data * np.log(D), 0.0)
+        fake = np.where(p_model > 0, p_model * np.log(D), 0.0)
+    return float(np.sum(real + fake) * dx)
+
+
+@catalogue.mutant("gan_value", "clips D away from 0 and 1 (never minus infinity)")
+def gan_value(p_data, p_model, D, dx):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    D = np.clip(np.asarray(D, dtype=float), 1e-12, 1 - 1e-12)
+    return float(np.sum(p_data * np.log(D) + p_model * np.log(1.0 - D)) * dx)
+
+
+@catalogue.mutant("gan_value", "averages instead of integrating")
+def gan_value(p_data, p_model, D, dx):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    D = np.asarray(D, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        real = np.where(p_data > 0, p_data * np.log(D), 0.0)
+        fake = np.where(p_model > 0, p_model * np.log(1.0 - D), 0.0)
+    return float(np.mean(real + fake))
+
+
+# --- made_masks -------------------------------------------------------------------------------------------
+
+def _made_checks(ordering, hidden_sizes):
+    ordering = np.asarray(ordering)
+    if len(ordering) < 2 or sorted(ordering.tolist()) != list(range(1, len(ordering) + 1)):
+        raise ValueError("bad ordering")
+    if any(size < 1 for size in hidden_sizes):
+        raise ValueError("bad sizes")
+    return ordering
+
+
+@catalogue.mutant("made_masks", "output mask with >= (an output sees its own input)")
+def made_masks(ordering, hidden_sizes):
+    ordering = _made_checks(ordering, hidden_sizes)
+    d = len(ordering)
+    degrees = [ordering] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
+    masks = [(b[:, None] >= a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
+    masks.append((ordering[:, None] >= degrees[-1][None, :]).astype(np.float32))
+    return masks
+
+
+@catalogue.mutant("made_masks", "hidden masks with > (drops allowed connections)")
+def made_masks(ordering, hidden_sizes):
+    ordering = _made_checks(ordering, hidden_sizes)
+    d = len(ordering)
+    degrees = [ordering] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
+    masks = [(b[:, None] > a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
+    masks.append((ordering[:, None] > degrees[-1][None, :]).astype(np.float32))
+    return masks
+
+
+@catalogue.mutant("made_masks", "masks transposed: shape (in, out)")
+def made_masks(ordering, hidden_sizes):
+    ordering = _made_checks(ordering, hidden_sizes)
+    d = len(ordering)
+    degrees = [ordering] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
+    masks = [(b[None, :] >= a[:, None]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
+    masks.append((ordering[None, :] > degrees[-1][:, None]).astype(np.float32))
+    return masks
+
+
+@catalogue.mutant("made_masks", "hidden degrees cycle through 0..D-2 (off by one)")
+def made_masks(ordering, hidden_sizes):
+    ordering = _made_checks(ordering, hidden_sizes)
+    d = len(ordering)
+    degrees = [ordering] + [np.arange(size) % (d - 1) for size in hidden_sizes]
+    masks = [(b[:, None] >= a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
+    masks.append((ordering[:, None] > degrees[-1][None, :]).astype(np.float32))
+    return masks
+
+
+@catalogue.mutant("made_masks", "ignores the ordering (natural order 1..D)")
+def made_masks(ordering, hidden_sizes):
+    ordering = _made_checks(ordering, hidden_sizes)
+    d = len(ordering)
+    natural = np.arange(1, d + 1)
+    degrees = [natural] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
+    masks = [(b[:, None] >= a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
+    masks.append((natural[:, None] > degrees[-1][None, :]).astype(np.float32))
+    return masks
+
+
+@catalogue.mutant("made_masks", "boolean masks instead of float32")
+def made_masks(ordering, hidden_sizes):
+    ordering = _made_checks(ordering, hidden_sizes)
+    d = len(ordering)
+    degrees = [ordering] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
+    masks = [b[:, None] >= a[None, :] for a, b in zip(degrees[:-1], degrees[1:])]
+    masks.append(ordering[:, None] > degrees[-1][None, :])
+    return masks
+
+
+@catalogue.mutant("made_masks", "does not validate the ordering")
+def made_masks(ordering, hidden_sizes):
+    ordering = np.asarray(ordering)
+    d = len(ordering)
+    degrees = [ordering] + [1 + np.arange(size) % max(d - 1, 1) for size in hidden_sizes]
+    masks = [(b[:, None] >= a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
+    masks.append((ordering[:, None] > degrees[-1][None, :]).astype(np.float32))
+    return masks

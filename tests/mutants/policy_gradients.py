@@ -1,0 +1,436 @@
+"""Plausible wrong answers to lecture 09's exercises; each must fail a hidden scenario.
+
+Helpers a mutant calls (``reward_to_go``, ``normalize_advantages``, ``reinforce_loss``) are the
+reference's (see ``MutantCatalogue.mutant``), so each mutant isolates one mistake.
+"""
+import numpy as np
+import torch
+
+from solutions.policy_gradients import normalize_advantages, reinforce_loss, reward_to_go  # noqa: F401
+from tests.mutants import MutantCatalogue
+
+catalogue = MutantCatalogue("solutions.policy_gradients")
+mutant = catalogue.mutant
+
+
+def _softmax(logits):
+    p = np.exp(logits - np.max(logits))
+    return p / p.sum()
+
+
+# --- softmax_expected_gradient ---------------------------------------------------------------------
+
+@mutant("softmax_expected_gradient", "forgets to subtract the mean reward: p * f")
+def softmax_expected_gradient(logits, f_values):
+    return _softmax(np.asarray(logits, dtype=float)) * np.asarray(f_values, dtype=float)
+
+
+@mutant("softmax_expected_gradient", "subtracts the plain average of f instead of its expectation under p")
+def softmax_expected_gradient(logits, f_values):  # noqa: F811
+    f_values = np.asarray(f_values, dtype=float)
+    return _softmax(np.asarray(logits, dtype=float)) * (f_values - f_values.mean())
+
+
+@mutant("softmax_expected_gradient", "softmax without subtracting the largest logit (overflows)")
+def softmax_expected_gradient(logits, f_values):  # noqa: F811
+    with np.errstate(all="ignore"):
+        p = np.exp(np.asarray(logits, dtype=float))
+        p = p / p.sum()
+        f_values = np.asarray(f_values, dtype=float)
+        return p * (f_values - p @ f_values)
+
+
+@mutant("softmax_expected_gradient", "the score of the softmax taken as (1 - p) for every outcome")
+def softmax_expected_gradient(logits, f_values):  # noqa: F811
+    p = _softmax(np.asarray(logits, dtype=float))
+    return p * (1 - p) * np.asarray(f_values, dtype=float)
+
+
+# --- score_function_estimate -----------------------------------------------------------------------
+
+def _estimate(logits, f_values, samples, baseline, *, subtract_p=True, mean=True, sign=-1.0):
+    logits, f_values, samples = np.asarray(logits, dtype=float), np.asarray(f_values, dtype=float), np.asarray(samples)
+    if samples.size == 0:
+        raise ValueError("no samples")
+    p = _softmax(logits)
+    scores = np.eye(len(logits))[samples] - (p if subtract_p else 0.0)
+    weighted = (f_values[samples] + sign * baseline)[:, None] * scores
+    return weighted.mean(axis=0) if mean else weighted.sum(axis=0)
+
+
+@mutant("score_function_estimate", "score of log softmax taken as the one-hot vector alone (forgets - p)")
+def score_function_estimate(logits, f_values, samples, baseline=0.0):
+    return _estimate(logits, f_values, samples, baseline, subtract_p=False)
+
+
+@mutant("score_function_estimate", "sums over the samples instead of averaging")
+def score_function_estimate(logits, f_values, samples, baseline=0.0):  # noqa: F811
+    return _estimate(logits, f_values, samples, baseline, mean=False)
+
+
+@mutant("score_function_estimate", "adds the baseline instead of subtracting it")
+def score_function_estimate(logits, f_values, samples, baseline=0.0):  # noqa: F811
+    return _estimate(logits, f_values, samples, baseline, sign=1.0)
+
+
+@mutant("score_function_estimate", "ignores the baseline")
+def score_function_estimate(logits, f_values, samples, baseline=0.0):  # noqa: F811
+    return _estimate(logits, f_values, samples, 0.0)
+
+
+@mutant("score_function_estimate", "returns NaN instead of raising for no samples")
+def score_function_estimate(logits, f_values, samples, baseline=0.0):  # noqa: F811
+    if np.asarray(samples).size == 0:
+        return np.full(len(logits), np.nan)
+    return _estimate(logits, f_values, samples, baseline)
+
+
+@mutant("score_function_estimate", "indexes the rewards by outcome order instead of by the samples drawn")
+def score_function_estimate(logits, f_values, samples, baseline=0.0):  # noqa: F811
+    logits, f_values, samples = np.asarray(logits, dtype=float), np.asarray(f_values, dtype=float), np.asarray(samples)
+    if samples.size == 0:
+        raise ValueError("no samples")
+    p = _softmax(logits)
+    return np.mean((np.eye(len(logits))[samples] - p) * (f_values - baseline), axis=0)
+
+
+# --- reward_to_go ----------------------------------------------------------------------------------
+
+@mutant("reward_to_go", "accumulates forwards (the return so far, not the return to come)")
+def reward_to_go(rewards, gamma):
+    rewards = np.asarray(rewards, dtype=float)
+    out, running = np.zeros(len(rewards)), 0.0
+    for t in range(len(rewards)):
+        running = running * gamma + rewards[t]
+        out[t] = running
+    return out
+
+
+@mutant("reward_to_go", "discounts from the episode start: sum_k gamma^k r_k over k >= t")
+def reward_to_go(rewards, gamma):  # noqa: F811
+    rewards = np.asarray(rewards, dtype=float)
+    weighted = gamma ** np.arange(len(rewards)) * rewards
+    return np.cumsum(weighted[::-1])[::-1].astype(float)
+
+
+@mutant("reward_to_go", "off by one: G_t leaves out r_t")
+def reward_to_go(rewards, gamma):  # noqa: F811
+    rewards = np.asarray(rewards, dtype=float)
+    out, running = np.zeros(len(rewards)), 0.0
+    for t in reversed(range(len(rewards))):
+        out[t] = running
+        running = rewards[t] + gamma * running
+    return out
+
+
+@mutant("reward_to_go", "no discount")
+def reward_to_go(rewards, gamma):  # noqa: F811
+    rewards = np.asarray(rewards, dtype=float)
+    return np.cumsum(rewards[::-1])[::-1].astype(float)
+
+
+@mutant("reward_to_go", "writes the result into the rewards array")
+def reward_to_go(rewards, gamma):  # noqa: F811
+    rewards = np.asarray(rewards, dtype=float)
+    for t in reversed(range(len(rewards) - 1)):
+        rewards[t] += gamma * rewards[t + 1]
+    return rewards
+
+
+# --- reinforce_loss --------------------------------------------------------------------------------
+
+@mutant("reinforce_loss", "no minus sign: gradient descent on J instead of ascent")
+def reinforce_loss(log_probs, returns, baselines=0.0):
+    return (log_probs * (returns - baselines).detach()).mean()
+
+
+@mutant("reinforce_loss", "sum over steps instead of the mean")
+def reinforce_loss(log_probs, returns, baselines=0.0):  # noqa: F811
+    return -(log_probs * (returns - baselines).detach()).sum()
+
+
+@mutant("reinforce_loss", "the baseline is not detached (gradient flows into it)")
+def reinforce_loss(log_probs, returns, baselines=0.0):  # noqa: F811
+    return -(log_probs * (returns.detach() - baselines)).mean()
+
+
+@mutant("reinforce_loss", "ignores the baseline")
+def reinforce_loss(log_probs, returns, baselines=0.0):  # noqa: F811
+    return -(log_probs * returns.detach()).mean()
+
+
+@mutant("reinforce_loss", "the returns are not detached")
+def reinforce_loss(log_probs, returns, baselines=0.0):  # noqa: F811
+    baselines = baselines.detach() if isinstance(baselines, torch.Tensor) else baselines
+    return -(log_probs * (returns - baselines)).mean()
+
+
+# --- normalize_advantages --------------------------------------------------------------------------
+
+@mutant("normalize_advantages", "the unbiased (n - 1) standard deviation")
+def normalize_advantages(advantages, eps=1e-8):
+    advantages = advantages.detach()
+    if advantages.numel() < 2:
+        return advantages - advantages.mean()
+    return (advantages - advantages.mean()) / (advantages.std() + eps)
+
+
+@mutant("normalize_advantages", "no eps (NaN when all advantages are equal)")
+def normalize_advantages(advantages, eps=1e-8):  # noqa: F811
+    advantages = advantages.detach()
+    return (advantages - advantages.mean()) / advantages.std(unbiased=False)
+
+
+@mutant("normalize_advantages", "eps added to the variance under the square root")
+def normalize_advantages(advantages, eps=1e-8):  # noqa: F811
+    advantages = advantages.detach()
+    return (advantages - advantages.mean()) / torch.sqrt(advantages.var(unbiased=False) + eps)
+
+
+@mutant("normalize_advantages", "only centres, does not scale")
+def normalize_advantages(advantages, eps=1e-8):  # noqa: F811
+    advantages = advantages.detach()
+    return advantages - advantages.mean()
+
+
+@mutant("normalize_advantages", "normalizes in place")
+def normalize_advantages(advantages, eps=1e-8):  # noqa: F811
+    with torch.no_grad():
+        mean, std = advantages.mean(), advantages.std(unbiased=False)
+        advantages.sub_(mean).div_(std + eps)
+    return advantages.detach()
+
+
+@mutant("normalize_advantages", "keeps the graph (the result still requires grad)")
+def normalize_advantages(advantages, eps=1e-8):  # noqa: F811
+    return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + eps)
+
+
+# --- actor_critic_losses ---------------------------------------------------------------------------
+
+def _ac(log_probs, values, rewards, next_values, terminated, gamma, *, mask=True, detach_target=True,
+        detach_advantage=True, half=False, flip=False):
+    alive = 1.0 - terminated.float()
+    if flip:
+        alive = terminated.float()
+    targets = rewards + gamma * next_values * (alive if mask else 1.0)
+    if detach_target:
+        targets = targets.detach()
+    advantages = targets - values
+    if detach_advantage:
+        advantages = advantages.detach()
+    actor = -(log_probs * advantages).mean()
+    critic = ((values - targets) ** 2).mean() * (0.5 if half else 1.0)
+    return actor, critic
+
+
+@mutant("actor_critic_losses", "bootstraps from the next value of terminal steps too")
+def actor_critic_losses(log_probs, values, rewards, next_values, terminated, gamma):
+    return _ac(log_probs, values, rewards, next_values, terminated, gamma, mask=False)
+
+
+@mutant("actor_critic_losses", "the critic's target is not detached (gradient through V(s'))")
+def actor_critic_losses(log_probs, values, rewards, next_values, terminated, gamma):  # noqa: F811
+    return _ac(log_probs, values, rewards, next_values, terminated, gamma, detach_target=False)
+
+
+@mutant("actor_critic_losses", "the advantage is not detached in the actor loss (actor trains the critic)")
+def actor_critic_losses(log_probs, values, rewards, next_values, terminated, gamma):  # noqa: F811
+    return _ac(log_probs, values, rewards, next_values, terminated, gamma, detach_advantage=False)
+
+
+@mutant("actor_critic_losses", "half the squared error for the critic")
+def actor_critic_losses(log_probs, values, rewards, next_values, terminated, gamma):  # noqa: F811
+    return _ac(log_probs, values, rewards, next_values, terminated, gamma, half=True)
+
+
+@mutant("actor_critic_losses", "the terminal mask inverted (bootstraps only at terminal steps)")
+def actor_critic_losses(log_probs, values, rewards, next_values, terminated, gamma):  # noqa: F811
+    return _ac(log_probs, values, rewards, next_values, terminated, gamma, flip=True)
+
+
+@mutant("actor_critic_losses", "advantage with the wrong sign: V(s) - target")
+def actor_critic_losses(log_probs, values, rewards, next_values, terminated, gamma):  # noqa: F811
+    actor, critic = _ac(log_probs, values, rewards, next_values, terminated, gamma)
+    return -actor, critic
+
+
+# --- ppo_clip_loss ---------------------------------------------------------------------------------
+
+@mutant("ppo_clip_loss", "the notes' slip: min(r, clip(r)) * A")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):
+    ratio = torch.exp(log_probs - old_log_probs.detach())
+    return -(torch.minimum(ratio, torch.clamp(ratio, 1 - epsilon, 1 + epsilon)) * advantages.detach()).mean()
+
+
+@mutant("ppo_clip_loss", "max instead of min (optimistic instead of pessimistic)")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
+    ratio = torch.exp(log_probs - old_log_probs.detach())
+    a = advantages.detach()
+    return -torch.maximum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+
+
+@mutant("ppo_clip_loss", "only the clipped term (no min with the unclipped one)")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
+    ratio = torch.exp(log_probs - old_log_probs.detach())
+    return -(torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantages.detach()).mean()
+
+
+@mutant("ppo_clip_loss", "the ratio taken as the log-probability difference (no exp)")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
+    ratio = log_probs - old_log_probs.detach()
+    a = advantages.detach()
+    return -torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+
+
+@mutant("ppo_clip_loss", "no minus sign (minimizes the surrogate)")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
+    ratio = torch.exp(log_probs - old_log_probs.detach())
+    a = advantages.detach()
+    return torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+
+
+@mutant("ppo_clip_loss", "the old log-probabilities are not detached")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
+    ratio = torch.exp(log_probs - old_log_probs)
+    a = advantages.detach()
+    return -torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+
+
+@mutant("ppo_clip_loss", "the ratio inverted: old over new")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
+    ratio = torch.exp(old_log_probs.detach() - log_probs)
+    a = advantages.detach()
+    return -torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+
+
+@mutant("ppo_clip_loss", "the advantages are not detached")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
+    ratio = torch.exp(log_probs - old_log_probs.detach())
+    return -torch.minimum(ratio * advantages, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantages).mean()
+
+
+# --- train_reinforce -------------------------------------------------------------------------------
+
+def _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma, seed,
+           callback, *, zero_grad=True, whole_return=False, baseline=True, value_gamma=None, reseed=False,
+           drop_last=False, normalize=True, value_first=False):
+    """A REINFORCE loop with switchable mistakes (shared by the mutants below)."""
+    history = {"returns": [], "lengths": [], "policy_losses": [], "value_losses": []}
+    states, actions, targets, value_targets = [], [], [], []
+    observation, _ = env.reset(seed=seed)
+    for episode in range(n_episodes):
+        if episode > 0:
+            observation, _ = env.reset(seed=seed) if reseed else env.reset()
+        rewards, done = [], False
+        while not done:
+            state = torch.as_tensor(observation, dtype=torch.float32)
+            with torch.no_grad():
+                action = int(torch.distributions.Categorical(logits=policy(state)).sample())
+            observation, reward, terminated, truncated, _ = env.step(action)
+            states.append(state)
+            actions.append(action)
+            rewards.append(float(reward))
+            done = terminated or truncated
+        rewards = np.array(rewards)
+        to_go = np.full(len(rewards), reward_to_go(rewards, gamma)[0]) if whole_return else reward_to_go(rewards, gamma)
+        targets.extend(to_go)
+        value_targets.extend(reward_to_go(rewards, gamma if value_gamma is None else value_gamma))
+        history["returns"].append(float(rewards.sum()))
+        history["lengths"].append(len(rewards))
+        last = episode + 1 == n_episodes and not drop_last
+        if (episode + 1) % episodes_per_update == 0 or last:
+            batch = torch.stack(states)
+            returns = torch.as_tensor(np.array(targets), dtype=torch.float32)
+            v_targets = torch.as_tensor(np.array(value_targets), dtype=torch.float32)
+            log_probs = torch.distributions.Categorical(logits=policy(batch)).log_prob(torch.as_tensor(actions))
+            if value_first:
+                value_loss = ((value(batch).squeeze(-1) - v_targets) ** 2).mean()
+                value_optimizer.zero_grad()
+                value_loss.backward()
+                value_optimizer.step()
+            predicted = value(batch).squeeze(-1)
+            advantages = returns - predicted.detach() if baseline else returns
+            if normalize:
+                advantages = normalize_advantages(advantages)
+            policy_loss = reinforce_loss(log_probs, advantages, 0.0)
+            if zero_grad:
+                policy_optimizer.zero_grad()
+            policy_loss.backward()
+            policy_optimizer.step()
+            if not value_first:
+                value_loss = ((predicted - v_targets) ** 2).mean()
+                if zero_grad:
+                    value_optimizer.zero_grad()
+                value_loss.backward()
+                value_optimizer.step()
+            history["policy_losses"].append(policy_loss.item())
+            history["value_losses"].append(value_loss.item())
+            states, actions, targets, value_targets = [], [], [], []
+            if callback is not None and callback(history):
+                break
+    return history
+
+
+@mutant("train_reinforce", "stale gradients: never calls zero_grad")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,
+                    gamma=0.99, seed=0, callback=None):
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, callback, zero_grad=False)
+
+
+@mutant("train_reinforce", "weights every step by the whole episode's return instead of the reward-to-go")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,  # noqa: F811
+                    gamma=0.99, seed=0, callback=None):
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, callback, whole_return=True)
+
+
+@mutant("train_reinforce", "no baseline: normalizes the returns themselves")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,  # noqa: F811
+                    gamma=0.99, seed=0, callback=None):
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, callback, baseline=False)
+
+
+@mutant("train_reinforce", "the value network is fitted to undiscounted returns")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,  # noqa: F811
+                    gamma=0.99, seed=0, callback=None):
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, callback, value_gamma=1.0)
+
+
+@mutant("train_reinforce", "resets every episode with the same seed")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,  # noqa: F811
+                    gamma=0.99, seed=0, callback=None):
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, callback, reseed=True)
+
+
+@mutant("train_reinforce", "drops the last, incomplete batch")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,  # noqa: F811
+                    gamma=0.99, seed=0, callback=None):
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, callback, drop_last=True)
+
+
+@mutant("train_reinforce", "does not normalize the advantages")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,  # noqa: F811
+                    gamma=0.99, seed=0, callback=None):
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, callback, normalize=False)
+
+
+@mutant("train_reinforce", "updates the value network first and uses its new predictions as the baseline")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,  # noqa: F811
+                    gamma=0.99, seed=0, callback=None):
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, callback, value_first=True)
+
+
+@mutant("train_reinforce", "ignores the callback's request to stop")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,  # noqa: F811
+                    gamma=0.99, seed=0, callback=None):
+    wrapped = None if callback is None else (lambda history: bool(callback(history)) and False)
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, wrapped)

@@ -1,0 +1,840 @@
+"""Plausible wrong answers to lecture 08's exercises; each must fail a hidden scenario.
+
+Helpers a mutant calls (``epsilon_greedy``, the updates, ``dqn_targets``, ``dqn_loss``) are the
+reference's (see ``MutantCatalogue.mutant``), so each mutant isolates one mistake.
+"""
+from collections.abc import Callable
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from solutions.q_learning import (dqn_loss, dqn_targets, epsilon_greedy, q_learning_update,  # noqa: F401
+                                  sarsa_update)
+from tests.mutants import MutantCatalogue
+
+catalogue = MutantCatalogue("solutions.q_learning")
+mutant = catalogue.mutant
+
+
+# --- epsilon_greedy -------------------------------------------------------------------------------
+
+@mutant("epsilon_greedy", "no random tie-breaking: always the first best action")
+def epsilon_greedy(q_values, epsilon, rng):
+    q_values = np.asarray(q_values, dtype=float)
+    if q_values.ndim != 1 or len(q_values) == 0 or not 0.0 <= epsilon <= 1.0:
+        raise ValueError("bad input")
+    if rng.random() < epsilon:
+        return int(rng.integers(len(q_values)))
+    return int(np.argmax(q_values))
+
+
+@mutant("epsilon_greedy", "exploration never picks a greedy action")
+def epsilon_greedy(q_values, epsilon, rng):  # noqa: F811
+    q_values = np.asarray(q_values, dtype=float)
+    if q_values.ndim != 1 or len(q_values) == 0 or not 0.0 <= epsilon <= 1.0:
+        raise ValueError("bad input")
+    best = np.flatnonzero(q_values == q_values.max())
+    if rng.random() < epsilon:
+        others = np.setdiff1d(np.arange(len(q_values)), best)
+        return int(rng.choice(others if len(others) else best))
+    return int(rng.choice(best))
+
+
+@mutant("epsilon_greedy", "explores with probability 1 - epsilon (comparison the wrong way round)")
+def epsilon_greedy(q_values, epsilon, rng):  # noqa: F811
+    q_values = np.asarray(q_values, dtype=float)
+    if q_values.ndim != 1 or len(q_values) == 0 or not 0.0 <= epsilon <= 1.0:
+        raise ValueError("bad input")
+    if rng.random() > epsilon:
+        return int(rng.integers(len(q_values)))
+    return int(rng.choice(np.flatnonzero(q_values == q_values.max())))
+
+
+@mutant("epsilon_greedy", "no check of epsilon and q_values")
+def epsilon_greedy(q_values, epsilon, rng):  # noqa: F811
+    q_values = np.asarray(q_values, dtype=float)
+    if rng.random() < epsilon:
+        return int(rng.integers(len(q_values)))
+    return int(rng.choice(np.flatnonzero(q_values == q_values.max())))
+
+
+@mutant("epsilon_greedy", "draws the exploring action before deciding whether to explore")
+def epsilon_greedy(q_values, epsilon, rng):  # noqa: F811
+    q_values = np.asarray(q_values, dtype=float)
+    if q_values.ndim != 1 or len(q_values) == 0 or not 0.0 <= epsilon <= 1.0:
+        raise ValueError("bad input")
+    random_action = int(rng.integers(len(q_values)))
+    if rng.random() < epsilon:
+        return random_action
+    return int(rng.choice(np.flatnonzero(q_values == q_values.max())))
+
+
+# --- td0_update -----------------------------------------------------------------------------------
+
+@mutant("td0_update", "bootstraps from a terminal next state")
+def td0_update(V, state, reward, next_state, terminated, alpha, gamma):
+    delta = reward + gamma * V[next_state] - V[state]
+    V[state] += alpha * delta
+    return float(delta)
+
+
+@mutant("td0_update", "returns the TD error after the update")
+def td0_update(V, state, reward, next_state, terminated, alpha, gamma):  # noqa: F811
+    next_value = 0.0 if terminated else V[next_state]
+    V[state] += alpha * (reward + gamma * next_value - V[state])
+    return float(reward + gamma * next_value - V[state])
+
+
+@mutant("td0_update", "no step size: V[state] jumps to the target")
+def td0_update(V, state, reward, next_state, terminated, alpha, gamma):  # noqa: F811
+    next_value = 0.0 if terminated else V[next_state]
+    delta = reward + gamma * next_value - V[state]
+    V[state] += delta
+    return float(delta)
+
+
+@mutant("td0_update", "updates the next state instead of the state")
+def td0_update(V, state, reward, next_state, terminated, alpha, gamma):  # noqa: F811
+    next_value = 0.0 if terminated else V[next_state]
+    delta = reward + gamma * next_value - V[state]
+    V[next_state] += alpha * delta
+    return float(delta)
+
+
+# --- sarsa_update and q_learning_update -----------------------------------------------------------
+
+@mutant("sarsa_update", "bootstraps from the best next action (that is Q-learning)")
+def sarsa_update(Q, state, action, reward, next_state, next_action, terminated, alpha, gamma):
+    next_value = 0.0 if terminated else np.max(Q[next_state])
+    delta = reward + gamma * next_value - Q[state, action]
+    Q[state, action] += alpha * delta
+    return float(delta)
+
+
+@mutant("sarsa_update", "bootstraps from a terminal next state")
+def sarsa_update(Q, state, action, reward, next_state, next_action, terminated, alpha, gamma):  # noqa: F811
+    delta = reward + gamma * Q[next_state, next_action] - Q[state, action]
+    Q[state, action] += alpha * delta
+    return float(delta)
+
+
+@mutant("sarsa_update", "uses the current action in the next state")
+def sarsa_update(Q, state, action, reward, next_state, next_action, terminated, alpha, gamma):  # noqa: F811
+    next_value = 0.0 if terminated else Q[next_state, action]
+    delta = reward + gamma * next_value - Q[state, action]
+    Q[state, action] += alpha * delta
+    return float(delta)
+
+
+@mutant("sarsa_update", "updates every action of the state")
+def sarsa_update(Q, state, action, reward, next_state, next_action, terminated, alpha, gamma):  # noqa: F811
+    next_value = 0.0 if terminated else Q[next_state, next_action]
+    delta = reward + gamma * next_value - Q[state, action]
+    Q[state] += alpha * delta
+    return float(delta)
+
+
+@mutant("q_learning_update", "the notes' typo: no target, Q(s, a) += alpha * (max Q(s', .) - Q(s, a))")
+def q_learning_update(Q, state, action, reward, next_state, terminated, alpha, gamma):
+    delta = np.max(Q[next_state]) - Q[state, action]
+    Q[state, action] += alpha * delta
+    return float(delta)
+
+
+@mutant("q_learning_update", "bootstraps from a terminal next state")
+def q_learning_update(Q, state, action, reward, next_state, terminated, alpha, gamma):  # noqa: F811
+    delta = reward + gamma * np.max(Q[next_state]) - Q[state, action]
+    Q[state, action] += alpha * delta
+    return float(delta)
+
+
+@mutant("q_learning_update", "bootstraps from the same action in the next state")
+def q_learning_update(Q, state, action, reward, next_state, terminated, alpha, gamma):  # noqa: F811
+    next_value = 0.0 if terminated else Q[next_state, action]
+    delta = reward + gamma * next_value - Q[state, action]
+    Q[state, action] += alpha * delta
+    return float(delta)
+
+
+@mutant("q_learning_update", "the largest absolute value instead of the max")
+def q_learning_update(Q, state, action, reward, next_state, terminated, alpha, gamma):  # noqa: F811
+    next_value = 0.0 if terminated else np.max(np.abs(Q[next_state]))
+    delta = reward + gamma * next_value - Q[state, action]
+    Q[state, action] += alpha * delta
+    return float(delta)
+
+
+# --- sarsa_episode and q_learning_episode ---------------------------------------------------------
+
+@mutant("sarsa_episode", "chooses no next action after the last step (one random draw fewer)")
+def sarsa_episode(env, Q, epsilon, alpha, gamma, rng):
+    state, _ = env.reset()
+    action = epsilon_greedy(Q[state], epsilon, rng)
+    total, steps = 0.0, 0
+    while True:
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        total += reward
+        steps += 1
+        if terminated or truncated:
+            sarsa_update(Q, state, action, reward, next_state, 0, terminated, alpha, gamma)
+            return float(total), steps
+        next_action = epsilon_greedy(Q[next_state], epsilon, rng)
+        sarsa_update(Q, state, action, reward, next_state, next_action, terminated, alpha, gamma)
+        state, action = next_state, next_action
+
+
+@mutant("sarsa_episode", "treats a truncated step as terminal")
+def sarsa_episode(env, Q, epsilon, alpha, gamma, rng):  # noqa: F811
+    state, _ = env.reset()
+    action = epsilon_greedy(Q[state], epsilon, rng)
+    total, steps = 0.0, 0
+    while True:
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        next_action = epsilon_greedy(Q[next_state], epsilon, rng)
+        sarsa_update(Q, state, action, reward, next_state, next_action, terminated or truncated, alpha, gamma)
+        total += reward
+        steps += 1
+        if terminated or truncated:
+            return float(total), steps
+        state, action = next_state, next_action
+
+
+@mutant("sarsa_episode", "chooses a fresh action after the update instead of taking the chosen next action")
+def sarsa_episode(env, Q, epsilon, alpha, gamma, rng):  # noqa: F811
+    state, _ = env.reset()
+    action = epsilon_greedy(Q[state], epsilon, rng)
+    total, steps = 0.0, 0
+    while True:
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        next_action = epsilon_greedy(Q[next_state], epsilon, rng)
+        sarsa_update(Q, state, action, reward, next_state, next_action, terminated, alpha, gamma)
+        total += reward
+        steps += 1
+        if terminated or truncated:
+            return float(total), steps
+        state, action = next_state, epsilon_greedy(Q[next_state], epsilon, rng)
+
+
+@mutant("q_learning_episode", "treats a truncated step as terminal")
+def q_learning_episode(env, Q, epsilon, alpha, gamma, rng):
+    state, _ = env.reset()
+    total, steps = 0.0, 0
+    while True:
+        action = epsilon_greedy(Q[state], epsilon, rng)
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        q_learning_update(Q, state, action, reward, next_state, terminated or truncated, alpha, gamma)
+        total += reward
+        steps += 1
+        if terminated or truncated:
+            return float(total), steps
+        state = next_state
+
+
+@mutant("q_learning_episode", "passes truncated where terminated belongs")
+def q_learning_episode(env, Q, epsilon, alpha, gamma, rng):  # noqa: F811
+    state, _ = env.reset()
+    total, steps = 0.0, 0
+    while True:
+        action = epsilon_greedy(Q[state], epsilon, rng)
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        q_learning_update(Q, state, action, reward, next_state, truncated, alpha, gamma)
+        total += reward
+        steps += 1
+        if terminated or truncated:
+            return float(total), steps
+        state = next_state
+
+
+@mutant("q_learning_episode", "reseeds the environment at every reset")
+def q_learning_episode(env, Q, epsilon, alpha, gamma, rng):  # noqa: F811
+    state, _ = env.reset(seed=0)
+    total, steps = 0.0, 0
+    while True:
+        action = epsilon_greedy(Q[state], epsilon, rng)
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        q_learning_update(Q, state, action, reward, next_state, terminated, alpha, gamma)
+        total += reward
+        steps += 1
+        if terminated or truncated:
+            return float(total), steps
+        state = next_state
+
+
+# --- ReplayBuffer ---------------------------------------------------------------------------------
+
+@mutant("ReplayBuffer", "samples from all slots, the empty ones too")
+class ReplayBuffer:
+
+    def __init__(self, capacity: int, obs_dim: int):
+        if capacity < 1:
+            raise ValueError("the capacity must be at least 1")
+        self.capacity = capacity
+        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.actions = np.zeros(capacity, dtype=np.int64)
+        self.rewards = np.zeros(capacity, dtype=np.float32)
+        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.terminated = np.zeros(capacity, dtype=bool)
+        self.n_added = 0
+
+    def __len__(self) -> int:
+        return min(self.n_added, self.capacity)
+
+    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
+        slot = self.n_added % self.capacity
+        self.obs[slot] = obs
+        self.actions[slot] = action
+        self.rewards[slot] = reward
+        self.next_obs[slot] = next_obs
+        self.terminated[slot] = terminated
+        self.n_added += 1
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        if len(self) == 0:
+            raise ValueError("cannot sample from an empty buffer")
+        slots = rng.integers(0, self.capacity, size=batch_size)
+        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
+                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+
+
+@mutant("ReplayBuffer", "ignores new transitions once full instead of overwriting the oldest")
+class ReplayBuffer:  # noqa: F811
+
+    def __init__(self, capacity: int, obs_dim: int):
+        if capacity < 1:
+            raise ValueError("the capacity must be at least 1")
+        self.capacity = capacity
+        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.actions = np.zeros(capacity, dtype=np.int64)
+        self.rewards = np.zeros(capacity, dtype=np.float32)
+        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.terminated = np.zeros(capacity, dtype=bool)
+        self.n_added = 0
+
+    def __len__(self) -> int:
+        return min(self.n_added, self.capacity)
+
+    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
+        if self.n_added >= self.capacity:
+            return
+        slot = self.n_added
+        self.obs[slot] = obs
+        self.actions[slot] = action
+        self.rewards[slot] = reward
+        self.next_obs[slot] = next_obs
+        self.terminated[slot] = terminated
+        self.n_added += 1
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        if len(self) == 0:
+            raise ValueError("cannot sample from an empty buffer")
+        slots = rng.integers(0, len(self), size=batch_size)
+        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
+                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+
+
+@mutant("ReplayBuffer", "len counts every transition ever added")
+class ReplayBuffer:  # noqa: F811
+
+    def __init__(self, capacity: int, obs_dim: int):
+        if capacity < 1:
+            raise ValueError("the capacity must be at least 1")
+        self.capacity = capacity
+        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.actions = np.zeros(capacity, dtype=np.int64)
+        self.rewards = np.zeros(capacity, dtype=np.float32)
+        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.terminated = np.zeros(capacity, dtype=bool)
+        self.n_added = 0
+
+    def __len__(self) -> int:
+        return self.n_added
+
+    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
+        slot = self.n_added % self.capacity
+        self.obs[slot] = obs
+        self.actions[slot] = action
+        self.rewards[slot] = reward
+        self.next_obs[slot] = next_obs
+        self.terminated[slot] = terminated
+        self.n_added += 1
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        if len(self) == 0:
+            raise ValueError("cannot sample from an empty buffer")
+        slots = rng.integers(0, len(self), size=batch_size) % self.capacity
+        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
+                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+
+
+@mutant("ReplayBuffer", "stores observations and rewards as float64")
+class ReplayBuffer:  # noqa: F811
+
+    def __init__(self, capacity: int, obs_dim: int):
+        if capacity < 1:
+            raise ValueError("the capacity must be at least 1")
+        self.capacity = capacity
+        self.obs = np.zeros((capacity, obs_dim))
+        self.actions = np.zeros(capacity, dtype=np.int64)
+        self.rewards = np.zeros(capacity)
+        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.terminated = np.zeros(capacity, dtype=bool)
+        self.n_added = 0
+
+    def __len__(self) -> int:
+        return min(self.n_added, self.capacity)
+
+    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
+        slot = self.n_added % self.capacity
+        self.obs[slot] = obs
+        self.actions[slot] = action
+        self.rewards[slot] = reward
+        self.next_obs[slot] = next_obs
+        self.terminated[slot] = terminated
+        self.n_added += 1
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        if len(self) == 0:
+            raise ValueError("cannot sample from an empty buffer")
+        slots = rng.integers(0, len(self), size=batch_size)
+        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
+                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+
+
+@mutant("ReplayBuffer", "accepts a capacity of 0")
+class ReplayBuffer:  # noqa: F811
+
+    def __init__(self, capacity: int, obs_dim: int):
+        capacity = max(capacity, 1)
+        self.capacity = capacity
+        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.actions = np.zeros(capacity, dtype=np.int64)
+        self.rewards = np.zeros(capacity, dtype=np.float32)
+        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.terminated = np.zeros(capacity, dtype=bool)
+        self.n_added = 0
+
+    def __len__(self) -> int:
+        return min(self.n_added, self.capacity)
+
+    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
+        slot = self.n_added % self.capacity
+        self.obs[slot] = obs
+        self.actions[slot] = action
+        self.rewards[slot] = reward
+        self.next_obs[slot] = next_obs
+        self.terminated[slot] = terminated
+        self.n_added += 1
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        if len(self) == 0:
+            raise ValueError("cannot sample from an empty buffer")
+        slots = rng.integers(0, len(self), size=batch_size)
+        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
+                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+
+
+@mutant("ReplayBuffer", "overwrites the newest transition once full")
+class ReplayBuffer:  # noqa: F811
+
+    def __init__(self, capacity: int, obs_dim: int):
+        if capacity < 1:
+            raise ValueError("the capacity must be at least 1")
+        self.capacity = capacity
+        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.actions = np.zeros(capacity, dtype=np.int64)
+        self.rewards = np.zeros(capacity, dtype=np.float32)
+        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
+        self.terminated = np.zeros(capacity, dtype=bool)
+        self.n_added = 0
+
+    def __len__(self) -> int:
+        return min(self.n_added, self.capacity)
+
+    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
+        slot = min(self.n_added, self.capacity - 1)
+        self.obs[slot] = obs
+        self.actions[slot] = action
+        self.rewards[slot] = reward
+        self.next_obs[slot] = next_obs
+        self.terminated[slot] = terminated
+        self.n_added += 1
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        if len(self) == 0:
+            raise ValueError("cannot sample from an empty buffer")
+        slots = rng.integers(0, len(self), size=batch_size)
+        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
+                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+
+
+# --- dqn_targets --------------------------------------------------------------------------------------
+
+@mutant("dqn_targets", "bootstraps from terminal transitions")
+def dqn_targets(rewards, next_obs, terminated, target_net, gamma):
+    with torch.no_grad():
+        next_q = target_net(torch.as_tensor(next_obs, dtype=torch.float32)).max(dim=1).values
+        return torch.as_tensor(rewards, dtype=torch.float32) + gamma * next_q
+
+
+@mutant("dqn_targets", "the mean over actions instead of the max")
+def dqn_targets(rewards, next_obs, terminated, target_net, gamma):  # noqa: F811
+    with torch.no_grad():
+        next_q = target_net(torch.as_tensor(next_obs, dtype=torch.float32)).mean(dim=1)
+        done = torch.as_tensor(terminated, dtype=torch.bool)
+        return torch.as_tensor(rewards, dtype=torch.float32) + gamma * torch.where(done, 0.0, next_q)
+
+
+@mutant("dqn_targets", "computed with gradient tracking (the target moves with the network)")
+def dqn_targets(rewards, next_obs, terminated, target_net, gamma):  # noqa: F811
+    next_q = target_net(torch.as_tensor(next_obs, dtype=torch.float32)).max(dim=1).values
+    done = torch.as_tensor(terminated, dtype=torch.bool)
+    return torch.as_tensor(rewards, dtype=torch.float32) + gamma * torch.where(done, 0.0, next_q)
+
+
+@mutant("dqn_targets", "max over the batch axis")
+def dqn_targets(rewards, next_obs, terminated, target_net, gamma):  # noqa: F811
+    with torch.no_grad():
+        next_q = target_net(torch.as_tensor(next_obs, dtype=torch.float32)).max(dim=0).values.max()
+        done = torch.as_tensor(terminated, dtype=torch.bool)
+        return torch.as_tensor(rewards, dtype=torch.float32) + gamma * torch.where(done, 0.0, next_q)
+
+
+# --- dqn_loss -----------------------------------------------------------------------------------------
+
+@mutant("dqn_loss", "the squared error instead of the Huber loss")
+def dqn_loss(q_net, obs, actions, targets):
+    q_values = q_net(torch.as_tensor(obs, dtype=torch.float32))
+    taken = q_values.gather(1, torch.as_tensor(actions, dtype=torch.int64).unsqueeze(1)).squeeze(1)
+    return torch.mean((taken - targets) ** 2)
+
+
+@mutant("dqn_loss", "the largest Q-value instead of the value of the action taken")
+def dqn_loss(q_net, obs, actions, targets):  # noqa: F811
+    q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).max(dim=1).values
+    return torch.nn.functional.smooth_l1_loss(q_values, targets)
+
+
+@mutant("dqn_loss", "sums over the batch instead of averaging")
+def dqn_loss(q_net, obs, actions, targets):  # noqa: F811
+    q_values = q_net(torch.as_tensor(obs, dtype=torch.float32))
+    taken = q_values.gather(1, torch.as_tensor(actions, dtype=torch.int64).unsqueeze(1)).squeeze(1)
+    return torch.nn.functional.smooth_l1_loss(taken, targets, reduction="sum")
+
+
+@mutant("dqn_loss", "broadcasts (B,) against (B, 1): every prediction against every target")
+def dqn_loss(q_net, obs, actions, targets):  # noqa: F811
+    q_values = q_net(torch.as_tensor(obs, dtype=torch.float32))
+    taken = q_values.gather(1, torch.as_tensor(actions, dtype=torch.int64).unsqueeze(1))
+    return torch.nn.functional.huber_loss(*torch.broadcast_tensors(taken, targets))
+
+
+# --- train_dqn -----------------------------------------------------------------------------------
+
+@mutant("train_dqn", "never zeroes the gradients (stale gradients accumulate)")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
+    rng = np.random.default_rng(seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "does not copy q_net into the target network before the first step")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
+    rng = np.random.default_rng(seed)
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "stores truncated steps as terminal")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
+    rng = np.random.default_rng(seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated or truncated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "asks the schedule for epsilon(t) instead of epsilon(t - 1)")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
+    rng = np.random.default_rng(seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "starts learning as soon as a batch fits, ignoring learning_starts")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
+    rng = np.random.default_rng(seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= batch_size and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "reseeds the environment at every reset")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
+    rng = np.random.default_rng(seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset(seed=seed)
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "uses the observation it acted on for the next action too (forgets obs = next_obs)")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
+    rng = np.random.default_rng(seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "does not stop when the callback returns True")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
+    rng = np.random.default_rng(seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None:
+            callback(step, q_net)
+    return history
