@@ -1,0 +1,510 @@
+"""Data, pictures and widgets for lecture 05, attention and transformers.
+
+The ``draw_*`` functions compute and plot; the widgets only wire controls to them. They use
+library routines (numpy, ``torch.nn.TransformerEncoderLayer`` and its
+``torch.nn.MultiheadAttention``), never the exercises' functions, so every widget works
+before anything is solved. The trained-model widget trains its own small library
+transformer on the sorting task the first time it is drawn (a few seconds; cached).
+"""
+from __future__ import annotations
+
+import copy
+from functools import cache
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
+from torch import nn
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+from course.runtime import full_or_quick
+from course.widgets import figure_row, interactive_figure, slider
+
+# --- the toy task: sorting digit sequences --------------------------------------------------------
+
+N_DIGITS = 10        # the digits 0..9 are tokens 0..9
+SEP = 10             # the separator token between the input and its sorted copy
+VOCAB = 11
+LENGTH = 8           # digits per sequence
+TOKEN_NAMES = [str(d) for d in range(N_DIGITS)] + ["|"]
+
+
+def sequence_codes(digits: torch.Tensor) -> torch.Tensor:
+    """One int64 per row of a (B, LENGTH) digit tensor (the digits read as a decimal number)."""
+    powers = 10 ** torch.arange(digits.shape[1] - 1, -1, -1, dtype=torch.int64)
+    return (digits.to(torch.int64) * powers).sum(dim=1)
+
+
+def random_digits(n: int, generator: torch.Generator, exclude: torch.Tensor | None = None) -> torch.Tensor:
+    """``n`` random digit sequences, int64 (n, LENGTH); rows whose code is in ``exclude`` are redrawn."""
+    digits = torch.randint(0, N_DIGITS, (n, LENGTH), generator=generator)
+    if exclude is not None:
+        clash = torch.isin(sequence_codes(digits), exclude)
+        while clash.any():
+            digits[clash] = torch.randint(0, N_DIGITS, (int(clash.sum()), LENGTH), generator=generator)
+            clash = torch.isin(sequence_codes(digits), exclude)
+    return digits
+
+
+def sorting_sequences(digits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and next-token targets for sorting, both int64 of shape (B, 2 LENGTH).
+
+    The full sequence is ``d_1 .. d_L | s_1 .. s_L`` (the digits, the separator, the digits
+    sorted). The model reads it without its last token and must predict each next token;
+    only the last LENGTH targets (the sorted digits) count, so the others are set to -100,
+    the value ``F.cross_entropy`` ignores.
+    """
+    separator = torch.full((digits.shape[0], 1), SEP, dtype=torch.int64)
+    full = torch.cat([digits, separator, digits.sort(dim=1).values], dim=1)
+    targets = full[:, 1:].clone()
+    targets[:, : digits.shape[1]] = -100
+    return full[:, :-1], targets
+
+
+def test_digits(n: int = 1000, seed: int = 1234) -> torch.Tensor:
+    """The held-out sequences: ``n`` distinct random rows of digits (int64 (n, LENGTH))."""
+    digits = random_digits(4 * n, torch.Generator().manual_seed(seed))
+    _, first = np.unique(sequence_codes(digits).numpy(), return_index=True)
+    return digits[np.sort(first)[:n]]
+
+
+@torch.no_grad()
+def sort_greedily(model: nn.Module, digits: torch.Tensor) -> torch.Tensor:
+    """Feed ``d_1 .. d_L |`` and let ``model`` (tokens -> logits) write L tokens, most likely first."""
+    was_training = model.training
+    model.eval()
+    separator = torch.full((digits.shape[0], 1), SEP, dtype=torch.int64)
+    tokens = torch.cat([digits, separator], dim=1)
+    for _ in range(digits.shape[1]):
+        next_token = model(tokens)[:, -1].argmax(dim=-1, keepdim=True)
+        tokens = torch.cat([tokens, next_token], dim=1)
+    model.train(was_training)
+    return tokens[:, digits.shape[1] + 1:]
+
+
+def sorting_accuracy(model: nn.Module, digits: torch.Tensor) -> tuple[float, float]:
+    """(token accuracy, whole-sequence accuracy) of greedy sorting on ``digits``."""
+    correct = sort_greedily(model, digits) == digits.sort(dim=1).values
+    return correct.float().mean().item(), correct.all(dim=1).float().mean().item()
+
+
+# --- a library transformer for the widgets ---------------------------------------------------------
+
+def sinusoids(n_positions: int, dim: int, base: float = 10000.0) -> np.ndarray:
+    """The sinusoidal table (numpy, float64): column pairs (sin, cos) at geometric frequencies."""
+    rates = np.repeat(base ** -(np.arange((dim + 1) // 2) * 2.0 / dim), 2)[:dim]
+    phase = np.tile([0.0, np.pi / 2], (dim + 1) // 2)[:dim]  # cos(a) = sin(a + pi/2)
+    return np.sin(np.arange(n_positions)[:, None] * rates[None, :] + phase[None, :])
+
+
+class LibrarySorter(nn.Module):
+    """Embedding + sinusoids, ``torch.nn.TransformerEncoderLayer`` blocks (pre-norm, causal), logits.
+
+    Its parameter layout is the one the lecture's ``TinyTransformer`` has after renaming, so
+    :func:`library_copy` can load a student's trained model into it.
+    """
+
+    def __init__(self, width: int = 64, heads: int = 4, hidden: int = 128, depth: int = 2):
+        super().__init__()
+        self.embedding = nn.Embedding(VOCAB, width)
+        table = torch.as_tensor(sinusoids(2 * LENGTH, width), dtype=torch.float32)
+        self.register_buffer("positions", table, persistent=False)
+        layer = nn.TransformerEncoderLayer(width, heads, hidden, dropout=0.0, batch_first=True,
+                                           norm_first=True)
+        self.layers = nn.ModuleList(copy.deepcopy(layer) for _ in range(depth))
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, VOCAB)
+
+    def run(self, tokens: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Logits (B, N, VOCAB) and, per layer, the attention weights (B, heads, N, N)."""
+        n = tokens.shape[1]
+        future = torch.ones(n, n, dtype=torch.bool).triu(diagonal=1)  # torch's MHA: True = blocked
+        x = self.embedding(tokens) + self.positions[:n]
+        maps = []
+        for layer in self.layers:
+            seen = layer.norm1(x)
+            maps.append(layer.self_attn(seen, seen, seen, attn_mask=future, need_weights=True,
+                                        average_attn_weights=False)[1])
+            x = layer(x, src_mask=future)
+        return self.head(self.norm(x)), maps
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.run(tokens)[0]
+
+
+def library_copy(model: nn.Module) -> LibrarySorter:
+    """A :class:`LibrarySorter` holding the weights of a trained ``TinyTransformer``.
+
+    Relies only on the parameter names the exercise fixes (``embedding``, ``blocks.i.attention``,
+    ``blocks.i.norm1``, ``blocks.i.norm2``, ``blocks.i.mlp.0``, ``blocks.i.mlp.2``, ``norm``, ``head``).
+    """
+    renames = {".attention.": ".self_attn.", ".mlp.0.": ".linear1.", ".mlp.2.": ".linear2."}
+    state = {}
+    for name, tensor in model.state_dict().items():
+        if name.startswith("blocks."):
+            name = "layers." + name.removeprefix("blocks.")
+            for old, new in renames.items():
+                name = name.replace(old, new)
+        state[name] = tensor
+    shapes = state["layers.0.linear1.weight"].shape
+    heads = getattr(getattr(model.blocks[0], "attention", None), "num_heads", 4)
+    copy_ = LibrarySorter(shapes[1], heads, shapes[0], len(model.blocks))
+    copy_.load_state_dict(state)
+    return copy_.eval()
+
+
+def train_sorter(model: nn.Module, steps: int, batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
+                 progress: bool = False) -> list[float]:
+    """Train ``model`` (tokens -> logits) on fresh random sequences, never on :func:`test_digits`.
+
+    AdamW with a one-cycle learning-rate schedule; returns the loss of every step.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    held_out = sequence_codes(test_digits())
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=max(steps, 2), pct_start=0.1)
+    model.train()
+    losses = []
+    for _ in tqdm(range(steps), desc="training steps", disable=not progress):
+        inputs, targets = sorting_sequences(random_digits(batch_size, generator, exclude=held_out))
+        loss = F.cross_entropy(model(inputs).flatten(0, 1), targets.flatten())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        losses.append(loss.item())
+    model.eval()
+    return losses
+
+
+_SHOWN: dict[str, LibrarySorter] = {}
+
+
+def show_in_widget(model: nn.Module) -> None:
+    """Let the attention-map widget show ``model`` (a trained ``TinyTransformer``) from now on."""
+    _SHOWN["model"] = library_copy(model)
+
+
+@cache
+def _own_model() -> LibrarySorter:
+    torch.manual_seed(0)
+    model = LibrarySorter()
+    train_sorter(model, full_or_quick(200, 10), lr=5e-3, seed=1)
+    return model
+
+
+def widget_model() -> LibrarySorter:
+    """The model the attention-map widget shows: the one given to :func:`show_in_widget`, or
+    else its own library transformer, trained on first use (a few seconds, once per session)."""
+    return _SHOWN.get("model") or _own_model()
+
+
+# --- widget A: attention in the plane ---------------------------------------------------------------
+
+FIXED_KEYS = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.2], [0.3, -1.2]])
+KEY_COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
+
+
+def attention_2d(query: np.ndarray, keys: np.ndarray, scale: float) -> dict[str, np.ndarray]:
+    """Scores ``scale * k_i . q``, their softmax and the weighted mean of the keys (used as values)."""
+    scores = scale * keys @ query
+    weights = np.exp(scores - scores.max())
+    weights /= weights.sum()
+    return {"scores": scores, "weights": weights, "output": weights @ keys}
+
+
+def widget_keys(key_x: float, key_y: float) -> np.ndarray:
+    """The four fixed keys and the movable fifth one, shape (5, 2)."""
+    return np.vstack([FIXED_KEYS, [key_x, key_y]])
+
+
+def draw_attention_2d(query_x: float = 1.0, query_y: float = 0.5, key_x: float = 1.5, key_y: float = 1.5,
+                      scale: float = 1.0) -> Figure:
+    """One query against five 2-D keys (the keys double as values): weights and output."""
+    query, keys = np.array([query_x, query_y]), widget_keys(key_x, key_y)
+    result = attention_2d(query, keys, scale)
+    fig, (plane, bars) = figure_row(2, width=10.0, height=4.0)
+    plane.axhline(0, c="0.85", lw=0.8)
+    plane.axvline(0, c="0.85", lw=0.8)
+    for i, (key, weight) in enumerate(zip(keys, result["weights"])):
+        plane.scatter(*key, s=40 + 900 * weight, c=KEY_COLOURS[i], alpha=0.8, zorder=3)
+        plane.annotate(f"k{i + 1}", key, textcoords="offset points", xytext=(8, 6), fontsize=9)
+    plane.add_patch(FancyArrowPatch((0, 0), tuple(query), arrowstyle="-|>", mutation_scale=14, color="black", lw=1.5))
+    plane.annotate("q", query, textcoords="offset points", xytext=(6, -12), fontsize=10)
+    plane.scatter(*result["output"], marker="*", s=220, c="gold", edgecolors="black", zorder=4,
+                  label=r"output $y = \sum_i a_i k_i$")
+    plane.set_xlim(-2.6, 2.6)
+    plane.set_ylim(-2.6, 2.6)
+    plane.set_aspect("equal")
+    plane.legend(loc="lower left", fontsize=8)
+    plane.set_title("keys (dot size = weight) and the query", fontsize=9)
+    positions = np.arange(len(keys))
+    bars.bar(positions - 0.2, result["scores"], width=0.4, color="0.7", label=r"score $s\,q\cdot k_i$")
+    bars.bar(positions + 0.2, result["weights"], width=0.4, color=KEY_COLOURS, label="weight $a_i$")
+    bars.axhline(0, c="black", lw=0.8)
+    bars.set_xticks(positions, [f"k{i + 1}" for i in positions])
+    bars.legend(fontsize=8)
+    bars.set_title(f"scale s = {scale:.2f}: largest weight {result['weights'].max():.2f}", fontsize=9)
+    return fig
+
+
+def attention_2d_widget() -> widgets.VBox:
+    """Sliders for the query, the fifth key and the scale."""
+    return interactive_figure(
+        draw_attention_2d,
+        query_x=slider(1.0, -2.0, 2.0, 0.1, "query x"),
+        query_y=slider(0.5, -2.0, 2.0, 0.1, "query y"),
+        key_x=slider(1.5, -2.0, 2.0, 0.1, "key 5 x"),
+        key_y=slider(1.5, -2.0, 2.0, 0.1, "key 5 y"),
+        scale=slider(1.0, 0.0, 10.0, 0.1, "scale s"),
+    )
+
+
+# --- widget B: positional encodings -----------------------------------------------------------------
+
+def draw_positional_encoding(n_positions: int = 64, dim: int = 32, position: int = 20,
+                             base: float = 10000.0) -> Figure:
+    """The sinusoidal table and how similar each position's encoding is to one chosen position."""
+    table = sinusoids(n_positions, dim, base)
+    position = int(np.clip(position, 0, n_positions - 1))
+    fig, (heat, similarity) = figure_row(2, width=10.0, height=3.8)
+    image = heat.imshow(table.T, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1, origin="lower",
+                        interpolation="nearest")
+    heat.axvline(position, c="black", lw=1)
+    heat.set_xlabel("position t")
+    heat.set_ylabel("dimension")
+    heat.set_title(f"PE(t) for {n_positions} positions, dimension {dim}, base {base:g}", fontsize=9)
+    fig.colorbar(image, ax=heat, fraction=0.05)
+    dots = table @ table[position]
+    similarity.plot(np.arange(n_positions), dots, ".-")
+    similarity.axvline(position, c="black", lw=1)
+    similarity.set_xlabel("position t")
+    similarity.set_ylabel(f"PE(t) . PE({position})")
+    similarity.set_title("nearby positions have similar encodings", fontsize=9)
+    return fig
+
+
+def positional_encoding_widget() -> widgets.VBox:
+    """Sliders for the number of positions, the dimension, the chosen position and the base."""
+    return interactive_figure(
+        draw_positional_encoding,
+        n_positions=slider(64, 8, 128, 8, "positions", integer=True),
+        dim=slider(32, 2, 64, 2, "dimension", integer=True),
+        position=slider(20, 0, 127, 1, "position", integer=True),
+        base=widgets.FloatLogSlider(value=10000.0, base=10, min=1, max=5, step=0.5, description="base",
+                                    continuous_update=False),
+    )
+
+
+# --- widget C: attention maps of a trained sorter ---------------------------------------------------
+
+def parse_digits(text: str) -> torch.Tensor:
+    """The first LENGTH digits typed in ``text`` (padded with zeros), as int64 (1, LENGTH)."""
+    found = [int(c) for c in text if c.isdigit()][:LENGTH]
+    return torch.tensor([found + [0] * (LENGTH - len(found))], dtype=torch.int64)
+
+
+def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: int = 0) -> Figure:
+    """Every head's attention weights in one layer while ``model`` sorts ``digits``."""
+    row = parse_digits(digits)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a model this small runs fastest on one thread, above all on a busy machine
+    try:
+        written = sort_greedily(model, row)
+        tokens = torch.cat([row, torch.full((1, 1), SEP), written[:, :-1]], dim=1)
+        with torch.no_grad():
+            maps = model.run(tokens)[1]
+    finally:
+        torch.set_num_threads(threads)
+    layer = int(np.clip(layer, 0, len(maps) - 1))
+    weights = maps[layer][0].numpy()
+    labels = [TOKEN_NAMES[t] for t in tokens[0].tolist()]
+    fig = Figure(figsize=(11, 3.4))
+    axes = fig.subplots(1, weights.shape[0])
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.14, top=0.8, wspace=0.25)
+    for head, ax in enumerate(np.atleast_1d(axes)):
+        ax.imshow(weights[head], cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_xticks(range(len(labels)), labels, fontsize=6)
+        ax.set_yticks(range(len(labels)), labels if head == 0 else [], fontsize=6)
+        ax.set_title(f"head {head + 1}", fontsize=9)
+    ax = np.atleast_1d(axes)[0]
+    ax.set_ylabel("query (reads this token)", fontsize=8)
+    ax.set_xlabel("key", fontsize=8)
+    verdict = "correct" if torch.equal(written[0], row[0].sort().values) else "WRONG"
+    fig.suptitle(f"layer {layer + 1}: input {''.join(map(str, row[0].tolist()))}, the model writes "
+                 f"{''.join(map(str, written[0].tolist()))} ({verdict})", fontsize=10)
+    return fig
+
+
+def draw_trained_attention(digits: str = "52809164", layer: int = 0) -> Figure:
+    """:func:`draw_attention_maps` for the widget's own library transformer."""
+    return draw_attention_maps(widget_model(), digits, layer)
+
+
+def trained_attention_widget() -> widgets.VBox:
+    """Type up to eight digits; choose the layer. (Trains the widget's model on first use.)"""
+    return interactive_figure(
+        draw_trained_attention,
+        digits=widgets.Text(value="52809164", description="digits", continuous_update=False),
+        layer=slider(0, 0, 1, 1, "layer", integer=True),
+    )
+
+
+# --- static pictures --------------------------------------------------------------------------------
+
+def _box(ax, x: float, y: float, w: float, h: float, text: str, colour: str = "#dde8f5", fontsize: int = 9) -> None:
+    ax.add_patch(Rectangle((x, y), w, h, facecolor=colour, edgecolor="black", lw=0.8))
+    ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=fontsize)
+
+
+def _arrow(ax, start: tuple[float, float], end: tuple[float, float], lw: float = 1.0, colour: str = "black",
+           alpha: float = 1.0) -> None:
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10, lw=lw, color=colour, alpha=alpha))
+
+
+def draw_seq2seq(with_attention: bool = True, weights: tuple[float, ...] = (0.05, 0.1, 0.7, 0.15)) -> Figure:
+    """An encoder-decoder RNN: the single context vector, or attention over every encoder state."""
+    fig = Figure(figsize=(10, 3.4))
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9)
+    n = len(weights)
+    for i in range(n):
+        _box(ax, i * 1.3, 0.0, 0.9, 0.6, f"$x_{i + 1}$", "#eeeeee")
+        _box(ax, i * 1.3, 1.2, 0.9, 0.6, f"$h_{i + 1}$")
+        _arrow(ax, (i * 1.3 + 0.45, 0.6), (i * 1.3 + 0.45, 1.2))
+        if i:
+            _arrow(ax, (i * 1.3 - 0.4, 1.5), (i * 1.3, 1.5))
+    decoder_x = n * 1.3 + 1.6
+    for t in range(3):
+        _box(ax, decoder_x + t * 1.3, 1.2, 0.9, 0.6, f"$s_{t}$", "#f5e3d0")
+        if t:
+            _arrow(ax, (decoder_x + t * 1.3 - 0.4, 1.5), (decoder_x + t * 1.3, 1.5))
+            _box(ax, decoder_x + t * 1.3, 2.5, 0.9, 0.5, f"$y_{t}$", "#eeeeee")
+            _arrow(ax, (decoder_x + t * 1.3 + 0.45, 1.8), (decoder_x + t * 1.3 + 0.45, 2.5))
+    if with_attention:
+        _box(ax, decoder_x, 3.3, 0.9, 0.5, "$c_1$", "#fff2a8")
+        for i, a in enumerate(weights):
+            _arrow(ax, (i * 1.3 + 0.45, 1.8), (decoder_x, 3.5), lw=0.5 + 6 * a, colour="tab:orange")
+            ax.text(i * 1.3 + 0.45, 2.05, f"$a_{{1,{i + 1}}}$ = {a:.2f}", ha="center", fontsize=8, color="tab:orange")
+        _arrow(ax, (decoder_x + 0.6, 3.3), (decoder_x + 1.4, 1.8))
+        ax.set_title(r"with attention: a new context $c_t = \sum_i a_{t,i} h_i$ for every output step", fontsize=10)
+    else:
+        _box(ax, n * 1.3 - 0.1, 2.6, 1.3, 0.5, "$c = h_T$", "#fff2a8")
+        _arrow(ax, ((n - 1) * 1.3 + 0.45, 1.8), (n * 1.3 + 0.2, 2.6))
+        _arrow(ax, (n * 1.3 + 1.2, 2.85), (decoder_x + 0.45, 1.8))
+        ax.set_title("without attention: everything the decoder learns about the input passes through c", fontsize=10)
+    ax.set_xlim(-0.2, decoder_x + 3.9)
+    ax.set_ylim(-0.1, 4.0)
+    ax.axis("off")
+    return fig
+
+
+def draw_attention_shapes(n_q: int = 3, n_x: int = 5, d_x: int = 4, d_q: int = 2, d_v: int = 3) -> Figure:
+    """The general attention layer as blocks drawn to scale, each labelled with its shape."""
+    fig = Figure(figsize=(11, 3.2))
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.98)
+    u = 0.32
+    items = [("X", n_x, d_x, "#eeeeee"), ("Q", n_q, d_q, "#dde8f5"), ("K = X W_K", n_x, d_q, "#dde8f5"),
+             ("V = X W_V", n_x, d_v, "#e3f0d8"), ("E = Q K^T / sqrt(D_Q)", n_q, n_x, "#f5e3d0"),
+             ("A = softmax(E, dim=1)", n_q, n_x, "#fff2a8"), ("Y = A V", n_q, d_v, "#e3f0d8")]
+    shape_names = {"X": "(N_X, D_X)", "Q": "(N_Q, D_Q)", "K = X W_K": "(N_X, D_Q)", "V = X W_V": "(N_X, D_V)",
+                   "E = Q K^T / sqrt(D_Q)": "(N_Q, N_X)", "A = softmax(E, dim=1)": "(N_Q, N_X)", "Y = A V": "(N_Q, D_V)"}
+    x = 0.0
+    for name, rows, cols, colour in items:
+        for r in range(rows):
+            for c in range(cols):
+                ax.add_patch(Rectangle((x + c * u, 3 - (r + 1) * u), u, u, facecolor=colour, edgecolor="0.4", lw=0.6))
+        ax.text(x + cols * u / 2, 3.25, name, ha="center", fontsize=8)
+        ax.text(x + cols * u / 2, 3 - rows * u - 0.25, shape_names[name], ha="center", fontsize=8, family="monospace")
+        x += max(cols * u, 1.4) + 0.35
+    ax.text(0, 0.3, f"here N_Q = {n_q} queries, N_X = {n_x} inputs, D_X = {d_x}, D_Q = {d_q}, D_V = {d_v}; "
+            "W_K is (D_X, D_Q), W_V is (D_X, D_V)", fontsize=9)
+    ax.set_xlim(-0.1, x)
+    ax.set_ylim(0, 3.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig
+
+
+def draw_softmax_temperature(scores: tuple[float, ...] = (2.0, 1.0, 0.5, -1.0),
+                             dims: tuple[int, ...] = (4, 64, 512)) -> Figure:
+    """Why divide by sqrt(D): raw dot products of random vectors grow like sqrt(D) and saturate the softmax."""
+    rng = np.random.default_rng(0)
+    fig, (spread, peaked) = figure_row(2, width=10.0, height=3.4)
+    for d in dims:
+        dots = np.sum(rng.normal(size=(4000, d)) * rng.normal(size=(4000, d)), axis=1)
+        spread.hist(dots, bins=60, histtype="step", density=True, label=f"D = {d}: std {dots.std():.1f}")
+    spread.set_xlabel(r"$q \cdot k$ for random $q, k$ with N(0, 1) entries")
+    spread.legend(fontsize=8)
+    spread.set_title(r"the spread of dot products grows like $\sqrt{D}$", fontsize=9)
+    base = np.array(scores)
+    for d in dims:
+        scaled = np.sqrt(d) * base
+        weights = np.exp(scaled - scaled.max())
+        peaked.plot(weights / weights.sum(), "o-", label=rf"scores $\times \sqrt{{{d}}}$")
+    peaked.set_xticks(range(len(base)))
+    peaked.set_xlabel("key")
+    peaked.set_ylabel("softmax weight")
+    peaked.legend(fontsize=8)
+    peaked.set_title("large scores make the softmax one-hot (tiny gradients)", fontsize=9)
+    return fig
+
+
+def draw_transformer_block() -> Figure:
+    """The pre-norm transformer block, bottom to top, with its two residual connections."""
+    fig = Figure(figsize=(4.6, 5.8))
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
+    boxes = [(0.3, "x  (B, N, E)", "#eeeeee"), (1.2, "LayerNorm 1", "#f5e3d0"),
+             (2.1, "multi-head self-attention", "#dde8f5"), (3.6, "LayerNorm 2", "#f5e3d0"),
+             (4.5, "MLP: Linear(E, F), ReLU, Linear(F, E)", "#e3f0d8"), (6.0, "output  (B, N, E)", "#eeeeee")]
+    for y, text, colour in boxes:
+        _box(ax, 0.5, y, 3.0, 0.5, text, colour, fontsize=8)
+    sums = [3.15, 5.55]
+    for y in sums:
+        ax.add_patch(Circle((2.0, y), 0.15, facecolor="white", edgecolor="black"))
+        ax.text(2.0, y, "+", ha="center", va="center", fontsize=11)
+    segments = [(0.8, 1.2), (1.7, 2.1), (2.6, sums[0] - 0.15), (sums[0] + 0.15, 3.6), (4.1, 4.5),
+                (5.0, sums[1] - 0.15), (sums[1] + 0.15, 6.0)]
+    for start, end in segments:
+        _arrow(ax, (2.0, start), (2.0, end))
+    for branch, target in [(0.95, sums[0]), (sums[0] + 0.25, sums[1])]:
+        ax.plot([2.0, 3.9, 3.9], [branch, branch, target], c="tab:red", lw=1.2)
+        _arrow(ax, (3.9, target), (2.15, target), colour="tab:red")
+    ax.text(4.0, (0.95 + sums[0]) / 2, "residual", rotation=90, va="center", fontsize=8, color="tab:red")
+    ax.text(4.0, (sums[0] + sums[1]) / 2, "residual", rotation=90, va="center", fontsize=8, color="tab:red")
+    ax.set_xlim(0.3, 4.4)
+    ax.set_ylim(0.2, 6.6)
+    ax.axis("off")
+    return fig
+
+
+def draw_sequence_processors(n: int = 6) -> Figure:
+    """Who can influence output t: an RNN (a chain), a 1-D convolution (a window), self-attention (all)."""
+    fig, axes = figure_row(3, width=11.0, height=2.8)
+    titles = ["RNN: O(N) sequential steps between far tokens",
+              "1-D convolution (k = 3): the reach grows by 2 per layer",
+              "self-attention: every pair in one step, N x N weights"]
+    for ax, title in zip(axes, titles):
+        ax.scatter(range(n), np.zeros(n), s=80, c="#bbbbbb", zorder=3)
+        ax.scatter(range(n), np.ones(n), s=80, c="#8fb5e0", zorder=3)
+        ax.set_title(title, fontsize=8)
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.set_ylim(-0.4, 1.4)
+        ax.axis("off")
+    target = n - 2
+    for i in range(n):
+        axes[0].plot([i, i], [0, 1], c="0.6", lw=0.8)
+        if i:
+            axes[0].annotate("", (i, 1), (i - 1, 1), arrowprops={"arrowstyle": "-|>", "color": "tab:blue"})
+    for i in range(max(0, target - 1), min(n, target + 2)):
+        axes[1].plot([i, target], [0, 1], c="tab:blue", lw=1.2)
+    for i in range(n):
+        axes[2].plot([i, target], [0, 1], c="tab:blue", lw=1.2)
+    for ax in axes:
+        ax.text(target, 1.22, "t", ha="center", fontsize=9)
+    return fig

@@ -1,0 +1,548 @@
+"""Plausible wrong answers to lecture 05's exercises; each must fail a hidden scenario.
+
+Graded helpers a mutant calls (``softmax``, ``scaled_dot_product_attention``, ...) are the
+reference's here (see ``MutantCatalogue.mutant``), so each mutant isolates one mistake.
+"""
+import math
+
+import torch
+from torch import nn
+
+from solutions.attention import (MultiHeadAttention, TransformerBlock, causal_mask,  # noqa: F401
+                                 positional_encoding, scaled_dot_product_attention, softmax)
+from tests.mutants import MutantCatalogue
+
+catalogue = MutantCatalogue("solutions.attention")
+mutant = catalogue.mutant
+
+
+# --- softmax -------------------------------------------------------------------------------------------
+
+@mutant("softmax", "no shift by the maximum (overflows for large scores)")
+def softmax(x, dim=-1):  # noqa: F811
+    exps = torch.exp(x)
+    return exps / exps.sum(dim=dim, keepdim=True)
+
+
+@mutant("softmax", "a slice of -inf only gives NaN (no guard)")
+def softmax(x, dim=-1):  # noqa: F811
+    exps = torch.exp(x - x.amax(dim=dim, keepdim=True))
+    return exps / exps.sum(dim=dim, keepdim=True)
+
+
+@mutant("softmax", "subtracts the maximum in place (modifies the input)")
+def softmax(x, dim=-1):  # noqa: F811
+    shift = x.amax(dim=dim, keepdim=True)
+    x -= torch.where(torch.isinf(shift), torch.zeros_like(shift), shift)
+    exps = torch.exp(x)
+    total = exps.sum(dim=dim, keepdim=True)
+    return exps / torch.where(total == 0, torch.ones_like(total), total)
+
+
+@mutant("softmax", "always normalizes along the last axis (dim ignored)")
+def softmax(x, dim=-1):  # noqa: F811
+    shift = x.amax(dim=-1, keepdim=True)
+    shift = torch.where(torch.isinf(shift), torch.zeros_like(shift), shift)
+    exps = torch.exp(x - shift)
+    total = exps.sum(dim=-1, keepdim=True)
+    return exps / torch.where(total == 0, torch.ones_like(total), total)
+
+
+@mutant("softmax", "shifts by the global maximum (underflow when rows differ a lot)")
+def softmax(x, dim=-1):  # noqa: F811
+    finite = x[torch.isfinite(x)]
+    exps = torch.exp(x - (finite.max() if finite.numel() else 0.0))
+    total = exps.sum(dim=dim, keepdim=True)
+    return exps / torch.where(total == 0, torch.ones_like(total), total)
+
+
+@mutant("softmax", "returns float64 whatever the input dtype")
+def softmax(x, dim=-1):  # noqa: F811
+    x = x.double()
+    shift = x.amax(dim=dim, keepdim=True)
+    shift = torch.where(torch.isinf(shift), torch.zeros_like(shift), shift)
+    exps = torch.exp(x - shift)
+    total = exps.sum(dim=dim, keepdim=True)
+    return exps / torch.where(total == 0, torch.ones_like(total), total)
+
+
+# --- scaled dot-product attention -------------------------------------------------------------------
+
+def _checked(query, key, value):
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError("shapes do not fit")
+
+
+@mutant("scaled_dot_product_attention", "no division by sqrt(D_Q)")
+def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
+    _checked(query, key, value)
+    scores = query @ key.transpose(-2, -1)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = softmax(scores, dim=-1)
+    return weights @ value, weights
+
+
+@mutant("scaled_dot_product_attention", "divides by sqrt(D_V) (the values' dimension)")
+def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
+    _checked(query, key, value)
+    scores = query @ key.transpose(-2, -1) / math.sqrt(value.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = softmax(scores, dim=-1)
+    return weights @ value, weights
+
+
+@mutant("scaled_dot_product_attention", "divides by D_Q instead of its square root")
+def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
+    _checked(query, key, value)
+    scores = query @ key.transpose(-2, -1) / query.shape[-1]
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = softmax(scores, dim=-1)
+    return weights @ value, weights
+
+
+@mutant("scaled_dot_product_attention", "softmax over the queries (dim=-2) instead of the keys")
+def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
+    _checked(query, key, value)
+    scores = query @ key.transpose(-2, -1) / math.sqrt(query.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = softmax(scores, dim=-2)
+    return weights @ value, weights
+
+
+@mutant("scaled_dot_product_attention", "mask convention inverted (True = blocked)")
+def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
+    _checked(query, key, value)
+    scores = query @ key.transpose(-2, -1) / math.sqrt(query.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(mask, float("-inf"))
+    weights = softmax(scores, dim=-1)
+    return weights @ value, weights
+
+
+@mutant("scaled_dot_product_attention", "masked weights zeroed after the softmax (rows no longer sum to 1)")
+def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
+    _checked(query, key, value)
+    weights = softmax(query @ key.transpose(-2, -1) / math.sqrt(query.shape[-1]), dim=-1)
+    if mask is not None:
+        weights = weights * mask
+    return weights @ value, weights
+
+
+@mutant("scaled_dot_product_attention", "keys transposed with .transpose(0, 1) (wrong for batches)")
+def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
+    _checked(query, key, value)
+    scores = query @ key.transpose(0, 1) / math.sqrt(query.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = softmax(scores, dim=-1)
+    return weights @ value, weights
+
+
+@mutant("scaled_dot_product_attention", "no ValueError: torch's own error for mismatched shapes")
+def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
+    scores = query @ key.transpose(-2, -1) / math.sqrt(query.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = softmax(scores, dim=-1)
+    return weights @ value, weights
+
+
+@mutant("scaled_dot_product_attention", "masked scores set to -1e4 instead of -inf (fully masked rows average)")
+def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
+    _checked(query, key, value)
+    scores = query @ key.transpose(-2, -1) / math.sqrt(query.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, -1e4)
+    weights = softmax(scores, dim=-1)
+    return weights @ value, weights
+
+
+# --- self-attention ----------------------------------------------------------------------------------
+
+@mutant("self_attention", "queries and keys swapped (Q = X W_K, K = X W_Q)")
+def self_attention(x, w_q, w_k, w_v, mask=None):  # noqa: F811
+    return scaled_dot_product_attention(x @ w_k, x @ w_q, x @ w_v, mask)
+
+
+@mutant("self_attention", "projection matrices transposed (X W^T)")
+def self_attention(x, w_q, w_k, w_v, mask=None):  # noqa: F811
+    return scaled_dot_product_attention(x @ w_q.T, x @ w_k.T, x @ w_v.T, mask)
+
+
+@mutant("self_attention", "mask ignored")
+def self_attention(x, w_q, w_k, w_v, mask=None):  # noqa: F811
+    return scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v)
+
+
+@mutant("self_attention", "the values are the inputs themselves (W_V unused when shapes allow)")
+def self_attention(x, w_q, w_k, w_v, mask=None):  # noqa: F811
+    values = x if w_v.shape[0] == w_v.shape[1] else x @ w_v
+    return scaled_dot_product_attention(x @ w_q, x @ w_k, values, mask)
+
+
+# --- causal mask --------------------------------------------------------------------------------------
+
+@mutant("causal_mask", "the diagonal excluded (a position cannot see itself)")
+def causal_mask(n):  # noqa: F811
+    if n < 0:
+        raise ValueError("negative length")
+    return torch.ones(n, n, dtype=torch.bool).tril(diagonal=-1)
+
+
+@mutant("causal_mask", "upper triangle: the future is allowed, the past blocked")
+def causal_mask(n):  # noqa: F811
+    if n < 0:
+        raise ValueError("negative length")
+    return torch.ones(n, n, dtype=torch.bool).triu()
+
+
+@mutant("causal_mask", "float ones and zeros instead of booleans")
+def causal_mask(n):  # noqa: F811
+    if n < 0:
+        raise ValueError("negative length")
+    return torch.ones(n, n).tril()
+
+
+@mutant("causal_mask", "torch's MultiheadAttention convention (True = blocked)")
+def causal_mask(n):  # noqa: F811
+    if n < 0:
+        raise ValueError("negative length")
+    return torch.ones(n, n, dtype=torch.bool).triu(diagonal=1)
+
+
+@mutant("causal_mask", "no ValueError for a negative length")
+def causal_mask(n):  # noqa: F811
+    return torch.ones(max(n, 0), max(n, 0), dtype=torch.bool).tril()
+
+
+# --- positional encoding --------------------------------------------------------------------------------
+
+def _angles(n_positions, dim, base, start=0, exponent=2.0):
+    if dim < 1 or n_positions < 0:
+        raise ValueError("bad sizes")
+    position = torch.arange(start, start + n_positions, dtype=torch.float64)[:, None]
+    return position * base ** (-exponent * torch.arange((dim + 1) // 2, dtype=torch.float64) / dim)
+
+
+def _interleave(first, second, dim):
+    encoding = torch.zeros(first.shape[0], dim, dtype=torch.float64)
+    encoding[:, 0::2] = first
+    encoding[:, 1::2] = second[:, : dim // 2]
+    return encoding.float()
+
+
+@mutant("positional_encoding", "sine and cosine swapped")
+def positional_encoding(n_positions, dim, base=10000.0):  # noqa: F811
+    angles = _angles(n_positions, dim, base)
+    return _interleave(torch.cos(angles), torch.sin(angles), dim)
+
+
+@mutant("positional_encoding", "exponent i / dim instead of 2i / dim")
+def positional_encoding(n_positions, dim, base=10000.0):  # noqa: F811
+    angles = _angles(n_positions, dim, base, exponent=1.0)
+    return _interleave(torch.sin(angles), torch.cos(angles), dim)
+
+
+@mutant("positional_encoding", "all sines first, then all cosines (not interleaved)")
+def positional_encoding(n_positions, dim, base=10000.0):  # noqa: F811
+    angles = _angles(n_positions, dim, base)
+    return torch.cat([torch.sin(angles), torch.cos(angles)[:, : dim // 2]], dim=1).float()
+
+
+@mutant("positional_encoding", "positions counted from 1")
+def positional_encoding(n_positions, dim, base=10000.0):  # noqa: F811
+    angles = _angles(n_positions, dim, base, start=1)
+    return _interleave(torch.sin(angles), torch.cos(angles), dim)
+
+
+@mutant("positional_encoding", "returns float64")
+def positional_encoding(n_positions, dim, base=10000.0):  # noqa: F811
+    angles = _angles(n_positions, dim, base)
+    return _interleave(torch.sin(angles), torch.cos(angles), dim).double()
+
+
+@mutant("positional_encoding", "computed in float32 (inaccurate at far positions)")
+def positional_encoding(n_positions, dim, base=10000.0):  # noqa: F811
+    angles = _angles(n_positions, dim, base).float()
+    return _interleave(torch.sin(angles).double(), torch.cos(angles).double(), dim)
+
+
+@mutant("positional_encoding", "only even dimensions work (odd ones raise an error)")
+def positional_encoding(n_positions, dim, base=10000.0):  # noqa: F811
+    angles = _angles(n_positions, dim, base)[:, : dim // 2]
+    return torch.stack([torch.sin(angles), torch.cos(angles)], dim=2).reshape(n_positions, dim).float()
+
+
+@mutant("positional_encoding", "the base argument ignored (always 10000)")
+def positional_encoding(n_positions, dim, base=10000.0):  # noqa: F811
+    angles = _angles(n_positions, dim, 10000.0)
+    return _interleave(torch.sin(angles), torch.cos(angles), dim)
+
+
+# --- multi-head attention -------------------------------------------------------------------------------
+
+class _MHA(nn.Module):
+    """The reference's parameters; each mutant below changes one thing in forward or __init__."""
+
+    def __init__(self, embed_dim, num_heads):
+        super().__init__()
+        if embed_dim % num_heads != 0:
+            raise ValueError("embed_dim not divisible by num_heads")
+        self.embed_dim, self.num_heads = embed_dim, num_heads
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim))
+        self.out_proj = nn.Linear(embed_dim, embed_dim)
+        nn.init.xavier_uniform_(self.in_proj_weight)
+        nn.init.zeros_(self.out_proj.bias)
+
+    def project(self, x, index):
+        weight = self.in_proj_weight.chunk(3)[index]
+        return x @ weight.T + self.in_proj_bias.chunk(3)[index]
+
+    def split(self, x):
+        return x.reshape(x.shape[0], x.shape[1], self.num_heads, -1).transpose(1, 2)
+
+    def merge(self, x):
+        return x.transpose(1, 2).reshape(x.shape[0], x.shape[2], self.embed_dim)
+
+    def forward(self, query, key, value, mask=None):
+        out, weights = scaled_dot_product_attention(self.split(self.project(query, 0)),
+                                                    self.split(self.project(key, 1)),
+                                                    self.split(self.project(value, 2)), mask)
+        return self.out_proj(self.merge(out)), weights
+
+
+@mutant("MultiHeadAttention", "heads split by reshaping to (B, H, N, D_h) without a transpose")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def split(self, x):
+        return x.reshape(x.shape[0], self.num_heads, x.shape[1], -1)
+
+    def merge(self, x):
+        return x.reshape(x.shape[0], x.shape[2], self.embed_dim)
+
+
+@mutant("MultiHeadAttention", "scores divided by sqrt(E) instead of sqrt(D_h)")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def forward(self, query, key, value, mask=None):
+        factor = math.sqrt(self.embed_dim // self.num_heads) / math.sqrt(self.embed_dim)
+        out, weights = scaled_dot_product_attention(self.split(self.project(query, 0)) * factor,
+                                                    self.split(self.project(key, 1)),
+                                                    self.split(self.project(value, 2)), mask)
+        return self.out_proj(self.merge(out)), weights
+
+
+@mutant("MultiHeadAttention", "output projection forgotten")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def forward(self, query, key, value, mask=None):
+        out, weights = scaled_dot_product_attention(self.split(self.project(query, 0)),
+                                                    self.split(self.project(key, 1)),
+                                                    self.split(self.project(value, 2)), mask)
+        return self.merge(out), weights
+
+
+@mutant("MultiHeadAttention", "weights averaged over the heads")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def forward(self, query, key, value, mask=None):
+        out, weights = super().forward(query, key, value, mask)
+        return out, weights.mean(dim=1)
+
+
+@mutant("MultiHeadAttention", "in_proj_weight applied without the transpose (x W instead of x W^T)")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def project(self, x, index):
+        return x @ self.in_proj_weight.chunk(3)[index] + self.in_proj_bias.chunk(3)[index]
+
+
+@mutant("MultiHeadAttention", "mask passed on inverted, as for torch's MultiheadAttention")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def forward(self, query, key, value, mask=None):
+        return super().forward(query, key, value, None if mask is None else ~mask)
+
+
+@mutant("MultiHeadAttention", "the key projection used for the values too")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def forward(self, query, key, value, mask=None):
+        out, weights = scaled_dot_product_attention(self.split(self.project(query, 0)),
+                                                    self.split(self.project(key, 1)),
+                                                    self.split(self.project(value, 1)), mask)
+        return self.out_proj(self.merge(out)), weights
+
+
+@mutant("MultiHeadAttention", "no ValueError when embed_dim is not divisible by num_heads")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def __init__(self, embed_dim, num_heads):
+        super().__init__(embed_dim, embed_dim)
+        self.num_heads = num_heads
+
+
+@mutant("MultiHeadAttention", "in_proj_weight initialized like nn.Linear, biases random")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def __init__(self, embed_dim, num_heads):
+        super().__init__(embed_dim, num_heads)
+        self.in_proj_weight = nn.Parameter(nn.Linear(embed_dim, 3 * embed_dim).weight.detach().clone())
+        self.in_proj_bias = nn.Parameter(torch.randn(3 * embed_dim) * 0.1)
+
+
+@mutant("MultiHeadAttention", "projected queries detached (no gradient to W_q)")
+class MultiHeadAttention(_MHA):  # noqa: F811
+    def forward(self, query, key, value, mask=None):
+        out, weights = scaled_dot_product_attention(self.split(self.project(query, 0)).detach(),
+                                                    self.split(self.project(key, 1)),
+                                                    self.split(self.project(value, 2)), mask)
+        return self.out_proj(self.merge(out)), weights
+
+
+# --- transformer block ------------------------------------------------------------------------------------
+
+class _Block(nn.Module):
+    def __init__(self, embed_dim, num_heads, mlp_dim):
+        super().__init__()
+        self.attention = MultiHeadAttention(embed_dim, num_heads)
+        self.norm1 = nn.LayerNorm(embed_dim)
+        self.norm2 = nn.LayerNorm(embed_dim)
+        self.mlp = nn.Sequential(nn.Linear(embed_dim, mlp_dim), nn.ReLU(), nn.Linear(mlp_dim, embed_dim))
+
+    def attend(self, x, mask):
+        return self.attention(x, x, x, mask)[0]
+
+
+@mutant("TransformerBlock", "post-norm: layer norm after each residual addition")
+class TransformerBlock(_Block):  # noqa: F811
+    def forward(self, x, mask=None):
+        x = self.norm1(x + self.attend(x, mask))
+        return self.norm2(x + self.mlp(x))
+
+
+@mutant("TransformerBlock", "no residual connection around the attention")
+class TransformerBlock(_Block):  # noqa: F811
+    def forward(self, x, mask=None):
+        x = self.attend(self.norm1(x), mask)
+        return x + self.mlp(self.norm2(x))
+
+
+@mutant("TransformerBlock", "the residual adds the normalized x instead of x")
+class TransformerBlock(_Block):  # noqa: F811
+    def forward(self, x, mask=None):
+        normed = self.norm1(x)
+        x = normed + self.attend(normed, mask)
+        return x + self.mlp(self.norm2(x))
+
+
+@mutant("TransformerBlock", "norm1 used before the MLP too (norm2 unused)")
+class TransformerBlock(_Block):  # noqa: F811
+    def forward(self, x, mask=None):
+        x = x + self.attend(self.norm1(x), mask)
+        return x + self.mlp(self.norm1(x))
+
+
+@mutant("TransformerBlock", "mask not passed to the attention")
+class TransformerBlock(_Block):  # noqa: F811
+    def forward(self, x, mask=None):
+        x = x + self.attend(self.norm1(x), None)
+        return x + self.mlp(self.norm2(x))
+
+
+@mutant("TransformerBlock", "attention and MLP applied in parallel to the same input")
+class TransformerBlock(_Block):  # noqa: F811
+    def forward(self, x, mask=None):
+        return x + self.attend(self.norm1(x), mask) + self.mlp(self.norm2(x))
+
+
+@mutant("TransformerBlock", "residual added in place (x += ..., modifies the input)")
+class TransformerBlock(_Block):  # noqa: F811
+    def forward(self, x, mask=None):
+        x += self.attend(self.norm1(x), mask)
+        return x + self.mlp(self.norm2(x))
+
+
+# --- tiny transformer -------------------------------------------------------------------------------------
+
+class _Tiny(nn.Module):
+    def __init__(self, vocab_size, max_len, embed_dim=64, num_heads=4, mlp_dim=128, num_layers=2):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.register_buffer("positions", positional_encoding(max_len, embed_dim), persistent=False)
+        self.blocks = nn.ModuleList(TransformerBlock(embed_dim, num_heads, mlp_dim) for _ in range(num_layers))
+        self.norm = nn.LayerNorm(embed_dim)
+        self.head = nn.Linear(embed_dim, vocab_size)
+
+    def check(self, tokens):
+        if tokens.shape[1] > self.positions.shape[0]:
+            raise ValueError("too long")
+
+
+@mutant("TinyTransformer", "no positional encodings added")
+class TinyTransformer(_Tiny):  # noqa: F811
+    def forward(self, tokens):
+        self.check(tokens)
+        x = self.embedding(tokens)
+        for block in self.blocks:
+            x = block(x, causal_mask(tokens.shape[1]))
+        return self.head(self.norm(x))
+
+
+@mutant("TinyTransformer", "no causal mask (positions see the future)")
+class TinyTransformer(_Tiny):  # noqa: F811
+    def forward(self, tokens):
+        self.check(tokens)
+        x = self.embedding(tokens) + self.positions[: tokens.shape[1]]
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x))
+
+
+@mutant("TinyTransformer", "final layer norm skipped")
+class TinyTransformer(_Tiny):  # noqa: F811
+    def forward(self, tokens):
+        self.check(tokens)
+        x = self.embedding(tokens) + self.positions[: tokens.shape[1]]
+        for block in self.blocks:
+            x = block(x, causal_mask(tokens.shape[1]))
+        return self.head(x)
+
+
+@mutant("TinyTransformer", "only the first block applied")
+class TinyTransformer(_Tiny):  # noqa: F811
+    def forward(self, tokens):
+        self.check(tokens)
+        x = self.embedding(tokens) + self.positions[: tokens.shape[1]]
+        x = self.blocks[0](x, causal_mask(tokens.shape[1]))
+        return self.head(self.norm(x))
+
+
+@mutant("TinyTransformer", "positions stored as a parameter (learned, in the state dict)")
+class TinyTransformer(_Tiny):  # noqa: F811
+    def __init__(self, vocab_size, max_len, embed_dim=64, num_heads=4, mlp_dim=128, num_layers=2):
+        super().__init__(vocab_size, max_len, embed_dim, num_heads, mlp_dim, num_layers)
+        del self.positions
+        self.positions = nn.Parameter(positional_encoding(max_len, embed_dim))
+
+    def forward(self, tokens):
+        self.check(tokens)
+        x = self.embedding(tokens) + self.positions[: tokens.shape[1]]
+        for block in self.blocks:
+            x = block(x, causal_mask(tokens.shape[1]))
+        return self.head(self.norm(x))
+
+
+@mutant("TinyTransformer", "no ValueError for a sequence longer than max_len")
+class TinyTransformer(_Tiny):  # noqa: F811
+    def forward(self, tokens):
+        x = self.embedding(tokens)[:, : self.positions.shape[0]] + self.positions[: tokens.shape[1]]
+        for block in self.blocks:
+            x = block(x, causal_mask(x.shape[1]))
+        return self.head(self.norm(x))
+
+
+@mutant("TinyTransformer", "embeddings scaled by sqrt(embed_dim) (as in the original paper, not asked here)")
+class TinyTransformer(_Tiny):  # noqa: F811
+    def forward(self, tokens):
+        self.check(tokens)
+        x = self.embedding(tokens) * math.sqrt(self.embedding.embedding_dim) + self.positions[: tokens.shape[1]]
+        for block in self.blocks:
+            x = block(x, causal_mask(tokens.shape[1]))
+        return self.head(self.norm(x))
