@@ -21,9 +21,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -310,12 +313,37 @@ def autograde_all(source: Path, root: Path = NBGRADER_ROOT, lectures: list[Lectu
     jobs = batch.jobs
     if not jobs:
         return outcomes, batch.skipped
-    if in_process:
-        grade_here(jobs, on_result)
-    else:
-        with dask_client(workers, scheduler) as client:
-            grade_all(client, jobs, on_result)
+    with stop_on_interrupt() as stop:
+        if in_process:
+            grade_here(jobs, on_result, stop)
+        else:
+            with dask_client(workers, scheduler) as client:
+                grade_all(client, jobs, on_result, stop)
+        if stop.is_set():
+            print(f"interrupted: {len(outcomes)} submission(s) recorded; run the same command again to grade "
+                  "the rest", file=sys.stderr)
     return outcomes, batch.skipped
+
+
+@contextmanager
+def stop_on_interrupt():
+    """An event set by Ctrl-C (or SIGTERM): the batch stops after the submission being recorded.
+
+    nbgrader swallows KeyboardInterrupt inside its own steps, so the signal is caught here
+    instead, and nothing is left half-written.
+    """
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: stop.set())
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def autograde_command(source: Path | None, *, workers: int | None = None, scheduler: str | None = None,

@@ -75,9 +75,9 @@ def kill_a_busy_worker(address: str, killed: list[str]) -> None:
             busy = [worker for worker, keys in client.processing().items() if keys]
             if busy:
                 time.sleep(2)  # let it get well into a submission
-                info = client.scheduler_info()["workers"][busy[0]]
-                os.kill(info["pid"], signal.SIGKILL)
-                killed.append(info.get("name", busy[0]))
+                pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(busy[0])
                 return
             time.sleep(0.2)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -57,7 +58,8 @@ def _progress() -> Progress:
                     transient=False, redirect_stdout=False, redirect_stderr=False)
 
 
-def grade_all(client, jobs: list[GradingJob], on_result: Callable[[GradingResult, int], bool]) -> None:
+def grade_all(client, jobs: list[GradingJob], on_result: Callable[[GradingResult, int], bool],
+              stop: threading.Event | None = None) -> None:
     """Grade ``jobs`` on the cluster; call ``on_result(result, starts)`` as each finishes.
 
     ``starts`` is how many times a worker started the job (more than 1: it was retried after
@@ -82,9 +84,15 @@ def grade_all(client, jobs: list[GradingJob], on_result: Callable[[GradingResult
                 failures += 1
             rate = done / max(time.monotonic() - started, 1e-9) * 60
             progress.update(task, advance=1, rate=f"{rate:.1f}/min", failures=f"failures: {failures}")
+            if stop is not None and stop.is_set():
+                client.cancel(list(futures))
+                return
 
 
-def grade_here(jobs: Iterable[GradingJob], on_result: Callable[[GradingResult, int], bool]) -> None:
+def grade_here(jobs: Iterable[GradingJob], on_result: Callable[[GradingResult, int], bool],
+               stop: threading.Event | None = None) -> None:
     """Grade ``jobs`` one after another in this process (no cluster)."""
     for job in jobs:
         on_result(grade_submission(job), 1)
+        if stop is not None and stop.is_set():
+            return

@@ -182,15 +182,28 @@ class GradingClient(NotebookClient):
 
     def output(self, outs, msg, display_id, cell_index):
         if self._output_budget <= 0:
-            if not self._output_cut:
-                self._output_cut = True
-                outs.append(NotebookNode(output_type="stream", name="stderr",
-                                         text="[output cut here: the notebook's outputs passed the grader's size limit]\n"))
+            self._cut(outs)
             return None
         out = super().output(outs, msg, display_id, cell_index)
-        if out is not None:
-            self._output_budget -= len(json.dumps(out))
+        if out is None:
+            return None
+        size = len(json.dumps(out))
+        if size > self._output_budget:  # this output alone passes the limit: keep what fits of a text
+            outs.remove(out)
+            if out.get("output_type") == "stream":
+                out["text"] = out["text"][: self._output_budget]
+                outs.append(out)
+            self._output_budget = 0
+            self._cut(outs)
+            return None
+        self._output_budget -= size
         return out
+
+    def _cut(self, outs) -> None:
+        if not self._output_cut:
+            self._output_cut = True
+            outs.append(NotebookNode(output_type="stream", name="stderr",
+                                     text="\n[output cut here: the notebook's outputs passed the grader's size limit]\n"))
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if cell.cell_type != "code":
