@@ -92,8 +92,12 @@ def test_nothing_escaped_the_sandbox(graded):
     assert not graded["target"].marker.exists(), graded["target"].marker.read_text()
     assert not (graded["target"].site_packages / "zz_hostile.pth").exists()
     assert (graded["root"] / "release").exists()
-    leftovers = subprocess.run(["pgrep", "-u", "nobody", "-f", "python"], capture_output=True, text=True).stdout
-    assert not leftovers.strip(), f"processes left behind: {leftovers}"
+    # An attack's detached process names the marker path in its command line; other gradings
+    # running at the same time (their own sandboxes) do not.
+    marker_dir = str(graded["target"].marker.parent)
+    leftovers = subprocess.run(["pgrep", "-f", marker_dir], capture_output=True, text=True).stdout.split()
+    leftovers = [pid for pid in leftovers if int(pid) != os.getpid()]
+    assert not leftovers, f"processes left behind: {leftovers}"
 
 
 def test_the_environment_is_unchanged(graded):
