@@ -67,17 +67,23 @@ def cluster():
 
 
 def kill_a_busy_worker(address: str, killed: list[str]) -> None:
-    """Wait until a worker is grading, then kill its process (SIGKILL, no goodbye)."""
+    """Wait until a worker has started grading a submission, then kill it (SIGKILL, no goodbye).
+
+    The start event, not the scheduler's list of assigned tasks, tells which worker is grading:
+    a task can be assigned to a worker that is still unpickling it (slow on a loaded machine).
+    """
     from distributed import Client
+    from grader.executor.cluster import EVENT_TOPIC
     with Client(address, timeout="30s") as client:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            busy = [worker for worker, keys in client.processing().items() if keys]
-            if busy:
-                time.sleep(2)  # let it get well into a submission
-                pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+            events = client.get_events(EVENT_TOPIC)
+            if events:
+                worker = events[0][1]["worker"]
+                time.sleep(2)  # let it get well into the submission
+                pid = client.run(os.getpid, workers=[worker])[worker]
                 os.kill(pid, signal.SIGKILL)
-                killed.append(busy[0])
+                killed.append(worker)
                 return
             time.sleep(0.2)
 

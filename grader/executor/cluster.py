@@ -30,7 +30,8 @@ def grade_on_worker(job: GradingJob) -> GradingResult:
     """The task a Dask worker runs: log the start (to detect retries), then grade."""
     try:
         from distributed import get_worker
-        get_worker().log_event(EVENT_TOPIC, {"key": job_key(job)})
+        worker = get_worker()
+        worker.log_event(EVENT_TOPIC, {"key": job_key(job), "worker": worker.address})
     except (ImportError, ValueError):  # not on a Dask worker
         pass
     return grade_submission(job)
