@@ -80,6 +80,14 @@ def exact_inputs_unchanged(softmax_expected_gradient):
             "f_values changed": bool(not np.array_equal(f_values, copies[1]))}
 
 
+@book.scenario("softmax_expected_gradient")
+def exact_float32_logits(softmax_expected_gradient):
+    """float32 logits with rewards near 10^6 (probabilities in float32 would shift E_p[f] visibly)"""
+    logits = np.array([0.1, 0.3, -0.2], dtype=np.float32)
+    result = softmax_expected_gradient(logits, 1e6 + np.array([0.0, 1.0, 3.0]))
+    return {"values": result, "dtype": str(np.asarray(result).dtype)}
+
+
 # --- score_function_estimate -----------------------------------------------------------------------
 
 @book.scenario("score_function_estimate")
@@ -139,6 +147,15 @@ def estimate_inputs_unchanged(score_function_estimate):
     return {"changed": [bool(not np.array_equal(a, b)) for a, b in zip((logits, f_values, samples), copies)]}
 
 
+@book.scenario("score_function_estimate", rtol=1e-10, atol=1e-12)
+def estimate_float32_inputs(score_function_estimate):
+    """float32 logits and rewards with baseline 0.3: the estimate is computed in float64"""
+    logits = np.array([0.2, -0.7, 0.4], dtype=np.float32)
+    f_values = np.array([10.0, 7.5, 12.25], dtype=np.float32)
+    result = score_function_estimate(logits, f_values, np.array([0, 2, 2, 1, 0]), 0.3)
+    return {"values": result, "dtype": str(np.asarray(result).dtype)}
+
+
 # --- reward_to_go ----------------------------------------------------------------------------------
 
 @book.scenario("reward_to_go")
@@ -192,6 +209,13 @@ def rtg_unchanged(reward_to_go):
     copy = rewards.copy()
     reward_to_go(rewards, 0.8)
     return {"rewards changed": bool(not np.array_equal(rewards, copy))}
+
+
+@book.scenario("reward_to_go")
+def rtg_float32_cancelling(reward_to_go):
+    """float32 rewards [1e8, 1, -1e8] with gamma = 1 (in float64 the 1 survives the cancellation)"""
+    result = reward_to_go(np.array([1e8, 1.0, -1e8], dtype=np.float32), 1.0)
+    return {"values": result, "dtype": str(np.asarray(result).dtype)}
 
 
 # --- reinforce_loss --------------------------------------------------------------------------------
@@ -429,11 +453,13 @@ class RecordingEnv(gym.Env):
         super().reset(seed=seed)
         self.resets.append(seed)
         self.state = self.np_random.normal(size=3).astype(np.float32)
-        self.t = 0
+        self.t, self.ended = 0, False
         self.episodes.append({"states": [], "actions": [], "rewards": []})
         return self.state.copy(), {}
 
     def step(self, action):
+        if self.ended:  # fail fast instead of playing a finished episode forever
+            raise RuntimeError("step() after the episode ended: call reset() first")
         log = self.episodes[-1]
         log["states"].append(self.state.copy())
         log["actions"].append(int(action))
@@ -442,6 +468,7 @@ class RecordingEnv(gym.Env):
         self.state = np.clip(self.state + self.np_random.normal(size=3).astype(np.float32) * 0.5, -5, 5)
         self.t += 1
         terminated = bool(self.np_random.random() < 0.25)
+        self.ended = terminated or self.t >= 12
         return self.state.copy(), reward, terminated, self.t >= 12 and not terminated, {}
 
 
@@ -606,3 +633,39 @@ def train_cartpole_short(train_reinforce):
     return {"episodes": len(history["returns"]), "updates": len(history["policy_losses"]),
             "returns equal lengths": history["returns"] == [float(n) for n in history["lengths"]],
             "finite losses": bool(np.all(np.isfinite(history["policy_losses"] + history["value_losses"])))}
+
+
+@book.scenario("train_reinforce")
+def train_documented_defaults(train_reinforce):
+    """9 episodes with the default episodes_per_update (8), gamma (0.99) and seed (0)"""
+    env = RecordingEnv()
+    policy, value = _linear_nets(14)
+    policy_opt, value_opt = RecordingSGD(policy.parameters(), 0.1), RecordingSGD(value.parameters(), 0.05)
+    torch.manual_seed(15)
+    train_reinforce(env, policy, value, policy_opt, value_opt, 9)
+    return _update_report(env, policy_opt, value_opt, 8, 0.99) | {"reset seeds": env.resets}
+
+
+class _Float64Env(RecordingEnv):
+    """The recording world with float64 observations (the policy still sees float32 tensors)."""
+
+    observation_space = gym.spaces.Box(-5.0, 5.0, shape=(3,), dtype=np.float64)
+
+    def reset(self, *, seed=None, options=None):
+        observation, info = super().reset(seed=seed, options=options)
+        return observation.astype(np.float64), info
+
+    def step(self, action):
+        observation, *rest = super().step(action)
+        return observation.astype(np.float64), *rest
+
+
+@book.scenario("train_reinforce")
+def train_float64_observations(train_reinforce):
+    """float64 observations, 4 episodes, 2 per update (states reach the float32 nets as float32)"""
+    env = _Float64Env()
+    policy, value = _linear_nets(16)
+    policy_opt, value_opt = RecordingSGD(policy.parameters(), 0.1), RecordingSGD(value.parameters(), 0.05)
+    torch.manual_seed(17)
+    train_reinforce(env, policy, value, policy_opt, value_opt, 4, 2, 0.9, 1)
+    return _update_report(env, policy_opt, value_opt, 2, 0.9)
