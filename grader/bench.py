@@ -79,6 +79,10 @@ def _graded_in(folder: Path, lectures: list[Lecture], **options) -> tuple[float,
 
 def grading_figures(lectures: list[Lecture]) -> dict:
     """The same class graded four ways in one run: the sandbox's cost and Dask's scaling."""
+    from grader.judge import reference_results
+
+    for lecture in lectures:  # computed once per process: warm it so no run pays for it
+        reference_results(lecture.slug)
     with tempfile.TemporaryDirectory(prefix="bench-class-") as scratch:
         folder = Path(scratch) / "submitted"
         count = bench_class(folder, lectures)

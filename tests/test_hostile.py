@@ -36,6 +36,14 @@ def environment_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def write_score_table(outcomes) -> None:
+    """Leave the class's scores in build/hostile/scores.txt: what each attack earned."""
+    folder = ROOT / "build" / "hostile"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"{o.student:28} {o.score:g}/{o.max_score:g}  {'; '.join(o.problems)[:160]}" for o in outcomes]
+    (folder / "scores.txt").write_text("\n".join(sorted(lines)) + "\n")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     lecture = find_lecture(LECTURE)
@@ -49,6 +57,7 @@ def graded(tmp_path_factory):
     summary = summary_table(load_status(root), [lecture])
     feedback_command(root)
     csv_path = write_grades(scratch / "grades.csv", root)
+    write_score_table(outcomes)
     return {"lecture": lecture, "root": root, "kinds": kinds, "outcomes": {o.student: o for o in outcomes},
             "summary": summary, "csv": list(csv.DictReader(csv_path.open())), "target": target,
             "fingerprint": (before, environment_fingerprint())}
