@@ -182,6 +182,7 @@ def test_demo_report_matches_the_gradebook(demo):
     assert int(top["students_failed"]) == len(failed_top)
     assert any(row["hint"] != "(no hint)" for row in table("hints")), "no failure was grouped under a hint"
     kinds = {row["kind"] for row in table("problems")}
-    assert {"time-out", "crash (the kernel died)", "not a notebook", "exercise not implemented"} <= kinds
+    assert {"time-out", "crash (the kernel died)", "not a notebook", "exercise not implemented",
+            "cell deleted (restored and graded)", "cell type changed (restored)"} <= kinds
     page = (folder / "index.html").read_text()
     assert page.count('<img src="data:image/png;base64,') == len(lectures) + 1
