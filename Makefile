@@ -15,7 +15,7 @@ export SCHEDULER
 export UNSAFE_GRADING := $(UNSAFE)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades validate demo-grading bench mutation clean
+.PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades report validate demo-grading bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -60,6 +60,9 @@ feedback: $(STAMP) ## write HTML feedback for every autograded submission
 
 grades: $(STAMP) ## write the grades CSV (build/grades.csv)
 	$(GRADER) grades
+
+report: $(STAMP) ## write the instructor's report: build/report/index.html and its CSV files
+	$(GRADER) report
 
 validate: $(STAMP) ## run a notebook's visible tests: make validate NB=path/to/notebook.ipynb
 	$(GRADER) validate $(NB)

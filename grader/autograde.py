@@ -46,7 +46,7 @@ from grader.config import NBGRADER_ROOT, check_gradebook, gradebook_url, nbgrade
 from grader.executor.sandbox import Limits, require
 from grader.executor.worker import GradingJob, GradingResult, digest, grade_submission
 from grader.inspection import problems_after_grading
-from grader.judge import failed_scenarios, judge_notebook
+from grader.judge import failed_scenarios, failure_records, judge_notebook
 from grader.lectures import ROOT, Lecture, all_lectures, find_lecture
 from grader.release import generate
 
@@ -71,6 +71,7 @@ class Outcome:
     complete: bool = True  # False when grading itself failed (retried on the next run)
     failed_scenarios: list[str] = field(default_factory=list)
     worker: str = ""
+    failures: list[dict] = field(default_factory=list)  # name, scenario, kind, hint of each (the report's)
 
 
 def release_notebook(lecture: Lecture, root: Path) -> NotebookNode:
@@ -119,12 +120,13 @@ def make_job(lecture: Lecture, student: str, data: bytes, release: NotebookNode,
 
 
 def judged_notebook(lecture: Lecture, result: GradingResult, release: NotebookNode
-                    ) -> tuple[NotebookNode, list[str], list[str]]:
-    """The notebook nbgrader records, the problems it shows and the failed scenarios."""
+                    ) -> tuple[NotebookNode, list[str], list[str], list[dict]]:
+    """The notebook nbgrader records, the problems it shows, the failed scenarios (as lines
+    and as records for the instructor's report)."""
     executed = nbformat.reads(result.notebook, as_version=4)
     problems = problems_after_grading(executed)
     judged, verdicts = judge_notebook(lecture.slug, executed, release, result.scenario_results)
-    return judged, problems, failed_scenarios(verdicts)
+    return judged, problems, failed_scenarios(verdicts), failure_records(verdicts)
 
 
 class TrustedResults(Preprocessor):
@@ -174,9 +176,8 @@ def record(api, root: Path, lecture: Lecture, result: GradingResult, starts: int
         outcome.complete = any(p.startswith("the file is") or p.startswith("the notebook is malformed")
                                for p in result.problems)
         return outcome
-    judged, problems, failed = judged_notebook(lecture, result, release)
+    judged, problems, outcome.failed_scenarios, outcome.failures = judged_notebook(lecture, result, release)
     outcome.problems.extend(problems)
-    outcome.failed_scenarios = failed
     PENDING[(result.student, lecture.assignment)] = judged
     try:
         response = api.autograde(lecture.assignment, result.student)

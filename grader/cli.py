@@ -45,6 +45,11 @@ def _grades(args: argparse.Namespace) -> int:
     return grades_command(Path(args.output) if args.output else default_output())
 
 
+def _report(args: argparse.Namespace) -> int:
+    from grader.report import default_folder, report_command
+    return report_command(Path(args.output) if args.output else default_folder())
+
+
 def _validate(args: argparse.Namespace) -> int:
     from grader.validate import validate_command
     return validate_command(Path(args.notebook))
@@ -80,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     grades = commands.add_parser("grades", help="write the grades CSV")
     grades.add_argument("--output", default=None, help="default: grades.csv beside the course directory")
     grades.set_defaults(run=_grades)
+    report = commands.add_parser("report", help="write the instructor's report (HTML and CSV)")
+    report.add_argument("--output", default=None, help="default: report/ beside the course directory")
+    report.set_defaults(run=_report)
     validate = commands.add_parser("validate", help="run a notebook's visible tests")
     validate.add_argument("notebook")
     validate.set_defaults(run=_validate)

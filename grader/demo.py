@@ -32,6 +32,7 @@ from grader.cells import answer_cells, check_cells, grade_id, setup_source
 from grader.grades import write_grades
 from grader.lectures import BUILD, Lecture, all_lectures
 from grader.release import release
+from grader.report import write_report
 
 DEMO_ROOT = BUILD / "demo"
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -208,7 +209,7 @@ def write_class(folder: Path, lectures: list[Lecture], families: int | None = No
 
 def run_demo(root: Path = DEMO_ROOT, families: int | None = None,
              broken_in: list[Lecture] | None = None) -> dict[str, dict[str, dict]]:
-    """Release, write the class, autograde, feedback and grades under ``root``; return the status."""
+    """Release, write the class, autograde, feedback, grades and the report under ``root``; return the status."""
     lectures = all_lectures()
     shutil.rmtree(root, ignore_errors=True)
     bundle, archive = release(lectures, root / "nbgrader")
@@ -217,11 +218,13 @@ def run_demo(root: Path = DEMO_ROOT, families: int | None = None,
     autograde_all(root / "submitted", root / "nbgrader", lectures)
     feedback_command(root / "nbgrader")
     write_grades(root / "grades.csv", root / "nbgrader")
+    write_report(root / "report", root / "nbgrader")
     return load_status(root / "nbgrader")
 
 
 def demo_command() -> int:
     status = run_demo()
     print(summary_table(status, all_lectures()))
-    print(f"\ngrades: {DEMO_ROOT / 'grades.csv'}\nfeedback: {DEMO_ROOT / 'nbgrader' / 'feedback'}")
+    print(f"\ngrades: {DEMO_ROOT / 'grades.csv'}\nfeedback: {DEMO_ROOT / 'nbgrader' / 'feedback'}"
+          f"\nreport: {DEMO_ROOT / 'report' / 'index.html'}")
     return 0

@@ -101,44 +101,70 @@ def parse_runner_output(text: str) -> RunnerReport:
     return report
 
 
-def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict | None) -> str | None:
+@dataclass(frozen=True)
+class ScenarioFailure:
+    """One hidden scenario a student's object got wrong, as the instructor's report counts it."""
+
+    name: str      # the graded function or class
+    scenario: str  # the scenario's description, or the sentence when no scenario ran
+    kind: str      # "wrong result", "error", "time limit", "not implemented", "not defined", ...
+    hint: str | None
+    sentence: str  # what the student reads (the hint on a line of its own)
+
+    def record(self) -> dict[str, str | None]:
+        return {"name": self.name, "scenario": self.scenario, "kind": self.kind, "hint": self.hint}
+
+
+def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict | None) -> tuple[str, str] | None:
+    """(kind, sentence) when the student's result for ``scenario`` is wrong, else None."""
     if record is None:
-        return f"{scenario.description}: did not finish (the submission's time limit was reached)"
+        return "time limit", f"{scenario.description}: did not finish (the submission's time limit was reached)"
     status = record.get("status")
     if status == "ok":
         try:
             got = plain.decode(record.get("value"))
         except (plain.NotPlainData, ValueError, TypeError):
-            return f"{scenario.description}: {name} returned data the grader cannot read"
+            return "unreadable result", f"{scenario.description}: {name} returned data the grader cannot read"
         problem = describe_mismatch(got, expected, rtol=scenario.rtol, atol=scenario.atol)
-        return f"{scenario.description}: {problem}" if problem else None
+        return ("wrong result", f"{scenario.description}: {problem}") if problem else None
     if status == "timeout":
-        return f"{scenario.description}: {name} ran past the time limit"
+        return "time limit", f"{scenario.description}: {name} ran past the time limit"
     if status == "stopped":
-        return f"{scenario.description}: {name} did not return (it ignored the time limit or ended the process)"
+        return "stopped", f"{scenario.description}: {name} did not return (it ignored the time limit or ended the process)"
     if status == "error":
-        return f"{scenario.description}: {name} raised {_short(str(record.get('error', '')))}"
+        return "error", f"{scenario.description}: {name} raised {_short(str(record.get('error', '')))}"
     if status == "too_large":
-        return f"{scenario.description}: {name} returned far more data than expected"
-    return f"{scenario.description}: no result"
+        return "too large", f"{scenario.description}: {name} returned far more data than expected"
+    return "no result", f"{scenario.description}: no result"
 
 
-def hidden_failures(lecture: str, name: str, report: RunnerReport) -> list[str]:
-    """One sentence per hidden scenario of ``name`` the student's object gets wrong."""
+def scenario_failures(lecture: str, name: str, report: RunnerReport) -> list[ScenarioFailure]:
+    """Each hidden scenario of ``name`` the student's object gets wrong (one entry when it is
+    missing or not implemented, since then no scenario could run)."""
     expected_results = reference_results(lecture)[name]
     records = [report.scenarios.get((name, index)) for index in range(len(expected_results))]
     statuses = {record.get("status") for record in records if record}
     if "missing" in statuses:
         causes = [f"{label} raised {error}" for label, error in report.cell_errors.items() if label != "a cell you added"]
-        return [f"{name} is not defined" + (f" ({_short(causes[0])})" if causes else "")]
+        sentence = f"{name} is not defined" + (f" ({_short(causes[0])})" if causes else "")
+        return [ScenarioFailure(name, f"{name} is not defined", "not defined", None, sentence)]
     if "not_implemented" in statuses:
-        return [f"{name} is not implemented yet"]
+        sentence = f"{name} is not implemented yet"
+        return [ScenarioFailure(name, sentence, "not implemented", None, sentence)]
     failures = []
     for (scenario, expected), record in zip(expected_results, records):
         problem = _scenario_problem(name, scenario, expected, record)
         if problem:
-            failures.append(problem + (f" (hint: {scenario.hint})" if scenario.hint else ""))
+            kind, sentence = problem
+            if scenario.hint:
+                sentence += f"\n    hint: {scenario.hint}"
+            failures.append(ScenarioFailure(name, scenario.description, kind, scenario.hint, sentence))
     return failures
+
+
+def hidden_failures(lecture: str, name: str, report: RunnerReport) -> list[str]:
+    """One sentence per hidden scenario of ``name`` the student's object gets wrong (with its hint)."""
+    return [failure.sentence for failure in scenario_failures(lecture, name, report)]
 
 
 def _answer_names(release: NotebookNode) -> dict[str, list[str]]:
@@ -158,6 +184,7 @@ class Verdict:
 
     visible_error: str | None
     hidden: dict[str, list[str]]  # graded name -> failures
+    failures: list[ScenarioFailure] = field(default_factory=list)  # the same, for the instructor
 
     @property
     def passed(self) -> bool:
@@ -175,8 +202,10 @@ def judge_notebook(lecture: str, executed: NotebookNode, release: NotebookNode, 
             continue
         cell_id = grade_id(cell)
         targets = names.get(cell_id.removeprefix("test_"), [])
-        verdict = Verdict(_visible_error(cell), {name: [redact(s, lecture) for s in hidden_failures(lecture, name, report)]
-                                                 for name in targets})
+        failures = {name: scenario_failures(lecture, name, report) for name in targets}
+        verdict = Verdict(_visible_error(cell), {name: [redact(f.sentence, lecture) for f in found]
+                                                 for name, found in failures.items()},
+                          [f for found in failures.values() for f in found])
         if verdict.visible_error:
             verdict.visible_error = redact(verdict.visible_error, lecture)
         verdicts[cell_id] = verdict
@@ -210,3 +239,8 @@ def failed_scenarios(verdicts: dict[str, Verdict]) -> list[str]:
         for name, failures in verdict.hidden.items():
             lines.extend(f"{name}: {failure.split(':')[0]}" for failure in failures)
     return lines
+
+
+def failure_records(verdicts: dict[str, Verdict]) -> list[dict[str, str | None]]:
+    """Name, scenario description, kind and hint of each failed hidden scenario (for the report)."""
+    return [failure.record() for verdict in verdicts.values() for failure in verdict.failures]

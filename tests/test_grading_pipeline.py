@@ -138,3 +138,51 @@ def test_demo_feedback_still_explains_hidden_failures(demo):
     """Some mutants pass the visible tests; their feedback names what the hidden tests found."""
     texts = [page.read_text() for page in (root / "nbgrader" / "feedback").rglob("*.html") if "mutant-" in str(page)]
     assert any("hidden tests for" in text and "problem(s)" in text for text in texts)
+
+
+def test_demo_report_matches_the_gradebook(demo):
+    """The report `run_demo` wrote: its numbers against the gradebook and the grading status."""
+    from statistics import fmean
+
+    from nbgrader.api import Gradebook
+
+    from grader.config import gradebook_url
+
+    root, status = demo
+    folder = root / "report"
+
+    def table(name):
+        return list(csv.DictReader((folder / f"{name}.csv").open()))
+
+    lectures = {row["lecture"]: row for row in table("lectures")}
+    exercises = {(row["lecture"], row["exercise"]): row for row in table("exercises")}
+    with Gradebook(gradebook_url(root / "nbgrader")) as gradebook:
+        for assignment in gradebook.assignments:
+            entries = {student: e[assignment.name] for student, e in status.items() if assignment.name in e}
+            graded = [s for s in gradebook.assignment_submissions(assignment.name) if entries[s.student.id]["graded"]]
+            row = lectures[assignment.name]
+            assert int(row["submissions"]) == len(entries)
+            assert int(row["graded"]) == len(graded)
+            assert int(row["not_graded"]) == sum(not e["graded"] for e in entries.values())
+            assert float(row["mean_score"]) == pytest.approx(fmean(s.score for s in graded), abs=1e-3)
+            assert int(row["full_marks"]) == sum(s.score == assignment.max_score for s in graded)
+            for notebook in assignment.notebooks:
+                for cell in notebook.grade_cells:
+                    points = [gradebook.find_grade(cell.name, notebook.name, assignment.name, s.student.id).score
+                              for s in graded]
+                    exercise = exercises[(assignment.name, cell.name.removeprefix("test_"))]
+                    assert float(exercise["mean_score"]) == pytest.approx(fmean(points), abs=1e-3)
+                    assert float(exercise["full_marks_share"]) == pytest.approx(
+                        sum(p == cell.max_score for p in points) / len(entries), abs=1e-3)
+    scenarios = table("scenarios")
+    assert scenarios and int(scenarios[0]["students_failed"]) == max(int(r["students_failed"]) for r in scenarios)
+    top = scenarios[0]
+    failed_top = {student for student, e in status.items() for record in e.get(top["lecture"], {}).get("failures", [])
+                  if (record["name"], record["scenario"]) == (top["exercise"], top["scenario"])}
+    assert int(top["students_failed"]) == len(failed_top)
+    assert any(row["hint"] != "(no hint)" for row in table("hints")), "no failure was grouped under a hint"
+    kinds = {row["kind"] for row in table("problems")}
+    assert {"time-out", "crash (the kernel died)", "not a notebook", "exercise not implemented",
+            "cell deleted (restored and graded)", "cell type changed (restored)"} <= kinds
+    page = (folder / "index.html").read_text()
+    assert page.count('<img src="data:image/png;base64,') == len(lectures) + 1

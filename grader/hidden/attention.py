@@ -44,7 +44,8 @@ def softmax_rows(softmax):
     return _np(softmax(_randn(1, 4, 5)))
 
 
-@book.scenario("softmax")
+@book.scenario("softmax",
+               hint="normalize along the dimension given")
 def softmax_axes(softmax):
     """a (2, 3, 4) tensor along dim 0, dim 1 and dim -2"""
     x = _randn(2, 2, 3, 4)
@@ -57,14 +58,16 @@ def softmax_vector(softmax):
     return _np(softmax(torch.tensor([0.5, -1.0, 2.0, 2.0, 0.0, 3.5], dtype=torch.float64)))
 
 
-@book.scenario("softmax")
+@book.scenario("softmax",
+               hint="shift each slice by its own maximum before exponentiating")
 def softmax_large(softmax):
     """very large and very negative scores in float32 (no overflow, no 0/0)"""
     x = torch.tensor([[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1003.0], [89.0, 95.0, 0.0]])
     return _np(softmax(x)).astype(np.float64)
 
 
-@book.scenario("softmax")
+@book.scenario("softmax",
+               hint="a slice of minus infinity only gives zeros, not NaN")
 def softmax_minus_infinity(softmax):
     """rows with some -inf entries and a row of -inf only (zeros, not NaN)"""
     inf = float("inf")
@@ -80,13 +83,15 @@ def softmax_minus_infinity_columns(softmax):
     return _np(softmax(x, 0))
 
 
-@book.scenario("softmax")
+@book.scenario("softmax",
+               hint="keep the input's dtype")
 def softmax_dtypes(softmax):
     """the dtype of the result for float32 and float64 inputs"""
     return [str(softmax(_randn(3, 2, 3, dtype=torch.float32)).dtype), str(softmax(_randn(4, 2, 3)).dtype)]
 
 
-@book.scenario("softmax")
+@book.scenario("softmax",
+               hint="do not modify the input")
 def softmax_input_unchanged(softmax):
     """the input tensor is not modified"""
     x = _randn(5, 3, 4) * 10
@@ -104,7 +109,8 @@ def _attention(attention, seed, batch, n_q, n_k, d_q, d_v, mask=None, dtype=torc
     return {"output": _np(out), "weights": _np(weights)}
 
 
-@book.scenario("scaled_dot_product_attention")
+@book.scenario("scaled_dot_product_attention",
+               hint="divide the scores by the square root of the queries' dimension")
 def sdpa_single(scaled_dot_product_attention):
     """3 queries, 5 keys, D_Q = 4, D_V = 2, no batch dimension"""
     return _attention(scaled_dot_product_attention, 10, (), 3, 5, 4, 2)
@@ -122,7 +128,8 @@ def sdpa_batched(scaled_dot_product_attention):
     return _attention(scaled_dot_product_attention, 12, (2, 3), 4, 6, 8, 5)
 
 
-@book.scenario("scaled_dot_product_attention")
+@book.scenario("scaled_dot_product_attention",
+               hint="softmax over the keys, and transpose the last two axes only")
 def sdpa_one_key(scaled_dot_product_attention):
     """a single key (every weight is 1)"""
     return _attention(scaled_dot_product_attention, 13, (2,), 3, 1, 4, 3)
@@ -143,14 +150,16 @@ def sdpa_mask_full_shape(scaled_dot_product_attention):
     return _attention(scaled_dot_product_attention, 15, (2,), 5, 5, 4, 3, torch.stack([lower, lower.T]))
 
 
-@book.scenario("scaled_dot_product_attention")
+@book.scenario("scaled_dot_product_attention",
+               hint="mask scores before the softmax, and a query with no allowed key gets zeros")
 def sdpa_fully_masked_row(scaled_dot_product_attention):
     """a query with no allowed key gets zero weights and a zero output"""
     mask = torch.tensor([[True, False, True], [False, False, False], [False, True, False]])
     return _attention(scaled_dot_product_attention, 16, (), 3, 3, 2, 2, mask)
 
 
-@book.scenario("scaled_dot_product_attention")
+@book.scenario("scaled_dot_product_attention",
+               hint="keep the course's mask convention: True means the position may be attended to")
 def sdpa_all_true_mask(scaled_dot_product_attention):
     """an all-True mask gives the same result as no mask"""
     return _attention(scaled_dot_product_attention, 17, (), 3, 4, 2, 2, torch.ones(3, 4, dtype=torch.bool))
@@ -164,7 +173,8 @@ def sdpa_float32(scaled_dot_product_attention):
             "output": result["output"].astype(np.float64), "weights": result["weights"].astype(np.float64)}
 
 
-@book.scenario("scaled_dot_product_attention")
+@book.scenario("scaled_dot_product_attention",
+               hint="check that the dimensions of queries, keys and values agree before computing")
 def sdpa_errors(scaled_dot_product_attention):
     """mismatched D_Q of queries and keys, and more keys than values (must raise ValueError)"""
     return [error_name(scaled_dot_product_attention, _randn(19, 3, 4), _randn(20, 5, 3), _randn(21, 5, 2)),
@@ -187,7 +197,8 @@ def _projections(seed, d_x, d_q, d_v):
     return _randn(seed, d_x, d_q), _randn(seed + 1, d_x, d_q), _randn(seed + 2, d_x, d_v)
 
 
-@book.scenario("self_attention")
+@book.scenario("self_attention",
+               hint="queries come from the query weights, keys from the key weights")
 def self_attention_single(self_attention):
     """5 vectors of dimension 4, D_Q = 3, D_V = 2"""
     out, weights = self_attention(_randn(30, 5, 4), *_projections(31, 4, 3, 2))
@@ -201,7 +212,8 @@ def self_attention_batched(self_attention):
     return {"output": _np(out), "weights": _np(weights)}
 
 
-@book.scenario("self_attention")
+@book.scenario("self_attention",
+               hint="apply the mask")
 def self_attention_masked(self_attention):
     """a causal (lower-triangular) mask on 6 positions"""
     mask = torch.ones(6, 6, dtype=torch.bool).tril()
@@ -209,7 +221,8 @@ def self_attention_masked(self_attention):
     return {"output": _np(out), "weights": _np(weights)}
 
 
-@book.scenario("self_attention")
+@book.scenario("self_attention",
+               hint="the values are the projected inputs")
 def self_attention_roles(self_attention):
     """W_Q, W_K and W_V play different roles (queries X W_Q, keys X W_K, values X W_V)"""
     x = _randn(38, 4, 3)
@@ -218,7 +231,8 @@ def self_attention_roles(self_attention):
     return {"output": _np(out), "weights": _np(weights)}
 
 
-@book.scenario("self_attention")
+@book.scenario("self_attention",
+               hint="check the orientation of the projection matrices")
 def self_attention_error(self_attention):
     """W_Q and W_K with different numbers of columns (must raise ValueError)"""
     return error_name(self_attention, _randn(42, 5, 4), _randn(43, 4, 3), _randn(44, 4, 2), _randn(45, 4, 2))
@@ -243,13 +257,15 @@ def self_attention_equivariance(self_attention):
 
 # --- causal mask -----------------------------------------------------------------------------------
 
-@book.scenario("causal_mask")
+@book.scenario("causal_mask",
+               hint="position i may see positions up to and including i, with True meaning allowed")
 def causal_values(causal_mask):
     """causal_mask(n) for n = 1, 2, 5"""
     return [_np(causal_mask(n)) for n in (1, 2, 5)]
 
 
-@book.scenario("causal_mask")
+@book.scenario("causal_mask",
+               hint="the mask is boolean")
 def causal_dtype(causal_mask):
     """the dtype is torch.bool"""
     return str(causal_mask(4).dtype)
@@ -261,7 +277,8 @@ def causal_empty(causal_mask):
     return list(causal_mask(0).shape)
 
 
-@book.scenario("causal_mask")
+@book.scenario("causal_mask",
+               hint="a negative length is an error")
 def causal_negative(causal_mask):
     """a negative length (must raise ValueError)"""
     return [error_name(causal_mask, -1), error_name(causal_mask, -5)]
@@ -269,7 +286,8 @@ def causal_negative(causal_mask):
 
 # --- positional encoding ----------------------------------------------------------------------------
 
-@book.scenario("positional_encoding", **LOOSE)
+@book.scenario("positional_encoding", **LOOSE,
+               hint="check which function takes even dimensions, the exponent of the frequencies, and that positions start at 0")
 def pe_small(positional_encoding):
     """3 positions of dimension 4"""
     return _np(positional_encoding(3, 4)).astype(np.float64)
@@ -287,20 +305,23 @@ def pe_odd(positional_encoding):
     return [_np(positional_encoding(30, 7)).astype(np.float64), _np(positional_encoding(5, 1)).astype(np.float64)]
 
 
-@book.scenario("positional_encoding", **LOOSE)
+@book.scenario("positional_encoding", **LOOSE,
+               hint="use the base argument given")
 def pe_base(positional_encoding):
     """the bases 2 and 100 on 12 positions of dimension 6"""
     return [_np(positional_encoding(12, 6, 2.0)).astype(np.float64),
             _np(positional_encoding(12, 6, base=100.0)).astype(np.float64)]
 
 
-@book.scenario("positional_encoding", rtol=0.0, atol=2e-6)
+@book.scenario("positional_encoding", rtol=0.0, atol=2e-6,
+               hint="compute in float64 and convert at the end")
 def pe_far_positions(positional_encoding):
     """positions up to 5000 (float64 arithmetic before the final float32)"""
     return _np(positional_encoding(5001, 8)[-3:]).astype(np.float64)
 
 
-@book.scenario("positional_encoding")
+@book.scenario("positional_encoding",
+               hint="return float32, and handle an odd dimension")
 def pe_dtype_and_shape(positional_encoding):
     """the dtype (float32) and shapes, including zero positions"""
     return [str(positional_encoding(3, 4).dtype), list(positional_encoding(0, 6).shape),
@@ -343,7 +364,8 @@ def mha_parameters(MultiHeadAttention):
             "attributes": [module.embed_dim, module.num_heads]}
 
 
-@book.scenario("MultiHeadAttention")
+@book.scenario("MultiHeadAttention",
+               hint="start the biases at zero and the input projection with the documented initialization")
 def mha_initialization(MultiHeadAttention):
     """biases start at zero and in_proj_weight is Xavier-uniform"""
     torch.manual_seed(0)
@@ -355,20 +377,23 @@ def mha_initialization(MultiHeadAttention):
             "spread like Xavier": bool(abs(weight.std().item() - bound / math.sqrt(3)) < 0.15 * bound)}
 
 
-@book.scenario("MultiHeadAttention")
+@book.scenario("MultiHeadAttention",
+               hint="the embedding size must split evenly into heads: otherwise raise")
 def mha_not_divisible(MultiHeadAttention):
     """embed_dim not divisible by num_heads (must raise ValueError)"""
     return [error_name(MultiHeadAttention, 8, 3), error_name(MultiHeadAttention, 10, 4)]
 
 
-@book.scenario("MultiHeadAttention")
+@book.scenario("MultiHeadAttention",
+               hint="check the head split (reshape then transpose), the scale by the head size, the value projection and the output projection")
 def mha_cross_attention(MultiHeadAttention):
     """cross-attention: 4 queries, 6 keys and values, E = 8, 2 heads, fixed weights"""
     module = _loaded_mha(MultiHeadAttention, 60, 8, 2)
     return _mha_result(module(_randn(61, 3, 4, 8), _randn(62, 3, 6, 8), _randn(63, 3, 6, 8)))
 
 
-@book.scenario("MultiHeadAttention")
+@book.scenario("MultiHeadAttention",
+               hint="keep the course's mask convention: True means the position may be attended to")
 def mha_self_attention_causal(MultiHeadAttention):
     """causal self-attention with a (5, 5) mask, E = 12, 3 heads"""
     module = _loaded_mha(MultiHeadAttention, 64, 12, 3)
@@ -404,7 +429,8 @@ def mha_different_key_and_value(MultiHeadAttention):
     return _mha_result(module(x, x, _randn(75, 1, 3, 8)))
 
 
-@book.scenario("MultiHeadAttention")
+@book.scenario("MultiHeadAttention",
+               hint="do not detach anything: every parameter needs its gradient")
 def mha_gradients(MultiHeadAttention):
     """gradients reach every parameter and the inputs are not modified"""
     module = _loaded_mha(MultiHeadAttention, 76, 8, 2)
@@ -444,14 +470,16 @@ def block_parameters(TransformerBlock):
     return {name: list(p.shape) for name, p in TransformerBlock(8, 2, 16).named_parameters()}
 
 
-@book.scenario("TransformerBlock")
+@book.scenario("TransformerBlock",
+               hint="pre-norm: each sub-layer reads its own normalized input and adds its output to the un-normalized input")
 def block_forward(TransformerBlock):
     """random weights, E = 8, 2 heads, MLP width 16, no mask"""
     block = _loaded_block(TransformerBlock, 80, 8, 2, 16)
     return _np(block(_randn(81, 3, 5, 8)))
 
 
-@book.scenario("TransformerBlock")
+@book.scenario("TransformerBlock",
+               hint="pass the mask on to the attention")
 def block_causal(TransformerBlock):
     """random weights with a causal mask, E = 12, 3 heads, MLP width 24"""
     block = _loaded_block(TransformerBlock, 82, 12, 3, 24)
@@ -465,7 +493,8 @@ def block_mask_argument(TransformerBlock):
     return _np(block(_randn(85, 2, 4, 8), mask=torch.eye(4, dtype=torch.bool)))
 
 
-@book.scenario("TransformerBlock")
+@book.scenario("TransformerBlock",
+               hint="build new tensors: the input must not change")
 def block_input_unchanged(TransformerBlock):
     """the input x is not modified"""
     block = _loaded_block(TransformerBlock, 86, 8, 2, 16)
@@ -487,7 +516,8 @@ def _tokens(seed: int, batch: int, length: int) -> torch.Tensor:
     return torch.randint(0, 11, (batch, length), generator=torch.Generator().manual_seed(seed))
 
 
-@book.scenario("TinyTransformer")
+@book.scenario("TinyTransformer",
+               hint="positional encodings are fixed, not a learned parameter or state entry")
 def tiny_parameters(TinyTransformer):
     """the names and shapes of the parameters (default sizes), and no positions in the state dict"""
     torch.manual_seed(0)
@@ -505,7 +535,8 @@ def tiny_positions_buffer(TinyTransformer):
             "positions": _np(model.positions).astype(np.float64)}
 
 
-@book.scenario("TinyTransformer")
+@book.scenario("TinyTransformer",
+               hint="apply every block, in order")
 def tiny_logits(TinyTransformer):
     """logits for 3 sequences of 10 tokens with random weights (E = 16, 2 heads, 2 blocks)"""
     model = _loaded_model(TinyTransformer, 90, embed_dim=16, num_heads=2, mlp_dim=32, num_layers=2)
@@ -519,14 +550,16 @@ def tiny_three_layers(TinyTransformer):
     return _np(model(_tokens(93, 2, 12)))
 
 
-@book.scenario("TinyTransformer")
+@book.scenario("TinyTransformer",
+               hint="add the positional encodings, keep the final layer norm, do not rescale the embeddings")
 def tiny_single_token(TinyTransformer):
     """sequences of a single token"""
     model = _loaded_model(TinyTransformer, 94, embed_dim=8, num_heads=2, mlp_dim=8, num_layers=1)
     return _np(model(_tokens(95, 4, 1)))
 
 
-@book.scenario("TinyTransformer")
+@book.scenario("TinyTransformer",
+               hint="a language model needs the causal mask")
 def tiny_causal(TinyTransformer):
     """changing the last tokens leaves the logits of earlier positions unchanged"""
     model = _loaded_model(TinyTransformer, 96, embed_dim=8, num_heads=2, mlp_dim=16, num_layers=2)
@@ -536,7 +569,8 @@ def tiny_causal(TinyTransformer):
     return bool(torch.allclose(model(tokens)[:, :5], model(changed)[:, :5], rtol=1e-9, atol=1e-9))
 
 
-@book.scenario("TinyTransformer")
+@book.scenario("TinyTransformer",
+               hint="a sequence longer than the maximum length is an error")
 def tiny_too_long(TinyTransformer):
     """a sequence longer than max_len (must raise ValueError)"""
     torch.manual_seed(0)

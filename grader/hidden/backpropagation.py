@@ -27,7 +27,8 @@ def _documented(result):
     return {key: result[key] for key in WORKED_KEYS if key in result}
 
 
-@book.scenario("worked_example_backward")
+@book.scenario("worked_example_backward",
+               hint="apply the chain rule term by term: the square's factor, the sign, and the right input of each product")
 def worked_notes_numbers(worked_example_backward):
     """the notes' numbers: x = 2,500 and a prediction 42,500 below the target"""
     return _documented(worked_example_backward(2500.0, 50500.0, 500.0, 3.0))
@@ -83,14 +84,16 @@ def worked_extra_entries_allowed(worked_example_backward):
 
 # --- numerical gradient and relative error ------------------------------------------------------
 
-@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-8)
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-8,
+               hint="use the central difference, divided by twice the step")
 def numgrad_cubic_large_eps(numerical_gradient):
     """sum(x^3) on a 2 x 3 array with eps = 1e-3 (central differences give 3x^2 + eps^2)"""
     x = _rng(2).normal(size=(2, 3))
     return numerical_gradient(lambda v: float(np.sum(v ** 3)), x, 1e-3)
 
 
-@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-7)
+@book.scenario("numerical_gradient", rtol=1e-6, atol=1e-7,
+               hint="restore each entry exactly after perturbing it")
 def numgrad_coupled(numerical_gradient):
     """log-sum-exp of A x for a vector of 5 entries (every entry affects every other)"""
     rng = _rng(3)
@@ -105,7 +108,8 @@ def numgrad_default_eps(numerical_gradient):
     return numerical_gradient(lambda v: float(np.sum(np.sin(v) * v ** 2)), x)
 
 
-@book.scenario("numerical_gradient", rtol=0.0, atol=0.0)
+@book.scenario("numerical_gradient", rtol=0.0, atol=0.0,
+               hint="work on a copy: the caller's array must come back bit for bit unchanged")
 def numgrad_leaves_input_alone(numerical_gradient):
     """the array passed in is left exactly as it was"""
     x = _rng(5).normal(size=(3, 2))
@@ -119,7 +123,8 @@ def numgrad_single_entry(numerical_gradient):
     return numerical_gradient(lambda v: float(np.exp(v[0])), np.array([0.7]))
 
 
-@book.scenario("relative_error")
+@book.scenario("relative_error",
+               hint="the error compares whole vectors through their norms")
 def relerr_vectors(relative_error):
     """two nearby random vectors"""
     rng = _rng(6)
@@ -142,14 +147,16 @@ def relerr_scale_free(relative_error):
     return [relative_error(a, b), relative_error(1e6 * a, 1e6 * b)]
 
 
-@book.scenario("relative_error")
+@book.scenario("relative_error",
+               hint="guard against dividing by zero when both vectors vanish")
 def relerr_both_zero(relative_error):
     """two zero vectors (0, not NaN)"""
     with np.errstate(all="ignore"):
         return relative_error(np.zeros(3), np.zeros(3))
 
 
-@book.scenario("relative_error")
+@book.scenario("relative_error",
+               hint="the denominator involves both vectors, so the order of the arguments does not matter")
 def relerr_asymmetric_sizes(relative_error):
     """one vector ten times the other (the order of the arguments does not matter)"""
     a = np.array([1.0, -2.0, 0.5])
@@ -204,7 +211,8 @@ def mlp_tanh_batch(mlp_backward):
     return mlp_backward(x, y, params, "tanh")
 
 
-@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9)
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9,
+               hint="check the mean's factor, the activation's derivative, and which layer output feeds each weight gradient")
 def mlp_relu_batch(mlp_backward):
     """a 4-6-1 ReLU network on a batch of 10"""
     x, y, params = _mlp(10, 10, 4, 6, 1)
@@ -218,7 +226,8 @@ def mlp_default_activation(mlp_backward):
     return mlp_backward(x, y, params)
 
 
-@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9)
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-9,
+               hint="the activation's derivative is taken at the hidden layer's pre-activation")
 def mlp_single_example(mlp_backward):
     """a batch of one example (N = 1)"""
     x, y, params = _mlp(12, 1, 3, 4, 2)
@@ -268,7 +277,8 @@ def _summary(*nodes):
     return {"data": [node.data for node in nodes], "grad": [node.grad for node in nodes]}
 
 
-@book.scenario("Value")
+@book.scenario("Value",
+               hint="each operand's gradient uses the local derivative: for a product, the other operand's value")
 def value_neuron(Value):
     """a tanh neuron tanh(x1 w1 + x2 w2 + b)"""
     x1, w1, x2, w2, b = Value(1.5), Value(-0.8), Value(-0.5), Value(0.6), Value(0.4)
@@ -277,7 +287,8 @@ def value_neuron(Value):
     return _summary(out, x1, w1, x2, w2, b)
 
 
-@book.scenario("Value")
+@book.scenario("Value",
+               hint="backward starts by setting the output's own gradient to one")
 def value_reused_node(Value):
     """a node used three times: a * a + a (gradients accumulate to 2a + 1)"""
     a = Value(3.0)
@@ -286,7 +297,8 @@ def value_reused_node(Value):
     return _summary(out, a)
 
 
-@book.scenario("Value")
+@book.scenario("Value",
+               hint="gradients accumulate: add to a node's gradient, never overwrite it")
 def value_same_node_twice(Value):
     """one node as both operands: x + x and y * y"""
     x, y = Value(-1.5), Value(2.5)
@@ -295,7 +307,8 @@ def value_same_node_twice(Value):
     return _summary(out, x, y)
 
 
-@book.scenario("Value")
+@book.scenario("Value",
+               hint="visit nodes in reverse topological order, so each node is complete before it passes its gradient on")
 def value_diamond(Value):
     """a diamond: b and c both depend on an inner node m, and d = b * c (needs topological order)"""
     a = Value(0.7)
@@ -373,7 +386,8 @@ def value_node_structure(Value):
             [[parent.data for parent in node._parents] for node in nodes]]
 
 
-@book.scenario("Value")
+@book.scenario("Value",
+               hint="a breadth-first walk is not a topological order when a node is reached along paths of different lengths")
 def value_short_and_long_path(Value):
     """a node reached by a short and a long path: out = tanh(2 tanh(y)) + y with y = x * x"""
     x = Value(0.8)
@@ -393,7 +407,8 @@ def value_shared_subgraph(Value):
     return _summary(g, h, a, b)
 
 
-@book.scenario("sgd_step")
+@book.scenario("sgd_step",
+               hint="a gradient step goes against the gradient, scaled by the learning rate")
 def sgd_visible_cases(sgd_step):
     """the visible tests' case: sgd_step([1, -1], grad [1, 2], lr 0.1) and its state"""
     return sgd_step(np.array([1.0, -1.0]), np.array([1.0, 2.0]), {}, 0.1)
@@ -412,7 +427,8 @@ def momentum_visible_cases(momentum_step):
     return [first, second, path, state]
 
 
-@book.scenario("rmsprop_step")
+@book.scenario("rmsprop_step",
+               hint="check the running average of squared gradients (its two weights, the new gradient included) and the square root")
 def rmsprop_visible_cases(rmsprop_step):
     """the visible tests' cases: the first step from {}, then 6 steps with gamma 0.8 on a quadratic"""
     first = rmsprop_step(np.array([1.0, -1.0]), np.array([0.5, -20.0]), {}, 0.01, 0.9, 1e-8)
@@ -423,7 +439,8 @@ def rmsprop_visible_cases(rmsprop_step):
     return [first, theta, state]
 
 
-@book.scenario("adam_step")
+@book.scenario("adam_step",
+               hint="the step uses the first-moment estimate, not the raw gradient")
 def adam_visible_cases(adam_step):
     """the visible tests' cases: the first step from {}, then 6 steps with rates 0.8, 0.95"""
     first = adam_step(np.array([1.0, -1.0]), np.array([0.5, -20.0]), {}, 0.01)
@@ -500,7 +517,8 @@ def sgd_matrix(sgd_step):
     return sgd_step(rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), {}, 0.3)
 
 
-@book.scenario("sgd_step", rtol=0.0, atol=0.0)
+@book.scenario("sgd_step", rtol=0.0, atol=0.0,
+               hint="return new values; the parameters passed in must not change")
 def sgd_leaves_inputs_alone(sgd_step):
     """the parameters and gradient passed in are left unchanged"""
     rng = _rng(22)
@@ -509,7 +527,8 @@ def sgd_leaves_inputs_alone(sgd_step):
     return [theta, grad]
 
 
-@book.scenario("momentum_step")
+@book.scenario("momentum_step",
+               hint="the velocity accumulates the decayed old velocity plus the new gradient, and the step uses the new velocity")
 def momentum_trajectory(momentum_step):
     """10 steps with lr = 0.05, beta = 0.9"""
     return _run(momentum_step, _start(23), 10, lr=0.05, beta=0.9)
@@ -528,7 +547,8 @@ def momentum_given_state(momentum_step):
     return momentum_step(rng.normal(size=3), rng.normal(size=3), {"v": rng.normal(size=3)}, 0.1, beta=0.5)
 
 
-@book.scenario("momentum_step", rtol=0.0, atol=0.0)
+@book.scenario("momentum_step", rtol=0.0, atol=0.0,
+               hint="return a new state; the state passed in must not change")
 def momentum_leaves_inputs_alone(momentum_step):
     """the parameters, gradient and state passed in are left unchanged"""
     rng = _rng(26)
@@ -543,7 +563,8 @@ def rmsprop_trajectory(rmsprop_step):
     return _run(rmsprop_step, _start(27), 10, lr=0.01, gamma=0.9)
 
 
-@book.scenario("rmsprop_step")
+@book.scenario("rmsprop_step",
+               hint="eps is added to the square root, not inside it")
 def rmsprop_large_eps(rmsprop_step):
     """5 steps with gamma = 0.5 and a large eps = 0.1 (eps is added to the root)"""
     return _run(rmsprop_step, _start(28), 5, lr=0.05, gamma=0.5, eps=0.1)
@@ -585,7 +606,8 @@ def adam_custom_rates(adam_step):
     return _run(adam_step, _start(32, (2, 2)), 6, lr=0.1, gamma_v=0.5, gamma_s=0.8, eps=0.01)
 
 
-@book.scenario("adam_step")
+@book.scenario("adam_step",
+               hint="check the bias correction (with the new step count) and which decay rate belongs to which moment")
 def adam_first_step(adam_step):
     """the first step moves every entry by about lr, whatever the gradient's size"""
     return adam_step(np.zeros(4), np.array([1e-3, -5.0, 200.0, 0.5]), {}, 0.01)

@@ -24,7 +24,8 @@ def _conv_problem(seed: int, n: int, c_in: int, h: int, w: int, c_out: int, kh: 
 
 # --- output size ---------------------------------------------------------------------------------
 
-@book.scenario("conv_output_size")
+@book.scenario("conv_output_size",
+               hint="the output size uses the stride and rounds down when the stride does not fit")
 def size_table(conv_output_size):
     """a table of sizes, kernels, strides and paddings (floor division where the stride does not fit)"""
     cases = [(8, 3, 1, 0), (8, 3, 1, 1), (7, 3, 2, 0), (7, 3, 2, 1), (10, 4, 3, 0), (10, 5, 2, 2),
@@ -38,13 +39,15 @@ def size_default_arguments(conv_output_size):
     return [conv_output_size(6, 3), conv_output_size(6, 1), conv_output_size(4, 4)]
 
 
-@book.scenario("conv_output_size")
+@book.scenario("conv_output_size",
+               hint="return a Python int")
 def size_type(conv_output_size):
     """the size is a Python int (not a float or a numpy number)"""
     return type(conv_output_size(7, 3, 2, 1)).__name__
 
 
-@book.scenario("conv_output_size")
+@book.scenario("conv_output_size",
+               hint="padding counts on both sides, and a kernel that does not fit is an error")
 def size_kernel_too_large(conv_output_size):
     """a kernel larger than the padded input (must raise ValueError)"""
     return [error_name(conv_output_size, 3, 5, 1, 0), error_name(conv_output_size, 3, 5, 1, 1)]
@@ -68,19 +71,22 @@ def _forward_scenarios(name: str) -> None:
         """stride 2 and padding 1 on a 7 x 8 input with 2 -> 2 channels"""
         return conv(*_conv_problem(3, 2, 2, 7, 8, 2, 3, 3), stride=2, padding=1)
 
-    @book.scenario(name)
+    @book.scenario(name,
+                   hint="padding goes on every side, and windows move by the stride")
     def _rectangular(conv):
         """a rectangular 2 x 3 kernel with stride 3 and padding 2"""
         return conv(*_conv_problem(4, 3, 1, 9, 10, 2, 2, 3), stride=3, padding=2)
 
-    @book.scenario(name)
+    @book.scenario(name,
+                   hint="the layer computes a correlation (no kernel flip) and adds the bias")
     def _asymmetric_kernel(conv):
         """a single channel and an asymmetric kernel (correlation, not convolution)"""
         x = np.arange(16.0).reshape(1, 1, 4, 4) ** 1.5
         weight = np.array([[[[1.0, 2.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 3.0]]]])
         return conv(x, weight, np.array([0.5]))
 
-    @book.scenario(name)
+    @book.scenario(name,
+                   hint="sum the products over the input channels, each with its own kernel slice")
     def _one_by_one(conv):
         """a 1 x 1 convolution mixing 4 channels into 2 (no spatial extent)"""
         return conv(*_conv_problem(5, 2, 4, 3, 3, 2, 1, 1))
@@ -90,7 +96,8 @@ def _forward_scenarios(name: str) -> None:
         """a kernel as large as the image (one output pixel per channel)"""
         return conv(*_conv_problem(6, 2, 2, 4, 4, 3, 4, 4))
 
-    @book.scenario(name)
+    @book.scenario(name,
+                   hint="check that the input's channels match the weights' before computing")
     def _channel_mismatch(conv):
         """x with 3 channels but weights for 2 (must raise ValueError)"""
         x, _, _ = _conv_problem(7, 1, 3, 5, 5, 2, 3, 3)
@@ -113,13 +120,15 @@ def _backward(conv2d_backward, seed, n, c_in, h, w, c_out, kh, kw, stride, paddi
     return {"grad_x": grad_x, "grad_weight": grad_weight, "grad_bias": grad_bias}
 
 
-@book.scenario("conv2d_backward")
+@book.scenario("conv2d_backward",
+               hint="the weight gradient sums over every image of the batch")
 def backward_basic(conv2d_backward):
     """2 images, 3 -> 4 channels, 3 x 3 kernel, stride 1, no padding"""
     return _backward(conv2d_backward, 10, 2, 3, 6, 5, 4, 3, 3, 1, 0)
 
 
-@book.scenario("conv2d_backward")
+@book.scenario("conv2d_backward",
+               hint="the input gradient has the input's shape: cut the padding off")
 def backward_padding(conv2d_backward):
     """padding 1 (the input gradient must have the input's shape, padding cut off)"""
     return _backward(conv2d_backward, 11, 2, 2, 5, 5, 3, 3, 3, 1, 1)
@@ -131,13 +140,15 @@ def backward_stride(conv2d_backward):
     return _backward(conv2d_backward, 12, 3, 2, 7, 6, 2, 3, 3, 2, 1)
 
 
-@book.scenario("conv2d_backward")
+@book.scenario("conv2d_backward",
+               hint="place each window's gradient at its strided position")
 def backward_rectangular(conv2d_backward):
     """a 2 x 3 kernel with stride 3 (some input pixels get no gradient)"""
     return _backward(conv2d_backward, 13, 1, 2, 8, 9, 3, 2, 3, 3, 0)
 
 
-@book.scenario("conv2d_backward")
+@book.scenario("conv2d_backward",
+               hint="check the kernel orientation in the input gradient and that the bias gradient sums over the batch and positions")
 def backward_single_channel(conv2d_backward):
     """one image, one channel, asymmetric kernel: the input gradient uses the rotated kernel"""
     x = np.zeros((1, 1, 4, 4))
@@ -150,13 +161,15 @@ def backward_single_channel(conv2d_backward):
 
 # --- im2col ---------------------------------------------------------------------------------------
 
-@book.scenario("im2col")
+@book.scenario("im2col",
+               hint="check the order of the rows: channel first, then the position inside the window")
 def im2col_small(im2col):
     """a 1 x 2 x 3 x 3 input of distinct numbers, 2 x 2 windows"""
     return im2col(np.arange(18.0).reshape(1, 2, 3, 3), 2, 2)
 
 
-@book.scenario("im2col")
+@book.scenario("im2col",
+               hint="windows move by the stride")
 def im2col_stride_padding(im2col):
     """2 images, 3 channels, 3 x 3 windows with stride 2 and padding 1"""
     return im2col(_rng(20).normal(size=(2, 3, 5, 6)), 3, 3, 2, 1)
@@ -170,13 +183,15 @@ def im2col_rectangular(im2col):
 
 # --- max pooling ---------------------------------------------------------------------------------
 
-@book.scenario("max_pool_forward")
+@book.scenario("max_pool_forward",
+               hint="take the maximum of each strided window")
 def pool_2x2(max_pool_forward):
     """2 x 2 windows with stride 2 on 2 images of 2 channels"""
     return max_pool_forward(_rng(30).normal(size=(2, 2, 6, 6)), 2, 2)
 
 
-@book.scenario("max_pool_forward")
+@book.scenario("max_pool_forward",
+               hint="a partial window at the border is dropped")
 def pool_overlapping(max_pool_forward):
     """3 x 3 windows with stride 2 (overlapping) on a 7 x 8 input"""
     return max_pool_forward(_rng(31).normal(size=(1, 3, 7, 8)), 3, 2)
@@ -201,19 +216,22 @@ def _pool_backward(max_pool_backward, x, size, stride, seed):
     return max_pool_backward(grad_out, x, size, stride)
 
 
-@book.scenario("max_pool_backward")
+@book.scenario("max_pool_backward",
+               hint="the gradient goes to the window's maximum only")
 def pool_back_2x2(max_pool_backward):
     """2 x 2 windows with stride 2 (each window sends its gradient to its maximum)"""
     return _pool_backward(max_pool_backward, _rng(34).normal(size=(2, 2, 6, 6)), 2, 2, 35)
 
 
-@book.scenario("max_pool_backward")
+@book.scenario("max_pool_backward",
+               hint="overlapping windows add their gradients at a shared maximum")
 def pool_back_overlapping(max_pool_backward):
     """3 x 3 windows with stride 1 (overlapping windows add up at a shared maximum)"""
     return _pool_backward(max_pool_backward, _rng(36).normal(size=(1, 2, 5, 6)), 3, 1, 37)
 
 
-@book.scenario("max_pool_backward")
+@book.scenario("max_pool_backward",
+               hint="with tied maxima only the first one (in reading order) gets the gradient")
 def pool_back_ties(max_pool_backward):
     """windows with tied maxima (only the first one in row-major order gets the gradient)"""
     x = _rng(38).integers(0, 2, size=(1, 2, 4, 6)).astype(float)
@@ -228,13 +246,15 @@ def pool_back_leftover(max_pool_backward):
 
 # --- receptive field and parameter count ---------------------------------------------------------
 
-@book.scenario("receptive_field")
+@book.scenario("receptive_field",
+               hint="a single pixel sees a field of one pixel")
 def rf_stride_one(receptive_field):
     """three 3 x 3 layers with stride 1 (the field grows by 2 each time)"""
     return receptive_field([(3, 1), (3, 1), (3, 1)])
 
 
-@book.scenario("receptive_field")
+@book.scenario("receptive_field",
+               hint="the field grows by the kernel times the product of the earlier strides")
 def rf_vgg_like(receptive_field):
     """conv 3/1, conv 3/1, pool 2/2, conv 3/1, conv 3/1, pool 2/2, conv 3/1"""
     return receptive_field([(3, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1)])
@@ -258,21 +278,24 @@ def rf_one_by_one(receptive_field):
     return receptive_field([(1, 1), (3, 2), (1, 1), (3, 1)])
 
 
-@book.scenario("conv_parameter_count")
+@book.scenario("conv_parameter_count",
+               hint="one bias per output channel")
 def params_square(conv_parameter_count):
     """square kernels of several sizes and channel counts"""
     cases = [(3, 1, 16), (3, 16, 32), (5, 3, 64), (1, 64, 16), (7, 3, 1)]
     return [conv_parameter_count(*case) for case in cases]
 
 
-@book.scenario("conv_parameter_count")
+@book.scenario("conv_parameter_count",
+               hint="a rectangular kernel has its own height and width")
 def params_rectangular(conv_parameter_count):
     """rectangular kernels given as (kh, kw)"""
     cases = [((1, 3), 8, 4), ((5, 2), 3, 7), ((3, 3), 2, 2)]
     return [conv_parameter_count(*case) for case in cases]
 
 
-@book.scenario("conv_parameter_count")
+@book.scenario("conv_parameter_count",
+               hint="return a Python int")
 def params_type(conv_parameter_count):
     """the count is a Python int"""
     return type(conv_parameter_count(3, 4, 5)).__name__
@@ -293,7 +316,8 @@ def _images(seed: int, n: int) -> torch.Tensor:
     return torch.rand((n, 1, 8, 8), generator=torch.Generator().manual_seed(seed))
 
 
-@book.scenario("DigitsCNN")
+@book.scenario("DigitsCNN",
+               hint="count the parameters: check padding of each convolution and that every layer has its bias")
 def cnn_parameter_count(DigitsCNN):
     """the total number of parameters"""
     torch.manual_seed(0)
@@ -316,7 +340,8 @@ def cnn_output_shapes(DigitsCNN):
         return [tuple(model(_images(1, 5)).shape), tuple(model(_images(2, 1)).shape)]
 
 
-@book.scenario("DigitsCNN", rtol=1e-4, atol=1e-5)
+@book.scenario("DigitsCNN", rtol=1e-4, atol=1e-5,
+               hint="check the pooling kind and the order in which features are flattened for the linear layer")
 def cnn_logits_fixed_weights(DigitsCNN):
     """the logits for 6 images with fixed weights loaded by name (conv, ReLU, max pool order)"""
     torch.manual_seed(0)
@@ -327,7 +352,8 @@ def cnn_logits_fixed_weights(DigitsCNN):
         return model(_images(4, 6)).numpy().astype(np.float64)
 
 
-@book.scenario("DigitsCNN")
+@book.scenario("DigitsCNN",
+               hint="the model returns logits; the loss applies the softmax")
 def cnn_learns(DigitsCNN):
     """30 seeded Adam steps on 64 digits cut the training loss by more than half"""
     from sklearn.datasets import load_digits
@@ -358,7 +384,8 @@ def _tiny_problem(seed: int):
     return model, images, labels
 
 
-@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+@book.scenario("train_step", rtol=1e-4, atol=1e-6,
+               hint="zero the gradients, compute the loss, call backward, then step the optimizer")
 def step_sgd_losses(train_step):
     """5 plain-SGD steps on a linear model: the losses returned and the final weights"""
     model, images, labels = _tiny_problem(50)
@@ -367,7 +394,8 @@ def step_sgd_losses(train_step):
     return {"losses": np.array(losses), "weight": model[1].weight.detach().numpy().astype(np.float64)}
 
 
-@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+@book.scenario("train_step", rtol=1e-4, atol=1e-6,
+               hint="the loss is the cross-entropy of the raw logits")
 def step_first_loss(train_step):
     """the first loss is the cross-entropy before the update"""
     model, images, labels = _tiny_problem(51)
@@ -375,7 +403,8 @@ def step_first_loss(train_step):
     return train_step(model, optimizer, images, labels)
 
 
-@book.scenario("train_step")
+@book.scenario("train_step",
+               hint="return the loss as a Python float")
 def step_returns_float(train_step):
     """the loss is returned as a Python float"""
     model, images, labels = _tiny_problem(52)
@@ -383,7 +412,8 @@ def step_returns_float(train_step):
     return type(train_step(model, optimizer, images, labels)).__name__
 
 
-@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+@book.scenario("train_step", rtol=1e-4, atol=1e-6,
+               hint="put the model in training mode before the step")
 def step_dropout_model(train_step):
     """a model with dropout that was left in eval mode: the step switches it to training mode"""
     model, images, labels = _tiny_problem(53)
@@ -414,7 +444,8 @@ def _more_forward_scenarios(name: str) -> None:
             [conv(x, w, b, stride, padding) for stride, padding in [(1, 0), (2, 1), (3, 2)]] + \
             [error_name(conv, x, w[:, :2], b)]
 
-    @book.scenario(name)
+    @book.scenario(name,
+                   hint="check that the input's channels match the weights' before computing")
     def _channels_broadcast(conv):
         """1-channel images with weights for 3 channels, and the reverse (ValueError, not a silent broadcast)"""
         x, w, b = _conv_problem(70, 2, 3, 5, 5, 2, 3, 3)
@@ -432,7 +463,8 @@ for _name in ["conv2d_naive", "conv2d_im2col"]:
     _more_forward_scenarios(_name)
 
 
-@book.scenario("im2col")
+@book.scenario("im2col",
+               hint="windows are taken row by row")
 def im2col_visible_cases(im2col):
     """the visible tests' cases: the 3 x 3 image 0..8 with 2 x 2 windows, and a shape with stride 2, padding 1"""
     return [im2col(np.arange(9.0).reshape(1, 1, 3, 3), 2, 2), np.shape(im2col(np.zeros((2, 3, 5, 5)), 3, 3, 2, 1))]
@@ -503,7 +535,8 @@ def count_visible_cases(conv_parameter_count):
             conv_parameter_count((1, 3), 8, 4)]
 
 
-@book.scenario("DigitsCNN", rtol=1e-4, atol=1e-5)
+@book.scenario("DigitsCNN", rtol=1e-4, atol=1e-5,
+               hint="each convolution is followed by its ReLU")
 def cnn_visible_cases(DigitsCNN):
     """the visible tests' cases: shapes, 6090 parameters, and only fc's bias left when the conv biases are -100"""
     torch.manual_seed(0)
@@ -517,7 +550,8 @@ def cnn_visible_cases(DigitsCNN):
             (logits - model.fc.bias.detach()).abs().max().item() < 1e-6, list(logits.shape), str(logits.dtype)]
 
 
-@book.scenario("train_step", rtol=1e-4, atol=1e-6)
+@book.scenario("train_step", rtol=1e-4, atol=1e-6,
+               hint="clear old gradients before the backward pass, not after the step")
 def step_stale_gradients(train_step):
     """gradients left over from an earlier backward pass are cleared before the step"""
     model, images, labels = _tiny_problem(54)

@@ -16,7 +16,8 @@ def _rng(seed: int) -> np.random.Generator:
 
 # --- sinusoidal features -------------------------------------------------------------------
 
-@book.scenario("sinusoidal_features")
+@book.scenario("sinusoidal_features",
+               hint="check the range of frequencies: count them from the documented first one")
 def features_random_points(sinusoidal_features):
     """17 random points in [-1, 1] with 7 features"""
     return sinusoidal_features(_rng(1).uniform(-1, 1, size=17), 7)
@@ -49,7 +50,8 @@ def ridge_no_penalty(ridge_fit):
     return ridge_fit(*_regression_problem(2), 0.0)
 
 
-@book.scenario("ridge_fit", rtol=1e-5)
+@book.scenario("ridge_fit", rtol=1e-5,
+               hint="the penalty is added to the diagonal of the Gram matrix only, unscaled, with a plus sign")
 def ridge_small_penalty(ridge_fit):
     """30 x 6 random features with l2 = 0.5"""
     return ridge_fit(*_regression_problem(3), 0.5)
@@ -76,17 +78,20 @@ def _pre_activations() -> np.ndarray:
 EXTREMES = np.array([-1000.0, -40.0, 40.0, 1000.0])
 
 for _name in ["sigmoid", "relu", "sigmoid_derivative", "tanh_derivative", "relu_derivative"]:
-    @book.scenario(_name)
+    @book.scenario(_name,
+                   hint="the derivative is one minus the square of tanh, evaluated at the input")
     def _random_values(function):
         """24 values around zero, including exactly 0"""
         return function(_pre_activations())
 
-    @book.scenario(_name)
+    @book.scenario(_name,
+                   hint="return the derivative (not the function) as a float array of the input's shape")
     def _matrix(function):
         """a 3 x 4 matrix (the shape is kept)"""
         return function(_rng(7).normal(size=(3, 4)))
 
-    @book.scenario(_name)
+    @book.scenario(_name,
+                   hint="the formula must not overflow for large positive or negative inputs")
     def _extremes(function):
         """very large and very negative inputs (no NaN, no overflow)"""
         with np.errstate(over="ignore", invalid="ignore"):
@@ -100,13 +105,15 @@ def _layer(seed: int, n: int, d_in: int, d_out: int):
     return rng.normal(size=(n, d_in)), rng.normal(size=(d_out, d_in)), rng.normal(size=d_out)
 
 
-@book.scenario("dense_layer")
+@book.scenario("dense_layer",
+               hint="the activation applies to the affine map, after the bias is added")
 def dense_batch_tanh(dense_layer):
     """a batch of 5 inputs in R^4, 3 tanh units"""
     return dense_layer(*_layer(8, 5, 4, 3), np.tanh)
 
 
-@book.scenario("dense_layer")
+@book.scenario("dense_layer",
+               hint="check the bias and the orientation of the weight matrix")
 def dense_identity(dense_layer):
     """a batch of 6 inputs in R^2, 3 units, identity activation (shows the bias)"""
     return dense_layer(*_layer(9, 6, 2, 3), lambda a: a)
@@ -127,7 +134,8 @@ def dense_wrong_input_size(dense_layer):
     return error_name(dense_layer, x, W, b, np.tanh)
 
 
-@book.scenario("dense_layer")
+@book.scenario("dense_layer",
+               hint="check the shapes of the weights and the bias before computing: silent broadcasting hides a mistake")
 def dense_wrong_bias(dense_layer):
     """a bias of shape (1,) for a W of shape (4, 3) (must raise ValueError, not broadcast)"""
     x, W, _ = _layer(13, 5, 3, 4)
@@ -141,7 +149,8 @@ def _mlp(seed: int, n: int, d_in: int, d_hidden: int, d_out: int):
     return rng.normal(size=(n, d_in)), params
 
 
-@book.scenario("mlp_forward")
+@book.scenario("mlp_forward",
+               hint="the hidden layer needs its non-linearity, the output layer none, and both layers their bias")
 def mlp_tanh(mlp_forward):
     """a 2-5-3 network with tanh on a batch of 7"""
     return mlp_forward(*_mlp(14, 7, 2, 5, 3), np.tanh)
@@ -170,7 +179,8 @@ def mlp_mismatched_shapes(mlp_forward):
 
 # --- losses --------------------------------------------------------------------------------
 
-@book.scenario("mse_loss")
+@book.scenario("mse_loss",
+               hint="the loss is the mean of the squared differences (not a sum, an absolute value or a root)")
 def mse_vectors(mse_loss):
     """two random vectors of length 50"""
     rng = _rng(18)
@@ -191,14 +201,16 @@ def mse_perfect(mse_loss):
     return mse_loss(y.copy(), y)
 
 
-@book.scenario("binary_cross_entropy")
+@book.scenario("binary_cross_entropy",
+               hint="check the sign of the logit-times-label term and which label means the positive class")
 def bce_moderate(binary_cross_entropy):
     """40 moderate logits with 0/1 labels"""
     rng = _rng(21)
     return binary_cross_entropy(rng.normal(scale=2, size=40), rng.integers(0, 2, size=40).astype(float))
 
 
-@book.scenario("binary_cross_entropy")
+@book.scenario("binary_cross_entropy",
+               hint="large logits need a stable form of log-sigmoid; average over the examples, do not sum")
 def bce_extreme_logits(binary_cross_entropy):
     """logits of +-800, right and wrong (must stay finite: about 400)"""
     with np.errstate(all="ignore"):
@@ -228,13 +240,15 @@ def _params_and_grads(seed: int):
     return params, grads
 
 
-@book.scenario("sgd_step")
+@book.scenario("sgd_step",
+               hint="a gradient step goes against the gradient")
 def sgd_one_step(sgd_step):
     """one step with lr = 0.1 on a W1/b1 pair"""
     return sgd_step(*_params_and_grads(23), 0.1)
 
 
-@book.scenario("sgd_step")
+@book.scenario("sgd_step",
+               hint="return new arrays; the parameters passed in must not change")
 def sgd_leaves_inputs_alone(sgd_step):
     """the parameters passed in are left unchanged"""
     params, grads = _params_and_grads(24)
@@ -242,7 +256,8 @@ def sgd_leaves_inputs_alone(sgd_step):
     return params
 
 
-@book.scenario("sgd_step")
+@book.scenario("sgd_step",
+               hint="the step is the gradient scaled by the learning rate")
 def sgd_zero_rate(sgd_step):
     """lr = 0 gives back the same values"""
     return sgd_step(*_params_and_grads(25), 0.0)
@@ -262,7 +277,8 @@ def features_visible_cases(sinusoidal_features):
             _with_dtype(sinusoidal_features(np.linspace(0, 1, 4), 2))]
 
 
-@book.scenario("sinusoidal_features", atol=1e-9)
+@book.scenario("sinusoidal_features", atol=1e-9,
+               hint="one row per point, one column per feature, with the factor pi in the argument")
 def features_integer_inputs_unchanged(sinusoidal_features):
     """integer inputs give a float matrix; x is not modified"""
     x = np.array([0, 1, 2, -1])
@@ -286,12 +302,14 @@ for _name in ["sigmoid", "relu", "sigmoid_derivative", "tanh_derivative", "relu_
                     function(np.array([-1000.0, 1000.0])), np.shape(function(np.ones((2, 3))))]
 
     if _name != "tanh_derivative":  # its docstring promises float64 for float64 or integer input only
-        @book.scenario(_name)
+        @book.scenario(_name,
+                       hint="return a new array; the input must not change")
         def _float32_input(function):
             """a float32 input still gives a float64 array"""
             return _with_dtype(function(np.array([-1.5, 0.0, 2.5], dtype=np.float32)))
 
-    @book.scenario(_name)
+    @book.scenario(_name,
+                   hint="the result is a float64 array whatever the input's dtype")
     def _integers_unchanged(function):
         """an integer array gives floats, and the input is not modified"""
         z = np.array([[-3, 0, 2], [5, -1, 1]])
@@ -352,13 +370,15 @@ def sgd_visible_cases(sgd_step):
     return [sgd_step(params, grads, 0.1), params, grads]
 
 
-@book.scenario("sigmoid_step", atol=1e-9)
+@book.scenario("sigmoid_step", atol=1e-9,
+               hint="check the sign of the location term and that the whole argument is scaled by the steepness")
 def step_visible_cases(sigmoid_step):
     """the visible tests' cases: a step at its own location, a steep step seen from 0 and 1"""
     return [_with_dtype(sigmoid_step(np.array([0.3]), 0.3, 50.0)), sigmoid_step(np.array([0.0, 1.0]), 0.5, 1000.0)]
 
 
-@book.scenario("sigmoid_step")
+@book.scenario("sigmoid_step",
+               hint="the locations may be an array that broadcasts against the inputs")
 def step_array_location(sigmoid_step):
     """an array of locations broadcast against a column of x (the result is 5 x 3)"""
     x = np.linspace(0, 1, 5)[:, None]
@@ -366,7 +386,8 @@ def step_array_location(sigmoid_step):
     return [sigmoid_step(x, locations, 8.0), x, locations]
 
 
-@book.scenario("sum_of_steps", rtol=1e-5, atol=1e-6)
+@book.scenario("sum_of_steps", rtol=1e-5, atol=1e-6,
+               hint="check the knots and that each step's height is a difference of function values")
 def steps_visible_cases(sum_of_steps):
     """the visible tests' cases: one step for 2x, 50 steps for sin; x is left unchanged"""
     x = np.linspace(0, 1, 201)
@@ -405,7 +426,8 @@ def steps_sine(sum_of_steps):
     return sum_of_steps(_target, np.linspace(0, 1, 41), 10, 200.0)
 
 
-@book.scenario("sum_of_steps", rtol=1e-5)
+@book.scenario("sum_of_steps", rtol=1e-5,
+               hint="the sum starts from the function's value at the left end (the bias)")
 def steps_single(sum_of_steps):
     """a single step (n_steps = 1) for f(x) = 3x + 1"""
     return sum_of_steps(lambda x: 3 * x + 1, np.linspace(0, 1, 11), 1, 30.0)
@@ -464,13 +486,15 @@ def cv_equal_folds(cross_validate_ridge):
     return _cv(cross_validate_ridge, *_cv_data(20, 24), 6, _L2_GRID, 4)
 
 
-@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10,
+               hint="each fold's error counts equally, and folds differ in size by at most one point")
 def cv_unequal_folds(cross_validate_ridge):
     """23 points in 5 folds (sizes 5, 5, 5, 4, 4): each fold's error counts equally"""
     return _cv(cross_validate_ridge, *_cv_data(21, 23), 5, _L2_GRID, 5)
 
 
-@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10,
+               hint="measure the error on the held-out fold, and return the penalty as a plain Python float")
 def cv_leave_one_out(cross_validate_ridge):
     """leave-one-out: 9 points in 9 folds, as an array of penalties"""
     return _cv(cross_validate_ridge, *_cv_data(22, 9), 3, np.array([0.0, 0.05, 0.5, 5.0]), 9)
@@ -482,7 +506,8 @@ def cv_two_folds_one_penalty(cross_validate_ridge):
     return _cv(cross_validate_ridge, *_cv_data(23, 11), 12, [0.3], 2)
 
 
-@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10,
+               hint="folds are consecutive blocks of the data in the order given")
 def cv_order_matters(cross_validate_ridge):
     """the same points sorted and reversed give different folds and errors"""
     x, y = _cv_data(24, 15)
@@ -491,7 +516,8 @@ def cv_order_matters(cross_validate_ridge):
             _cv(cross_validate_ridge, x[order][::-1], y[order][::-1], 4, _L2_GRID, 3)]
 
 
-@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10)
+@book.scenario("cross_validate_ridge", rtol=1e-6, atol=1e-10,
+               hint="return the penalty's value, not its position; a tie goes to the first penalty listed")
 def cv_ties_go_to_the_first(cross_validate_ridge):
     """all-zero targets: every penalty ties at error 0, the first listed wins"""
     x, _ = _cv_data(25, 10)
@@ -505,7 +531,8 @@ def cv_best_is_not_the_first(cross_validate_ridge):
     return _cv(cross_validate_ridge, *_cv_data(26, 20), 10, [100.0, 0.0, 0.3, 1e-4, 30.0], 4)
 
 
-@book.scenario("cross_validate_ridge")
+@book.scenario("cross_validate_ridge",
+               hint="check the arguments first, and keep the data in the order given")
 def cv_errors(cross_validate_ridge):
     """ValueError for 1 fold, more folds than points, no penalties, or x and y of different lengths"""
     x, y = _cv_data(27, 6)

@@ -27,7 +27,8 @@ def _dtype_name(value) -> str:
 # --- kl_divergence -----------------------------------------------------------------------------
 
 
-@book.scenario("kl_divergence")
+@book.scenario("kl_divergence",
+               hint="zero probabilities in p contribute nothing; use the natural logarithm")
 def kl_visible_cases(kl_divergence):
     """The visible tests' cases: equal, simple, zero in p, zero in q only where p is zero."""
     return [kl_divergence(np.array([0.5, 0.5]), np.array([0.5, 0.5])),
@@ -48,7 +49,8 @@ def kl_random(kl_divergence):
     return out
 
 
-@book.scenario("kl_divergence")
+@book.scenario("kl_divergence",
+               hint="check the order of the arguments: mass of p where q has none makes the divergence infinite")
 def kl_infinite(kl_divergence):
     """p puts mass where q has none: the divergence is infinite"""
     value = kl_divergence(np.array([0.2, 0.3, 0.5]), np.array([0.5, 0.5, 0.0]))
@@ -66,7 +68,8 @@ def kl_returns_python_float(kl_divergence):
             "unchanged": bool(np.array_equal(p, p_before) and np.array_equal(q, q_before))}
 
 
-@book.scenario("kl_divergence")
+@book.scenario("kl_divergence",
+               hint="check the shapes, and return a Python float")
 def kl_shape_mismatch(kl_divergence):
     """Arrays of different lengths raise ValueError"""
     return error_name(kl_divergence, np.array([0.5, 0.5]), np.array([0.2, 0.3, 0.5]))
@@ -81,7 +84,8 @@ def kl_integer_input(kl_divergence):
 # --- js_divergence ------------------------------------------------------------------------------
 
 
-@book.scenario("js_divergence")
+@book.scenario("js_divergence",
+               hint="compare each distribution with the halved mixture and average the two divergences")
 def js_visible_cases(js_divergence):
     """The visible tests' cases: equal, disjoint supports (log 2), symmetric pair"""
     return [js_divergence(np.array([0.5, 0.5]), np.array([0.5, 0.5])),
@@ -119,7 +123,8 @@ def js_shape_mismatch(js_divergence):
 # --- gaussian_kl ----------------------------------------------------------------------------------
 
 
-@book.scenario("gaussian_kl")
+@book.scenario("gaussian_kl",
+               hint="check the closed form: variance from the log-variance, the factor one half, summed over latent dimensions, averaged over the batch")
 def gaussian_kl_visible_cases(gaussian_kl):
     """The visible tests' cases: the prior itself, a shifted mean, a different variance"""
     mu = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]])
@@ -127,7 +132,8 @@ def gaussian_kl_visible_cases(gaussian_kl):
     return gaussian_kl(mu, log_var).detach().numpy()
 
 
-@book.scenario("gaussian_kl", rtol=1e-5)
+@book.scenario("gaussian_kl", rtol=1e-5,
+               hint="stay in torch, so dtype and gradients are kept")
 def gaussian_kl_random_batch(gaussian_kl):
     """A seeded batch of 5 Gaussians in 3 dimensions: values, shape, dtype, gradients"""
     torch.manual_seed(60)
@@ -162,7 +168,8 @@ def gaussian_kl_inputs_unchanged(gaussian_kl):
 # --- reparameterize ---------------------------------------------------------------------------------
 
 
-@book.scenario("reparameterize", rtol=1e-5)
+@book.scenario("reparameterize", rtol=1e-5,
+               hint="scale the noise by the standard deviation, drawing it from the generator given")
 def reparameterize_fixed_generator(reparameterize):
     """With a seeded generator: z = mu + exp(log_var / 2) * eps with eps from one torch.randn call"""
     mu = torch.tensor([[0.0, 1.0, -2.0], [3.0, 0.5, 0.0]])
@@ -171,7 +178,8 @@ def reparameterize_fixed_generator(reparameterize):
     return {"z": z.detach().numpy(), "shape": list(z.shape), "dtype": str(z.dtype)}
 
 
-@book.scenario("reparameterize", rtol=1e-5)
+@book.scenario("reparameterize", rtol=1e-5,
+               hint="keep the graph: the sample must depend differentiably on mean and log-variance, without in-place changes")
 def reparameterize_gradients(reparameterize):
     """Gradients flow to mu and log_var (the point of the trick)"""
     mu = torch.tensor([[0.2, -0.4]], requires_grad=True)
@@ -181,7 +189,8 @@ def reparameterize_gradients(reparameterize):
     return {"mu_grad": mu.grad.numpy(), "log_var_grad": log_var.grad.numpy()}
 
 
-@book.scenario("reparameterize", rtol=1e-9)
+@book.scenario("reparameterize", rtol=1e-9,
+               hint="draw the noise in the input's dtype")
 def reparameterize_float64_and_statistics(reparameterize):
     """float64 inputs keep their dtype; many draws have the right mean and variance"""
     mu = torch.full((20000, 2), 1.5, dtype=torch.float64)
@@ -191,7 +200,8 @@ def reparameterize_float64_and_statistics(reparameterize):
     return {"dtype": str(z.dtype), "mean": z.mean(dim=0).numpy().round(1), "variance_ratio": ratio.numpy().round(1)}
 
 
-@book.scenario("reparameterize")
+@book.scenario("reparameterize",
+               hint="the standard deviation is the exponential of half the log-variance")
 def reparameterize_zero_variance(reparameterize):
     """A variance of (almost) zero gives z = mu; inputs unchanged"""
     mu = torch.tensor([[1.0, -3.0]])
@@ -220,7 +230,8 @@ def _vae_batch(seed: int, n: int = 4, pixels: int = 6, latent: int = 2):
     return x, x_logits, mu, log_var
 
 
-@book.scenario("vae_loss", rtol=1e-5)
+@book.scenario("vae_loss", rtol=1e-5,
+               hint="the loss is reconstruction plus beta times the KL term")
 def vae_loss_visible_cases(vae_loss):
     """The visible tests' cases: perfect prior with logit 0, and beta = 0 / 2"""
     x = torch.tensor([[1.0, 0.0, 1.0]])
@@ -231,7 +242,8 @@ def vae_loss_visible_cases(vae_loss):
             float(vae_loss(x, zeros, mu, log_var, 2.0))]
 
 
-@book.scenario("vae_loss", rtol=1e-5)
+@book.scenario("vae_loss", rtol=1e-5,
+               hint="average over the batch")
 def vae_loss_random_batch(vae_loss):
     """A seeded batch: value, scalar shape, gradients to logits, mu and log_var"""
     x, x_logits, mu, log_var = _vae_batch(67)
@@ -253,7 +265,8 @@ def vae_loss_betas_and_batch_sizes(vae_loss):
     return out
 
 
-@book.scenario("vae_loss", rtol=1e-5)
+@book.scenario("vae_loss", rtol=1e-5,
+               hint="sum the reconstruction over pixels, computed stably from the logits")
 def vae_loss_extreme_logits_and_grey_pixels(vae_loss):
     """Logits of +-100 stay finite; pixel values between 0 and 1 are allowed"""
     x = torch.tensor([[1.0, 0.0, 0.25, 0.75]])
@@ -286,7 +299,8 @@ def _pca_summary(result) -> dict:
             "gram": components @ components.T, "shape": list(components.shape)}
 
 
-@book.scenario("pca_subspace", rtol=1e-6, atol=1e-9)
+@book.scenario("pca_subspace", rtol=1e-6, atol=1e-9,
+               hint="the first directions are those of largest variance")
 def pca_visible_cases(pca_subspace):
     """The visible tests' case: points on a line y = 2x through (1, 1)"""
     X = np.array([[0.0, -1.0], [1.0, 1.0], [2.0, 3.0], [3.0, 5.0]])
@@ -300,21 +314,24 @@ def pca_random(pca_subspace):
     return [_pca_summary(pca_subspace(X, k)) for k in (1, 2, 3, 5)]
 
 
-@book.scenario("pca_subspace", rtol=1e-6, atol=1e-9)
+@book.scenario("pca_subspace", rtol=1e-6, atol=1e-9,
+               hint="centre the data, take the right side of the SVD, and turn singular values into variances with the unbiased divisor")
 def pca_more_dims_than_points(pca_subspace):
     """Fewer points than dimensions (N = 4, D = 6), k = N"""
     X = np.random.default_rng(73).normal(size=(4, 6))
     return _pca_summary(pca_subspace(X, 4))
 
 
-@book.scenario("pca_subspace")
+@book.scenario("pca_subspace",
+               hint="check the number of components asked for")
 def pca_bad_k(pca_subspace):
     """k = 0 and k > min(N, D) raise ValueError"""
     X = _pca_data(74, n=10, d=3)
     return [error_name(pca_subspace, X, 0), error_name(pca_subspace, X, 4), error_name(pca_subspace, X, 3)]
 
 
-@book.scenario("pca_subspace")
+@book.scenario("pca_subspace",
+               hint="do not centre the caller's data in place")
 def pca_input_unchanged(pca_subspace):
     """The data is not modified (in particular not centred in place)"""
     X = _pca_data(75, n=12, d=4)
@@ -333,7 +350,8 @@ def pca_integer_data(pca_subspace):
 # --- subspace_cosines --------------------------------------------------------------------------------
 
 
-@book.scenario("subspace_cosines", atol=1e-7)
+@book.scenario("subspace_cosines", atol=1e-7,
+               hint="orthonormalize each basis first; the cosines are the singular values of the product")
 def cosines_visible_cases(subspace_cosines):
     """The visible tests' cases: same plane in another basis, orthogonal lines, 45 degrees"""
     A = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
@@ -353,7 +371,8 @@ def cosines_random(subspace_cosines):
     return out
 
 
-@book.scenario("subspace_cosines", atol=1e-7)
+@book.scenario("subspace_cosines", atol=1e-7,
+               hint="orthonormalize the directions (not the rows as given), and sort from largest to smallest")
 def cosines_partly_shared(subspace_cosines):
     """Two planes sharing one direction; scaled and mixed bases"""
     A = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
@@ -374,14 +393,16 @@ def cosines_errors_and_inputs(subspace_cosines):
 # --- discriminator_loss and generator_loss -------------------------------------------------------------
 
 
-@book.scenario("discriminator_loss", rtol=1e-5)
+@book.scenario("discriminator_loss", rtol=1e-5,
+               hint="the discriminator's loss is minus its objective: real labelled 1, fake 0, each term a mean")
 def d_loss_visible_cases(discriminator_loss):
     """The visible tests' cases: logits 0 give log 4; a confident, correct discriminator"""
     return [float(discriminator_loss(torch.zeros(4, 1), torch.zeros(4, 1))),
             float(discriminator_loss(torch.full((3, 1), 5.0), torch.full((3, 1), -5.0)))]
 
 
-@book.scenario("discriminator_loss", rtol=1e-5)
+@book.scenario("discriminator_loss", rtol=1e-5,
+               hint="average the real and the fake terms separately, then add them")
 def d_loss_random(discriminator_loss):
     """Seeded logits, different batch sizes for real and fake; gradients"""
     gen = torch.Generator().manual_seed(77)
@@ -393,7 +414,8 @@ def d_loss_random(discriminator_loss):
             "fake_grad": fake.grad.numpy()}
 
 
-@book.scenario("discriminator_loss", rtol=1e-5)
+@book.scenario("discriminator_loss", rtol=1e-5,
+               hint="compute the log-sigmoid stably from the logits")
 def d_loss_extreme_logits(discriminator_loss):
     """Logits of +-200 give finite losses (no log of 0)"""
     wrong = discriminator_loss(torch.tensor([[-200.0]]), torch.tensor([[200.0]]))
@@ -407,7 +429,8 @@ def d_loss_flat_logits(discriminator_loss):
     return float(discriminator_loss(torch.tensor([1.0, -0.5, 0.3]), torch.tensor([0.2, -2.0])))
 
 
-@book.scenario("generator_loss", rtol=1e-5)
+@book.scenario("generator_loss", rtol=1e-5,
+               hint="check the default kind")
 def g_loss_visible_cases(generator_loss):
     """The visible tests' cases: logits 0 and a confident discriminator, both kinds"""
     zeros, low = torch.zeros(4, 1), torch.full((2, 1), -6.0)
@@ -416,7 +439,8 @@ def g_loss_visible_cases(generator_loss):
             float(generator_loss(zeros))]
 
 
-@book.scenario("generator_loss", rtol=1e-5)
+@book.scenario("generator_loss", rtol=1e-5,
+               hint="check each kind's formula and sign")
 def g_loss_random_and_gradients(generator_loss):
     """Seeded logits: values and gradients of both kinds"""
     out = {}
@@ -428,14 +452,16 @@ def g_loss_random_and_gradients(generator_loss):
     return out
 
 
-@book.scenario("generator_loss", rtol=1e-5)
+@book.scenario("generator_loss", rtol=1e-5,
+               hint="compute the non-saturating loss stably from the logits")
 def g_loss_extreme_logits(generator_loss):
     """Logits of +-200 give finite losses for both kinds"""
     return [float(generator_loss(torch.tensor([[v]]), kind)) for v in (-200.0, 200.0)
             for kind in ("minimax", "non-saturating")]
 
 
-@book.scenario("generator_loss")
+@book.scenario("generator_loss",
+               hint="an unknown kind is an error")
 def g_loss_unknown_kind(generator_loss):
     """An unknown kind raises ValueError"""
     return [error_name(generator_loss, torch.zeros(2, 1), "wasserstein"),
@@ -452,7 +478,8 @@ def _grid_densities():
     return x, p_data, p_model
 
 
-@book.scenario("optimal_discriminator")
+@book.scenario("optimal_discriminator",
+               hint="where both densities vanish the optimal discriminator is one half")
 def d_star_visible_cases(optimal_discriminator):
     """The visible tests' cases, including points where one or both densities are 0"""
     return optimal_discriminator(np.array([1.0, 0.0, 0.3, 0.0, 2.0]), np.array([1.0, 0.5, 0.1, 0.0, 0.0]))
@@ -471,13 +498,15 @@ def d_star_random_2d(optimal_discriminator):
             "unchanged": bool(np.array_equal(p, before[0]) and np.array_equal(q, before[1]))}
 
 
-@book.scenario("optimal_discriminator")
+@book.scenario("optimal_discriminator",
+               hint="the data density over the sum of both densities, in float arithmetic")
 def d_star_integer_and_lists(optimal_discriminator):
     """Integer lists"""
     return np.asarray(optimal_discriminator([1, 0, 3], [1, 2, 0]), dtype=float)
 
 
-@book.scenario("gan_value", rtol=1e-6)
+@book.scenario("gan_value", rtol=1e-6,
+               hint="approximate the integrals: weight each point's value by the grid spacing")
 def gan_value_visible_cases(gan_value):
     """The visible tests' cases: D = 1/2 everywhere, and p_g = p_d with D*"""
     x, p_data, p_model = _grid_densities()
@@ -496,7 +525,8 @@ def gan_value_optimal_d(gan_value):
             gan_value(p_data[::2], p_model[::2], d_star[::2], 2 * (x[1] - x[0]))]
 
 
-@book.scenario("gan_value", rtol=1e-6)
+@book.scenario("gan_value", rtol=1e-6,
+               hint="a zero density contributes nothing, and the generated term uses the log of one minus D")
 def gan_value_zeros(gan_value):
     """Zero densities where D is 0 or 1 contribute nothing (0 log 0 = 0)"""
     p_data = np.array([0.5, 0.5, 0.0, 0.0])
@@ -507,7 +537,8 @@ def gan_value_zeros(gan_value):
             "partial": float(gan_value(p_data, np.array([0.0, 0.25, 0.25, 0.5]), np.array([1.0, 0.5, 0.5, 0.0]), 1.0))}
 
 
-@book.scenario("gan_value")
+@book.scenario("gan_value",
+               hint="D of zero where the data has mass gives minus infinity: do not clip")
 def gan_value_wrong_side(gan_value):
     """D = 0 where data has mass gives minus infinity"""
     value = gan_value(np.array([0.5, 0.5]), np.array([0.5, 0.5]), np.array([0.0, 0.5]), 1.0)
@@ -530,7 +561,8 @@ def _masks(result) -> list:
     return [np.asarray(mask).astype(float) for mask in result]
 
 
-@book.scenario("made_masks")
+@book.scenario("made_masks",
+               hint="check the hidden units' degrees and the comparison for hidden connections")
 def made_visible_cases(made_masks):
     """The visible tests' cases: D = 3 in natural order with one hidden layer of 4, and a reversed order"""
     return [_masks(made_masks(np.array([1, 2, 3]), [4])), _masks(made_masks(np.array([3, 1, 2]), [4]))]
@@ -543,13 +575,15 @@ def made_deeper(made_masks):
     return _masks(made_masks(ordering, [7, 3, 6]))
 
 
-@book.scenario("made_masks")
+@book.scenario("made_masks",
+               hint="an output must not see its own input: strict comparison, masks shaped out by in, the given ordering")
 def made_no_hidden_layer(made_masks):
     """No hidden layer: the direct input-to-output mask"""
     return _masks(made_masks(np.array([2, 4, 1, 3]), []))
 
 
-@book.scenario("made_masks")
+@book.scenario("made_masks",
+               hint="masks are float32")
 def made_dtype_shapes_and_lists(made_masks):
     """float32 masks shaped like nn.Linear weights (out, in); a list ordering; D = 2"""
     masks = made_masks([2, 1], [3, 2])
@@ -568,7 +602,8 @@ def made_autoregressive_property(made_masks):
     return {"connected": paths.T > 0, "allowed": ordering[None, :] < ordering[:, None]}
 
 
-@book.scenario("made_masks")
+@book.scenario("made_masks",
+               hint="validate the ordering and the layer sizes")
 def made_bad_inputs(made_masks):
     """Orderings that are not permutations of 1..D, D < 2, empty hidden layers raise ValueError"""
     return [error_name(made_masks, np.array([0, 1, 2]), [4]), error_name(made_masks, np.array([1, 1, 2]), [4]),

@@ -49,7 +49,8 @@ def _as_dict(result, keys):
 
 # --- discounted_return ---------------------------------------------------------------------------
 
-@book.scenario("discounted_return")
+@book.scenario("discounted_return",
+               hint="the first reward is not discounted; each later reward gets one more factor of gamma")
 def return_random(discounted_return):
     """10 random rewards with gamma = 0.9"""
     return discounted_return(_rng(1).normal(size=10), 0.9)
@@ -90,7 +91,8 @@ def return_python_list(discounted_return):
 MODEL_KEYS = ("P", "R", "terminal")
 
 
-@book.scenario("gridworld_model")
+@book.scenario("gridworld_model",
+               hint="check the state numbering, the edges (no wrapping), and that every step pays the step cost")
 def grid_notes(gridworld_model):
     """the notes' 4 x 4 grid (exits in two corners), step cost 1, no slip"""
     return _as_dict(gridworld_model(NOTES_GRID, 1.0), MODEL_KEYS)
@@ -108,7 +110,8 @@ def grid_always_slips(gridworld_model):
     return _as_dict(gridworld_model(["SFFFF", "FFHFF", "FFFFG"], 0.5, 1.0, 1.0, -1.0), MODEL_KEYS)
 
 
-@book.scenario("gridworld_model")
+@book.scenario("gridworld_model",
+               hint="a slip goes sideways, split evenly between the two sides")
 def grid_single_row(gridworld_model):
     """a single row S F G with slip 0.5 (sideways moves bump into the edges)"""
     return _as_dict(gridworld_model(["SFG"], 0.2, 0.5, 1.0, -1.0), MODEL_KEYS)
@@ -120,7 +123,8 @@ def grid_frozen_lake_8x8(gridworld_model):
     return _as_dict(gridworld_model(MAPS["8x8"], 0.0, 2.0 / 3.0, 1.0, 0.0), MODEL_KEYS)
 
 
-@book.scenario("gridworld_model")
+@book.scenario("gridworld_model",
+               hint="terminal states are absorbing")
 def grid_one_cell(gridworld_model):
     """a one-cell map that is a goal (one absorbing terminal state)"""
     return _as_dict(gridworld_model(["G"], 1.0), MODEL_KEYS)
@@ -147,21 +151,24 @@ def q_random_mdp(q_from_v):
     return q_from_v(P, R, terminal, _rng(3).normal(size=7), 0.9)
 
 
-@book.scenario("q_from_v")
+@book.scenario("q_from_v",
+               hint="terminal states have zero action values, and the reward itself is not discounted")
 def q_myopic(q_from_v):
     """gamma = 0 (Q is the immediate reward, 0 in terminal states)"""
     P, R, terminal = _random_mdp(4, n_states=5, n_actions=4)
     return q_from_v(P, R, terminal, _rng(5).normal(size=5), 0.0)
 
 
-@book.scenario("q_from_v")
+@book.scenario("q_from_v",
+               hint="do not bootstrap from terminal next states, and sum over the next state")
 def q_slippery_grid(q_from_v):
     """a slippery 3 x 4 grid world with V = 1..12 (non-zero at terminal states), gamma = 1"""
     P, R, terminal = _grid(["SFFG", "FHFF", "FFFH"], 0.2, 0.1, 1.0, -1.0)
     return q_from_v(P, R, terminal, np.arange(1.0, 13.0), 1.0)
 
 
-@book.scenario("q_from_v")
+@book.scenario("q_from_v",
+               hint="the value vector passed in must not change")
 def q_inputs_unchanged(q_from_v):
     """V, P and R are left unchanged"""
     P, R, terminal = _random_mdp(6)
@@ -177,7 +184,8 @@ def q_inputs_unchanged(q_from_v):
 EVAL_KEYS = ("V", "sweeps")
 
 
-@book.scenario("policy_evaluation", atol=1e-6)
+@book.scenario("policy_evaluation", atol=1e-6,
+               hint="each sweep uses only the previous sweep's values")
 def eval_notes_random_policy(policy_evaluation):
     """the notes' grid, uniformly random policy, gamma = 1, tol = 1e-6 (values -14, -20, -22, ...)"""
     P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
@@ -207,14 +215,16 @@ def eval_three_sweeps(policy_evaluation):
     return _as_dict(policy_evaluation(P, R, terminal, np.full(12, 2), 0.9, 0.0, 3), EVAL_KEYS)
 
 
-@book.scenario("policy_evaluation")
+@book.scenario("policy_evaluation",
+               hint="terminal states have value zero: no reward, no bootstrap")
 def eval_myopic(policy_evaluation):
     """gamma = 0 (V is the expected immediate reward; the second sweep changes nothing)"""
     P, R, terminal = _random_mdp(12)
     return _as_dict(policy_evaluation(P, R, terminal, np.zeros(7, dtype=int), 0.0), EVAL_KEYS)
 
 
-@book.scenario("policy_evaluation", atol=1e-6)
+@book.scenario("policy_evaluation", atol=1e-6,
+               hint="follow the policy given, and count every sweep including the last")
 def eval_frozen_lake_100_steps(policy_evaluation):
     """FrozenLake, always DOWN, 100 sweeps with gamma = 1 (success within 100 steps)"""
     P, R, terminal = _lake()
@@ -223,19 +233,22 @@ def eval_frozen_lake_100_steps(policy_evaluation):
 
 # --- greedy_policy --------------------------------------------------------------------------------
 
-@book.scenario("greedy_policy")
+@book.scenario("greedy_policy",
+               hint="take the best action for each state")
 def greedy_random(greedy_policy):
     """a random 6 x 4 Q table"""
     return greedy_policy(_rng(13).normal(size=(6, 4)))
 
 
-@book.scenario("greedy_policy")
+@book.scenario("greedy_policy",
+               hint="a tie goes to the lowest action index")
 def greedy_exact_ties(greedy_policy):
     """rows with exact ties (the lowest tied index wins)"""
     return greedy_policy(np.array([[1.0, 3.0, 3.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0], [2.0, 5.0, 5.0]]))
 
 
-@book.scenario("greedy_policy")
+@book.scenario("greedy_policy",
+               hint="values within the tolerance of the best count as ties")
 def greedy_rounding_ties(greedy_policy):
     """ties up to rounding errors of 1e-12 (within the default tol = 1e-9)"""
     return greedy_policy(np.array([[1.0, 1.0 + 1e-12, 0.5], [0.3, -1.0, 0.3 + 2e-12], [-4.0, -4.0 + 5e-11, 2.0]]))
@@ -259,7 +272,8 @@ SOLVE_KEYS = ("V", "policy", "sweeps")
 ROUND_KEYS = ("V", "policy", "rounds")
 
 
-@book.scenario("value_iteration", atol=1e-6)
+@book.scenario("value_iteration", atol=1e-6,
+               hint="maximize over actions, break ties to the lowest action, and count sweeps from one")
 def vi_notes_grid(value_iteration):
     """the notes' grid, step cost 1, gamma = 1 (V is minus the distance to an exit)"""
     P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
@@ -280,7 +294,8 @@ def vi_three_sweeps(value_iteration):
     return _as_dict(value_iteration(P, R, terminal, 0.95, 0.0, 3), SOLVE_KEYS)
 
 
-@book.scenario("value_iteration", atol=1e-6)
+@book.scenario("value_iteration", atol=1e-6,
+               hint="each sweep uses only the previous sweep's values")
 def vi_frozen_lake(value_iteration):
     """FrozenLake 4 x 4, slippery, gamma = 0.99"""
     P, R, terminal = _lake()
@@ -294,7 +309,8 @@ def vi_cliff_loose(value_iteration):
     return _as_dict(value_iteration(P, R, terminal, 0.9, 1e-3), SOLVE_KEYS)
 
 
-@book.scenario("value_iteration")
+@book.scenario("value_iteration",
+               hint="terminal states have value zero: no reward, no bootstrap")
 def vi_myopic(value_iteration):
     """gamma = 0: the policy picks the best immediate reward"""
     P, R, terminal = _random_mdp(16)
@@ -303,7 +319,8 @@ def vi_myopic(value_iteration):
 
 # --- policy_iteration -----------------------------------------------------------------------------------
 
-@book.scenario("policy_iteration", atol=1e-6)
+@book.scenario("policy_iteration", atol=1e-6,
+               hint="evaluate each policy fully and stop only when the policy is stable")
 def pi_random_mdp(policy_iteration):
     """a random MDP with junk terminal rows, gamma = 0.9"""
     P, R, terminal = _random_mdp(17, n_states=8, n_actions=3)
@@ -324,7 +341,8 @@ def pi_frozen_lake(policy_iteration):
     return _as_dict(policy_iteration(P, R, terminal, 0.99), ROUND_KEYS)
 
 
-@book.scenario("policy_iteration", atol=1e-6)
+@book.scenario("policy_iteration", atol=1e-6,
+               hint="return a policy together with its own value")
 def pi_one_round(policy_iteration):
     """max_rounds = 1: the value of the first policy (action 0 everywhere) and that policy"""
     P, R, terminal = _random_mdp(18, n_states=6, n_actions=4, n_terminal=1)
@@ -418,7 +436,8 @@ def eval_visible_cases(policy_evaluation):
             _as_dict(policy_evaluation(P3, R3, terminal3, np.array([[0.0, 1.0]] * 3), 0.9, 0.0, 2), EVAL_KEYS)]
 
 
-@book.scenario("policy_evaluation")
+@book.scenario("policy_evaluation",
+               hint="stop when the change is strictly below the tolerance")
 def eval_strictly_below_tol(policy_evaluation):
     """changes of exactly 1, 1/2, 1/4, 1/8 with tol = 1/4: stop after the sweep whose change is 1/8"""
     P, R, terminal = _halving_chain()
@@ -444,7 +463,8 @@ def eval_inputs_unchanged(policy_evaluation):
     return [P, R, terminal, deterministic, stochastic]
 
 
-@book.scenario("greedy_policy")
+@book.scenario("greedy_policy",
+               hint="return integer actions")
 def greedy_visible_cases(greedy_policy):
     """the visible tests' cases, as int arrays: no ties, exact ties, a 1e-12 tie, tol = 0.1, zeros"""
     results = [greedy_policy(np.array([[1.0, 3.0, 2.0], [0.5, -1.0, 0.0]])),
@@ -461,7 +481,8 @@ def greedy_tol_boundary_and_zero(greedy_policy):
     return [greedy_policy(Q, 0.5), greedy_policy(Q, 0.25), greedy_policy(Q, 0.0), Q]
 
 
-@book.scenario("value_iteration", atol=1e-6)
+@book.scenario("value_iteration", atol=1e-6,
+               hint="return the policy greedy for the final values")
 def vi_visible_cases(value_iteration):
     """the visible tests' cases: the notes' grid with gamma 1, and exactly one sweep"""
     P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
@@ -493,7 +514,8 @@ def pi_visible_cases(policy_iteration):
             _kinds(policy_iteration(P, R, terminal, 0.9))]
 
 
-@book.scenario("policy_iteration", atol=1e-9)
+@book.scenario("policy_iteration", atol=1e-9,
+               hint="pass the tolerance given on to every evaluation")
 def pi_loose_tol(policy_iteration):
     """tol = 0.3 is passed on to every policy evaluation (the values stop short of convergence)"""
     P, R, terminal = _halving_chain()

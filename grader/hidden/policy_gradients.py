@@ -39,20 +39,23 @@ def _scalar(result) -> dict:
 
 # --- softmax_expected_gradient ---------------------------------------------------------------------
 
-@book.scenario("softmax_expected_gradient")
+@book.scenario("softmax_expected_gradient",
+               hint="subtract the expectation under the distribution, not the plain average")
 def exact_random(softmax_expected_gradient):
     """5 random logits and rewards"""
     rng = _rng(1)
     return softmax_expected_gradient(rng.normal(size=5), rng.normal(size=5) * 3)
 
 
-@book.scenario("softmax_expected_gradient")
+@book.scenario("softmax_expected_gradient",
+               hint="shift the logits by their maximum before exponentiating")
 def exact_large_logits(softmax_expected_gradient):
     """logits [800, 0, -800] (a naive softmax overflows)"""
     return softmax_expected_gradient(np.array([800.0, 0.0, -800.0]), np.array([1.0, 2.0, 3.0]))
 
 
-@book.scenario("softmax_expected_gradient")
+@book.scenario("softmax_expected_gradient",
+               hint="center the rewards by their expectation, and check the softmax's score")
 def exact_uniform_offset(softmax_expected_gradient):
     """uniform logits and rewards with a large common offset (the offset must not matter)"""
     return softmax_expected_gradient(np.zeros(4), np.array([100.0, 101.0, 103.0, 100.5]))
@@ -90,13 +93,15 @@ def exact_float32_logits(softmax_expected_gradient):
 
 # --- score_function_estimate -----------------------------------------------------------------------
 
-@book.scenario("score_function_estimate")
+@book.scenario("score_function_estimate",
+               hint="average over the samples")
 def estimate_small(score_function_estimate):
     """the visible test's case: 6 fixed samples of 3 outcomes, no baseline"""
     return score_function_estimate(np.array([0.5, 0.0, -0.5]), np.array([1.0, 3.0, 2.0]), np.array([0, 1, 1, 2, 0, 0]))
 
 
-@book.scenario("score_function_estimate")
+@book.scenario("score_function_estimate",
+               hint="subtract the baseline from the rewards")
 def estimate_random_baseline(score_function_estimate):
     """50 random samples of 4 outcomes with baseline 2.5"""
     rng = _rng(4)
@@ -126,13 +131,15 @@ def estimate_large_logits(score_function_estimate):
     return score_function_estimate(np.array([900.0, 0.0]), np.array([1.0, 2.0]), np.array([0, 1]))
 
 
-@book.scenario("score_function_estimate")
+@book.scenario("score_function_estimate",
+               hint="the score of a softmax is the one-hot vector minus the probabilities; use each sample's own reward")
 def estimate_single_sample_lists(score_function_estimate):
     """a single sample, inputs as Python lists"""
     return score_function_estimate([0.0, 1.0, 2.0], [5, 6, 7], [1])
 
 
-@book.scenario("score_function_estimate")
+@book.scenario("score_function_estimate",
+               hint="no samples is an error")
 def estimate_no_samples(score_function_estimate):
     """no samples at all (must raise ValueError)"""
     return error_name(score_function_estimate, np.zeros(3), np.ones(3), np.array([], dtype=int))
@@ -176,19 +183,22 @@ def rtg_visible(reward_to_go):
     return reward_to_go(np.array([1.0, 2.0, 3.0]), 0.5)
 
 
-@book.scenario("reward_to_go")
+@book.scenario("reward_to_go",
+               hint="discount from each step onward, not from the episode's start")
 def rtg_myopic(reward_to_go):
     """gamma = 0 (each step keeps its own reward)"""
     return reward_to_go(np.array([3.0, -1.0, 4.0, 1.0]), 0.0)
 
 
-@book.scenario("reward_to_go")
+@book.scenario("reward_to_go",
+               hint="sum the rewards still to come, not those so far")
 def rtg_undiscounted(reward_to_go):
     """gamma = 1 (sums of the remaining rewards)"""
     return reward_to_go(np.array([1.0, -2.0, 0.5, 4.0, 0.0]), 1.0)
 
 
-@book.scenario("reward_to_go")
+@book.scenario("reward_to_go",
+               hint="each step's reward counts in its own return")
 def rtg_empty_and_single(reward_to_go):
     """an empty episode and a one-step episode"""
     return {"empty": reward_to_go(np.array([]), 0.9), "single": reward_to_go(np.array([2.5]), 0.9)}
@@ -202,7 +212,8 @@ def rtg_int_list(reward_to_go):
             "is ndarray": isinstance(result, np.ndarray)}
 
 
-@book.scenario("reward_to_go")
+@book.scenario("reward_to_go",
+               hint="return a new array; the rewards must not change")
 def rtg_unchanged(reward_to_go):
     """the rewards are left unchanged"""
     rewards = _rng(9).normal(size=6)
@@ -228,7 +239,8 @@ def _policy_batch(seed: int, n: int = 6, n_actions: int = 3):
     return logits, log_probs
 
 
-@book.scenario("reinforce_loss")
+@book.scenario("reinforce_loss",
+               hint="no gradient may reach the baseline")
 def loss_tensor_baseline(reinforce_loss):
     """6 steps, returns and a baseline tensor that requires grad (no gradient may reach it)"""
     logits, log_probs = _policy_batch(10)
@@ -240,7 +252,8 @@ def loss_tensor_baseline(reinforce_loss):
     return {**_scalar(loss), "grad logits": logits_grad, "grad baselines": baseline_grad}
 
 
-@book.scenario("reinforce_loss")
+@book.scenario("reinforce_loss",
+               hint="minus the mean over steps")
 def loss_default_baseline(reinforce_loss):
     """the default baseline 0 (the plain REINFORCE loss)"""
     logits, log_probs = _policy_batch(12, n=5)
@@ -248,7 +261,8 @@ def loss_default_baseline(reinforce_loss):
     return {**_scalar(loss), "grad logits": _grads(loss, logits)[0]}
 
 
-@book.scenario("reinforce_loss")
+@book.scenario("reinforce_loss",
+               hint="no gradient may reach the returns")
 def loss_float_baseline(reinforce_loss):
     """a float baseline 2.0 and returns that require grad (no gradient may reach them)"""
     logits, log_probs = _policy_batch(13, n=4, n_actions=2)
@@ -258,7 +272,8 @@ def loss_float_baseline(reinforce_loss):
     return {**_scalar(loss), "grad logits": logits_grad, "grad returns": returns_grad}
 
 
-@book.scenario("reinforce_loss")
+@book.scenario("reinforce_loss",
+               hint="subtract the baseline from the returns")
 def loss_single_step(reinforce_loss):
     """a single step whose return equals its baseline (loss and gradient 0)"""
     logits, log_probs = _policy_batch(14, n=1)
@@ -277,7 +292,8 @@ def loss_many_steps(reinforce_loss):
 
 # --- normalize_advantages --------------------------------------------------------------------------
 
-@book.scenario("normalize_advantages")
+@book.scenario("normalize_advantages",
+               hint="centre and scale by the population standard deviation")
 def normalize_random(normalize_advantages):
     """10 random advantages (population standard deviation)"""
     return _array(normalize_advantages(torch.tensor(_rng(17).normal(size=10) * 4 + 3)))
@@ -289,7 +305,8 @@ def normalize_visible(normalize_advantages):
     return _array(normalize_advantages(torch.tensor([1.0, 2.0, 3.0, 4.0])))
 
 
-@book.scenario("normalize_advantages")
+@book.scenario("normalize_advantages",
+               hint="add eps so equal advantages give zeros")
 def normalize_constant(normalize_advantages):
     """all advantages equal (zeros, not NaN)"""
     return _array(normalize_advantages(torch.full((5,), 7.0, dtype=torch.float64)))
@@ -301,13 +318,15 @@ def normalize_single(normalize_advantages):
     return _array(normalize_advantages(torch.tensor([3.0], dtype=torch.float64)))
 
 
-@book.scenario("normalize_advantages")
+@book.scenario("normalize_advantages",
+               hint="eps is added to the standard deviation")
 def normalize_large_eps(normalize_advantages):
     """eps = 1 (added to the standard deviation)"""
     return _array(normalize_advantages(torch.tensor([0.0, 1.0, 2.0, 5.0], dtype=torch.float64), 1.0))
 
 
-@book.scenario("normalize_advantages")
+@book.scenario("normalize_advantages",
+               hint="the result is detached from the graph")
 def normalize_graph_and_input(normalize_advantages):
     """an input that requires grad: the result is detached and the input unchanged"""
     advantages = torch.tensor(_rng(18).normal(size=6), requires_grad=True)
@@ -317,7 +336,8 @@ def normalize_graph_and_input(normalize_advantages):
             "input changed": bool(not torch.equal(advantages.detach(), before))}
 
 
-@book.scenario("normalize_advantages")
+@book.scenario("normalize_advantages",
+               hint="return a new tensor; the input must not change")
 def normalize_unchanged(normalize_advantages):
     """a plain input is left unchanged"""
     advantages = torch.tensor([2.0, -1.0, 0.5, 4.0], dtype=torch.float64)
@@ -352,19 +372,22 @@ def ac_mixed_terminal(actor_critic_losses):
     return _actor_critic_case(19, 8, terminated, 0.9, actor_critic_losses)
 
 
-@book.scenario("actor_critic_losses")
+@book.scenario("actor_critic_losses",
+               hint="detach the critic's target, and bootstrap only from non-terminal steps")
 def ac_no_terminal(actor_critic_losses):
     """5 steps, none terminal, gamma = 0.99"""
     return _actor_critic_case(20, 5, np.zeros(5, dtype=bool), 0.99, actor_critic_losses)
 
 
-@book.scenario("actor_critic_losses")
+@book.scenario("actor_critic_losses",
+               hint="terminal steps do not bootstrap")
 def ac_all_terminal(actor_critic_losses):
     """every step terminal (the target is the reward alone), gamma = 0.9"""
     return _actor_critic_case(21, 4, np.ones(4, dtype=bool), 0.9, actor_critic_losses)
 
 
-@book.scenario("actor_critic_losses")
+@book.scenario("actor_critic_losses",
+               hint="detach the advantage in the actor loss; check the critic loss's form and the advantage's sign")
 def ac_gamma_zero(actor_critic_losses):
     """gamma = 0 (the target is the reward)"""
     return _actor_critic_case(22, 6, np.array([False, True, False, False, False, True]), 0.0, actor_critic_losses)
@@ -412,19 +435,22 @@ def ppo_large_epsilon(ppo_clip_loss):
     return _ppo_case(25, 20, 1.0, 0.5, ppo_clip_loss)
 
 
-@book.scenario("ppo_clip_loss")
+@book.scenario("ppo_clip_loss",
+               hint="the ratio is the exponential of the log-probability difference; minimize minus the surrogate; detach the advantages")
 def ppo_ratio_one(ppo_clip_loss):
     """new = old log-probabilities (ratio 1: the loss is minus the mean advantage)"""
     return _ppo_case(26, 7, 0.0, 0.2, ppo_clip_loss)
 
 
-@book.scenario("ppo_clip_loss")
+@book.scenario("ppo_clip_loss",
+               hint="no gradient may reach the old log-probabilities")
 def ppo_old_requires_grad(ppo_clip_loss):
     """old log-probabilities that require grad (no gradient may reach them)"""
     return _ppo_case(27, 9, 0.3, 0.2, ppo_clip_loss, old_requires_grad=True)
 
 
-@book.scenario("ppo_clip_loss")
+@book.scenario("ppo_clip_loss",
+               hint="take the minimum of the clipped and unclipped terms")
 def ppo_visible(ppo_clip_loss):
     """the visible test's ratios 0.5, 1, 1.5 with A = +1 and A = -1"""
     old = torch.zeros(6, dtype=torch.float64)
@@ -543,14 +569,16 @@ def _update_report(env, policy_opt, value_opt, per_update: int, gamma: float) ->
             "policy gradients as documented": policy_ok, "value gradients as documented": value_ok}
 
 
-@book.scenario("train_reinforce")
+@book.scenario("train_reinforce",
+               hint="zero gradients each update, weight each step by its reward-to-go minus the baseline, and follow the documented order")
 def train_updates_as_documented(train_reinforce):
     """a logged random world, 9 episodes, 3 per update, gamma = 0.9: every update's gradients"""
     env, policy_opt, value_opt, history = _recorded_run(train_reinforce, 9, 3, 0.9, seed=5)
     return _update_report(env, policy_opt, value_opt, 3, 0.9)
 
 
-@book.scenario("train_reinforce")
+@book.scenario("train_reinforce",
+               hint="the last, smaller batch of episodes still makes an update")
 def train_partial_last_batch(train_reinforce):
     """7 episodes with 3 per update (the last update uses the single remaining episode), gamma = 1"""
     env, policy_opt, value_opt, history = _recorded_run(train_reinforce, 7, 3, 1.0, seed=6)
@@ -564,7 +592,8 @@ def train_one_episode_per_update(train_reinforce):
     return _update_report(env, policy_opt, value_opt, 1, 0.5)
 
 
-@book.scenario("train_reinforce")
+@book.scenario("train_reinforce",
+               hint="seed only the first reset")
 def train_history_matches_log(train_reinforce):
     """the history's returns, lengths and losses agree with what the world logged; reset seeds"""
     env, policy_opt, value_opt, history = _recorded_run(train_reinforce, 8, 4, 0.9, seed=8)
@@ -577,7 +606,8 @@ def train_history_matches_log(train_reinforce):
             "reset seeds": env.resets}
 
 
-@book.scenario("train_reinforce")
+@book.scenario("train_reinforce",
+               hint="stop when the callback asks to")
 def train_callback_stops(train_reinforce):
     """a callback that stops training after its second call (with 2 episodes per update)"""
     calls = []

@@ -28,7 +28,8 @@ def _picks(epsilon_greedy, q_values, epsilon, seed, n=60):
     return [epsilon_greedy(q_values, epsilon, rng) for _ in range(n)]
 
 
-@book.scenario("epsilon_greedy")
+@book.scenario("epsilon_greedy",
+               hint="explore with probability epsilon")
 def greedy_unique(epsilon_greedy):
     """epsilon = 0 with a unique best action, 60 calls"""
     return _picks(epsilon_greedy, np.array([0.5, -1.0, 2.0, 1.9]), 0.0, 1)
@@ -40,7 +41,8 @@ def greedy_ties(epsilon_greedy):
     return _picks(epsilon_greedy, np.array([1.0, 3.0, 0.0, 3.0, -2.0]), 0.0, 2)
 
 
-@book.scenario("epsilon_greedy")
+@book.scenario("epsilon_greedy",
+               hint="break ties among the best actions at random, and draw in the documented order")
 def all_tied(epsilon_greedy):
     """epsilon = 0 with all values equal (the start of learning)"""
     return _picks(epsilon_greedy, np.zeros(4), 0.0, 3)
@@ -58,7 +60,8 @@ def mixed(epsilon_greedy):
     return _picks(epsilon_greedy, np.array([-3.0, -1.0, -1.0, -7.0]), 0.3, 5, n=200)
 
 
-@book.scenario("epsilon_greedy", atol=0.02)
+@book.scenario("epsilon_greedy", atol=0.02,
+               hint="exploring picks uniformly among all actions, the greedy ones included")
 def frequencies(epsilon_greedy):
     """frequency of each action over 4000 calls with epsilon = 0.2"""
     picks = np.array(_picks(epsilon_greedy, np.array([0.0, 1.0, 0.5]), 0.2, 6, n=4000))
@@ -81,7 +84,8 @@ def leaves_input(epsilon_greedy):
     return q
 
 
-@book.scenario("epsilon_greedy")
+@book.scenario("epsilon_greedy",
+               hint="check epsilon and the shape of the values")
 def errors(epsilon_greedy):
     """epsilon outside [0, 1], empty or 2-D q_values raise ValueError; the ends 0 and 1 are allowed"""
     q = np.array([1.0, 2.0])
@@ -99,13 +103,15 @@ def _td0(td0_update, V, *args):
     return {"delta": delta, "type": type(delta).__name__, "V": V}
 
 
-@book.scenario("td0_update")
+@book.scenario("td0_update",
+               hint="the update is the TD error scaled by the step size")
 def td0_random(td0_update):
     """a transition between two states of a random value table"""
     return _td0(td0_update, _rng(10).normal(size=6), 1, -0.5, 4, False, 0.3, 0.9)
 
 
-@book.scenario("td0_update")
+@book.scenario("td0_update",
+               hint="a terminal transition does not bootstrap")
 def td0_terminal(td0_update):
     """a terminal transition into a state whose table entry is not 0"""
     return _td0(td0_update, _rng(11).normal(size=5), 2, 1.5, 3, True, 0.5, 0.9)
@@ -128,7 +134,8 @@ def td0_sequence(td0_update):
     return {"deltas": deltas, "V": V}
 
 
-@book.scenario("td0_update")
+@book.scenario("td0_update",
+               hint="update the current state, and return the TD error from before the update")
 def td0_myopic(td0_update):
     """gamma = 0 and alpha = 1: V[state] becomes the reward"""
     return _td0(td0_update, np.array([4.0, -2.0]), 0, 1.0, 1, False, 1.0, 0.0)
@@ -142,7 +149,8 @@ def _table_update(update, Q, *args):
     return {"delta": delta, "type": type(delta).__name__, "Q": Q}
 
 
-@book.scenario("sarsa_update")
+@book.scenario("sarsa_update",
+               hint="SARSA bootstraps from the next action actually chosen, and updates only that state and action")
 def sarsa_random(sarsa_update):
     """a transition in a random Q-table, next action not the best one"""
     Q = _rng(20).normal(size=(5, 3))
@@ -150,13 +158,15 @@ def sarsa_random(sarsa_update):
     return _table_update(sarsa_update, Q, 0, 1, -1.0, 2, next_action, False, 0.4, 0.9)
 
 
-@book.scenario("sarsa_update")
+@book.scenario("sarsa_update",
+               hint="a terminal transition does not bootstrap")
 def sarsa_terminal(sarsa_update):
     """a terminal transition: the next state's entries are ignored"""
     return _table_update(sarsa_update, _rng(21).normal(size=(4, 2)) + 3.0, 1, 0, 2.0, 3, 1, True, 0.5, 0.9)
 
 
-@book.scenario("sarsa_update")
+@book.scenario("sarsa_update",
+               hint="use the next action in the next state")
 def sarsa_same_state(sarsa_update):
     """the next state equals the state (a bump into a wall)"""
     return _table_update(sarsa_update, np.array([[1.0, 2.0], [0.0, 0.0]]), 0, 0, -1.0, 0, 1, False, 0.5, 1.0)
@@ -172,19 +182,22 @@ def sarsa_sequence(sarsa_update):
     return {"deltas": deltas, "Q": Q}
 
 
-@book.scenario("q_learning_update")
+@book.scenario("q_learning_update",
+               hint="bootstrap from the best next action")
 def q_random(q_learning_update):
     """a transition in a random Q-table"""
     return _table_update(q_learning_update, _rng(30).normal(size=(5, 3)), 0, 1, -1.0, 2, False, 0.4, 0.9)
 
 
-@book.scenario("q_learning_update")
+@book.scenario("q_learning_update",
+               hint="the best next value is the largest, not the largest in absolute value")
 def q_negative(q_learning_update):
     """all next values negative: the max is the least negative one"""
     return _table_update(q_learning_update, -np.abs(_rng(31).normal(size=(4, 4))) - 1.0, 0, 2, -1.0, 3, False, 0.5, 1.0)
 
 
-@book.scenario("q_learning_update")
+@book.scenario("q_learning_update",
+               hint="a terminal transition does not bootstrap")
 def q_terminal(q_learning_update):
     """a terminal transition: the next state's entries are ignored"""
     return _table_update(q_learning_update, _rng(32).normal(size=(4, 2)) + 3.0, 1, 0, 2.0, 3, True, 0.5, 0.9)
@@ -252,7 +265,8 @@ def _truncated_scenario(play, seed):
     return _episodes(play, env, 3, 0.5, 0.5, 0.9, seed, Q)
 
 
-@book.scenario("sarsa_episode")
+@book.scenario("sarsa_episode",
+               hint="choose the next action before the update and then take that same action")
 def sarsa_cliff(sarsa_episode):
     """15 SARSA episodes on CliffWalking-v1 from a random Q, epsilon = 0.1, one generator"""
     return _cliff_scenario(sarsa_episode, 40)
@@ -270,13 +284,15 @@ def sarsa_chain(sarsa_episode):
     return _chain_scenario(sarsa_episode, 42)
 
 
-@book.scenario("sarsa_episode")
+@book.scenario("sarsa_episode",
+               hint="a truncated step still bootstraps")
 def sarsa_truncated(sarsa_episode):
     """3 SARSA episodes cut by a 6-step time limit (truncation still bootstraps)"""
     return _truncated_scenario(sarsa_episode, 43)
 
 
-@book.scenario("q_learning_episode")
+@book.scenario("q_learning_episode",
+               hint="terminated and truncated are different: pass on the right one")
 def q_cliff(q_learning_episode):
     """15 Q-learning episodes on CliffWalking-v1 from a random Q, epsilon = 0.1, one generator"""
     return _cliff_scenario(q_learning_episode, 50)
@@ -288,13 +304,15 @@ def q_cliff_greedy(q_learning_episode):
     return _cliff_scenario(q_learning_episode, 51, n_episodes=10, epsilon=0.0)
 
 
-@book.scenario("q_learning_episode")
+@book.scenario("q_learning_episode",
+               hint="seed the environment only at the first reset")
 def q_chain(q_learning_episode):
     """6 Q-learning episodes on a short chain that ends with a reward (terminal, no bootstrap)"""
     return _chain_scenario(q_learning_episode, 52)
 
 
-@book.scenario("q_learning_episode")
+@book.scenario("q_learning_episode",
+               hint="a truncated step still bootstraps")
 def q_truncated(q_learning_episode):
     """3 Q-learning episodes cut by a 6-step time limit (truncation still bootstraps)"""
     return _truncated_scenario(q_learning_episode, 53)
@@ -313,7 +331,8 @@ def _batch_data(batch: dict) -> dict:
         "shapes": {key: list(np.shape(value)) for key, value in batch.items()}}
 
 
-@book.scenario("ReplayBuffer")
+@book.scenario("ReplayBuffer",
+               hint="once full, the oldest transition is overwritten")
 def buffer_wraps(ReplayBuffer):
     """capacity 5: len after each of 12 adds, then a batch of 16 (the oldest transitions overwritten)"""
     buffer = ReplayBuffer(5, 3)
@@ -324,7 +343,8 @@ def buffer_wraps(ReplayBuffer):
     return {"lengths": lengths, "batch": _batch_data(buffer.sample(16, _rng(60)))}
 
 
-@book.scenario("ReplayBuffer")
+@book.scenario("ReplayBuffer",
+               hint="sample only stored transitions, and keep the documented dtypes")
 def buffer_partial(ReplayBuffer):
     """capacity 100 holding 7 transitions: batches only draw stored ones"""
     buffer = ReplayBuffer(100, 3)
@@ -348,7 +368,8 @@ def buffer_copies(ReplayBuffer):
     return _batch_data(buffer.sample(3, _rng(62)))
 
 
-@book.scenario("ReplayBuffer")
+@book.scenario("ReplayBuffer",
+               hint="a full buffer keeps taking new transitions, and its length never exceeds the capacity")
 def buffer_capacity_one(ReplayBuffer):
     """capacity 1 keeps only the newest transition"""
     buffer = ReplayBuffer(1, 3)
@@ -373,7 +394,8 @@ def buffer_cartpole(ReplayBuffer):
     return {"len": len(buffer), "batch": _batch_data(buffer.sample(8, rng))}
 
 
-@book.scenario("ReplayBuffer")
+@book.scenario("ReplayBuffer",
+               hint="a capacity that is not positive is an error")
 def buffer_errors(ReplayBuffer):
     """capacity 0 raises ValueError; sampling an empty buffer raises ValueError"""
     return [error_name(ReplayBuffer, 0, 3), error_name(ReplayBuffer(3, 2).sample, 2, _rng(65))]
@@ -407,14 +429,16 @@ def targets_mixed(dqn_targets):
     return _targets_data(dqn_targets(b["rewards"], b["next_obs"], b["terminated"], _net(1), 0.99))
 
 
-@book.scenario("dqn_targets", rtol=1e-5, atol=1e-6)
+@book.scenario("dqn_targets", rtol=1e-5, atol=1e-6,
+               hint="terminal transitions do not bootstrap")
 def targets_all_terminal(dqn_targets):
     """every transition terminal: the targets are the rewards"""
     b = _batch(71)
     return _targets_data(dqn_targets(b["rewards"], b["next_obs"], np.ones(10, dtype=bool), _net(2), 0.9))
 
 
-@book.scenario("dqn_targets", rtol=1e-5, atol=1e-6)
+@book.scenario("dqn_targets", rtol=1e-5, atol=1e-6,
+               hint="bootstrap from the best next action of each transition")
 def targets_tensors(dqn_targets):
     """inputs given as tensors, gamma = 0.5, no terminal transition"""
     b = _batch(72)
@@ -431,7 +455,8 @@ def targets_float64(dqn_targets):
     return _targets_data(y)
 
 
-@book.scenario("dqn_targets")
+@book.scenario("dqn_targets",
+               hint="compute the targets without gradient tracking")
 def targets_no_gradient(dqn_targets):
     """no gradient reaches the target network"""
     net = _net(4)
@@ -452,7 +477,8 @@ def _loss_data(dqn_loss, seed, targets_scale, actions=None, obs_dtype=np.float32
             "grads": [p.grad.numpy().copy() for p in net.parameters()]}
 
 
-@book.scenario("dqn_loss", rtol=1e-4, atol=1e-6)
+@book.scenario("dqn_loss", rtol=1e-4, atol=1e-6,
+               hint="the Huber loss of the taken action's value, averaged over the batch, with matching shapes")
 def loss_small_errors(dqn_loss):
     """targets near the Q-values (the quadratic part of the Huber loss): value and gradients"""
     return _loss_data(dqn_loss, 80, 0.3)
@@ -570,14 +596,16 @@ def dqn_greedy_actions(train_dqn):
                     train_every=1, target_every=25, batch_size=16, gamma=0.99, seed=12)
 
 
-@book.scenario("train_dqn", rtol=1e-3, atol=1e-5)
+@book.scenario("train_dqn", rtol=1e-3, atol=1e-5,
+               hint="stop when the callback asks to")
 def dqn_stop(train_dqn):
     """the callback stops training at step 37"""
     return _run_dqn(train_dqn, n_steps=100, stop_at=37, learning_starts=10, train_every=2, target_every=10,
                     batch_size=4, seed=13)
 
 
-@book.scenario("train_dqn", rtol=1e-3, atol=1e-5)
+@book.scenario("train_dqn", rtol=1e-3, atol=1e-5,
+               hint="copy the network into the target first, store truncation as not terminal, and move on to the next observation")
 def dqn_truncation(train_dqn):
     """a 5-step time limit: truncated steps are stored as not terminated, episodes recorded"""
     return _run_dqn(train_dqn, env=gym.make("CartPole-v1", max_episode_steps=5), n_steps=60,
@@ -612,7 +640,8 @@ class _Bandit64(_Bandit):
     obs_dtype = np.float64
 
 
-@book.scenario("train_dqn", atol=0.15)
+@book.scenario("train_dqn", atol=0.15,
+               hint="zero the gradients every update")
 def dqn_learns_bandit(train_dqn):
     """a one-step world where action 1 pays 1: after 400 steps Q is about (0, 1) and action 1 is greedy"""
     torch.manual_seed(0)
@@ -624,7 +653,8 @@ def dqn_learns_bandit(train_dqn):
     return {"q": q, "greedy": int(np.argmax(q)), "episodes": len(history["episode_returns"]) / 400}
 
 
-@book.scenario("train_dqn", rtol=1e-3, atol=1e-5)
+@book.scenario("train_dqn", rtol=1e-3, atol=1e-5,
+               hint="wait for the documented number of stored transitions, and seed only the first reset")
 def dqn_all_defaults(train_dqn):
     """1003 steps with every default (seed 0, batch 64, learning from 1000 stored, every step, target every
     500) on a one-step world with float64 observations"""

@@ -43,7 +43,8 @@ def _step_args(p):
     return p["x"][:, 0].copy(), p["h0"], p["W_xh"], p["W_hh"], p["b"]
 
 
-@book.scenario("rnn_step")
+@book.scenario("rnn_step",
+               hint="check which weight multiplies the input and which the previous state")
 def step_basic(rnn_step):
     """3 sequences, 4 input features, 5 hidden units (W_xh is not square)"""
     return rnn_step(*_step_args(_rnn_problem(1, 3, 1, 4, 5)))
@@ -55,7 +56,8 @@ def step_single(rnn_step):
     return rnn_step(*_step_args(_rnn_problem(2, 1, 1, 2, 3)))
 
 
-@book.scenario("rnn_step")
+@book.scenario("rnn_step",
+               hint="the new state is the tanh of the affine map, bias included")
 def step_zero_inputs(rnn_step):
     """zero input and zero state: the result is tanh(b) in every row"""
     p = _rnn_problem(3, 4, 1, 3, 3)
@@ -76,7 +78,8 @@ def step_saturated(rnn_step):
     return rnn_step(*_step_args(_rnn_problem(5, 3, 1, 4, 4, scale=20.0)))
 
 
-@book.scenario("rnn_step")
+@book.scenario("rnn_step",
+               hint="return a new float64 state; the previous state must not change")
 def step_dtype_and_inputs(rnn_step):
     """the result is float64 and no input is modified"""
     p = _rnn_problem(6, 2, 1, 3, 3)
@@ -86,7 +89,8 @@ def step_dtype_and_inputs(rnn_step):
     return {"dtype": str(np.asarray(out).dtype), "inputs": list(args), "expected_inputs": before}
 
 
-@book.scenario("rnn_step")
+@book.scenario("rnn_step",
+               hint="check that the input's features match the weights before computing")
 def step_mismatch(rnn_step):
     """x_t with 3 features but W_xh for 4 (must raise ValueError)"""
     p = _rnn_problem(7, 2, 1, 4, 3)
@@ -99,19 +103,22 @@ def _forward_args(p):
     return p["x"], p["h0"], p["W_xh"], p["W_hh"], p["b"]
 
 
-@book.scenario("rnn_forward")
+@book.scenario("rnn_forward",
+               hint="carry the state from step to step, in time order")
 def forward_basic(rnn_forward):
     """2 sequences of 5 steps, 3 features, 4 hidden units"""
     return rnn_forward(*_forward_args(_rnn_problem(10, 2, 5, 3, 4)))
 
 
-@book.scenario("rnn_forward")
+@book.scenario("rnn_forward",
+               hint="start from the given initial state and return the states after each step")
 def forward_one_step(rnn_forward):
     """a single time step (T = 1)"""
     return rnn_forward(*_forward_args(_rnn_problem(11, 3, 1, 2, 3)))
 
 
-@book.scenario("rnn_forward")
+@book.scenario("rnn_forward",
+               hint="the result is batch first: sequences, then time, then hidden units")
 def forward_empty(rnn_forward):
     """no time steps (T = 0): an array of shape (N, 0, H)"""
     return np.asarray(rnn_forward(*_forward_args(_rnn_problem(12, 2, 0, 3, 4)))).shape
@@ -151,7 +158,8 @@ def _backward(rnn_backward, seed, n, t, d, h, scale=0.5, last_only=False):
     return {key: np.asarray(value) for key, value in dict(grads).items()}
 
 
-@book.scenario("rnn_backward", rtol=1e-6, atol=1e-9)
+@book.scenario("rnn_backward", rtol=1e-6, atol=1e-9,
+               hint="carry the gradient back through every time step, not just one")
 def backward_basic(rnn_backward):
     """2 sequences of 4 steps, 3 features, 5 hidden units, a loss on every hidden state"""
     return _backward(rnn_backward, 20, 2, 4, 3, 5)
@@ -163,7 +171,8 @@ def backward_last_only(rnn_backward):
     return _backward(rnn_backward, 21, 3, 6, 2, 4, scale=0.8, last_only=True)
 
 
-@book.scenario("rnn_backward", rtol=1e-6, atol=1e-9)
+@book.scenario("rnn_backward", rtol=1e-6, atol=1e-9,
+               hint="check the tanh derivative (at the new state), the previous state in the recurrent weight gradient, and transposes")
 def backward_one_step(rnn_backward):
     """a single time step (the gradient to h0 goes through W_hh once)"""
     return _backward(rnn_backward, 22, 2, 1, 3, 3)
@@ -181,7 +190,8 @@ def backward_long(rnn_backward):
     return _backward(rnn_backward, 24, 4, 15, 3, 4, scale=1.2)
 
 
-@book.scenario("rnn_backward")
+@book.scenario("rnn_backward",
+               hint="the gradients passed in must not change")
 def backward_inputs_unchanged(rnn_backward):
     """no input is modified"""
     p = _rnn_problem(25, 2, 3, 2, 3)
@@ -205,13 +215,15 @@ def _clip(clip_grad_norm, grads, max_norm):
     return {"clipped": [np.asarray(g) for g in clipped], "norm": norm}
 
 
-@book.scenario("clip_grad_norm")
+@book.scenario("clip_grad_norm",
+               hint="clip by the global norm of all arrays together, with one common factor")
 def clip_above(clip_grad_norm):
     """three arrays whose global norm (about 8) is above max_norm = 1: all scaled by one factor"""
     return _clip(clip_grad_norm, _grads(30, 1.0), 1.0)
 
 
-@book.scenario("clip_grad_norm")
+@book.scenario("clip_grad_norm",
+               hint="the norm is the square root of the summed squares, and small gradients are left alone")
 def clip_below(clip_grad_norm):
     """a global norm below max_norm: returned unchanged, with its norm"""
     return _clip(clip_grad_norm, _grads(31, 0.1), 5.0)
@@ -223,7 +235,8 @@ def clip_global_not_per_array(clip_grad_norm):
     return _clip(clip_grad_norm, [np.array([3.0, 0.0]), np.array([[0.0], [4.0]])], 4.0)
 
 
-@book.scenario("clip_grad_norm")
+@book.scenario("clip_grad_norm",
+               hint="return the norm before clipping, and rescale whole arrays rather than clipping entries")
 def clip_l2_not_squared(clip_grad_norm):
     """norm 5 with max_norm 2.5: the L2 norm sqrt(sum g^2), not sum g^2 (factor 1/2, not 1/10)"""
     return _clip(clip_grad_norm, [np.array([3.0, 4.0])], 2.5)
@@ -241,7 +254,8 @@ def clip_single_and_empty(clip_grad_norm):
     return [_clip(clip_grad_norm, [np.arange(6.0).reshape(2, 3)], 3.0), _clip(clip_grad_norm, [], 1.0)]
 
 
-@book.scenario("clip_grad_norm")
+@book.scenario("clip_grad_norm",
+               hint="return new arrays and the norm as a Python float; the inputs must not change")
 def clip_not_in_place(clip_grad_norm):
     """the input arrays are not modified and the norm is a Python float"""
     grads = _grads(32, 2.0)
@@ -250,7 +264,8 @@ def clip_not_in_place(clip_grad_norm):
     return {"inputs": grads, "expected": before, "norm type": type(norm).__name__}
 
 
-@book.scenario("clip_grad_norm")
+@book.scenario("clip_grad_norm",
+               hint="a maximum norm that is not positive is an error")
 def clip_bad_max_norm(clip_grad_norm):
     """max_norm = 0 and max_norm = -1 (must raise ValueError)"""
     return [error_name(clip_grad_norm, _grads(33, 1.0), 0.0), error_name(clip_grad_norm, _grads(33, 1.0), -1.0)]
@@ -271,7 +286,8 @@ def _lstm(lstm_step, p):
     return {"h": np.asarray(h), "c": np.asarray(c)}
 
 
-@book.scenario("lstm_step")
+@book.scenario("lstm_step",
+               hint="check the gate order, which gate gets tanh, both biases, and the returned order of the states")
 def lstm_basic(lstm_step):
     """3 sequences, 4 input features, 5 hidden units"""
     return _lstm(lstm_step, _lstm_problem(40, 3, 4, 5))
@@ -317,7 +333,8 @@ def lstm_zero_state(lstm_step):
     return _lstm(lstm_step, p)
 
 
-@book.scenario("lstm_step")
+@book.scenario("lstm_step",
+               hint="return new states; the previous cell state must not change")
 def lstm_inputs_unchanged(lstm_step):
     """no input is modified; h and c are float64"""
     p = _lstm_problem(46, 2, 3, 4)
@@ -360,14 +377,16 @@ def char_parameter_shapes(CharLSTM):
     return {name: tuple(p.shape) for name, p in CharLSTM(10).named_parameters()}
 
 
-@book.scenario("CharLSTM")
+@book.scenario("CharLSTM",
+               hint="the number of layers given must reach the LSTM")
 def char_parameter_shapes_custom(CharLSTM):
     """parameter names and shapes for vocabulary 7, embedding 5, hidden 6, two layers"""
     torch.manual_seed(0)
     return {name: tuple(p.shape) for name, p in CharLSTM(7, 5, 6, 2).named_parameters()}
 
 
-@book.scenario("CharLSTM")
+@book.scenario("CharLSTM",
+               hint="check the batch and time axes: batch first, one prediction per time step")
 def char_output_shapes(CharLSTM):
     """shapes of the logits and of the state (h, c) for 3 sequences of 9 characters"""
     torch.manual_seed(0)
@@ -377,7 +396,8 @@ def char_output_shapes(CharLSTM):
     return [tuple(logits.shape), tuple(h.shape), tuple(c.shape)]
 
 
-@book.scenario("CharLSTM", rtol=1e-4, atol=1e-5)
+@book.scenario("CharLSTM", rtol=1e-4, atol=1e-5,
+               hint="the read-out is a linear layer straight on the LSTM's outputs")
 def char_fixed_weights(CharLSTM):
     """logits and final state for fixed weights loaded by name (embedding, lstm, head)"""
     torch.manual_seed(0)
@@ -388,7 +408,8 @@ def char_fixed_weights(CharLSTM):
     return [t.numpy().astype(np.float64) for t in (logits, h, c)]
 
 
-@book.scenario("CharLSTM", rtol=1e-4, atol=1e-5)
+@book.scenario("CharLSTM", rtol=1e-4, atol=1e-5,
+               hint="use the state passed in; start from zeros only when none is given")
 def char_state_carried(CharLSTM):
     """reading 8 characters at once equals reading 5, then 3 starting from the returned state"""
     torch.manual_seed(0)
@@ -402,7 +423,8 @@ def char_state_carried(CharLSTM):
     return [whole[:, 5:].numpy().astype(np.float64), rest.numpy().astype(np.float64)]
 
 
-@book.scenario("CharLSTM")
+@book.scenario("CharLSTM",
+               hint="the model returns logits; the loss applies the softmax")
 def char_learns(CharLSTM):
     """60 Adam steps on a repeating pattern bring the loss below 0.3"""
     torch.manual_seed(0)
@@ -446,7 +468,8 @@ def _weights(model: nn.Module) -> dict:
     return {name: p.detach().numpy().astype(np.float64) for name, p in model.named_parameters()}
 
 
-@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6)
+@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6,
+               hint="flatten the targets in the same order as the logits")
 def train_no_clipping(lm_train_step):
     """4 SGD steps with max_norm = 100 (no clipping): losses, norms and final weights"""
     model, inputs, targets = _lm_problem(50)
@@ -455,7 +478,8 @@ def train_no_clipping(lm_train_step):
     return {"losses": [r[0] for r in results], "norms": [r[1] for r in results], "weights": _weights(model)}
 
 
-@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6)
+@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6,
+               hint="clip the global gradient norm after backward and before the optimizer's step")
 def train_with_clipping(lm_train_step):
     """3 SGD steps with max_norm = 0.05 (clipping active): the norm before clipping, the clipped update"""
     model, inputs, targets = _lm_problem(51)
@@ -464,7 +488,8 @@ def train_with_clipping(lm_train_step):
     return {"losses": [r[0] for r in results], "norms": [r[1] for r in results], "weights": _weights(model)}
 
 
-@book.scenario("lm_train_step")
+@book.scenario("lm_train_step",
+               hint="return the loss and the norm as Python floats")
 def train_types(lm_train_step):
     """the loss and the norm are returned as Python floats"""
     model, inputs, targets = _lm_problem(52)
@@ -472,7 +497,8 @@ def train_types(lm_train_step):
     return [type(loss).__name__, type(norm).__name__]
 
 
-@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6)
+@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6,
+               hint="zero the gradients every step, and average the loss over characters")
 def train_single_sequence(lm_train_step):
     """one sequence of 12 characters, Adam, max_norm 1"""
     torch.manual_seed(53)
@@ -483,7 +509,8 @@ def train_single_sequence(lm_train_step):
     return {"results": results, "weights": _weights(model)}
 
 
-@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6)
+@book.scenario("lm_train_step", rtol=1e-4, atol=1e-6,
+               hint="put the model in training mode before the step")
 def train_dropout_mode(lm_train_step):
     """a model with dropout left in eval mode: the step switches it to training mode"""
     model, inputs, targets = _lm_problem(54, dropout=0.5)
@@ -516,7 +543,8 @@ def _draw(sample, model, prompt, length, temperature, seed):
     return sample(model, prompt, length, temperature, torch.Generator().manual_seed(seed))
 
 
-@book.scenario("sample")
+@book.scenario("sample",
+               hint="feed the whole prompt and carry the state through every generated character")
 def sample_basic(sample):
     """20 characters at temperature 0.8 after the prompt [1, 2, 3]"""
     return _draw(sample, _sampling_model(60), [1, 2, 3], 20, 0.8, 0)
@@ -529,28 +557,32 @@ def sample_temperatures(sample):
     return [_draw(sample, model, [0, 4], 25, temperature, 1) for temperature in (0.05, 1.0, 5.0)]
 
 
-@book.scenario("sample")
+@book.scenario("sample",
+               hint="divide the logits by the temperature")
 def sample_prompt_matters(sample):
     """prompts that end with the same character but differ before it (the state must carry)"""
     model = _sampling_model(62)
     return [_draw(sample, model, prompt, 15, 0.5, 2) for prompt in ([3], [5, 5, 5, 3], [0, 1, 2, 6, 3])]
 
 
-@book.scenario("sample")
+@book.scenario("sample",
+               hint="draw from the distribution with the generator given, do not take the most likely character")
 def sample_lengths(sample):
     """length 0 gives an empty list; length 1 one character"""
     model = _sampling_model(63)
     return [_draw(sample, model, [2], 0, 1.0, 3), _draw(sample, model, [2], 1, 1.0, 3)]
 
 
-@book.scenario("sample")
+@book.scenario("sample",
+               hint="return only the new characters, as a list of Python ints")
 def sample_types(sample):
     """a list of Python ints"""
     out = _draw(sample, _sampling_model(64), [1], 5, 1.0, 4)
     return [type(out).__name__, [type(token).__name__ for token in out]]
 
 
-@book.scenario("sample")
+@book.scenario("sample",
+               hint="put the model in evaluation mode while sampling")
 def sample_eval_mode(sample):
     """a model with dropout left in training mode: sampling switches it to eval mode"""
     model = _sampling_model(65, dropout=0.5)
@@ -559,7 +591,8 @@ def sample_eval_mode(sample):
     return {"sample": out, "training": model.training}
 
 
-@book.scenario("sample")
+@book.scenario("sample",
+               hint="a temperature that is not positive and an empty prompt are errors")
 def sample_errors(sample):
     """temperature 0 or negative, and an empty prompt (must raise ValueError)"""
     model = _sampling_model(66)
