@@ -22,7 +22,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from course.checks import describe_mismatch
+from course.checks import describe_mismatch, verdict
 from grader.assemble import defined_names
 from grader.cells import grade_id, is_answer_cell, is_test_cell, nbgrader_meta
 from grader.executor import plain
@@ -102,25 +102,24 @@ def parse_runner_output(text: str) -> RunnerReport:
 
 
 def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict | None) -> str | None:
+    """What is wrong with one scenario's result, the key fact first (:func:`course.checks.verdict`)."""
     if record is None:
-        return f"{scenario.description}: did not finish (the submission's time limit was reached)"
+        return verdict(scenario.description, "did not finish (the submission's time limit was reached)")
     status = record.get("status")
     if status == "ok":
         try:
             got = plain.decode(record.get("value"))
         except (plain.NotPlainData, ValueError, TypeError):
-            return f"{scenario.description}: {name} returned data the grader cannot read"
+            return verdict(scenario.description, f"{name} returned data the grader cannot read")
         problem = describe_mismatch(got, expected, rtol=scenario.rtol, atol=scenario.atol)
-        return f"{scenario.description}: {problem}" if problem else None
-    if status == "timeout":
-        return f"{scenario.description}: {name} ran past the time limit"
-    if status == "stopped":
-        return f"{scenario.description}: {name} did not return (it ignored the time limit or ended the process)"
-    if status == "error":
-        return f"{scenario.description}: {name} raised {_short(str(record.get('error', '')))}"
-    if status == "too_large":
-        return f"{scenario.description}: {name} returned far more data than expected"
-    return f"{scenario.description}: no result"
+        return verdict(scenario.description, problem) if problem else None
+    problems = {
+        "timeout": f"{name} ran past the time limit",
+        "stopped": f"{name} did not return (it ignored the time limit or ended the process)",
+        "error": f"{name} raised {_short(str(record.get('error', '')))}",
+        "too_large": f"{name} returned far more data than expected",
+    }
+    return verdict(scenario.description, problems.get(status, "no result"))
 
 
 def hidden_failures(lecture: str, name: str, report: RunnerReport) -> list[str]:
