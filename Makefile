@@ -30,8 +30,11 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 setup: $(STAMP) ## create the virtual environment (.venv) with the pinned packages
 
-lab: $(STAMP) ## open JupyterLab on the course notebooks (ARGS="--port 9999 ..." passes options)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=course $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
+# JupyterLab opens a .md file in its text editor unless a setting says otherwise:
+# tools/lab-settings/overrides.json makes Markdown Preview the default, so the links work.
+lab: $(STAMP) ## open JupyterLab on course/START_HERE.md, the list of lectures (ARGS="--port 9999 ..." passes options)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=course --LabApp.default_url=/lab/tree/START_HERE.md \
+		--LabApp.app_settings_dir="$(CURDIR)/tools/lab-settings" $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
 test: $(STAMP) ## run everything CI runs (notebooks, grading, demo class, browser; BROWSER=0 skips the browser)
 	tools/check-system.sh

@@ -22,7 +22,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from course.checks import describe_mismatch
+from course.checks import describe_mismatch, verdict
 from grader.assemble import defined_names
 from grader.cells import grade_id, is_answer_cell, is_test_cell, nbgrader_meta
 from grader.executor import plain
@@ -115,27 +115,29 @@ class ScenarioFailure:
         return {"name": self.name, "scenario": self.scenario, "kind": self.kind, "hint": self.hint}
 
 
+PROBLEM_KINDS = {"timeout": "time limit", "stopped": "stopped", "error": "error", "too_large": "too large"}
+
+
 def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict | None) -> tuple[str, str] | None:
-    """(kind, sentence) when the student's result for ``scenario`` is wrong, else None."""
+    """(kind, sentence) when the student's result for ``scenario`` is wrong, else None; the
+    sentence puts the key fact first (:func:`course.checks.verdict`)."""
     if record is None:
-        return "time limit", f"{scenario.description}: did not finish (the submission's time limit was reached)"
+        return "time limit", verdict(scenario.description, "did not finish (the submission's time limit was reached)")
     status = record.get("status")
     if status == "ok":
         try:
             got = plain.decode(record.get("value"))
         except (plain.NotPlainData, ValueError, TypeError):
-            return "unreadable result", f"{scenario.description}: {name} returned data the grader cannot read"
+            return "unreadable result", verdict(scenario.description, f"{name} returned data the grader cannot read")
         problem = describe_mismatch(got, expected, rtol=scenario.rtol, atol=scenario.atol)
-        return ("wrong result", f"{scenario.description}: {problem}") if problem else None
-    if status == "timeout":
-        return "time limit", f"{scenario.description}: {name} ran past the time limit"
-    if status == "stopped":
-        return "stopped", f"{scenario.description}: {name} did not return (it ignored the time limit or ended the process)"
-    if status == "error":
-        return "error", f"{scenario.description}: {name} raised {_short(str(record.get('error', '')))}"
-    if status == "too_large":
-        return "too large", f"{scenario.description}: {name} returned far more data than expected"
-    return "no result", f"{scenario.description}: no result"
+        return ("wrong result", verdict(scenario.description, problem)) if problem else None
+    problems = {
+        "timeout": f"{name} ran past the time limit",
+        "stopped": f"{name} did not return (it ignored the time limit or ended the process)",
+        "error": f"{name} raised {_short(str(record.get('error', '')))}",
+        "too_large": f"{name} returned far more data than expected",
+    }
+    return PROBLEM_KINDS.get(status, "no result"), verdict(scenario.description, problems.get(status, "no result"))
 
 
 def scenario_failures(lecture: str, name: str, report: RunnerReport) -> list[ScenarioFailure]:
@@ -203,13 +205,13 @@ def judge_notebook(lecture: str, executed: NotebookNode, release: NotebookNode, 
         cell_id = grade_id(cell)
         targets = names.get(cell_id.removeprefix("test_"), [])
         failures = {name: scenario_failures(lecture, name, report) for name in targets}
-        verdict = Verdict(_visible_error(cell), {name: [redact(f.sentence, lecture) for f in found]
-                                                 for name, found in failures.items()},
-                          [f for found in failures.values() for f in found])
-        if verdict.visible_error:
-            verdict.visible_error = redact(verdict.visible_error, lecture)
-        verdicts[cell_id] = verdict
-        cell.outputs = verdict_outputs(verdict)
+        judged = Verdict(_visible_error(cell), {name: [redact(f.sentence, lecture) for f in found]
+                                                for name, found in failures.items()},
+                         [f for found in failures.values() for f in found])
+        if judged.visible_error:
+            judged.visible_error = redact(judged.visible_error, lecture)
+        verdicts[cell_id] = judged
+        cell.outputs = verdict_outputs(judged)
     return executed, verdicts
 
 
@@ -234,13 +236,9 @@ def verdict_outputs(verdict: Verdict) -> list[NotebookNode]:
 
 def failed_scenarios(verdicts: dict[str, Verdict]) -> list[str]:
     """``"name: scenario description"`` for each failed hidden scenario (for the instructor)."""
-    lines = []
-    for verdict in verdicts.values():
-        for name, failures in verdict.hidden.items():
-            lines.extend(f"{name}: {failure.split(':')[0]}" for failure in failures)
-    return lines
+    return [f"{failure.name}: {failure.scenario}" for judged in verdicts.values() for failure in judged.failures]
 
 
 def failure_records(verdicts: dict[str, Verdict]) -> list[dict[str, str | None]]:
     """Name, scenario description, kind and hint of each failed hidden scenario (for the report)."""
-    return [failure.record() for verdict in verdicts.values() for failure in verdict.failures]
+    return [failure.record() for judged in verdicts.values() for failure in judged.failures]

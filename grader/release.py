@@ -51,7 +51,8 @@ GPU libraries you do not need.)
 
     .venv/bin/jupyter lab course/          (Windows: .venv\\Scripts\\jupyter lab course)
 
-Open a lecture folder and its notebook, and run the cells from the top. For each exercise,
+`course/START_HERE.md` lists the lectures (right-click it, Open With, Markdown Preview, for
+links you can click). Open a lecture folder and its notebook, and run the cells from the top. For each exercise,
 replace `raise NotImplementedError()` with your code and run the test cell below it: a
 failing test says what is wrong.
 
@@ -112,10 +113,14 @@ def sync(lectures: list[Lecture] | None = None) -> list[Path]:
     return changed
 
 
+START_PAGE = "START_HERE.md"  # the list of lectures `make lab` opens on
+
+
 def _copy_support_package(target: Path) -> None:
-    """Copy the ``course`` package's modules and its ``data/`` folder (not the lecture folders) into ``target``."""
+    """Copy the ``course`` package's modules, its ``data/`` folder and the start page (not the
+    lecture folders) into ``target``."""
     target.mkdir(parents=True, exist_ok=True)
-    for module in sorted(COURSE.glob("*.py")):
+    for module in [*sorted(COURSE.glob("*.py")), COURSE / START_PAGE]:
         shutil.copy2(module, target / module.name)
     if (COURSE / "data").is_dir():  # small data files shipped with the course (lecture 04's text)
         shutil.copytree(COURSE / "data", target / "data", dirs_exist_ok=True)

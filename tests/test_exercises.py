@@ -1,11 +1,15 @@
 """Every graded exercise discriminates: the reference passes, the stub fails, every mutant fails.
 
 Also: the visible tests pass on the reference and fail on the stub with a plain sentence, the
-notebook's signatures equal the reference's, and the hidden scenarios are deterministic.
+notebook's signatures equal the reference's, the hidden scenarios are deterministic, and a
+mutant's failure message says what is wrong within what ``nbgrader validate`` shows of it.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
+import re
 from functools import cache
 
 import nbformat
@@ -16,7 +20,7 @@ from grader.assemble import assemble, defined_names
 from grader.cells import answer_cells, grade_id, setup_source, check_cells
 from grader.hidden import load_book, load_reference, run_hidden
 from grader.lectures import Lecture
-from tests.conftest import GRADED, LECTURES, graded_id
+from tests.conftest import GRADED, LECTURES, graded_id, graded_names
 from tests.mutants import load_catalogue
 
 MUTANTS = [(lecture, mutant) for lecture in LECTURES for mutant in load_catalogue(lecture.slug).mutants]
@@ -81,6 +85,56 @@ def test_mutant_fails_a_hidden_scenario(item):
     lecture, mutant = item
     failures = run_hidden(lecture.slug, mutant.name, mutant.implementation)
     assert failures, f"the mutant '{mutant.description}' of {mutant.name} passed every hidden scenario"
+    for failure in failures:  # each is one "  - ..." line of the HiddenTestFailed message
+        assert_key_fact_shown(failure, prefix="  - ")
+
+
+def shown_by_validate(line: str) -> str:
+    """What ``nbgrader validate`` prints of one line of an error: it indents each line and cuts
+    it after ``width - 3`` characters (90 - 3 by default). The Validate button's dialog shows
+    the whole line, but a narrow window hides its end too."""
+    from nbgrader.validator import Validator
+
+    return Validator()._indent(line).split("\n")[0]
+
+
+def assert_key_fact_shown(message: str, prefix: str = "CheckFailed: ") -> None:
+    """The key fact of a failure message survives nbgrader's cut: for a comparison, the whole
+    "expected ..., got ..." (or "expected X, but nothing was raised") before the first "; " or
+    " — "; for any other sentence ("f raised TypeError: ...", "x was modified in place",
+    a test's own expect_true text), its first clause."""
+    message = message.split("\n")[0]
+    shown = shown_by_validate(prefix + message)
+    key = re.split(r"; | — ", message, maxsplit=1)[0]
+    if re.search(r"\bexpected\b", key):
+        assert re.search(r"expected .+, (got |but nothing was raised)", key), \
+            f"a comparison without its 'expected ..., got ...' up front: {message!r}"
+        assert key in shown, f"nbgrader validate would show only {shown.strip()!r} of {message!r}"
+    else:
+        clause = re.split(r"; | — |: |, ", message, maxsplit=1)[0]
+        assert clause in shown, f"nbgrader validate would show only {shown.strip()!r} of {message!r}"
+
+
+@cache
+def _test_cell_of(lecture: Lecture) -> dict[str, str]:
+    """The visible test cell's id for each graded name."""
+    return {name: f"test_{cell}" for cell, name in graded_names(lecture)}
+
+
+@pytest.mark.parametrize("item", MUTANTS, ids=lambda item: f"{item[0].slug}.{item[1].name}: {item[1].description}")
+def test_mutant_visible_failure_leads_with_the_key_fact(item):
+    """Where the visible tests catch a mutant, the message's first line, as cut by nbgrader
+    validate, still says what is wrong (the expected and the obtained value, the shape...)."""
+    lecture, mutant = item
+    names = dict(namespace(lecture, solved=True))
+    names[mutant.name] = mutant.implementation
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(_test_source(lecture, _test_cell_of(lecture)[mutant.name]), names)
+    except CheckFailed as failure:
+        assert_key_fact_shown(str(failure))
+    except Exception:  # the visible tests do not catch every mutant with a sentence; hidden ones do
+        pass
 
 
 @pytest.mark.parametrize("lecture", LECTURES, ids=lambda lecture: lecture.slug)

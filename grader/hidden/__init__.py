@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from course.checks import CheckFailed, describe_mismatch
+from course.checks import CheckFailed, describe_mismatch, verdict
 
 __all__ = ["HiddenTestFailed", "Scenario", "ScenarioBook", "check_hidden", "error_name", "run_hidden"]
 
@@ -102,11 +102,11 @@ def run_hidden(lecture: str, name: str, candidate: Any, reference: Any | None = 
         except NotImplementedError:
             return [f"{name} is not implemented yet"]
         except Exception as error:  # any exception is the student's failure to report
-            failures.append(f"{scenario.description}: {name} raised {type(error).__name__}: {error}")
+            failures.append(verdict(scenario.description, f"{name} raised {type(error).__name__}: {error}"))
             continue
         problem = describe_mismatch(got, expected, rtol=scenario.rtol, atol=scenario.atol)
         if problem:
-            failures.append(f"{scenario.description}: {problem}")
+            failures.append(verdict(scenario.description, problem))
     return failures
 
 

@@ -193,7 +193,9 @@ class LabServer:
             return "(no server log)"
 
 
-def _start_server(root: Path, cwd: Path, state: Path, attempt: int) -> LabServer:
+def _start_server(root: Path, cwd: Path, state: Path, attempt: int, lab_command: list[str] | None = None) -> LabServer:
+    """Start JupyterLab on ``root`` with the tests' options; ``lab_command`` (a ``jupyter lab``
+    command line, e.g. the Makefile's) replaces the default ``jupyter lab --ServerApp.root_dir=root``."""
     token = secrets.token_hex(16)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "NBGRADER_EXECUTION")}
@@ -202,9 +204,13 @@ def _start_server(root: Path, cwd: Path, state: Path, attempt: int) -> LabServer
                PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
                PYTHONUNBUFFERED="1")
     jupyter = Path(sys.executable).with_name("jupyter")
-    command = [str(jupyter)] if jupyter.exists() else [sys.executable, "-m", "jupyter"]
-    command += ["lab", "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-                f"--ServerApp.token={token}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}",
+    if lab_command is None:
+        command = [str(jupyter)] if jupyter.exists() else [sys.executable, "-m", "jupyter"]
+        command += ["lab", "--allow-root", f"--ServerApp.root_dir={root}"]
+    else:
+        command = list(lab_command)
+    command += ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+                f"--ServerApp.token={token}", "--ServerApp.port_retries=0",
                 "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                 "--LabApp.extension_manager=readonly"]
     log = state / f"jupyter-lab-{attempt}.log"

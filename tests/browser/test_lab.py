@@ -112,6 +112,89 @@ def test_validate_button(course_copy, lab, record_property):
         assert_local_only(lab)
 
 
+def caught_mutant(lecture):
+    """A mutant of ``lecture`` whose mistake the visible tests catch in the otherwise unsolved
+    notebook, its source as a notebook cell, and the failure message the visible test gives."""
+    import ast
+    import inspect
+
+    from course.checks import CheckFailed
+    from tests.mutants import load_catalogue
+    from tests.test_exercises import _test_cell_of, _test_source, namespace
+
+    for mutant in load_catalogue(lecture.slug).mutants:
+        names = dict(namespace(lecture, solved=False))
+        names[mutant.name] = mutant.implementation
+        try:
+            exec(_test_source(lecture, _test_cell_of(lecture)[mutant.name]), names)
+        except CheckFailed as failure:
+            if "not implemented" not in str(failure):
+                tree = ast.parse(inspect.getsource(mutant.implementation))
+                tree.body[0].decorator_list = []
+                return mutant, ast.unparse(tree), str(failure).split("\n")[0]
+        except Exception:
+            continue
+    pytest.skip(f"no mutant of {lecture.slug} fails a visible test on its own")
+
+
+_VISIBLE_JS = r"""
+key => {
+  // the error line holding `key`, and whether all of `key` lies inside the dialog's visible width
+  for (const pre of document.querySelectorAll('.jp-Dialog pre')) {
+    const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    let text = '', nodes = [];
+    while (walker.nextNode()) { nodes.push([walker.currentNode, text.length]); text += walker.currentNode.textContent; }
+    const at = text.indexOf(key);
+    if (at < 0) continue;
+    const locate = offset => { let found = nodes[0];
+      for (const n of nodes) { if (n[1] <= offset) found = n; } return [found[0], offset - found[1]]; };
+    const range = document.createRange();
+    range.setStart(...locate(at));
+    range.setEnd(...locate(at + key.length));
+    const box = range.getBoundingClientRect();
+    const body = document.querySelector('.jp-Dialog-body').getBoundingClientRect();
+    const dialogBody = document.querySelector('.jp-Dialog-body');
+    const visible = box.left >= body.left && box.right <= body.right;
+    dialogBody.scrollTop += box.top - body.top - 80;  // vertically only, for the screenshot
+    const line = text.slice(text.lastIndexOf('\n', at) + 1, (text.indexOf('\n', at) + 1 || text.length + 1) - 1);
+    return {line, visible};
+  }
+  return null;
+}
+"""
+
+
+@pytest.mark.skipif(not LECTURES, reason="no lecture notebook in course/")
+def test_validate_dialog_shows_what_is_wrong(course_copy, lab, record_property):
+    """With a typical mistake in one exercise, the Validate dialog's error line starts with what
+    is wrong (the expected and the obtained value...), visible without scrolling sideways."""
+    import nbformat
+
+    from grader.assemble import defined_names
+    from grader.cells import answer_cells
+
+    lecture = LECTURES[0]
+    mutant, source, message = caught_mutant(lecture)
+    key = re.split(r"; | — ", message, maxsplit=1)[0]
+    path = course_copy.student(lecture).with_name(f"mistake_{lecture.notebook_name}")
+    notebook = nbformat.read(course_copy.student(lecture), as_version=4)
+    next(cell for cell in answer_cells(notebook) if mutant.name in defined_names(cell.source)).source = source
+    nbformat.write(notebook, path)
+    with timed(lab, record_property, f"{lecture.assignment} validate dialog with a mistake"):
+        lab.open_notebook(path)
+        toolbar = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar")
+        toolbar.locator(".jp-ToolbarButtonComponent", has_text=re.compile(r"^\s*Validate\s*$")).first.click()
+        dialog = lab.page.locator(".jp-Dialog")
+        dialog.first.wait_for(state="visible", timeout=VALIDATE_TIMEOUT * 1000)
+        shown = lab.page.evaluate(_VISIBLE_JS, key)
+        lab.screenshot(f"{lecture.assignment}-validate-mistake", element=dialog.first.locator(".jp-Dialog-content"))
+        assert shown is not None, f"the dialog does not show {key!r} ({mutant.description}): {dialog.first.inner_text()[-1500:]!r}"
+        print(f"{lecture.assignment}: the Validate dialog shows {shown['line']!r}")
+        assert shown["line"].startswith("CheckFailed: "), shown
+        assert shown["visible"], f"{key!r} runs past the dialog's visible width in {shown['line']!r}"
+        assert_local_only(lab)
+
+
 @pytest.mark.skipif(not LECTURES, reason="no lecture notebook in course/")
 def test_formgrader_lists_assignments(course_copy, lab_server, lab, record_property):
     """The formgrader (its own page, and opened from JupyterLab's Nbgrader menu) lists every
@@ -141,3 +224,65 @@ def expect_assignments(table) -> None:
         except Exception as exc:
             raise AssertionError(f"the formgrader does not list {lecture.assignment}; its table shows: "
                                  f"{table.inner_text(timeout=5000)[:800]!r}") from exc
+
+
+def make_lab_command() -> list[str]:
+    """The ``jupyter lab`` command line ``make lab`` runs (from ``make -n``), jupyter's path made absolute."""
+    import shlex
+    import subprocess
+
+    from grader.lectures import ROOT
+
+    text = subprocess.run(["make", "-s", "-n", "-C", str(ROOT), "lab"], capture_output=True, text=True,
+                          check=True).stdout.replace("\\\n", " ")
+    line = next(line for line in text.splitlines() if "jupyter lab" in line)
+    command = shlex.split(line)
+    if not command[0].startswith("/"):
+        command[0] = str(ROOT / command[0])
+    return command
+
+
+def test_make_lab_opens_on_the_lecture_list(browser, course_copy, tmp_path, record_property):
+    """``make lab``'s command, on a copy of the course, opens a rendered page with a working link
+    to each lecture's notebook (course/START_HERE.md), beside the file browser."""
+    from urllib.parse import urlsplit
+
+    from grader.lectures import COURSE
+
+    from .conftest import LabPage, _start_server, _stop_server, _write_user_settings
+
+    notebooks = sorted(f"{path.parent.name}/{path.name}" for path in COURSE.glob("[0-9][0-9]_*/*.ipynb"))
+    _write_user_settings(tmp_path / "config")
+    server = _start_server(course_copy.root, course_copy.root, tmp_path, 0, lab_command=make_lab_command())
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        lab = LabPage(context.new_page(), server, "make-lab")
+        lab.page.on("request", lambda r: lab.requests.append(r.url))
+        with timed(lab, record_property, "make lab start page"):
+            assert "/lab/tree/START_HERE.md?token=" in server.log.read_text(), \
+                f"jupyter lab does not send the browser to START_HERE.md:\n{server.log_tail()}"
+            lab.page.goto(f"{server.url}/?token={server.token}", wait_until="domcontentloaded")
+            viewer = lab.page.locator(".jp-MarkdownViewer")
+            viewer.first.wait_for(state="visible", timeout=KERNEL_TIMEOUT * 1000)
+            assert lab.page.locator(".jp-FileEditor").count() == 0, "START_HERE.md opened as text, not rendered"
+            links = viewer.first.locator("a")
+            lab.page.wait_for_function("n => document.querySelectorAll('.jp-MarkdownViewer a').length >= n",
+                                       arg=len(notebooks), timeout=KERNEL_TIMEOUT * 1000)
+            # JupyterLab rewrites a relative link to its /files/ address (with a query string)
+            targets = [urlsplit(links.nth(i).get_attribute("href") or "").path for i in range(links.count())]
+            missing = [nb for nb in notebooks if not any(t and t.endswith(nb) for t in targets)]
+            assert not missing, f"the start page has no link to {missing}; its links: {targets}"
+            lab.screenshot("make-lab-start-page")
+            # a link opens its notebook in JupyterLab
+            first = notebooks[0]
+            links.nth(next(i for i, t in enumerate(targets) if t and t.endswith(first))).click()
+            panel = lab.page.locator(".jp-NotebookPanel")
+            panel.first.wait_for(state="visible", timeout=KERNEL_TIMEOUT * 1000)
+            lab.page.wait_for_function("name => Array.from(document.querySelectorAll('.lm-TabBar-tabLabel'))"
+                                       ".some(e => e.textContent.trim() === name)",
+                                       arg=first.split("/")[1], timeout=KERNEL_TIMEOUT * 1000)
+            assert_local_only(lab)
+    finally:
+        context.close()
+        server.shutdown_kernels()
+        _stop_server(server)
