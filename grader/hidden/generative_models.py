@@ -582,3 +582,16 @@ def made_input_unchanged(made_masks):
     ordering, sizes = np.array([3, 1, 2]), [4, 5]
     made_masks(ordering, sizes)
     return {"ordering": ordering, "sizes": list(sizes)}
+
+
+# --- added by a student-perspective review ---------------------------------------------------------
+
+
+@book.scenario("reparameterize")
+def reparameterize_float64_seeded(reparameterize):
+    """float64 inputs with a seeded generator: eps is drawn in mu's dtype (dtype=mu.dtype), so z is fixed"""
+    gen = torch.Generator().manual_seed(67)
+    mu = torch.randn(3, 4, generator=gen, dtype=torch.float64)
+    log_var = torch.randn(3, 4, generator=gen, dtype=torch.float64)
+    z = reparameterize(mu, log_var, torch.Generator().manual_seed(68))
+    return {"z": z.detach().numpy(), "dtype": str(z.dtype)}
