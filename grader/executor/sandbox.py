@@ -45,11 +45,14 @@ class Limits:
 
     @classmethod
     def from_environment(cls) -> "Limits":
-        """Defaults, overridden by ``GRADING_MEMORY_MB`` and ``GRADING_SUBMISSION_SECONDS``."""
+        """Defaults, overridden by ``GRADING_MEMORY_MB``, ``GRADING_SUBMISSION_SECONDS`` and
+        ``GRADING_CELL_SECONDS`` (e.g. on a heavily loaded machine, where importing torch alone
+        can pass the default cell limit)."""
         limits = cls()
         memory = int(os.environ.get("GRADING_MEMORY_MB", limits.memory_mb))
         wall = int(os.environ.get("GRADING_SUBMISSION_SECONDS", limits.submission_seconds))
-        return cls(memory_mb=memory, submission_seconds=wall)
+        cell = int(os.environ.get("GRADING_CELL_SECONDS", limits.cell_seconds))
+        return cls(memory_mb=memory, submission_seconds=wall, cell_seconds=cell)
 
 
 def _package_dir(name: str) -> Path | None:

@@ -450,10 +450,11 @@ BLOCK_NAMES = ["attention.in_proj_weight", "attention.in_proj_bias", "attention.
 
 
 def _random_state(module: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]:
+    """Seeded weights drawn in the order of the parameter names (not of their creation in __init__)."""
     generator = torch.Generator().manual_seed(seed)
     return {name: (1.0 if name.endswith("norm1.weight") or name.endswith("norm2.weight") or name == "norm.weight" else 0.0)
             + 0.4 * torch.randn(value.shape, generator=generator, dtype=torch.float64)
-            for name, value in module.state_dict().items()}
+            for name, value in sorted(module.state_dict().items())}
 
 
 def _loaded_block(TransformerBlock, seed, embed_dim, heads, mlp_dim):

@@ -317,9 +317,14 @@ def pca_random(pca_subspace):
 @book.scenario("pca_subspace", rtol=1e-6, atol=1e-9,
                hint="centre the data, take the right side of the SVD, and turn singular values into variances with the unbiased divisor")
 def pca_more_dims_than_points(pca_subspace):
-    """Fewer points than dimensions (N = 4, D = 6), k = N"""
+    """Fewer points than dimensions (N = 4, D = 6): k = N - 1, and k = N (whose last direction has variance 0)"""
     X = np.random.default_rng(73).normal(size=(4, 6))
-    return _pca_summary(pca_subspace(X, 4))
+    # N centred points span at most N - 1 directions: for k = N the last one is any unit vector
+    # orthogonal to the others, so only its variance (0) and the orthonormality are compared.
+    mean, components, variances = (np.asarray(part) for part in pca_subspace(X, 4))
+    return {"k = N - 1": _pca_summary(pca_subspace(X, 3)),
+            "k = N": {"mean": mean, "variances": variances, "gram": components @ components.T,
+                      "shape": list(components.shape), "top projector": components[:3].T @ components[:3]}}
 
 
 @book.scenario("pca_subspace",
@@ -617,3 +622,16 @@ def made_input_unchanged(made_masks):
     ordering, sizes = np.array([3, 1, 2]), [4, 5]
     made_masks(ordering, sizes)
     return {"ordering": ordering, "sizes": list(sizes)}
+
+
+# --- added by a student-perspective review ---------------------------------------------------------
+
+
+@book.scenario("reparameterize", rtol=1e-9, atol=1e-12)
+def reparameterize_float64_seeded(reparameterize):
+    """float64 inputs (64 entries) with a seeded generator: eps is drawn in mu's dtype (dtype=mu.dtype)"""
+    gen = torch.Generator().manual_seed(67)
+    mu = torch.randn(8, 8, generator=gen, dtype=torch.float64)
+    log_var = torch.randn(8, 8, generator=gen, dtype=torch.float64)
+    z = reparameterize(mu, log_var, torch.Generator().manual_seed(68))
+    return {"z": z.detach().numpy(), "dtype": str(z.dtype)}

@@ -365,8 +365,9 @@ def _tokens(seed: int, n: int, t: int, vocab: int) -> torch.Tensor:
 
 
 def _load_fixed(model: nn.Module, seed: int) -> None:
+    """Seeded weights drawn in the order of the parameter names (not of their creation in __init__)."""
     generator = torch.Generator().manual_seed(seed)
-    state = {name: 0.4 * torch.randn(p.shape, generator=generator) for name, p in model.state_dict().items()}
+    state = {name: 0.4 * torch.randn(p.shape, generator=generator) for name, p in sorted(model.state_dict().items())}
     model.load_state_dict(state)
 
 
@@ -599,3 +600,17 @@ def sample_errors(sample):
     generator = torch.Generator().manual_seed(0)
     return [error_name(sample, model, [1], 5, 0.0, generator), error_name(sample, model, [1], 5, -1.0, generator),
             error_name(sample, model, [], 5, 1.0, generator)]
+
+
+# --- added by a student-perspective review ---------------------------------------------------------
+
+@book.scenario("lstm_step")
+def lstm_no_overflow(lstm_step):
+    """pre-activations of -1000 and +1000 under np.errstate(over="raise"): a stable sigmoid does not overflow"""
+    p = _lstm_problem(48, 2, 3, 3, scale=0.01)
+    p["bias_ih"] = np.tile([-1000.0, 1000.0, -1000.0], 4)
+    with np.errstate(over="raise"):
+        try:
+            return _lstm(lstm_step, p)
+        except FloatingPointError:
+            return "FloatingPointError"
