@@ -135,6 +135,12 @@ def reparameterize(mu, log_var, generator=None):
     return mu + torch.exp(log_var) * eps
 
 
+@catalogue.mutant("reparameterize", "draws eps in the default dtype (float32) whatever mu's dtype")
+def reparameterize(mu, log_var, generator=None):
+    eps = torch.randn(mu.shape, generator=generator)
+    return mu + torch.exp(0.5 * log_var) * eps
+
+
 @catalogue.mutant("reparameterize", "ignores the generator (torch.randn_like)")
 def reparameterize(mu, log_var, generator=None):
     return mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)

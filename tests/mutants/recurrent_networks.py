@@ -317,6 +317,17 @@ def lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # n
     return _sig(zo) * np.tanh(c), c
 
 
+@mutant("lstm_step", "naive sigmoid 1 / (1 + exp(-z)): overflows for large negative pre-activations")
+def lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    def _sig(z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+    z = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
+    zi, zf, zg, zo = np.split(z, 4, axis=1)
+    c = _sig(zf) * c_prev + _sig(zi) * np.tanh(zg)
+    return _sig(zo) * np.tanh(c), c
+
+
 @mutant("lstm_step", "h = o * c (tanh of the cell state forgotten)")
 def lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
     def _sig(z):
