@@ -94,8 +94,10 @@ class SandboxedKernelManager(AsyncKernelManager):
 class GradingClient(NotebookClient):
     """nbclient's executor, sandboxed, with per-cell, per-submission and output limits."""
 
-    def __init__(self, notebook: NotebookNode, sandbox: Sandbox, scratch: Path, **kwargs) -> None:
+    def __init__(self, notebook: NotebookNode, sandbox: Sandbox, scratch: Path, setup_source: str = "",
+                 **kwargs) -> None:
         limits = sandbox.limits
+        self._setup_source = setup_source
         self._work = scratch / "work"
         self._home = scratch / "home"
         for folder in (self._work, self._home):
@@ -164,8 +166,12 @@ class GradingClient(NotebookClient):
         return manager
 
     def _cell_timeout(self, cell: NotebookNode) -> int:
+        """The cell limit (the setup cell's own when ``cell`` is the release's setup cell),
+        never past the submission's deadline."""
+        limits = self._sandbox.limits
+        limit = limits.setup_seconds if self._setup_source and cell.source == self._setup_source else limits.cell_seconds
         remaining = self._deadline - time.monotonic()
-        return max(1, int(min(self._sandbox.limits.cell_seconds, remaining)))
+        return max(1, int(min(limit, remaining)))
 
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None):
         """Interrupt the cell; kill the kernel if the cell will not stop."""

@@ -40,14 +40,15 @@ class Limits:
     processes: int = 512  # threads count too; binds only where the sandbox user is unprivileged
     file_mb: int = 256  # largest file a sandboxed process may write
     cell_seconds: int = 20  # per notebook cell (and per hidden scenario)
+    setup_seconds: int = 120  # the release's setup cell (imports torch: slow on a loaded machine)
     submission_seconds: int = 300  # wall time for the whole submission, kernel and scenarios
     output_kb: int = 2048  # outputs kept per notebook; the rest is cut with a note
 
     @classmethod
     def from_environment(cls) -> "Limits":
         """Defaults, overridden by ``GRADING_MEMORY_MB``, ``GRADING_SUBMISSION_SECONDS`` and
-        ``GRADING_CELL_SECONDS`` (e.g. on a heavily loaded machine, where importing torch alone
-        can pass the default cell limit)."""
+        ``GRADING_CELL_SECONDS`` (the setup cell has its own, longer limit: importing torch
+        alone can take 20 s on a heavily loaded machine, and that is not the student's doing)."""
         limits = cls()
         memory = int(os.environ.get("GRADING_MEMORY_MB", limits.memory_mb))
         wall = int(os.environ.get("GRADING_SUBMISSION_SECONDS", limits.submission_seconds))

@@ -201,7 +201,8 @@ def grade_submission(job: GradingJob) -> GradingResult:
         kernel_start = time.perf_counter()
         executed = nbformat.reads(nbformat.writes(restored), as_version=4)
         try:
-            GradingClient(executed, sandbox, scratch / "kernel").execute_within_limit()
+            setup = next(cell.source for cell in release.cells if cell.cell_type == "code")
+            GradingClient(executed, sandbox, scratch / "kernel", setup_source=setup).execute_within_limit()
         except Exception as error:  # the kernel could not even start
             result.problems.append(f"the notebook could not be executed ({type(error).__name__}: {str(error)[:200]})")
         result.seconds["kernel"] = time.perf_counter() - kernel_start
