@@ -592,7 +592,9 @@ def train_learns_late_reward(train_reinforce):
                     torch.optim.Adam(value.parameters(), lr=0.05), 120, 8, 0.95, 0)
     with torch.no_grad():
         p_good = float(torch.softmax(policy(torch.eye(3)[0]), dim=0)[1])
-    return {"P(good first action) > 0.9": p_good > 0.9}
+    # 0.7, not higher: with another (equally valid) sampler's random stream the learned probability
+    # ranged from 0.79 to 0.97 over 50 seeds, while a policy that does not learn stays near 0.5 or below.
+    return {"P(good first action) > 0.7": p_good > 0.7}
 
 
 @book.scenario("train_reinforce")
