@@ -608,3 +608,19 @@ def train_cartpole_short(train_reinforce):
     return {"episodes": len(history["returns"]), "updates": len(history["policy_losses"]),
             "returns equal lengths": history["returns"] == [float(n) for n in history["lengths"]],
             "finite losses": bool(np.all(np.isfinite(history["policy_losses"] + history["value_losses"])))}
+
+
+@book.scenario("reward_to_go")
+def rtg_float32_rewards(reward_to_go):
+    """float32 rewards: the result is still a new float64 array"""
+    rewards = _rng(30).normal(size=5).astype(np.float32)
+    result = reward_to_go(rewards, 0.9)
+    return {"values": np.asarray(result, dtype=np.float64), "dtype": str(np.asarray(result).dtype)}
+
+
+@book.scenario("normalize_advantages")
+def normalize_keeps_dtype(normalize_advantages):
+    """float32 and float64 inputs: the result has the input's dtype"""
+    values = _rng(31).normal(size=6) * 3 + 1
+    return {name: str(normalize_advantages(torch.tensor(values, dtype=dtype)).dtype)
+            for name, dtype in (("float32", torch.float32), ("float64", torch.float64))}
