@@ -649,7 +649,9 @@ def train_learns_late_reward(train_reinforce):
                     torch.optim.Adam(value.parameters(), lr=0.05), 120, 8, 0.95, 0)
     with torch.no_grad():
         p_good = float(torch.softmax(policy(torch.eye(3)[0]), dim=0)[1])
-    return {"P(good first action) > 0.9": p_good > 0.9}
+    # 0.7, not higher: with another (equally valid) sampler's random stream the learned probability
+    # ranged from 0.79 to 0.97 over 50 seeds, while a policy that does not learn stays near 0.5 or below.
+    return {"P(good first action) > 0.7": p_good > 0.7}
 
 
 @book.scenario("train_reinforce")
@@ -699,3 +701,19 @@ def train_float64_observations(train_reinforce):
     torch.manual_seed(17)
     train_reinforce(env, policy, value, policy_opt, value_opt, 4, 2, 0.9, 1)
     return _update_report(env, policy_opt, value_opt, 2, 0.9)
+
+
+@book.scenario("reward_to_go")
+def rtg_float32_rewards(reward_to_go):
+    """float32 rewards: the result is still a new float64 array"""
+    rewards = _rng(30).normal(size=5).astype(np.float32)
+    result = reward_to_go(rewards, 0.9)
+    return {"values": np.asarray(result, dtype=np.float64), "dtype": str(np.asarray(result).dtype)}
+
+
+@book.scenario("normalize_advantages")
+def normalize_keeps_dtype(normalize_advantages):
+    """float32 and float64 inputs: the result has the input's dtype"""
+    values = _rng(31).normal(size=6) * 3 + 1
+    return {name: str(normalize_advantages(torch.tensor(values, dtype=dtype)).dtype)
+            for name, dtype in (("float32", torch.float32), ("float64", torch.float64))}

@@ -682,3 +682,20 @@ def dqn_zero_steps(train_dqn):
     history = train_dqn(_Bandit(), q_net, _net(18, 4, 2), torch.optim.SGD(q_net.parameters(), lr=0.1),
                         _LogBuffer(10, 4), 0, lambda t: 0.5)
     return {key: history[key] for key in ("episode_returns", "episode_ends", "losses", "steps")}
+
+
+@book.scenario("epsilon_greedy")
+def near_ties(epsilon_greedy):
+    """values that differ by 1e-9 are not tied: best holds only the actions equal to the maximum"""
+    return _picks(epsilon_greedy, np.array([1.0, 1.0 + 1e-9, 0.5, 1.0 + 1e-9]), 0.0, 10, n=30)
+
+
+@book.scenario("train_dqn")
+def dqn_history_types(train_dqn):
+    """the history's documented types: losses and returns are Python floats, ends and steps ints"""
+    q_net = _net(19, 4, 2)
+    history = train_dqn(gym.make("CartPole-v1"), q_net, _net(20, 4, 2), torch.optim.SGD(q_net.parameters(), lr=0.01),
+                        _LogBuffer(100, 4), 40, lambda t: 1.0, batch_size=4, learning_starts=8, target_every=10,
+                        seed=21)
+    return {key: sorted({type(x).__name__ for x in history[key]}) for key in ("episode_returns", "episode_ends", "losses")
+            } | {"steps": type(history["steps"]).__name__, "episodes": len(history["episode_ends"])}
