@@ -635,3 +635,43 @@ def reparameterize_float64_seeded(reparameterize):
     log_var = torch.randn(8, 8, generator=gen, dtype=torch.float64)
     z = reparameterize(mu, log_var, torch.Generator().manual_seed(68))
     return {"z": z.detach().numpy(), "dtype": str(z.dtype)}
+
+
+# --- scenarios added for the mutation score ----------------------------------------------------------
+
+
+@book.scenario("pca_subspace", rtol=1e-6, atol=1e-9)
+def pca_float32_far_from_origin(pca_subspace):
+    """float32 data far from the origin: mean and variances as accurate as in float64, float64 results"""
+    rng = np.random.default_rng(81)
+    X = (1000.0 + rng.normal(size=(50, 3)) * [1.0, 0.1, 0.01]).astype(np.float32)
+    mean, components, variances = (np.asarray(part) for part in pca_subspace(X, 3))
+    return {"mean": mean, "variances": variances, "projector": components.T @ components,
+            "dtypes": [str(mean.dtype), str(components.dtype), str(variances.dtype)]}
+
+
+@book.scenario("subspace_cosines")
+def cosines_same_subspace_at_most_one(subspace_cosines):
+    """Two bases of the same plane: every cosine is at most 1 and at least 0, even after rounding"""
+    out = []
+    for seed in range(82, 90):
+        rng = np.random.default_rng(seed)
+        A = rng.normal(size=(2, 4))
+        cosines = np.asarray(subspace_cosines(A, rng.normal(size=(2, 2)) @ A))
+        out.append(bool(np.all(cosines <= 1.0) and np.all(cosines >= 0.0)))
+    return out
+
+
+@book.scenario("reparameterize", rtol=1e-12, atol=1e-12)
+def reparameterize_float64_exact(reparameterize):
+    """float64 inputs with a seeded generator: eps drawn in float64 (dtype=mu.dtype), not rounded to float32"""
+    mu = torch.tensor([[0.1, -0.7, 2.0], [1.0, 0.0, -3.0]], dtype=torch.float64)
+    log_var = torch.tensor([[0.5, -1.0, 0.0], [2.0, -0.3, 1.0]], dtype=torch.float64)
+    z = reparameterize(mu, log_var, torch.Generator().manual_seed(90))
+    return {"z": z.detach().numpy(), "dtype": str(z.dtype)}
+
+
+@book.scenario("made_masks")
+def made_single_unit_layers(made_masks):
+    """Hidden layers of a single unit are allowed (sizes >= 1)"""
+    return [_masks(made_masks(np.array([2, 1, 3]), [1])), _masks(made_masks(np.array([1, 2]), [3, 1, 2]))]

@@ -89,6 +89,13 @@ def test_non_saturating_run_covers_all_8_modes_at_the_end():
     assert _coverage("non-saturating", gm.WIDGET_STEPS)["modes"] == 8
 
 
+def test_all_8_modes_by_step_500_and_quality_keeps_growing():
+    assert _coverage("non-saturating", 500)["modes"] == 8
+    final = _coverage("non-saturating", gm.WIDGET_STEPS)["quality"]
+    assert final > _coverage("non-saturating", 500)["quality"]
+    assert abs(final - 0.85) < 0.05, "about 85 % high-quality samples at the last step"
+
+
 @pytest.mark.parametrize("loss, sign", [("non-saturating", 1.0), ("minimax", -1.0)])
 def test_loss_curves_mirror_and_settle_near_the_equilibrium(loss, sign):
     run = gm.widget_run(loss)
