@@ -106,6 +106,18 @@ def reward_to_go(rewards, gamma):
     return out
 
 
+@mutant("reward_to_go", "float32 rewards give a float32 result (the docstring promises float64)")
+def reward_to_go(rewards, gamma):  # noqa: F811
+    rewards = np.asarray(rewards)
+    if rewards.dtype.kind != "f":
+        rewards = rewards.astype(float)
+    out, running = np.zeros_like(rewards), 0.0
+    for t in reversed(range(len(rewards))):
+        running = rewards[t] + gamma * running
+        out[t] = running
+    return out
+
+
 @mutant("reward_to_go", "discounts from the episode start: sum_k gamma^k r_k over k >= t")
 def reward_to_go(rewards, gamma):  # noqa: F811
     rewards = np.asarray(rewards, dtype=float)
@@ -173,6 +185,12 @@ def normalize_advantages(advantages, eps=1e-8):
     if advantages.numel() < 2:
         return advantages - advantages.mean()
     return (advantages - advantages.mean()) / (advantages.std() + eps)
+
+
+@mutant("normalize_advantages", "computed in float64 through numpy: float32 in, float64 out")
+def normalize_advantages(advantages, eps=1e-8):  # noqa: F811
+    a = advantages.detach().numpy().astype(np.float64)
+    return torch.from_numpy((a - a.mean()) / (a.std() + eps))
 
 
 @mutant("normalize_advantages", "no eps (NaN when all advantages are equal)")

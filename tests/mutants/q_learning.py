@@ -29,6 +29,16 @@ def epsilon_greedy(q_values, epsilon, rng):
     return int(np.argmax(q_values))
 
 
+@mutant("epsilon_greedy", "ties found with np.isclose: near-equal values count as tied")
+def epsilon_greedy(q_values, epsilon, rng):  # noqa: F811
+    q_values = np.asarray(q_values, dtype=float)
+    if q_values.ndim != 1 or len(q_values) == 0 or not 0.0 <= epsilon <= 1.0:
+        raise ValueError("bad input")
+    if rng.random() < epsilon:
+        return int(rng.integers(len(q_values)))
+    return int(rng.choice(np.flatnonzero(np.isclose(q_values, q_values.max()))))
+
+
 @mutant("epsilon_greedy", "exploration never picks a greedy action")
 def epsilon_greedy(q_values, epsilon, rng):  # noqa: F811
     q_values = np.asarray(q_values, dtype=float)
