@@ -243,3 +243,11 @@ def optimizer_race_widget() -> widgets.VBox:
         steps=slider(100, 10, 300, 10, "steps", integer=True),
         surface=dropdown(list(SURFACES), "valley along the axes", "surface"),
     )
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("worked example", lambda: draw_worked_example(theta2=1.5)),
+    ("optimizer race", lambda: draw_optimizer_race(log10_lr=-1.5, beta=0.9)),
+]

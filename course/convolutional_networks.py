@@ -483,3 +483,20 @@ def draw_digit_examples(n: int = 12) -> Figure:
         ax.set_title(str(label), fontsize=9)
         ax.axis("off")
     return fig
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+def _feature_maps_update(index: int = 5) -> Figure:
+    """What the default feature-maps widget draws for test image ``index``."""
+    data = digits_split(0.25, 0)
+    return draw_feature_maps(demo_cnn(0, full_or_quick(FEATURE_EPOCHS, 1)), data["x_test"][index],
+                             int(data["y_test"][index]))
+
+
+WIDGET_UPDATES = [
+    ("kernel playground", lambda: draw_kernel_playground(digit=7, preset="sharpen")),
+    ("correlation vs convolution", lambda: draw_correlation_vs_convolution(digit=7, kernel="emboss")),
+    ("receptive field", lambda: draw_receptive_field(n_layers=4, kernel_size=5, stride=1)),
+    ("feature maps", _feature_maps_update),
+]

@@ -280,3 +280,12 @@ def draw_network_diagram(layer_sizes: tuple[int, ...] = (2, 3, 3)) -> Figure:
     ax.set_aspect("equal")
     ax.axis("off")
     return fig
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("feature fit", lambda: draw_feature_fit(n_features=9, log10_l2=-3.0)),
+    ("steps", lambda: draw_steps(n_steps=20, steepness=1000.0)),
+    ("MLP training", lambda: draw_mlp_training(hidden_units=32, log10_lr=-1.25)),
+]

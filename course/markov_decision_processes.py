@@ -306,3 +306,11 @@ def draw_backup_diagrams() -> Figure:
     _backup_tree(left, "Bellman expectation backup ($V^\\pi$)", maximum=False)
     _backup_tree(right, "Bellman optimality backup ($V^*$)", maximum=True)
     return fig
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("grid world", lambda: draw_gridworld(gamma=0.95, sweep=5)),
+    ("rollouts", lambda: draw_rollouts(n_episodes=200, episode=3)),
+]

@@ -491,3 +491,12 @@ def baseline_variances(policy: nn.Module, reward_to_go: Callable, reinforce_loss
         results[name] = total_variance(grads)
     results["mean episode length"] = float(np.mean([len(e["rewards"]) for e in measured]))
     return results
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("estimator variance", lambda: draw_estimator_variance(n_samples=16)),
+    ("bandit training", lambda: draw_bandit_training(learning_rate=0.1)),
+    ("PPO objective", lambda: draw_ppo_objective(epsilon=0.3)),
+]

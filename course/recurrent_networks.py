@@ -474,3 +474,12 @@ def draw_training_curves(history: dict[str, list[float]], baselines: dict[str, f
     ax.set_ylabel("cross-entropy (nats / char)")
     ax.legend(fontsize=8)
     return fig
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("gradient flow", lambda: draw_gradient_flow(radius=1.1)),
+    ("temperature", lambda: draw_temperature(temperature=1.2)),
+    ("gates", lambda: draw_gates(gate="cell state c", first_unit=16)),
+]
