@@ -11,6 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from course.widgets import dropdown, interactive_figure, slider
@@ -229,6 +230,7 @@ def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float 
     right.set_xlabel("step")
     right.set_ylabel("loss")
     right.set_ylim(1e-8, 1e4)
+    right.yaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
     right.legend(fontsize=8)
     return fig
 

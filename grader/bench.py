@@ -119,8 +119,12 @@ def widget_medians(lecture: Lecture) -> dict[str, float]:
     function at a representative slider setting plus :func:`course.widgets.figure_png`, the
     PNG the widget shows. Slider-keyed caches are cleared before each timed update (a first
     visit of the setting); the untimed first call builds what a widget computes only once."""
-    matplotlib.use("Agg")
+    import torch
+
     from course.widgets import clear_slider_caches, figure_png
+
+    matplotlib.use("Agg")
+    torch.set_num_threads(1)  # as the notebooks' setup cells do (tiny models: one thread is fastest)
 
     module = importlib.import_module(f"course.{lecture.slug}")
     medians = {}
