@@ -98,7 +98,7 @@ def draw_gridworld(layout: str = "two exits (the notes' grid)", gamma: float = 0
     values = history[sweep]
     fig = Figure(figsize=(10, 4.0))
     left, right = fig.subplots(1, 2, width_ratios=[1.15, 1])
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.12, top=0.86, wspace=0.15)  # fixed: fast redraws
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.12, top=0.86, wspace=0.4)  # fixed: fast redraws
     scale = max(1.0, float(np.max(np.abs(history[-1]))))
     image = rl.draw_values(left, values, model.shape, model.terminal, model.desc, numbers=model.n_states <= 36,
                            vmin=-scale, vmax=scale)
