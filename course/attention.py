@@ -508,3 +508,12 @@ def draw_sequence_processors(n: int = 6) -> Figure:
     for ax in axes:
         ax.text(target, 1.22, "t", ha="center", fontsize=9)
     return fig
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("attention in the plane", lambda: draw_attention_2d(query_x=0.5, scale=2.0)),
+    ("positional encoding", lambda: draw_positional_encoding(position=40)),
+    ("trained attention", lambda: draw_trained_attention(digits="31415926", layer=1)),
+]

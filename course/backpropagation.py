@@ -11,6 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from course.widgets import dropdown, interactive_figure, slider
@@ -229,6 +230,7 @@ def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float 
     right.set_xlabel("step")
     right.set_ylabel("loss")
     right.set_ylim(1e-8, 1e4)
+    right.yaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
     right.legend(fontsize=8)
     return fig
 
@@ -243,3 +245,11 @@ def optimizer_race_widget() -> widgets.VBox:
         steps=slider(100, 10, 300, 10, "steps", integer=True),
         surface=dropdown(list(SURFACES), "valley along the axes", "surface"),
     )
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("worked example", lambda: draw_worked_example(theta2=1.5)),
+    ("optimizer race", lambda: draw_optimizer_race(log10_lr=-1.5, beta=0.9)),
+]

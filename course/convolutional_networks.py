@@ -114,8 +114,9 @@ def draw_kernel_playground(digit: int = 0, preset: str = "vertical edges (Sobel 
     else:
         kernel = KERNELS[preset]
     image, output = kernel_response(digit, kernel)
-    fig = Figure(figsize=(10, 2.9), layout="constrained")
+    fig = Figure(figsize=(10, 2.9))
     axes = fig.subplots(1, 4, width_ratios=[1, 0.7, 1, 1])
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9, wspace=0.1)  # fixed: fast redraws
     _show_image(axes[0], image, f"digit {_digits()[1][digit]} (index {digit})")
     _show_kernel(axes[1], kernel, "kernel K")
     _show_image(axes[2], output, "feature map (K correlated with the image)", signed=True)
@@ -191,8 +192,9 @@ def draw_correlation_vs_convolution(digit: int = 0, kernel: str = "shift (a sing
     weights = FLIP_KERNELS[kernel]
     image, correlation, convolution = correlation_and_convolution(digit, kernel)
     difference = np.abs(correlation - convolution).max()
-    fig = Figure(figsize=(11, 2.5), layout="constrained")
+    fig = Figure(figsize=(11, 2.5))
     axes = fig.subplots(1, 6, width_ratios=[1, 0.8, 0.8, 1, 1, 1])
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.8, wspace=0.15)  # fixed: fast redraws
     _show_image(axes[0], image, "input (8 x 8)")
     _show_kernel(axes[1], weights, "K: correlation")
     _show_kernel(axes[2], weights[::-1, ::-1], "K rotated: convolution")
@@ -252,8 +254,9 @@ def receptive_field_by_autograd(n_layers: int, kernel_size: int, stride: int) ->
 def draw_receptive_field(n_layers: int = 3, kernel_size: int = 3, stride: int = 1) -> Figure:
     """The cone of units that feed one unit at the top of a stack of equal convolutions."""
     result = receptive_field_by_autograd(n_layers, kernel_size, stride)
-    fig = Figure(figsize=(10.5, 3.8), layout="constrained")
+    fig = Figure(figsize=(10.5, 3.8))
     left, right = fig.subplots(1, 2, width_ratios=[2.2, 1])
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.92, wspace=0.18)  # fixed: fast redraws
     low, high = result["field"]
     for level, (paths, centres) in enumerate(zip(result["paths"], result["centres"])):
         inside = paths > 0
@@ -308,8 +311,10 @@ def draw_feature_maps(model: torch.nn.Module, image: torch.Tensor, label: int | 
         for hook in hooks:
             hook.remove()
         model.train(was_training)
-    fig = Figure(figsize=(11, 1.1 * len(maps) + 1.4), layout="constrained")
-    grid = fig.add_gridspec(len(maps), 3, width_ratios=[1, 6, 1.2])
+    height = 1.1 * len(maps) + 1.4
+    fig = Figure(figsize=(11, height))
+    grid = fig.add_gridspec(len(maps), 3, width_ratios=[1, 6, 1.2], left=0.01, right=0.99, bottom=0.1 / height,
+                            top=1 - 0.35 / height, wspace=0.08, hspace=0.45 / 1.1)  # fixed: fast redraws
     _show_image(fig.add_subplot(grid[:, 0]), image[0].numpy(),
                 "input" + (f" (label {label})" if label is not None else ""))
     for row, output in enumerate(maps):
@@ -483,3 +488,20 @@ def draw_digit_examples(n: int = 12) -> Figure:
         ax.set_title(str(label), fontsize=9)
         ax.axis("off")
     return fig
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+def _feature_maps_update(index: int = 5) -> Figure:
+    """What the default feature-maps widget draws for test image ``index``."""
+    data = digits_split(0.25, 0)
+    return draw_feature_maps(demo_cnn(0, full_or_quick(FEATURE_EPOCHS, 1)), data["x_test"][index],
+                             int(data["y_test"][index]))
+
+
+WIDGET_UPDATES = [
+    ("kernel playground", lambda: draw_kernel_playground(digit=7, preset="sharpen")),
+    ("correlation vs convolution", lambda: draw_correlation_vs_convolution(digit=7, kernel="emboss")),
+    ("receptive field", lambda: draw_receptive_field(n_layers=4, kernel_size=5, stride=1)),
+    ("feature maps", _feature_maps_update),
+]

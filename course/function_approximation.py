@@ -2,7 +2,7 @@
 
 The ``draw_*`` functions compute and plot; they are pure (same arguments, same figure) and
 fast, so tests call them directly and the widgets only wire sliders to them. They use
-library routines (scikit-learn's ridge solver, torch layers) rather than the exercises'
+library routines (numpy's SVD for ridge regression, torch layers) rather than the exercises'
 functions, so every picture works before any exercise is solved.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
-from sklearn.linear_model import Ridge
+from matplotlib.ticker import NullLocator
 
 from course.runtime import full_or_quick
 from course.widgets import dropdown, figure_row, interactive_figure, slider
@@ -38,6 +38,13 @@ def _sine_basis(x: np.ndarray, n: int) -> np.ndarray:
     return np.sin(np.pi * np.outer(x, np.arange(1, n + 1)))
 
 
+def _ridge_weights(features: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    """Ridge regression without intercept through the SVD (scikit-learn's ``solver="svd"``)."""
+    u, s, vt = np.linalg.svd(features, full_matrices=False)
+    shrink = np.divide(s, s ** 2 + l2, out=np.zeros_like(s), where=s > 1e-15)
+    return vt.T @ (shrink * (u.T @ y))
+
+
 def feature_fit(n_features: int, l2: float, noise: float = 0.15, n_train: int = 20,
                 seed: int = 0, max_features: int = 30) -> dict[str, np.ndarray | float]:
     """Fit ``sin(i pi x)`` features by ridge regression; return the fit and the error curves.
@@ -50,20 +57,20 @@ def feature_fit(n_features: int, l2: float, noise: float = 0.15, n_train: int = 
     x_test, y_test = noisy_samples(200, noise, seed + 1)
     grid = np.linspace(0, 1, 300)
 
-    def fit(n: int) -> Ridge:
-        return Ridge(alpha=l2, fit_intercept=False, solver="svd").fit(_sine_basis(x_train, n), y_train)
+    def fit(n: int) -> np.ndarray:
+        return _ridge_weights(_sine_basis(x_train, n), y_train, l2)
 
     def errors(n: int) -> tuple[float, float]:
-        model = fit(n)
-        train = np.mean((model.predict(_sine_basis(x_train, n)) - y_train) ** 2)
-        test = np.mean((model.predict(_sine_basis(x_test, n)) - y_test) ** 2)
+        weights = fit(n)
+        train = np.mean((_sine_basis(x_train, n) @ weights - y_train) ** 2)
+        test = np.mean((_sine_basis(x_test, n) @ weights - y_test) ** 2)
         return float(train), float(test)
 
     counts = np.arange(1, max_features + 1)
     curves = np.array([errors(n) for n in counts])
     return {
         "x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
-        "grid": grid, "fit": fit(n_features).predict(_sine_basis(grid, n_features)),
+        "grid": grid, "fit": _sine_basis(grid, n_features) @ fit(n_features),
         "train_mse": curves[n_features - 1, 0], "test_mse": curves[n_features - 1, 1],
         "counts": counts, "train_curve": curves[:, 0], "test_curve": curves[:, 1],
     }
@@ -84,6 +91,7 @@ def draw_feature_fit(n_features: int = 5, log10_l2: float = -6.0, noise: float =
     right.semilogy(result["counts"], result["train_curve"], "o-", ms=3, label="train")
     right.semilogy(result["counts"], result["test_curve"], "o-", ms=3, label="test")
     right.axvline(n_features, c="0.5", lw=1)
+    right.yaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
     right.set_xlabel("number of features")
     right.set_ylabel("mean squared error")
     right.set_title("error against model size at this L2 strength", fontsize=9)
@@ -214,6 +222,7 @@ def draw_mlp_training(hidden_units: int = 16, activation: str = "tanh", log10_lr
     left.set_title(f"{hidden_units} {activation} units, lr = 1e{log10_lr:.2f}, momentum {MOMENTUM}: final MSE "
                    + ("diverged" if not np.isfinite(final) else f"{final:.4f}"), fontsize=9)
     right.semilogy(np.where(np.isfinite(result["losses"]), result["losses"], np.nan))
+    right.yaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
     right.set_xlabel("gradient step")
     right.set_ylabel("training MSE")
     return fig
@@ -280,3 +289,12 @@ def draw_network_diagram(layer_sizes: tuple[int, ...] = (2, 3, 3)) -> Figure:
     ax.set_aspect("equal")
     ax.axis("off")
     return fig
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("feature fit", lambda: draw_feature_fit(n_features=9, log10_l2=-3.0)),
+    ("steps", lambda: draw_steps(n_steps=20, steepness=1000.0)),
+    ("MLP training", lambda: draw_mlp_training(hidden_units=32, log10_lr=-1.25)),
+]

@@ -541,3 +541,12 @@ def draw_dilated_convolutions(dilations: tuple[int, ...] = (1, 2, 4, 8), length:
     ax.set(xlim=(-8, length), ylim=(-0.5, layers + 0.5))
     ax.axis("off")
     return fig
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("divergences", lambda: draw_divergences(mu_q=1.5, sigma_q=0.5)),
+    ("latent explorer", lambda: draw_latent_explorer(z1=1.0, z2=-0.5)),
+    ("GAN training", lambda: draw_gan_training(step=WIDGET_STEPS // 2)),
+]

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.ticker import NullLocator
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -105,6 +106,8 @@ def draw_estimator_variance(n_samples: int = 8, offset: float = 10.0, n_repeats:
     left.set_title(f"{n_repeats} estimates from N = {n_samples} samples each, rewards f + {offset:g}", fontsize=9)
     left.legend(fontsize=7, loc="upper right")
     right.axvline(n_samples, color="0.6", lw=1, ls=":")
+    right.xaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
+    right.yaxis.set_minor_locator(NullLocator())
     right.set_xlabel("samples per estimate N")
     right.set_ylabel(r"total variance $E\,\|\hat g - \nabla J\|^2$")
     right.set_title("exact variance: falls like 1/N; the baseline lowers the whole line", fontsize=9)
@@ -491,3 +494,12 @@ def baseline_variances(policy: nn.Module, reward_to_go: Callable, reinforce_loss
         results[name] = total_variance(grads)
     results["mean episode length"] = float(np.mean([len(e["rewards"]) for e in measured]))
     return results
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+WIDGET_UPDATES = [
+    ("estimator variance", lambda: draw_estimator_variance(n_samples=16)),
+    ("bandit training", lambda: draw_bandit_training(learning_rate=0.1)),
+    ("PPO objective", lambda: draw_ppo_objective(epsilon=0.3)),
+]

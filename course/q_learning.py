@@ -23,7 +23,7 @@ import torch
 from matplotlib.figure import Figure
 
 from course import rl
-from course.widgets import dropdown, figure_row, interactive_figure, slider
+from course.widgets import dropdown, figure_row, interactive_figure, slider, slider_cache
 
 CLIFF_SHAPE = (4, 12)
 CLIFF_START, CLIFF_GOAL = 36, 47
@@ -53,7 +53,7 @@ def cliff_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return nxt, reward, ends
 
 
-@functools.lru_cache(maxsize=64)
+@slider_cache
 def td_control(method: str, epsilon: float, n_episodes: int = 500, alpha: float = 0.5, gamma: float = 1.0,
                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Learn CliffWalking's Q-table with SARSA or Q-learning; return (Q (S, A), reward of each episode).
@@ -395,3 +395,19 @@ def draw_td_vs_mc(alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: int = 3
     ax_error.set_title(f"alpha: TD {alpha_td}, MC {alpha_mc}", fontsize=9)
     ax_error.legend(fontsize=8)
     return fig
+
+
+# --- what `make bench` times: each widget's update at a representative slider setting -------------
+
+@functools.cache
+def _untrained_episode() -> tuple[list[np.ndarray], str]:
+    """The frames and title the replay widget shows without a network."""
+    frames, total = rl.episode_frames(greedy_policy(q_network(seed=0)), seed=0, every=5)
+    return frames, f"return {total:.0f}:"
+
+
+WIDGET_UPDATES = [
+    ("cliff", lambda: draw_cliff(epsilon=0.15)),
+    ("Q table", lambda: draw_q_table(epsilon=0.2)),
+    ("replay", lambda: draw_frame(_untrained_episode()[0], 3, _untrained_episode()[1])),
+]

@@ -1,27 +1,61 @@
-"""Thin widget wiring: sliders call a pure drawing function and show its figure.
+"""Thin widget wiring: sliders call a pure drawing function and show its figure as a PNG.
 
 Every lecture's visualizations are written as ``draw_*(...) -> Figure`` functions that
-tests can call directly; :func:`interactive_figure` only connects controls to them.
+tests can call directly; :func:`interactive_figure` only connects controls to them, and
+:func:`figure_png` is the one place a widget's figure becomes a picture.
+
+Each support module lists its widgets' updates in ``WIDGET_UPDATES``: ``(name, update)``
+pairs where ``update()`` calls the widget's pure function at a representative slider
+setting and returns its Figure. ``make bench`` times ``figure_png(update())`` for each.
 """
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
-from IPython.display import display
+from IPython.display import Image, display
 from matplotlib.figure import Figure
+
+WIDGET_DPI = 80  # pixels per inch of a widget's picture: a 10-inch figure is 800 pixels wide
+
+_slider_caches: list = []
+
+
+def figure_png(fig: Figure, dpi: int = WIDGET_DPI) -> bytes:
+    """The PNG a widget shows for ``fig``: its fixed layout as drawn (no tight bounding box,
+    which would draw the figure twice)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def interactive_figure(draw: Callable[..., Figure], **controls: widgets.ValueWidget) -> widgets.VBox:
-    """A box of ``controls`` above an output area that shows ``draw(**values)``.
+    """A box of ``controls`` above an output area that shows ``draw(**values)`` as a PNG.
 
     The figure is redrawn whenever a control changes; sliders should be created with
     ``continuous_update=False`` when a redraw takes more than a fraction of a second.
     """
-    output = widgets.interactive_output(lambda **values: display(draw(**values)), controls)
+    output = widgets.interactive_output(lambda **values: display(Image(figure_png(draw(**values)))), controls)
     layout = widgets.Layout(flex_flow="row wrap")
     return widgets.VBox([widgets.Box(list(controls.values()), layout=layout), output])
+
+
+def slider_cache(function: Callable) -> Callable:
+    """``functools.cache`` for a pure computation whose arguments are slider values (sliders
+    are discrete, so going back to a setting is free). The benchmark clears these caches
+    before each timed update: it times a setting's first visit."""
+    cached = functools.cache(function)
+    _slider_caches.append(cached)
+    return cached
+
+
+def clear_slider_caches() -> None:
+    """Forget every :func:`slider_cache` result (the benchmark's first-visit timing)."""
+    for cached in _slider_caches:
+        cached.cache_clear()
 
 
 def slider(value: float, low: float, high: float, step: float, description: str,

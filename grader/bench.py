@@ -6,7 +6,8 @@
 - a small class graded four ways in one run: unsandboxed and sandboxed (the sandbox's cost
   as a ratio), and on a local Dask cluster with 1 and with 2 workers (the throughput ratio,
   and the overhead per submission beyond the worker's own work);
-- the median time to draw and render each widget's figure (what one slider move costs);
+- the median time of each widget's update (``WIDGET_UPDATES`` of each support module: the
+  pure function at a slider setting, rendered to the PNG the widget shows): one slider move;
 - training targets: for a lecture whose support module ``course.<slug>`` defines
   ``benchmark_training(reference)``, what that function reports when given the reference
   module ``solutions.<slug>`` (e.g. episodes, steps and seconds to a target return per seed).
@@ -16,8 +17,6 @@ Figures are measured, never asserted: tests do not time anything.
 from __future__ import annotations
 
 import importlib
-import inspect
-import io
 import json
 import os
 import statistics
@@ -120,21 +119,28 @@ def autograde_seconds(lectures: list[Lecture]) -> dict[str, float]:
 
 
 def widget_medians(lecture: Lecture) -> dict[str, float]:
-    """Median seconds to draw and render (PNG) each ``draw_*`` figure of ``course.<slug>``."""
+    """Median seconds of each widget update listed in ``course.<slug>.WIDGET_UPDATES``: the pure
+    function at a representative slider setting plus :func:`course.widgets.figure_png`, the
+    PNG the widget shows. Slider-keyed caches are cleared before each timed update (a first
+    visit of the setting); the untimed first call builds what a widget computes only once."""
+    import torch
+
+    from course.widgets import clear_slider_caches, figure_png
+
     matplotlib.use("Agg")
+    torch.set_num_threads(1)  # as the notebooks' setup cells do (tiny models: one thread is fastest)
+
     module = importlib.import_module(f"course.{lecture.slug}")
     medians = {}
-    for name, function in inspect.getmembers(module, inspect.isfunction):
-        if not name.startswith("draw_") or function.__module__ != module.__name__:
-            continue
-        if any(p.default is inspect.Parameter.empty for p in inspect.signature(function).parameters.values()):
-            continue  # needs a trained model or data: not a slider redraw
+    for name, update in module.WIDGET_UPDATES:
+        figure_png(update())
         times = []
-        for _ in range(WIDGET_REPEATS + 1):
+        for _ in range(WIDGET_REPEATS):
+            clear_slider_caches()
             start = time.perf_counter()
-            function().savefig(io.BytesIO(), format="png")  # a widget shows the rendered PNG
+            figure_png(update())
             times.append(time.perf_counter() - start)
-        medians[name] = statistics.median(times[1:])  # the first call warms caches
+        medians[name] = statistics.median(times)
     return medians
 
 
