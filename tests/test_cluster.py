@@ -18,7 +18,7 @@ from grader.autograde import autograde_all, load_status
 from grader.demo import solved, with_mutant
 from grader.lectures import find_lecture
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 DASK = str(Path(sys.executable).parent / "dask")
 
 

@@ -16,7 +16,7 @@ from grader.validate import validate_command
 from tests.conftest import GRADED, LECTURES
 from tests.test_leaks import HIDDEN_MARKERS, _normalized, shipped_text
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from grader.hidden import load_book, load_reference
 from grader.lectures import ROOT, find_lecture
 from tests.hostile import ATTACKS, Target, write_class
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 LECTURE = "07"
 
 

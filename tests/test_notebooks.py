@@ -33,14 +33,12 @@ def is_picture_cell(cell) -> bool:
             and all(line.startswith("lecture.") for line in lines))
 
 
-@pytest.mark.xdist_group("notebooks")
 @pytest.mark.parametrize("lecture", LECTURES, ids=lambda lecture: lecture.slug)
 def test_notebook_runs_with_solutions(lecture):
     notebook = execute(assemble(lecture), lecture, allow_errors=True)
     assert errors(notebook) == []
 
 
-@pytest.mark.xdist_group("notebooks")
 @pytest.mark.parametrize("lecture", LECTURES, ids=lambda lecture: lecture.slug)
 def test_widgets_work_before_any_exercise_is_solved(lecture):
     student = nbformat.read(lecture.student_notebook, as_version=4)

@@ -21,7 +21,7 @@ from grader.demo import solved
 from grader.grades import grade_rows
 from grader.lectures import find_lecture
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+pytestmark = [pytest.mark.slow, pytest.mark.grading]
 PASSWORD = "s3cret-Pa55word"
 
 

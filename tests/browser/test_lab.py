@@ -22,7 +22,7 @@ from grader.lectures import all_lectures
 
 from .conftest import KERNEL_TIMEOUT, RUN_ALL_TIMEOUT, VALIDATE_TIMEOUT, first_code_cell, widget_cells
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 LECTURES = all_lectures()
 

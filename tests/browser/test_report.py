@@ -12,7 +12,7 @@ from tests.test_report import sample_results
 
 from .conftest import SCREENSHOTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 IMAGES_JS = "() => Array.from(document.images).map(img => [img.alt, img.complete, img.naturalWidth])"
 
