@@ -12,6 +12,7 @@ import copy
 from functools import cache
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -21,7 +22,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from course.runtime import full_or_quick
-from course.widgets import figure_row, interactive_figure, slider
+from course.widgets import FIXED_TITLE, figure_row, interactive_figure, slider
 
 # --- the toy task: sorting digit sequences --------------------------------------------------------
 
@@ -323,20 +324,32 @@ def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: i
     weights = maps[layer][0].numpy()
     labels = [TOKEN_NAMES[t] for t in tokens[0].tolist()]
     fig = Figure(figsize=(11, 3.4))
-    axes = fig.subplots(1, weights.shape[0])
+    with matplotlib.rc_context(FIXED_TITLE):
+        axes = fig.subplots(1, weights.shape[0])
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.14, top=0.8, wspace=0.25)
     for head, ax in enumerate(np.atleast_1d(axes)):
         ax.imshow(weights[head], cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_xticks(range(len(labels)), labels, fontsize=6)
-        ax.set_yticks(range(len(labels)), labels if head == 0 else [], fontsize=6)
+        _token_labels(ax, labels, queries=head == 0)
         ax.set_title(f"head {head + 1}", fontsize=9)
     ax = np.atleast_1d(axes)[0]
-    ax.set_ylabel("query (reads this token)", fontsize=8)
-    ax.set_xlabel("key", fontsize=8)
+    ax.set_ylabel("query (reads this token)", fontsize=8, labelpad=9)
+    ax.set_xlabel("key", fontsize=8, labelpad=9)
     verdict = "correct" if torch.equal(written[0], row[0].sort().values) else "WRONG"
     fig.suptitle(f"layer {layer + 1}: input {''.join(map(str, row[0].tolist()))}, the model writes "
                  f"{''.join(map(str, written[0].tolist()))} ({verdict})", fontsize=10)
     return fig
+
+
+def _token_labels(ax, labels: list[str], queries: bool) -> None:
+    """Token names under each key column (and beside each query row if ``queries``), written as
+    plain texts where tick labels would be: a tick is several artists, slow to build and draw."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    below, beside = ax.get_xaxis_transform(), ax.get_yaxis_transform()
+    for i, label in enumerate(labels):
+        ax.text(i, -0.015, label, transform=below, ha="center", va="top", fontsize=6)
+        if queries:
+            ax.text(-0.015, i, label, transform=beside, ha="right", va="center", fontsize=6)
 
 
 def draw_trained_attention(digits: str = "52809164", layer: int = 0) -> Figure:

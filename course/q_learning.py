@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 
 import gymnasium as gym
 import ipywidgets as widgets
@@ -65,43 +66,47 @@ def td_control(method: str, epsilon: float, n_episodes: int = 500, alpha: float 
     nxt, reward, ends = (table.tolist() for table in cliff_table())
     n_actions = len(nxt[0])
     q = [[0.0] * n_actions for _ in nxt]
-    uniforms = _uniform_pairs(np.random.default_rng(seed))
+    uniforms = _uniforms(np.random.default_rng(seed))
 
     def act(state: int) -> int:
-        explore, pick = next(uniforms)
+        explore, pick = next(uniforms), next(uniforms)
         if explore < epsilon:
             return int(pick * n_actions)
         row = q[state]
         top = max(row)
+        if row.count(top) == 1:  # the common case, without building the list of ties
+            return row.index(top)
         ties = [a for a in range(n_actions) if row[a] == top]
         return ties[int(pick * len(ties))]
 
-    totals = np.zeros(n_episodes)
-    for run in range(n_episodes):
+    sarsa = method == "SARSA"
+    totals = []
+    for _ in range(n_episodes):
         state = CLIFF_START
-        action = act(state) if method == "SARSA" else None
-        done = False
+        action = act(state) if sarsa else None
+        done, total = False, 0.0
         while not done:
-            if method != "SARSA":
+            if not sarsa:
                 action = act(state)
             following, r, done = nxt[state][action], reward[state][action], ends[state][action]
-            if method == "SARSA":
+            if sarsa:
                 chosen = act(following)
                 ahead = q[following][chosen]
             else:
                 ahead = max(q[following])
             q[state][action] += alpha * (r + (0.0 if done else gamma * ahead) - q[state][action])
-            totals[run] += r
+            total += r
             state = following
-            if method == "SARSA":
+            if sarsa:
                 action = chosen
-    return np.array(q), totals
+        totals.append(total)
+    return np.array(q), np.array(totals)
 
 
-def _uniform_pairs(rng: np.random.Generator, block: int = 4096):
-    """An endless stream of pairs of uniform numbers, drawn in blocks (scalar draws are slow)."""
-    while True:
-        yield from rng.random(size=(block, 2)).tolist()
+def _uniforms(rng: np.random.Generator, block: int = 8192) -> Iterator[float]:
+    """An endless stream of uniform numbers, drawn in blocks (scalar draws are slow); a chain
+    of list iterators, so that ``next`` runs in C."""
+    return itertools.chain.from_iterable(rng.random(block).tolist() for _ in itertools.count())
 
 
 def greedy_path(Q: np.ndarray, max_steps: int = 60) -> np.ndarray:

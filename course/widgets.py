@@ -16,10 +16,16 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
+import matplotlib
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 
 WIDGET_DPI = 80  # pixels per inch of a widget's picture: a 10-inch figure is 800 pixels wide
+
+# Axes created under these settings put their title at a fixed height instead of measuring
+# the tick labels to place it (a second pass over them on every draw); for widget figures,
+# whose titles have no tick labels above the axes.
+FIXED_TITLE = {"axes.titley": 1.0}
 
 _slider_caches: list = []
 
@@ -79,6 +85,7 @@ def figure_row(ncols: int, width: float = 10.0, height: float = 3.6) -> tuple[Fi
     matters for a figure redrawn on every slider move.
     """
     fig = Figure(figsize=(width, height))
-    axes = fig.subplots(1, ncols)
+    with matplotlib.rc_context(FIXED_TITLE):
+        axes = fig.subplots(1, ncols)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
     return fig, list(axes) if ncols > 1 else [axes]
