@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from course.runtime import full_or_quick
-from course.widgets import FIXED_TITLE, figure_row, interactive_figure, slider
+from course.widgets import FIXED_TITLE, figure_row, interactive_figure, slider, text_tick_labels
 
 # --- the toy task: sorting digit sequences --------------------------------------------------------
 
@@ -329,7 +329,11 @@ def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: i
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.14, top=0.8, wspace=0.25)
     for head, ax in enumerate(np.atleast_1d(axes)):
         ax.imshow(weights[head], cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-        _token_labels(ax, labels, queries=head == 0)
+        text_tick_labels(ax, labels, "x", fontsize=6)
+        if head == 0:  # the other heads share these query labels
+            text_tick_labels(ax, labels, "y", fontsize=6)
+        else:
+            ax.set_yticks([])
         ax.set_title(f"head {head + 1}", fontsize=9)
     ax = np.atleast_1d(axes)[0]
     ax.set_ylabel("query (reads this token)", fontsize=8, labelpad=9)
@@ -338,18 +342,6 @@ def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: i
     fig.suptitle(f"layer {layer + 1}: input {''.join(map(str, row[0].tolist()))}, the model writes "
                  f"{''.join(map(str, written[0].tolist()))} ({verdict})", fontsize=10)
     return fig
-
-
-def _token_labels(ax, labels: list[str], queries: bool) -> None:
-    """Token names under each key column (and beside each query row if ``queries``), written as
-    plain texts where tick labels would be: a tick is several artists, slow to build and draw."""
-    ax.set_xticks([])
-    ax.set_yticks([])
-    below, beside = ax.get_xaxis_transform(), ax.get_yaxis_transform()
-    for i, label in enumerate(labels):
-        ax.text(i, -0.015, label, transform=below, ha="center", va="top", fontsize=6)
-        if queries:
-            ax.text(-0.015, i, label, transform=beside, ha="right", va="center", fontsize=6)
 
 
 def draw_trained_attention(digits: str = "52809164", layer: int = 0) -> Figure:

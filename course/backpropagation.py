@@ -8,13 +8,14 @@ every picture works before any exercise is solved.
 from __future__ import annotations
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from course.widgets import dropdown, interactive_figure, slider
+from course.widgets import FIXED_TITLE, dropdown, interactive_figure, slider
 
 # --- small helpers ------------------------------------------------------------------------------
 
@@ -208,7 +209,8 @@ def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float 
     lr = 10.0 ** log10_lr
     paths = optimizer_race(lr, beta, gamma, steps, surface, condition)
     fig = Figure(figsize=(11, 4.2))  # fixed margins: constrained layout would double the redraw time
-    left, right = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    with matplotlib.rc_context(FIXED_TITLE):
+        left, right = fig.subplots(1, 2, width_ratios=[1.4, 1])
     fig.subplots_adjust(left=0.05, right=0.98, bottom=0.12, top=0.92, wspace=0.18)
     u, v = np.meshgrid(np.linspace(-5, 5, 81), np.linspace(-3, 3, 61))
     grid = np.stack([u, v], axis=-1)

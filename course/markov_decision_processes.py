@@ -9,13 +9,14 @@ step through them, and finite-horizon success probabilities from :func:`horizon_
 from __future__ import annotations
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
 from gymnasium.envs.toy_text.frozen_lake import MAPS, FrozenLakeEnv
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from course import rl
-from course.widgets import dropdown, interactive_figure, slider, slider_cache
+from course.widgets import FIXED_TITLE, dropdown, interactive_figure, slider, slider_cache
 
 LAYOUTS: dict[str, list[str]] = {
     "two exits (the notes' grid)": ["GFFF", "FFFF", "FFSF", "FFFG"],
@@ -97,7 +98,8 @@ def draw_gridworld(layout: str = "two exits (the notes' grid)", gamma: float = 0
     sweep = int(np.clip(sweep, 0, max_sweeps))
     values = history[sweep]
     fig = Figure(figsize=(10, 4.0))
-    left, right = fig.subplots(1, 2, width_ratios=[1.15, 1])
+    with matplotlib.rc_context(FIXED_TITLE):
+        left, right = fig.subplots(1, 2, width_ratios=[1.15, 1])
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.12, top=0.86, wspace=0.4)  # fixed: fast redraws
     scale = max(1.0, float(np.max(np.abs(history[-1]))))
     image = rl.draw_values(left, values, model.shape, model.terminal, model.desc, numbers=model.n_states <= 36,

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -22,7 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from course.runtime import full_or_quick
-from course.widgets import dropdown, figure_row, interactive_figure, slider
+from course.widgets import FIXED_TITLE, dropdown, figure_row, interactive_figure, slider, text_tick_labels
 
 TEXT_PATH = Path(__file__).resolve().parent / "data" / "shakespeare.txt"
 
@@ -275,11 +276,13 @@ def draw_temperature(temperature: float = 0.8, prompt: str = "First Citizen:\n",
     p = tempered(logits, temperature)
     text = generate(model, vocab, prompt, length, temperature, seed)
     fig = Figure(figsize=(10, 5.2))
-    top = fig.add_axes((0.07, 0.62, 0.9, 0.3))
+    with matplotlib.rc_context(FIXED_TITLE):
+        top = fig.add_axes((0.07, 0.62, 0.9, 0.3))
     order = np.argsort(p)[::-1][:25]
     labels = [repr(vocab.chars[i])[1:-1] or " " for i in order]
     top.bar(range(len(order)), p[order], color="tab:blue")
-    top.set_xticks(range(len(order)), [label if label != " " else "␣" for label in labels], fontsize=8)
+    top.set_xlim(-0.6, len(order) - 0.4)
+    text_tick_labels(top, [label if label != " " else "␣" for label in labels], "x", fontsize=8)
     top.set_ylim(0, 1)
     top.set_ylabel("probability")
     top.set_title(f"next character after {prompt!r} at temperature {temperature:.2f}: "
