@@ -12,10 +12,9 @@ import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from course.widgets import FIXED_TITLE, dropdown, interactive_figure, slider
+from course.widgets import FIXED_TITLE, dropdown, interactive_figure, plain_log_ticks, slider
 
 # --- small helpers ------------------------------------------------------------------------------
 
@@ -232,7 +231,7 @@ def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float 
     right.set_xlabel("step")
     right.set_ylabel("loss")
     right.set_ylim(1e-8, 1e4)
-    right.yaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
+    plain_log_ticks(right.yaxis)
     right.legend(fontsize=8)
     return fig
 

@@ -17,7 +17,7 @@ from matplotlib.patches import Circle
 from matplotlib.ticker import NullLocator
 
 from course.runtime import full_or_quick
-from course.widgets import dropdown, figure_row, interactive_figure, slider
+from course.widgets import dropdown, figure_row, interactive_figure, plain_log_ticks, slider
 
 
 def target_function(x: np.ndarray) -> np.ndarray:
@@ -251,7 +251,7 @@ def draw_mlp_training(hidden_units: int = 16, activation: str = "tanh", log10_lr
     left.set_title(f"{hidden_units} {activation} units, lr = 1e{log10_lr:.2f}, momentum {MOMENTUM}: final MSE "
                    + ("diverged" if not np.isfinite(final) else f"{final:.4f}"), fontsize=9)
     right.semilogy(np.where(np.isfinite(result["losses"]), result["losses"], np.nan))
-    right.yaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
+    plain_log_ticks(right.yaxis)
     right.set_xlabel("gradient step")
     right.set_ylabel("training MSE")
     return fig

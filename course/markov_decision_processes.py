@@ -13,10 +13,9 @@ import matplotlib
 import numpy as np
 from gymnasium.envs.toy_text.frozen_lake import MAPS, FrozenLakeEnv
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
 
 from course import rl
-from course.widgets import FIXED_TITLE, dropdown, interactive_figure, slider, slider_cache
+from course.widgets import FIXED_TITLE, dropdown, interactive_figure, plain_log_ticks, slider, slider_cache
 
 LAYOUTS: dict[str, list[str]] = {
     "two exits (the notes' grid)": ["GFFF", "FFFF", "FFSF", "FFFG"],
@@ -116,7 +115,7 @@ def draw_gridworld(layout: str = "two exits (the notes' grid)", gamma: float = 0
                        lw=1, label=r"$\gamma^k$ times the first change")
         right.legend(fontsize=8)
     right.set_ylim(1e-12, 10)
-    right.yaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
+    plain_log_ticks(right.yaxis)
     right.set_xlabel("sweep k")
     right.set_ylabel(r"$\max_s |V_k(s) - V_{k-1}(s)|$")
     right.set_title(f"convergence of value iteration\ngamma = {gamma:.2f}, slip = {slip:.2f}, step cost = {step_cost:.2f}",

@@ -18,12 +18,11 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.ticker import NullLocator
 from torch import nn
 from tqdm.auto import tqdm
 
 from course import rl
-from course.widgets import figure_row, interactive_figure, slider
+from course.widgets import figure_row, interactive_figure, plain_log_ticks, slider
 
 # The toy distribution of section 2: a softmax over three outcomes and their rewards f(x).
 TOY_LOGITS = np.array([0.5, 0.0, -0.5])
@@ -106,8 +105,8 @@ def draw_estimator_variance(n_samples: int = 8, offset: float = 10.0, n_repeats:
     left.set_title(f"{n_repeats} estimates from N = {n_samples} samples each, rewards f + {offset:g}", fontsize=9)
     left.legend(fontsize=7, loc="upper right")
     right.axvline(n_samples, color="0.6", lw=1, ls=":")
-    right.xaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
-    right.yaxis.set_minor_locator(NullLocator())
+    plain_log_ticks(right.xaxis)
+    plain_log_ticks(right.yaxis)
     right.set_xlabel("samples per estimate N")
     right.set_ylabel(r"total variance $E\,\|\hat g - \nabla J\|^2$")
     right.set_title("exact variance: falls like 1/N; the baseline lowers the whole line", fontsize=9)

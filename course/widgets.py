@@ -18,7 +18,9 @@ from typing import Any
 import ipywidgets as widgets
 import matplotlib
 from IPython.display import Image, display
+import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 WIDGET_DPI = 80  # pixels per inch of a widget's picture: a 10-inch figure is 800 pixels wide
 
@@ -103,4 +105,22 @@ def text_tick_labels(ax, labels: list[str], axis: str = "x", fontsize: float = 8
             ax.text(i, -0.015, label, transform=transform, ha="center", va="top", fontsize=fontsize)
         else:
             ax.text(-0.015, i, label, transform=transform, ha="right", va="center", fontsize=fontsize)
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _power_of_ten(value: float, _position=None) -> str:
+    exponent = np.log10(value) if value > 0 else np.nan
+    if np.isfinite(exponent) and abs(exponent - round(exponent)) < 1e-9:
+        return "10" + str(int(round(exponent))).translate(_SUPERSCRIPTS)
+    return f"{value:g}"
+
+
+def plain_log_ticks(axis) -> None:
+    """A log axis's decades labelled 10⁻², 10⁰, ... in plain text, without minor ticks. Matplotlib's
+    default labels are math text, parsed anew by every render: slow for a widget's redraws.
+    Call it after plotting (plotting on a log axis resets the formatter)."""
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(_power_of_ten))
 
