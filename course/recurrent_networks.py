@@ -345,13 +345,13 @@ def draw_gates(sentence: str = SENTENCES[0], gate: str = "forget gate f", first_
     every_unit = gate_activations(model, vocab, sentence)[gate]
     values = every_unit[:, first_unit:first_unit + units]
     fig = Figure(figsize=(10, 4.2))
-    ax = fig.add_axes((0.07, 0.12, 0.82, 0.76))
+    with matplotlib.rc_context(FIXED_TITLE):
+        ax = fig.add_axes((0.07, 0.12, 0.82, 0.76))
     low, high = (0, 1) if gate in ("input gate i", "forget gate f", "output gate o") else (-1, 1)
     image = ax.imshow(values.T, aspect="auto", cmap="coolwarm", vmin=low, vmax=high, interpolation="nearest")
-    ax.set_xticks(range(len(sentence)), [char if char != "\n" else "⏎" for char in sentence], fontsize=8,
-                  family="monospace")
-    ax.set_yticks(range(values.shape[1]), [str(first_unit + k) for k in range(values.shape[1])], fontsize=7)
-    ax.set_ylabel("unit")
+    text_tick_labels(ax, [char if char != "\n" else "⏎" for char in sentence], "x", fontsize=8, family="monospace")
+    text_tick_labels(ax, [str(first_unit + k) for k in range(values.shape[1])], "y", fontsize=7)
+    ax.set_ylabel("unit", labelpad=24)
     mean = float(every_unit.mean())
     ax.set_title(f"{gate} over the sentence (units {first_unit}-{first_unit + values.shape[1] - 1}); "
                  f"mean over all units {mean:.2f}", fontsize=9)

@@ -93,18 +93,19 @@ def figure_row(ncols: int, width: float = 10.0, height: float = 3.6) -> tuple[Fi
     return fig, list(axes) if ncols > 1 else [axes]
 
 
-def text_tick_labels(ax, labels: list[str], axis: str = "x", fontsize: float = 8) -> None:
+def text_tick_labels(ax, labels: list[str], axis: str = "x", fontsize: float = 8, **options: Any) -> None:
     """Label positions 0, 1, ... of ``ax``'s ``axis`` ("x": below the axes, "y": left of them)
     with plain texts where tick labels would be, and remove that axis's ticks. A tick is several
-    artists, measured more than once per draw: many of them dominate a widget's redraw time."""
+    artists, measured more than once per draw: many of them dominate a widget's redraw time.
+    ``options`` go to every text (e.g. ``family="monospace"``)."""
     below = axis == "x"
     (ax.set_xticks if below else ax.set_yticks)([])
     transform = ax.get_xaxis_transform() if below else ax.get_yaxis_transform()
     for i, label in enumerate(labels):
         if below:
-            ax.text(i, -0.015, label, transform=transform, ha="center", va="top", fontsize=fontsize)
+            ax.text(i, -0.015, label, transform=transform, ha="center", va="top", fontsize=fontsize, **options)
         else:
-            ax.text(-0.015, i, label, transform=transform, ha="right", va="center", fontsize=fontsize)
+            ax.text(-0.015, i, label, transform=transform, ha="right", va="center", fontsize=fontsize, **options)
 
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
