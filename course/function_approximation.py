@@ -246,7 +246,7 @@ def draw_mlp_training(hidden_units: int = 16, activation: str = "tanh", log10_lr
     left.plot(result["grid"], target_function(result["grid"]), "k--", lw=1, label="true function")
     left.plot(result["grid"], result["prediction"], c="tab:red", lw=2, label="network")
     left.set_ylim(-1.5, 1.5)
-    left.legend(fontsize=8)
+    left.legend(fontsize=8, loc="upper right")  # fixed: "best" tests every point of every curve
     final = result["losses"][-1]
     left.set_title(f"{hidden_units} {activation} units, lr = 1e{log10_lr:.2f}, momentum {MOMENTUM}: final MSE "
                    + ("diverged" if not np.isfinite(final) else f"{final:.4f}"), fontsize=9)
