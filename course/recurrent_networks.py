@@ -179,8 +179,9 @@ def generate(model: nn.Module, vocab: Vocabulary, prompt: str, length: int, temp
     with torch.no_grad():
         logits, state = model(torch.tensor([vocab.encode(prompt)]))
         for _ in range(length):
-            p = tempered(logits[0, -1].double().numpy(), temperature)
-            char_id = int(rng.choice(len(p), p=p))
+            cdf = np.cumsum(tempered(logits[0, -1].double().numpy(), temperature))
+            # what rng.choice(len(p), p=p) does (the same draw), without its checks of p
+            char_id = int(np.searchsorted(cdf / cdf[-1], rng.random(), side="right"))
             out.append(vocab.chars[char_id])
             logits, state = model(torch.tensor([[char_id]]), state)
     return "".join(out)
