@@ -227,12 +227,12 @@ def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float 
     left.set_aspect("equal")
     left.set_title(f"loss 0.5 θᵀHθ, curvatures 1 and {condition:g}; α = {lr:.3g}, β = {beta:g}, γ = {gamma:g}",
                    fontsize=9)
-    left.legend(fontsize=8, loc="lower right")
     right.set_xlabel("step")
     right.set_ylabel("loss")
     right.set_ylim(1e-8, 1e4)
     plain_log_ticks(right.yaxis)
-    right.legend(fontsize=8, loc="lower left")  # fixed: "best" tests every point of every curve
+    # one legend for both panels (the colours are the same); fixed: "best" tests every point of every curve
+    right.legend(fontsize=8, loc="lower left")
     return fig
 
 
