@@ -146,7 +146,7 @@ def draw_cliff_paths(ax, paths: dict[str, np.ndarray]) -> None:
 
 
 def draw_cliff(epsilon: float = 0.1, n_episodes: int = 500, alpha: float = 0.5, seed: int = 0,
-               n_runs: int = 5) -> Figure:
+               n_runs: int = 3) -> Figure:
     """SARSA against Q-learning on CliffWalking: greedy paths of one run, and the reward of each
     training episode averaged over ``n_runs`` runs (seeds ``seed, seed + 1, ...``)."""
     fig, (ax_grid, ax_curve) = figure_row(2, width=11.0, height=3.4)

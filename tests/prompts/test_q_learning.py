@@ -16,7 +16,7 @@ from solutions import q_learning as reference
 EPSILON, ALPHA, SEED, EPISODES = 0.1, 0.5, 0, 500
 
 
-def _runs(epsilon: float, n_runs: int = 5):
+def _runs(epsilon: float, n_runs: int = 3):  # the widget's number of runs
     return {name: [lecture.td_control(name, epsilon, 500, 0.5, 1.0, seed) for seed in range(n_runs)]
             for name in lecture.METHODS}
 
