@@ -104,7 +104,7 @@ def draw_gridworld(layout: str = "two exits (the notes' grid)", gamma: float = 0
     image = rl.draw_values(left, values, model.shape, model.terminal, model.desc, numbers=model.n_states <= 36,
                            vmin=-scale, vmax=scale)
     rl.draw_policy(left, best_actions(model, gamma, values), model.shape, model.terminal)
-    fig.colorbar(image, ax=left, shrink=0.8, label="V")
+    fig.colorbar(image, ax=left, shrink=0.8, label="V", ticks=np.linspace(-scale, scale, 5))  # few ticks: fast
     left.set_title(f"V after {sweep} sweeps, greedy arrows (ties: all arrows)", fontsize=9)
     changes = np.max(np.abs(np.diff(history, axis=0)), axis=1)
     right.semilogy(np.arange(1, max_sweeps + 1), np.maximum(changes, 1e-12), ".-", ms=3)
