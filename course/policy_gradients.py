@@ -100,15 +100,15 @@ def draw_estimator_variance(n_samples: int = 8, offset: float = 10.0, n_repeats:
     scale = max(1.0, 1.5 + abs(offset)) * 2.0 / np.sqrt(n_samples)
     left.set_xlim(truth[0] - scale, truth[0] + scale)
     left.set_ylim(truth[1] - scale, truth[1] + scale)
-    left.set_xlabel(r"estimate of $\partial J / \partial \theta_1$")
-    left.set_ylabel(r"estimate of $\partial J / \partial \theta_2$")
+    left.set_xlabel("estimate of ∂J/∂θ₁")  # plain text: math text is parsed on every render
+    left.set_ylabel("estimate of ∂J/∂θ₂")
     left.set_title(f"{n_repeats} estimates from N = {n_samples} samples each, rewards f + {offset:g}", fontsize=9)
     left.legend(fontsize=7, loc="upper right")
     right.axvline(n_samples, color="0.6", lw=1, ls=":")
     plain_log_ticks(right.xaxis)
     plain_log_ticks(right.yaxis)
     right.set_xlabel("samples per estimate N")
-    right.set_ylabel(r"total variance $E\,\|\hat g - \nabla J\|^2$")
+    right.set_ylabel("total variance E ‖ĝ − ∇J‖²")
     right.set_title("exact variance: falls like 1/N; the baseline lowers the whole line", fontsize=9)
     right.legend(fontsize=8)
     return fig
