@@ -115,7 +115,8 @@ class ScenarioFailure:
         return {"name": self.name, "scenario": self.scenario, "kind": self.kind, "hint": self.hint}
 
 
-PROBLEM_KINDS = {"timeout": "time limit", "stopped": "stopped", "error": "error", "too_large": "too large"}
+PROBLEM_KINDS = {"timeout": "time limit", "stopped": "stopped", "error": "error", "too_large": "too large",
+                 "skipped": "time limit"}
 
 
 def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict | None) -> tuple[str, str] | None:
@@ -136,6 +137,7 @@ def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict
         "stopped": f"{name} did not return (it ignored the time limit or ended the process)",
         "error": f"{name} raised {_short(str(record.get('error', '')))}",
         "too_large": f"{name} returned far more data than expected",
+        "skipped": f"not run: an earlier scenario of {name} ran past the time limit",
     }
     return PROBLEM_KINDS.get(status, "no result"), verdict(scenario.description, problems.get(status, "no result"))
 

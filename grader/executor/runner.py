@@ -85,11 +85,19 @@ def main(job_path: str, results_path: str) -> None:
 
     for name in job["names"]:
         candidate = namespace.get(name)
+        # After one time-out the name's other scenarios are skipped: an infinite loop costs
+        # one time limit, not one per scenario.
+        timed_out = False
         for index, scenario in enumerate(book.for_name(name)):
             record = {"kind": "scenario", "name": name, "index": index}
             step = f"scenario {name} {index}"
+            if timed_out:
+                record["status"] = "skipped"
+                emit(record)
+                continue
             if step in skip:
                 record["status"] = "stopped"
+                timed_out = True
                 emit(record)
                 continue
             emit({"kind": "start", "step": step})
@@ -104,6 +112,7 @@ def main(job_path: str, results_path: str) -> None:
                     record["status"] = "not_implemented"
                 except TimeLimit:
                     record["status"] = "timeout"
+                    timed_out = True
                 except BaseException as error:  # noqa: B036
                     record.update(status="error", error=_short(error))
             emit(record)
