@@ -547,11 +547,17 @@ def _close(got, expected) -> bool:
         torch.allclose(g.double(), e.double(), rtol=1e-4, atol=1e-5) for g, e in zip(got, expected))
 
 
-def _recorded_run(train_reinforce, n_episodes: int, per_update: int, gamma: float, seed: int, callback=None):
-    env = RecordingEnv()
+def _recording_setup(seed: int, env=None):
+    """A recording world, seeded linear nets with recording optimisers; torch seeded for sampling."""
+    env = env if env is not None else RecordingEnv()
     policy, value = _linear_nets(seed)
     policy_opt, value_opt = RecordingSGD(policy.parameters(), 0.1), RecordingSGD(value.parameters(), 0.05)
     torch.manual_seed(seed + 1)
+    return env, policy, value, policy_opt, value_opt
+
+
+def _recorded_run(train_reinforce, n_episodes: int, per_update: int, gamma: float, seed: int, callback=None):
+    env, policy, value, policy_opt, value_opt = _recording_setup(seed)
     history = train_reinforce(env, policy, value, policy_opt, value_opt, n_episodes, per_update, gamma, seed, callback)
     return env, policy_opt, value_opt, history
 
@@ -670,10 +676,7 @@ def train_cartpole_short(train_reinforce):
 @book.scenario("train_reinforce")
 def train_documented_defaults(train_reinforce):
     """9 episodes with the default episodes_per_update (8), gamma (0.99) and seed (0)"""
-    env = RecordingEnv()
-    policy, value = _linear_nets(14)
-    policy_opt, value_opt = RecordingSGD(policy.parameters(), 0.1), RecordingSGD(value.parameters(), 0.05)
-    torch.manual_seed(15)
+    env, policy, value, policy_opt, value_opt = _recording_setup(14)
     train_reinforce(env, policy, value, policy_opt, value_opt, 9)
     return _update_report(env, policy_opt, value_opt, 8, 0.99) | {"reset seeds": env.resets}
 
@@ -695,10 +698,7 @@ class _Float64Env(RecordingEnv):
 @book.scenario("train_reinforce")
 def train_float64_observations(train_reinforce):
     """float64 observations, 4 episodes, 2 per update (states reach the float32 nets as float32)"""
-    env = _Float64Env()
-    policy, value = _linear_nets(16)
-    policy_opt, value_opt = RecordingSGD(policy.parameters(), 0.1), RecordingSGD(value.parameters(), 0.05)
-    torch.manual_seed(17)
+    env, policy, value, policy_opt, value_opt = _recording_setup(16, _Float64Env())
     train_reinforce(env, policy, value, policy_opt, value_opt, 4, 2, 0.9, 1)
     return _update_report(env, policy_opt, value_opt, 2, 0.9)
 
