@@ -14,7 +14,6 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
-from matplotlib.ticker import NullLocator
 
 from course.runtime import full_or_quick
 from course.widgets import dropdown, figure_row, interactive_figure, plain_log_ticks, slider
@@ -91,11 +90,11 @@ def draw_feature_fit(n_features: int = 5, log10_l2: float = -6.0, noise: float =
     right.semilogy(result["counts"], result["train_curve"], "o-", ms=3, label="train")
     right.semilogy(result["counts"], result["test_curve"], "o-", ms=3, label="test")
     right.axvline(n_features, c="0.5", lw=1)
-    right.yaxis.set_minor_locator(NullLocator())  # log axes' many minor ticks double the drawing time
+    plain_log_ticks(right.yaxis)
     right.set_xlabel("number of features")
     right.set_ylabel("mean squared error")
     right.set_title("error against model size at this L2 strength", fontsize=9)
-    right.legend(fontsize=8)
+    right.legend(fontsize=8, loc="upper left")  # fixed: "best" tests every point of every curve
     return fig
 
 

@@ -139,8 +139,8 @@ def draw_ppo_objective(epsilon: float = 0.2, max_ratio: float = 2.0) -> Figure:
     for ax, advantage in zip(axes, (1.0, -1.0)):
         objective = clipped_objective(ratio, advantage, epsilon)
         flat = np.abs(np.gradient(objective, ratio)) < 1e-9
-        ax.plot(ratio, ratio * advantage, "--", color="0.6", lw=1, label=r"unclipped $r A$")
-        ax.plot(ratio, objective, color="tab:blue", lw=2.2, label=r"$\min(rA,\ \mathrm{clip}(r, 1-\epsilon, 1+\epsilon) A)$")
+        ax.plot(ratio, ratio * advantage, "--", color="0.6", lw=1, label="unclipped r·A")
+        ax.plot(ratio, objective, color="tab:blue", lw=2.2, label="min(r·A, clip(r, 1 − ε, 1 + ε)·A)")
         ax.fill_between(ratio, -max_ratio, max_ratio, where=flat, color="tab:red", alpha=0.08, lw=0,
                         label="zero gradient: no further push")
         for edge in (1.0 - epsilon, 1.0 + epsilon):
@@ -148,8 +148,10 @@ def draw_ppo_objective(epsilon: float = 0.2, max_ratio: float = 2.0) -> Figure:
         ax.plot([1.0], [advantage], "o", color="black", ms=5)
         ax.set_ylim(-max_ratio, max_ratio)
         ax.set_xlim(0.0, max_ratio)
+        ax.set_xticks(np.linspace(0.0, max_ratio, 5))  # few ticks: each costs several artists per redraw
+        ax.set_yticks(np.linspace(-max_ratio, max_ratio, 5))
         ax.axhline(0.0, color="0.8", lw=0.8)
-        ax.set_xlabel(r"probability ratio $r = \pi_\theta(a|s) / \pi_{\theta_\mathrm{old}}(a|s)$")
+        ax.set_xlabel("probability ratio r = π_θ(a|s) / π_θold(a|s)")  # plain text: math text is parsed on every render
         sign = "A > 0: the action was better than expected" if advantage > 0 else "A < 0: worse than expected"
         ax.set_title(f"{sign}  (epsilon = {epsilon:.2f})", fontsize=9)
     axes[0].set_ylabel("objective (maximized)")

@@ -159,6 +159,8 @@ def draw_cliff(epsilon: float = 0.1, n_episodes: int = 500, alpha: float = 0.5, 
         ax_curve.plot(moving_average(totals, 20), color=COLOURS[name],
                       label=f"{name} (mean after episode 100: {totals[100:].mean():.0f})")
     ax_curve.set_ylim(-150, 0)
+    ax_curve.set_yticks([-150, -100, -50, 0])  # few ticks: each costs several artists per redraw
+    ax_curve.locator_params(axis="x", nbins=5)
     ax_curve.set_xlabel("episode")
     ax_curve.set_ylabel("reward per episode")
     ax_curve.set_title(f"online reward, epsilon = {epsilon:.2f} (mean of {n_runs} runs, moving mean of 20)",

@@ -252,6 +252,8 @@ def draw_gradient_flow(radius: float = 1.0, input_scale: float = 1.0, steps: int
     left.set_aspect("equal")
     left.set_xlim(-1.6, 1.6)
     left.set_ylim(-1.6, 1.6)
+    left.set_xticks([-1, 0, 1])  # few ticks: each costs several artists per redraw
+    left.set_yticks([-1, 0, 1])
     left.legend(fontsize=8, loc="upper right")
     sigma = np.linalg.norm(w_hh, 2)
     left.set_title(f"W_hh: spectral radius {radius:.2f}, largest singular value {sigma:.2f}", fontsize=9)
@@ -259,11 +261,12 @@ def draw_gradient_flow(radius: float = 1.0, input_scale: float = 1.0, steps: int
     for activation, colour in (("identity", "tab:orange"), ("tanh", "tab:blue")):
         norms = jacobian_norms(w_hh, activation, steps, input_scale, seed)
         right.semilogy(lags, np.maximum(norms, 1e-30), c=colour, label=f"f = {activation}")
-    right.semilogy(lags, radius ** lags, "--", c="0.5", lw=1, label=r"radius$^{T-k}$")
+    right.semilogy(lags, radius ** lags, "--", c="0.5", lw=1, label="radius^(T − k)")
     right.set_ylim(1e-16, 1e12)
+    right.set_yticks([1e-15, 1e-10, 1e-5, 1.0, 1e5, 1e10])
     plain_log_ticks(right.yaxis)
     right.set_xlabel("lag T - k")
-    right.set_ylabel(r"$\|\partial h_T / \partial h_k\|_2$")
+    right.set_ylabel("‖∂h_T / ∂h_k‖₂")  # plain text: math text is parsed on every render
     right.legend(fontsize=8, loc="lower left")
     right.set_title(f"gradient norm against the lag (input scale {input_scale:.1f})", fontsize=9)
     return fig

@@ -3,9 +3,9 @@
 - each lecture notebook's run time with the reference solutions (a person's "run all") and
   under grading (``NBGRADER_EXECUTION`` set, demo cells reduced);
 - the autograde time per submission (the reference student, graded in one process);
-- a small class graded four ways in one run: unsandboxed and sandboxed (the sandbox's cost
-  as a ratio), and on a local Dask cluster with 1 and with 2 workers (the throughput ratio,
-  and the overhead per submission beyond the worker's own work);
+- a small class graded in one run: each submission with and without the sandbox, back to back
+  (the sandbox's cost as a ratio), then on a local Dask cluster with 1 and with 2 workers (the
+  throughput ratio, and the overhead per submission beyond the worker's own work);
 - the median time of each widget's update (``WIDGET_UPDATES`` of each support module: the
   pure function at a slider setting, rendered to the PNG the widget shows): one slider move;
 - training targets: for a lecture whose support module ``course.<slug>`` defines
@@ -32,7 +32,7 @@ from grader.assemble import assemble
 from grader.lectures import BUILD, Lecture, all_lectures
 
 BENCH_DIR = BUILD / "bench"
-WIDGET_REPEATS = 5
+WIDGET_REPEATS = 9
 
 
 def notebook_seconds(lecture: Lecture, grading: bool) -> float:
@@ -76,8 +76,41 @@ def _graded_in(folder: Path, lectures: list[Lecture], **options) -> tuple[float,
         return time.perf_counter() - start, outcomes
 
 
+def sandbox_seconds(folder: Path, lectures: list[Lecture]) -> tuple[float, float]:
+    """Total seconds to grade every submission in ``folder`` without and with the sandbox.
+
+    Each submission is graded both ways back to back, the order alternating from one
+    submission to the next, so that a slow spell of the machine or a warm cache favours
+    neither side. Recording is the same either way and is left out.
+    """
+    from grader.autograde import make_job, release_notebook
+    from grader.executor.worker import grade_submission
+    from grader.release import generate
+
+    unsafe = sandboxed = 0.0
+    with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as scratch:
+        root = Path(scratch)
+        generate(lectures, root)
+        pairs = 0
+        for lecture in lectures:
+            release = release_notebook(lecture, root)
+            for path in sorted(folder.glob(f"*/{lecture.assignment}/{lecture.notebook_name}")):
+                data = path.read_bytes()
+                order = (True, False) if pairs % 2 == 0 else (False, True)
+                for without_sandbox in order:
+                    result = grade_submission(make_job(lecture, path.parts[-3], data, release, unsafe=without_sandbox))
+                    if without_sandbox:
+                        unsafe += result.seconds["total"]
+                    else:
+                        sandboxed += result.seconds["total"]
+                pairs += 1
+    return unsafe, sandboxed
+
+
 def grading_figures(lectures: list[Lecture]) -> dict:
-    """The same class graded four ways in one run: the sandbox's cost and Dask's scaling."""
+    """The same class graded three ways in one run: each submission with and without the
+    sandbox (its cost), and on a local Dask cluster with 1 and with 2 workers, twice each (the
+    scaling; the times are the means of the two runs)."""
     from grader.judge import reference_results
 
     for lecture in lectures:  # computed once per process: warm it so no run pays for it
@@ -85,10 +118,13 @@ def grading_figures(lectures: list[Lecture]) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-class-") as scratch:
         folder = Path(scratch) / "submitted"
         count = bench_class(folder, lectures)
-        unsafe, _ = _graded_in(folder, lectures, in_process=True, unsafe=True)
-        sandboxed, outcomes = _graded_in(folder, lectures, in_process=True)
-        one, outcomes_one = _graded_in(folder, lectures, workers=1)
-        two, _ = _graded_in(folder, lectures, workers=2)
+        unsafe, sandboxed = sandbox_seconds(folder, lectures)
+        # 1, 2, 2, 1 workers: a machine that speeds up or slows down over the run favours neither
+        one_first, outcomes_one = _graded_in(folder, lectures, workers=1)
+        two_first, _ = _graded_in(folder, lectures, workers=2)
+        two_second, _ = _graded_in(folder, lectures, workers=2)
+        one_second, _ = _graded_in(folder, lectures, workers=1)
+    one, two = (one_first + one_second) / 2, (two_first + two_second) / 2
     executing = statistics.mean(o.seconds for o in outcomes_one)  # kernel + scenarios, on the worker
     return {
         "submissions": count,
@@ -131,17 +167,17 @@ def widget_medians(lecture: Lecture) -> dict[str, float]:
     torch.set_num_threads(1)  # as the notebooks' setup cells do (tiny models: one thread is fastest)
 
     module = importlib.import_module(f"course.{lecture.slug}")
-    medians = {}
-    for name, update in module.WIDGET_UPDATES:
+    updates = dict(module.WIDGET_UPDATES)
+    for update in updates.values():
         figure_png(update())
-        times = []
-        for _ in range(WIDGET_REPEATS):
+    times: dict[str, list[float]] = {name: [] for name in updates}
+    for _ in range(WIDGET_REPEATS):  # round robin: a slow spell of the machine hits every widget alike
+        for name, update in updates.items():
             clear_slider_caches()
             start = time.perf_counter()
             figure_png(update())
-            times.append(time.perf_counter() - start)
-        medians[name] = statistics.median(times)
-    return medians
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(seconds) for name, seconds in times.items()}
 
 
 def training_targets(lecture: Lecture) -> dict | None:
@@ -185,7 +221,8 @@ def as_text(results: dict) -> str:
     g = results["grading"]
     lines += ["", f"grading a class of {g['submissions']} submissions (one run):",
               f"  sandboxed {g['sandboxed_s_per_submission']:.2f} s/submission, unsandboxed "
-              f"{g['unsandboxed_s_per_submission']:.2f} s: the sandbox costs x{g['sandbox_cost_ratio']:.2f}",
+              f"{g['unsandboxed_s_per_submission']:.2f} s (kernel and scenarios, each submission both ways "
+              f"back to back): the sandbox costs x{g['sandbox_cost_ratio']:.2f}",
               f"  Dask, 1 worker {g['one_worker_s']:.0f} s, 2 workers {g['two_workers_s']:.0f} s: "
               f"throughput x{g['throughput_ratio_2_vs_1']:.2f}",
               f"  per submission: {g['worker_s_per_submission']:.2f} s on the worker (kernel and scenarios), "
