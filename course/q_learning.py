@@ -302,6 +302,23 @@ def run_dqn(train_dqn: Callable, replay_buffer: type, n_steps: int = 50_000, see
     return {"history": history, "evaluator": evaluator, "q_net": q_net, "seconds": seconds}
 
 
+def benchmark_training(reference, seeds: tuple[int, ...] = (0, 1, 2, 3, 4), n_steps: int = 50_000) -> dict:
+    """``make bench``'s training target: steps until the greedy mean over 20 episodes reaches 475.
+
+    Runs ``reference.train_dqn`` and ``reference.ReplayBuffer`` through :func:`run_dqn` with the
+    lecture's settings once per seed; returns, per seed, the step at which the target was
+    reached (None if never within ``n_steps``), the best greedy mean seen, and the wall time.
+    """
+    torch.set_num_threads(1)
+    results = {}
+    for seed in seeds:
+        run = run_dqn(reference.train_dqn, reference.ReplayBuffer, n_steps=n_steps, seed=seed, progress=False)
+        results[str(seed)] = {"steps_to_475": run["evaluator"].solved_at,
+                              "best_greedy_mean": round(run["evaluator"].best_return, 1),
+                              "seconds": round(run["seconds"], 1)}
+    return results
+
+
 def draw_dqn_training(history: dict, evaluations: list[tuple[int, float]], target: float = SOLVED) -> Figure:
     """Return of each training episode (epsilon-greedy) and the greedy evaluations, against env steps."""
     fig, (ax_returns, ax_loss) = figure_row(2, width=11.0, height=3.4)

@@ -181,17 +181,12 @@ def widget_medians(lecture: Lecture) -> dict[str, float]:
 
 
 def training_targets(lecture: Lecture) -> dict | None:
-    """The lecture's training targets per seed, or None for a lecture without a training run.
-
-    ``course.<slug>.benchmark_training(solutions.<slug>)`` (lectures 06, 09) or
-    ``solutions.<slug>.bench_training()`` (lecture 08).
-    """
-    reference = importlib.import_module(f"solutions.{lecture.slug}")
+    """What ``course.<slug>.benchmark_training(solutions.<slug>)`` reports (lectures 06, 08, 09),
+    or None for a lecture without a training target."""
     benchmark = getattr(importlib.import_module(f"course.{lecture.slug}"), "benchmark_training", None)
-    if benchmark is not None:
-        return benchmark(reference)
-    measure = getattr(reference, "bench_training", None)
-    return measure() if measure is not None else None
+    if benchmark is None:
+        return None
+    return benchmark(importlib.import_module(f"solutions.{lecture.slug}"))
 
 
 def run_bench(lectures: list[Lecture] | None = None) -> dict:

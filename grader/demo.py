@@ -55,8 +55,24 @@ def replace_definition(source: str, name: str, new_definition: str) -> str:
     return "\n".join(lines[: node.lineno - 1] + new_definition.rstrip("\n").split("\n") + lines[node.end_lineno:])
 
 
+def _source(obj) -> str:
+    """The source of a function or class. A catalogue defines many classes of one name (one per
+    mutant), and ``inspect.getsource`` would give the first of them for each: a class's own
+    definition is the one that holds its methods' code."""
+    methods = [f.__code__.co_firstlineno for f in vars(obj).values() if inspect.isfunction(f)] \
+        if inspect.isclass(obj) else []
+    if methods:
+        lines = inspect.getsourcelines(inspect.getmodule(obj))[0]
+        for node in ast.walk(ast.parse("".join(lines))):
+            if isinstance(node, ast.ClassDef) and node.name == obj.__name__ and \
+                    node.lineno <= methods[0] <= node.end_lineno:
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                return "".join(lines[start - 1:node.end_lineno])
+    return inspect.getsource(obj)
+
+
 def _undecorated(obj) -> str:
-    source = textwrap.dedent(inspect.getsource(obj))
+    source = textwrap.dedent(_source(obj))
     return "\n".join(line for line in source.split("\n") if not line.lstrip().startswith("@"))
 
 
@@ -93,10 +109,18 @@ def mutant_source(implementation) -> str:
     notebook alone it would fail with a NameError instead of being caught by a hidden test.
     """
     module = inspect.getmodule(implementation)
-    codes = ([implementation.__code__] if inspect.isfunction(implementation)
-             else [f.__code__ for f in vars(implementation).values() if inspect.isfunction(f)])
     seen = {implementation.__name__}
-    helpers = [source for code in codes for source in _helpers(code, module, seen)]
+    if inspect.isfunction(implementation):
+        return "\n\n".join([*_helpers(implementation.__code__, module, seen), _undecorated(implementation)])
+    helpers = []
+    for cls in reversed(implementation.__mro__):  # the catalogue's base classes (``_MHA``) first
+        if cls.__module__ != module.__name__:
+            continue
+        helpers += [source for f in vars(cls).values() if inspect.isfunction(f)
+                    for source in _helpers(f.__code__, module, seen)]
+        if cls is not implementation and cls.__name__ not in seen:
+            seen.add(cls.__name__)
+            helpers.append(_undecorated(cls))
     return "\n\n".join([*helpers, _undecorated(implementation)])
 
 

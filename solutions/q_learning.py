@@ -173,28 +173,3 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
         if callback is not None and callback(step, q_net):
             break
     return history
-
-
-def bench_training(seeds: tuple[int, ...] = (0, 1, 2, 3, 4), n_steps: int = 50_000) -> dict:
-    """``make bench``'s training target: steps until the greedy mean over 20 episodes reaches 475.
-
-    Runs the reference DQN of the notebook (``course.q_learning.run_dqn`` with its settings) once
-    per seed; returns, per seed, the step at which the target was reached (None if never within
-    ``n_steps``), the best greedy mean seen, and the wall time in seconds.
-    """
-    from course.q_learning import run_dqn
-
-    torch.set_num_threads(1)
-    results = {}
-    for seed in seeds:
-        run = run_dqn(train_dqn, ReplayBuffer, n_steps=n_steps, seed=seed, progress=False)
-        results[str(seed)] = {"steps_to_475": run["evaluator"].solved_at,
-                              "best_greedy_mean": round(run["evaluator"].best_return, 1),
-                              "seconds": round(run["seconds"], 1)}
-    return results
-
-
-if __name__ == "__main__":  # one measurement by hand: python -m solutions.q_learning
-    import json
-
-    print(json.dumps(bench_training(), indent=2))

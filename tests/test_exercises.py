@@ -7,6 +7,7 @@ mutant's failure message says what is wrong within what ``nbgrader validate`` sh
 from __future__ import annotations
 
 import contextlib
+import dis
 import inspect
 import io
 import re
@@ -18,6 +19,7 @@ import pytest
 from course.checks import CheckFailed, describe_mismatch
 from grader.assemble import assemble, defined_names
 from grader.cells import answer_cells, grade_id, setup_source, check_cells
+from grader.demo import mutant_source
 from grader.hidden import load_book, load_reference, run_hidden
 from grader.lectures import Lecture
 from tests.conftest import GRADED, LECTURES, graded_id, graded_names
@@ -119,6 +121,32 @@ def assert_key_fact_shown(message: str, prefix: str = "CheckFailed: ") -> None:
 def _test_cell_of(lecture: Lecture) -> dict[str, str]:
     """The visible test cell's id for each graded name."""
     return {name: f"test_{cell}" for cell, name in graded_names(lecture)}
+
+
+def _instructions(code) -> list[tuple]:
+    """What a function does, as (operation, argument) pairs; the same whether its module was
+    compiled by pytest's assertion rewriter (method loads as attribute loads) or by ``exec``."""
+    same = {"LOAD_METHOD": "LOAD_ATTR", "PRECALL": None, "CACHE": None}
+    jumps = set(dis.hasjrel) | set(dis.hasjabs)  # their targets move with the operations dropped
+    return [(same.get(op.opname, op.opname),
+             None if op.opcode in jumps else _instructions(op.argval) if inspect.iscode(op.argval) else op.argval)
+            for op in dis.get_instructions(code) if same.get(op.opname, op.opname)]
+
+
+def _methods_code(obj) -> dict[str, list]:
+    functions = {"": obj} if inspect.isfunction(obj) else {k: v for k, v in vars(obj).items() if inspect.isfunction(v)}
+    return {name: _instructions(function.__code__) for name, function in functions.items()}
+
+
+@pytest.mark.parametrize("item", MUTANTS, ids=lambda item: f"{item[0].slug}.{item[1].name}: {item[1].description}")
+def test_mutant_source_pasted_alone_defines_that_mutant(item):
+    """The demo class pastes a mutant's source into a solved notebook: there it defines that very
+    mutant (not another of the same name), with the catalogue's helpers and base classes it needs."""
+    lecture, mutant = item
+    names = dict(namespace(lecture, solved=True))
+    exec(mutant_source(mutant.implementation), names)
+    assert _methods_code(names[mutant.name]) == _methods_code(mutant.implementation), \
+        f"the pasted source of '{mutant.description}' defines a different {mutant.name}"
 
 
 @pytest.mark.parametrize("item", MUTANTS, ids=lambda item: f"{item[0].slug}.{item[1].name}: {item[1].description}")
