@@ -110,6 +110,7 @@ class GradingClient(NotebookClient):
         self._deadline = time.monotonic() + limits.submission_seconds
         self._output_budget = limits.output_kb * 1024
         self._output_cut = False
+        self._timed_out = False
         self.timeout_func = self._cell_timeout
 
     def execute_within_limit(self) -> None:
@@ -166,15 +167,21 @@ class GradingClient(NotebookClient):
         return manager
 
     def _cell_timeout(self, cell: NotebookNode) -> int:
-        """The cell limit (the setup cell's own when ``cell`` is the release's setup cell),
-        never past the submission's deadline."""
+        """The cell limit (the setup cell's own when ``cell`` is the release's setup cell; a
+        shorter one once a cell has run out of time), never past the submission's deadline."""
         limits = self._sandbox.limits
-        limit = limits.setup_seconds if self._setup_source and cell.source == self._setup_source else limits.cell_seconds
+        if self._setup_source and cell.source == self._setup_source:
+            limit = limits.setup_seconds
+        elif self._timed_out:
+            limit = min(limits.cell_seconds, limits.after_timeout_seconds)
+        else:
+            limit = limits.cell_seconds
         remaining = self._deadline - time.monotonic()
         return max(1, int(min(limit, remaining)))
 
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None):
         """Interrupt the cell; kill the kernel if the cell will not stop."""
+        self._timed_out = True
         if cell is not None:
             cell.outputs.append(_error(TIME_LIMIT_ERROR, f"the cell ran past its time limit ({timeout} s)"))
         try:

@@ -42,6 +42,9 @@ class Limits:
     cell_seconds: int = 20  # per notebook cell (and per hidden scenario)
     setup_seconds: int = 120  # the release's setup cell (imports torch: slow on a loaded machine)
     submission_seconds: int = 300  # wall time for the whole submission, kernel and scenarios
+    # Each cell after one that ran out of time: a loop in one function then costs this much in
+    # every later cell that calls it, and the cells after those still run within the wall time.
+    after_timeout_seconds: int = 10
     output_kb: int = 2048  # outputs kept per notebook; the rest is cut with a note
 
     @classmethod

@@ -165,7 +165,8 @@ def run_scenarios(job: GradingJob, restored, release, scratch: Path, sandbox: Sa
         _runner_library(job, library)
         job_file = jobs / f"job{attempt}.json"
         job_file.write_text(json.dumps({"lecture": job.lecture, "names": job.names, "library": str(library),
-                                        "cell_seconds": job.limits.cell_seconds, "skip": skip,
+                                        "cell_seconds": job.limits.cell_seconds,
+                                        "after_timeout_seconds": job.limits.after_timeout_seconds, "skip": skip,
                                         "cells": runner_cells(restored, release)}))
         results = out / f"results{attempt}.jsonl"
         command, env = sandbox.command([sys.executable, "-m", "grader.executor.runner", str(job_file), str(results)],
