@@ -248,7 +248,7 @@ def run_demo(root: Path = DEMO_ROOT, families: int | None = None,
 
 def demo_command() -> int:
     status = run_demo()
-    print(summary_table(status, all_lectures()))
+    print(summary_table(status, all_lectures(), width=200))  # nine lectures leave the problems room
     print(f"\ngrades: {DEMO_ROOT / 'grades.csv'}\nfeedback: {DEMO_ROOT / 'nbgrader' / 'feedback'}"
           f"\nreport: {DEMO_ROOT / 'report' / 'index.html'}")
     return 0
