@@ -132,6 +132,15 @@ class TinyCharModel(nn.Module):
         hidden, state = self.rnn(self.embed(tokens), state)
         return self.out(hidden), state
 
+    def step(self, char_id: int, state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, tuple]:
+        """The logits (V,) after one more character, and the new state: ``forward`` on one
+        character (equal up to float rounding), with ``torch.lstm_cell`` at a third of the cost
+        of calling the modules, which matters for a widget's redraw."""
+        rnn = self.rnn
+        h, c = torch.lstm_cell(self.embed.weight[char_id:char_id + 1], (state[0][0], state[1][0]),
+                               rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
+        return F.linear(h, self.out.weight, self.out.bias)[0], (h[None], c[None])
+
 
 @cache
 def widget_model(steps: int | None = None, seed: int = 0) -> tuple[TinyCharModel, Vocabulary]:
@@ -171,7 +180,7 @@ def tempered(logits: np.ndarray, temperature: float) -> np.ndarray:
     return weights / weights.sum()
 
 
-def generate(model: nn.Module, vocab: Vocabulary, prompt: str, length: int, temperature: float,
+def generate(model: TinyCharModel, vocab: Vocabulary, prompt: str, length: int, temperature: float,
              seed: int = 0) -> str:
     """``length`` characters continuing ``prompt``, drawn from the tempered model with numpy's generator."""
     rng = np.random.default_rng(seed)
@@ -184,21 +193,8 @@ def generate(model: nn.Module, vocab: Vocabulary, prompt: str, length: int, temp
             # what rng.choice(len(p), p=p) does (the same draw), without its checks of p
             char_id = int(np.searchsorted(cdf / cdf[-1], rng.random(), side="right"))
             out.append(vocab.chars[char_id])
-            logits, state = _next_logits(model, char_id, state)
+            logits, state = model.step(char_id, state)
     return "".join(out)
-
-
-def _next_logits(model: nn.Module, char_id: int, state) -> tuple[torch.Tensor, tuple]:
-    """The model's logits (V,) after one more character, and its new state. A TinyCharModel's
-    LSTM is stepped with ``torch.lstm_cell``: the same computation (equal up to float rounding)
-    at a third of the cost of calling the modules, which matters for a widget's redraw."""
-    if type(model) is TinyCharModel:
-        rnn = model.rnn
-        h, c = torch.lstm_cell(model.embed.weight[char_id:char_id + 1], (state[0][0], state[1][0]),
-                               rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
-        return F.linear(h, model.out.weight, model.out.bias)[0], (h[None], c[None])
-    logits, state = model(torch.tensor([[char_id]]), state)
-    return logits[0, -1], state
 
 
 def entropy(probabilities: np.ndarray) -> float:

@@ -71,11 +71,7 @@ def main(job_path: str, results_path: str) -> None:
     skip = set(job.get("skip", []))
     namespace: dict = {"__name__": "__main__"}
     # As in the kernel: once anything has run out of time, every later step gets a shorter limit.
-    limit = {"seconds": job["cell_seconds"]}
-
-    def ran_out_of_time() -> None:
-        limit["seconds"] = min(job["cell_seconds"], job["after_timeout_seconds"])
-
+    seconds, shorter = job["cell_seconds"], min(job["cell_seconds"], job["after_timeout_seconds"])
     for number, cell in enumerate(job["cells"]):
         step = f"cell {number}"
         if step in skip:
@@ -84,11 +80,11 @@ def main(job_path: str, results_path: str) -> None:
             continue
         emit({"kind": "start", "step": step})
         try:
-            with time_limit(limit["seconds"]):
+            with time_limit(seconds):
                 exec(compile(cell["source"], f"<{cell['label']}>", "exec"), namespace)
         except BaseException as error:  # noqa: B036 - anything the student's code raises is data
             if isinstance(error, TimeLimit):
-                ran_out_of_time()
+                seconds = shorter
             emit({"kind": "cell", "label": cell["label"], "error": _short(error)})
 
     for name in job["names"]:
@@ -113,7 +109,7 @@ def main(job_path: str, results_path: str) -> None:
                 record["status"] = "missing"
             else:
                 try:
-                    with time_limit(limit["seconds"]):
+                    with time_limit(seconds):
                         value = scenario.run(candidate)
                     record.update(status="ok", value=plain.encode(value))
                 except NotImplementedError:
@@ -121,7 +117,7 @@ def main(job_path: str, results_path: str) -> None:
                 except TimeLimit:
                     record["status"] = "timeout"
                     timed_out = True
-                    ran_out_of_time()
+                    seconds = shorter
                 except BaseException as error:  # noqa: B036
                     record.update(status="error", error=_short(error))
             emit(record)
