@@ -105,10 +105,9 @@ def _find_notebook(folder: Path, lecture: Lecture) -> tuple[Path | None, list[st
 
 
 def scenario_sources(lecture: Lecture) -> dict[str, str]:
-    """The files the scenario runner needs: the scenario machinery and the lecture's scenarios."""
+    """The files the scenario runner needs: the scenario machinery, its factories and the lecture's scenarios."""
     hidden = ROOT / "grader" / "hidden"
-    return {"__init__.py": (hidden / "__init__.py").read_text(),
-            f"{lecture.slug}.py": (hidden / f"{lecture.slug}.py").read_text()}
+    return {name: (hidden / name).read_text() for name in ("__init__.py", "factories.py", f"{lecture.slug}.py")}
 
 
 def make_job(lecture: Lecture, student: str, data: bytes, release: NotebookNode, *, unsafe: bool = False,

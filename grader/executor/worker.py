@@ -48,7 +48,7 @@ class GradingJob:
     lecture: str  # the lecture's slug: its scenarios are grader.hidden.<lecture>
     submission: bytes
     release: str  # the released notebook (JSON) the submission is graded against
-    scenario_sources: dict[str, str]  # "__init__.py" and "<lecture>.py" of grader.hidden
+    scenario_sources: dict[str, str]  # "__init__.py", "factories.py" and "<lecture>.py" of grader.hidden
     names: list[str]  # graded names whose scenarios run
     limits: Limits = Limits()
     unsafe: bool = False

@@ -1,0 +1,86 @@
+"""Scenario factories: the promises every exercise's docstring makes, checked the same way.
+
+A lecture's scenario module registers these on its book instead of writing the same checks
+by hand, e.g.::
+
+    factories.returned_dtype(book, "softmax", lambda: (_logits().astype(np.float32),),
+                             "float32 logits give a float64 array")
+    factories.inputs_unchanged(book, "softmax", lambda: (_logits(),))
+    factories.raises(book, "cross_entropy", {"labels one short": lambda: (_logits(), _labels()[:-1])})
+
+Each factory adds one scenario whose result is plain data, compared with the reference's like
+any other scenario. ``make_args`` is called afresh on every run, so a function that changes
+its inputs cannot affect the reference's run.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from grader.hidden import ScenarioBook, error_name
+
+Args = Callable[[], tuple]
+
+
+def _kind(value: Any) -> str:
+    """What a returned value is, as data: ``"ndarray float64"``, ``"Tensor float32"``, ``"float"``."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        return f"{type(value).__name__} {str(dtype).removeprefix('torch.')}"
+    return type(value).__name__
+
+
+def _as_data(value: Any) -> Any:
+    if hasattr(value, "detach"):  # a torch tensor
+        return value.detach().cpu().double().numpy()
+    if isinstance(value, np.ndarray):
+        return value.astype(np.float64) if value.dtype.kind in "biuf" else value
+    return value
+
+
+def returned_dtype(book: ScenarioBook, name: str, make_args: Args, description: str, *,
+                   rtol: float = 1e-6, atol: float = 1e-8, hint: str | None = None) -> None:
+    """``name(*make_args())`` returns the reference's type and dtype, and its values."""
+    def run(candidate):
+        result = candidate(*make_args())
+        return {"kind": _kind(result), "value": _as_data(result)}
+    run.__doc__ = description
+    book.scenario(name, rtol=rtol, atol=atol, hint=hint or "check the returned dtype the docstring promises")(run)
+
+
+def inputs_unchanged(book: ScenarioBook, name: str, make_args: Args,
+                     description: str = "the inputs are left as they were and none is returned", *,
+                     hint: str | None = "do not modify the inputs in place; return a new array") -> None:
+    """``name(*make_args())`` leaves its array arguments unchanged and returns none of them."""
+    def run(candidate):
+        args = make_args()
+        before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+        result = candidate(*args)
+        results = result if isinstance(result, tuple) else (result,)
+        returned_an_input = any(r is a for r in results for a in args if isinstance(a, np.ndarray))
+        changed = [i for i, (a, b) in enumerate(zip(args, before))
+                   if b is not None and not np.array_equal(a, b, equal_nan=True)]
+        return {"arguments changed": changed, "returns an input": returned_an_input}
+    run.__doc__ = description
+    book.scenario(name, hint=hint)(run)
+
+
+def raises(book: ScenarioBook, name: str, cases: Mapping[str, Args], description: str | None = None, *,
+           hint: str | None = "check the documented errors: mismatched shapes must not broadcast silently") -> None:
+    """For each labelled case, the name of the exception ``name(*args)`` raises (``"no error"``)."""
+    def run(candidate):
+        return {label: error_name(candidate, *make_args()) for label, make_args in cases.items()}
+    run.__doc__ = description or f"the documented errors: {', '.join(cases)}"
+    book.scenario(name, hint=hint)(run)
+
+
+def invariant(book: ScenarioBook, name: str, make_args: Args, transform: Callable[[tuple], tuple],
+              description: str, *, rtol: float = 1e-6, atol: float = 1e-8, hint: str | None = None) -> None:
+    """``name`` gives the same result on ``make_args()`` and on ``transform(make_args())``;
+    the scenario returns both results, so a candidate that breaks the invariance differs."""
+    def run(candidate):
+        return [_as_data(candidate(*make_args())), _as_data(candidate(*transform(make_args())))]
+    run.__doc__ = description
+    book.scenario(name, rtol=rtol, atol=atol, hint=hint)(run)
