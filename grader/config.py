@@ -34,7 +34,9 @@ c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = {course_id!r}
 # The gradebook: GRADEBOOK_URL from the environment (its password stays out of this file).
 c.CourseDirectory.db_url = os.environ.get("GRADEBOOK_URL") or {sqlite!r}
-c.Exchange.root = {exchange!r}
+# The exchange (release, submit, collect, feedback): GRADING_EXCHANGE names a folder shared with
+# the students (JupyterHub, docs/jupyterhub.md); otherwise a folder in the course directory.
+c.Exchange.root = os.environ.get("GRADING_EXCHANGE") or {exchange!r}
 # Per-cell time limit (nbgrader validate; the grader's sandbox uses the same figure).
 c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
@@ -120,9 +122,14 @@ def nbgrader_config(root: Path = NBGRADER_ROOT, timeout: int = CELL_TIMEOUT) -> 
     return config
 
 
+def exchange_root(root: Path = NBGRADER_ROOT) -> Path:
+    """nbgrader's exchange: ``GRADING_EXCHANGE`` (a folder students share) or ``root/exchange``."""
+    return Path(os.environ.get("GRADING_EXCHANGE") or root / "exchange")
+
+
 def prepare_course_directory(root: Path = NBGRADER_ROOT, timeout: int = CELL_TIMEOUT) -> Path:
     """Create ``root`` with its exchange folder and ``nbgrader_config.py``; return ``root``."""
-    (root / "exchange").mkdir(parents=True, exist_ok=True)
+    exchange_root(root).mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text("c = get_config()  # noqa: F821\n" + settings_text(root, timeout))
     return root
 
