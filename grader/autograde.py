@@ -49,6 +49,7 @@ from grader.inspection import problems_after_grading
 from grader.judge import failed_scenarios, failure_records, judge_notebook
 from grader.lectures import ROOT, Lecture, all_lectures, find_lecture
 from grader.release import generate
+from grader.sanitize import sanitize_notebook
 
 STATUS_FILE = "grading_status.json"
 UNSANDBOXED = "graded unsandboxed (UNSAFE)"
@@ -120,12 +121,12 @@ def make_job(lecture: Lecture, student: str, data: bytes, release: NotebookNode,
 
 def judged_notebook(lecture: Lecture, result: GradingResult, release: NotebookNode
                     ) -> tuple[NotebookNode, list[str], list[str], list[dict]]:
-    """The notebook nbgrader records, the problems it shows, the failed scenarios (as lines
-    and as records for the instructor's report)."""
+    """The notebook nbgrader records (sanitised: it is opened in the instructor's Formgrader),
+    the problems it shows, the failed scenarios (as lines and as records for the instructor's report)."""
     executed = nbformat.reads(result.notebook, as_version=4)
     problems = problems_after_grading(executed)
     judged, verdicts = judge_notebook(lecture.slug, executed, release, result.scenario_results)
-    return judged, problems, failed_scenarios(verdicts), failure_records(verdicts)
+    return sanitize_notebook(judged, release), problems, failed_scenarios(verdicts), failure_records(verdicts)
 
 
 class TrustedResults(Preprocessor):

@@ -55,6 +55,12 @@ c.Autograde.autograde_preprocessors = [
 ]
 # Restore (and grade) test cells a student deleted; nbgrader skips them by default.
 c.OverwriteCells.add_missing_cells = True
+# Submissions' outputs and markdown are hostile input for the instructor's pages: the Formgrader's
+# submission view and the feedback HTML keep only allowlisted mime types, tags, attributes and
+# links (grader.sanitize; the autograded notebook is sanitised before it is written, too).
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {{"clean_html": "grader.sanitize.clean_html", "markdown2html": "grader.sanitize.markdown2html"}}
+c.HTMLExporter.preprocessors = ["grader.sanitize.SanitizeNotebook"]
 # Feedback: test cells hold only the verdicts the trusted side wrote; hidden regions and
 # tracebacks are cleared all the same.
 c.GenerateFeedback.preprocessors = [
