@@ -135,6 +135,7 @@ def exchange_root(root: Path = NBGRADER_ROOT) -> Path:
 
 def prepare_course_directory(root: Path = NBGRADER_ROOT, timeout: int = CELL_TIMEOUT) -> Path:
     """Create ``root`` with its exchange folder and ``nbgrader_config.py``; return ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
     exchange_root(root).mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text("c = get_config()  # noqa: F821\n" + settings_text(root, timeout))
     return root
