@@ -131,3 +131,31 @@ def test_no_feedback_page_quotes_hidden_code(graded):
         leaked = [line for line in protected if line in text]
         assert not leaked, f"{page.parent.parent.name}: {leaked[:3]}"
         assert os.path.getsize(page) < 5 * 2**20
+
+
+def test_no_script_from_a_submission_reaches_autograded_or_feedback(graded):
+    """The html-js attack (tests/hostile/html_js.py): no script, handler, active SVG, unsafe link,
+    unsafe mime type, attachment or open tag survives in its autograded notebook or feedback page,
+    while its payload-free plot and the honest students' plots still show."""
+    import nbformat
+
+    from tests.hostile.html_js import notebook_findings, page_findings
+
+    lecture, root = graded["lecture"], graded["root"]
+    name = Path(lecture.notebook_name).stem
+
+    def autograded(student):
+        return nbformat.read(root / "autograded" / student / lecture.assignment / lecture.notebook_name, as_version=4)
+
+    def feedback(student):
+        return (root / "feedback" / student / lecture.assignment / f"{name}.html").read_text()
+
+    def plots(notebook):
+        return sum("image/png" in output.get("data", {}) for cell in notebook.cells for output in cell.get("outputs", []))
+
+    attacker = autograded("m-html-js")
+    assert not notebook_findings(attacker), notebook_findings(attacker)
+    assert not page_findings(feedback("m-html-js"), feedback("a-honest-first"))
+    honest = autograded("a-honest-first")
+    assert plots(honest) >= 1 and plots(attacker) >= plots(honest) + 2  # its own two plots beside the lecture's
+    assert feedback("a-honest-first").count('<img src="data:image/png;base64,') == plots(honest)

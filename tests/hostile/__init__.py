@@ -21,6 +21,7 @@ from nbformat import NotebookNode
 from grader.cells import answer_cells
 from grader.demo import mutant_source, replace_definition, solved
 from grader.lectures import Lecture
+from tests.hostile import html_js
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,12 @@ ATTACKS: dict[str, str] = {
 }
 
 
+# Script in outputs and markdown, aimed at the instructor's Formgrader and feedback pages.
+ATTACKS["html-js"] = html_js.ATTACK
+# Cells an attack adds or edits beside its code: attack -> function(notebook, the attacked cell).
+EXTRA_CELLS = {"html-js": html_js.add_markdown}
+
+
 def wrong_submission(lecture: Lecture) -> tuple[NotebookNode, NotebookNode, str]:
     """The reference with its first exercise replaced by a mutant: (notebook, the cell, the name)."""
     from tests.mutants import load_catalogue
@@ -235,6 +242,8 @@ def build(lecture: Lecture, attack: str, target: Target) -> NotebookNode:
                                                    site_packages=target.site_packages,
                                                    project_root=target.project_root, marker=target.marker)
     cell.source = cell.source.rstrip("\n") + "\n\n" + code.strip("\n")
+    if attack in EXTRA_CELLS:
+        EXTRA_CELLS[attack](notebook, cell)
     return notebook
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections import Counter
 
 from bs4 import BeautifulSoup
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
 
 MARKER = "pwned"
+RASTER_MIME_TYPES = ("image/png", "image/jpeg", "image/gif")
 
 
 def pwn(kind: str) -> str:
@@ -152,3 +154,35 @@ def markdown_renderings(source: str, attachments: dict | None = None) -> list[st
     from grader.sanitize import render_markdown
 
     return [render_markdown(source, attachments), MarkdownIt("commonmark", {"html": True}).render(source)]
+
+
+def notebook_findings(notebook: NotebookNode) -> list[str]:
+    """Active content in a notebook's outputs (any mime type but the safe ones, active HTML, image
+    metadata that is not a number), markdown cells (as nbconvert and CommonMark render them) and
+    attachments (anything but raster images)."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            for mime, value in output.get("data", {}).items():
+                if mime not in ("text/plain", "text/html", *RASTER_MIME_TYPES):
+                    found.append(f"cell {index}: an output of type {mime}")
+                elif mime == "text/html":
+                    found += [f"cell {index}: output {item}" for item in active_content(value) + unbalanced_tags(value)]
+            for sizes in output.get("metadata", {}).values():
+                if not isinstance(sizes, dict) or not all(isinstance(v, int) for v in sizes.values()):
+                    found.append(f"cell {index}: output metadata {sizes!r:.60}")
+        if cell.cell_type == "markdown":
+            for rendered in markdown_renderings(cell.source, cell.get("attachments")):
+                found += [f"cell {index}: markdown {item}" for item in active_content(rendered)]
+            for name, bundle in cell.get("attachments", {}).items():
+                found += [f"cell {index}: attachment {name} of type {mime}" for mime in bundle
+                          if mime not in RASTER_MIME_TYPES]
+    return found
+
+
+def page_findings(page: str, baseline: str) -> list[str]:
+    """Active content in ``page`` beyond what ``baseline`` (a page of the same template) holds,
+    and any script that carries the attacker's marker."""
+    extra = Counter(active_content(page)) - Counter(active_content(baseline))
+    marked = [script for script in BeautifulSoup(page, "html.parser").find_all("script") if MARKER in script.get_text()]
+    return sorted(extra.elements()) + ["a script with the attacker's marker"] * len(marked)
