@@ -8,8 +8,14 @@ tests to have passed in the student's kernel *and* every hidden scenario to matc
 reference. Nothing the student's process printed or patched decides a point: a kernel that
 fakes its visible tests still faces the hidden scenarios, which include the visible cases.
 
-Every sentence that reaches the student is checked against the hidden scenario module and
-the reference's source, and withheld if it quotes a line of either.
+A hidden scenario's verdict is written in the grader's own words (:mod:`grader.verdicts`):
+the scenario's description and hint, and a bounded rendering of the difference or the
+exception's type, never a message, string or repr the student's code produced, since that
+code ran beside the scenarios and could read their inputs. The runner's output is untrusted
+data: a line that cannot be read (invalid JSON, nested too deeply, too large) is skipped and
+counted, and the scenarios left without a readable record fail with a plain sentence. As a
+second layer, every sentence is checked against the hidden scenario module and the
+reference's source, and withheld if it quotes a line of either.
 """
 from __future__ import annotations
 
@@ -22,13 +28,20 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from course.checks import describe_mismatch, verdict
+from course.checks import verdict
 from grader.assemble import defined_names
 from grader.cells import grade_id, is_answer_cell, is_test_cell, nbgrader_meta
 from grader.executor import plain
+from grader.executor.notebook import runner_cells
+from grader.executor.runner import MAX_RECORD
 from grader.hidden import Scenario, load_book
+from grader.verdicts import describe_difference, exception_phrase
 
-QUOTE_LIMIT = 300  # characters of a student's error message shown in a verdict
+QUOTE_LIMIT = 300  # characters of a visible test's message (from the student's own kernel) shown in a verdict
+MAX_LINE = MAX_RECORD + 1024  # the runner writes no longer line (a larger result becomes "too_large")
+MAX_INDEX = 10_000  # more scenarios than any name has
+MAX_LINES = 100_000  # the runner writes two lines per cell and scenario; past this only a flood is left
+ADDED_CELL = "a cell you added"
 MIN_PROTECTED = 12  # lines shorter than this are too common to be worth protecting
 WITHHELD = "(a message was withheld: it quoted the grader's hidden code)"
 
@@ -77,27 +90,58 @@ def _short(text: str) -> str:
 class RunnerReport:
     """The scenario runner's output, parsed defensively."""
 
-    cell_errors: dict[str, str] = field(default_factory=dict)
+    cell_errors: dict[str, str] = field(default_factory=dict)  # cell label -> "Type: message" (untrusted)
     scenarios: dict[tuple[str, int], dict] = field(default_factory=dict)
     finished: bool = False
+    unreadable: int = 0  # lines that were not a record the grader can read
 
 
-def parse_runner_output(text: str) -> RunnerReport:
+def runner_labels(release: NotebookNode) -> frozenset[str]:
+    """The cell labels the scenario runner uses for ``release`` (setup and answer cells, added cells)."""
+    return frozenset(cell["label"] for cell in runner_cells(release, release)) | {ADDED_CELL}
+
+
+def _record(line: str) -> dict | None:
+    """One runner line as a dict; None for a line the grader cannot read (never raises)."""
+    if len(line) > MAX_LINE:
+        return None
+    try:
+        record = json.loads(line)
+    except Exception:  # invalid JSON, nested too deeply (RecursionError), numbers too long...
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def parse_runner_output(text: str, labels: frozenset[str]) -> RunnerReport:
+    """The runner's JSON lines as a :class:`RunnerReport`; lines it cannot read are counted.
+
+    A cell label not in ``labels`` (:func:`runner_labels`) is kept as "a cell": a forged
+    label is text of the student's choosing. Never raises.
+    """
     report = RunnerReport()
-    for line in text.split("\n"):
-        try:
-            record = json.loads(line)
-        except ValueError:
+    lines = text.split("\n", MAX_LINES)
+    if len(lines) > MAX_LINES:
+        lines[-1:] = []
+        report.unreadable += 1
+    for line in lines:
+        if not line.strip():
             continue
-        if not isinstance(record, dict):
-            continue
-        kind = record.get("kind")
+        record = _record(line)
+        kind = record.get("kind") if record else None
         if kind == "cell" and isinstance(record.get("label"), str):
-            report.cell_errors.setdefault(record["label"][:80], str(record.get("error", ""))[:QUOTE_LIMIT])
-        elif kind == "scenario" and isinstance(record.get("name"), str) and isinstance(record.get("index"), int):
+            label = record["label"][:80]
+            if label not in labels:
+                label = "a cell"
+            report.cell_errors.setdefault(label, str(record.get("error", ""))[:QUOTE_LIMIT])
+        elif (kind == "scenario" and isinstance(record.get("name"), str) and len(record["name"]) <= 100
+              and type(record.get("index")) is int and 0 <= record["index"] < MAX_INDEX):
+            if not isinstance(record.get("status"), str):
+                record["status"] = "unreadable"
             report.scenarios.setdefault((record["name"], record["index"]), record)
         elif kind == "done":
             report.finished = True
+        elif kind != "start":
+            report.unreadable += 1
     return report
 
 
@@ -116,28 +160,33 @@ class ScenarioFailure:
 
 
 PROBLEM_KINDS = {"timeout": "time limit", "stopped": "stopped", "error": "error", "too_large": "too large",
-                 "skipped": "time limit"}
+                 "skipped": "time limit", "unreadable": "unreadable result"}
 
 
-def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict | None) -> tuple[str, str] | None:
+def _scenario_problem(name: str, scenario: Scenario, expected: Any, record: dict | None, unreadable: bool
+                      ) -> tuple[str, str] | None:
     """(kind, sentence) when the student's result for ``scenario`` is wrong, else None; the
-    sentence puts the key fact first (:func:`course.checks.verdict`)."""
+    sentence puts the key fact first (:func:`course.checks.verdict`) and holds only the
+    grader's words (:mod:`grader.verdicts`)."""
+    if record is None and unreadable:
+        return "unreadable result", verdict(scenario.description, "the grader could not read its result")
     if record is None:
         return "time limit", verdict(scenario.description, "did not finish (the submission's time limit was reached)")
     status = record.get("status")
     if status == "ok":
         try:
             got = plain.decode(record.get("value"))
-        except (plain.NotPlainData, ValueError, TypeError):
+        except Exception:  # anything the sandbox sent that is not plain data
             return "unreadable result", verdict(scenario.description, f"{name} returned data the grader cannot read")
-        problem = describe_mismatch(got, expected, rtol=scenario.rtol, atol=scenario.atol)
+        problem = describe_difference(got, expected, rtol=scenario.rtol, atol=scenario.atol)
         return ("wrong result", verdict(scenario.description, problem)) if problem else None
     problems = {
         "timeout": f"{name} ran past the time limit",
         "stopped": f"{name} did not return (it ignored the time limit or ended the process)",
-        "error": f"{name} raised {_short(str(record.get('error', '')))}",
+        "error": f"{name} raised {exception_phrase(record.get('error'))}",
         "too_large": f"{name} returned far more data than expected",
         "skipped": f"not run: an earlier scenario of {name} ran past the time limit",
+        "unreadable": "the grader could not read its result",
     }
     return PROBLEM_KINDS.get(status, "no result"), verdict(scenario.description, problems.get(status, "no result"))
 
@@ -149,15 +198,16 @@ def scenario_failures(lecture: str, name: str, report: RunnerReport) -> list[Sce
     records = [report.scenarios.get((name, index)) for index in range(len(expected_results))]
     statuses = {record.get("status") for record in records if record}
     if "missing" in statuses:
-        causes = [f"{label} raised {error}" for label, error in report.cell_errors.items() if label != "a cell you added"]
-        sentence = f"{name} is not defined" + (f" ({_short(causes[0])})" if causes else "")
+        causes = [f"{label} raised {exception_phrase(error)}" for label, error in report.cell_errors.items()
+                  if label != ADDED_CELL]
+        sentence = f"{name} is not defined" + (f" ({causes[0]})" if causes else "")
         return [ScenarioFailure(name, f"{name} is not defined", "not defined", None, sentence)]
     if "not_implemented" in statuses:
         sentence = f"{name} is not implemented yet"
         return [ScenarioFailure(name, sentence, "not implemented", None, sentence)]
     failures = []
     for (scenario, expected), record in zip(expected_results, records):
-        problem = _scenario_problem(name, scenario, expected, record)
+        problem = _scenario_problem(name, scenario, expected, record, report.unreadable > 0)
         if problem:
             kind, sentence = problem
             if scenario.hint:
@@ -198,7 +248,7 @@ class Verdict:
 def judge_notebook(lecture: str, executed: NotebookNode, release: NotebookNode, runner_output: str
                    ) -> tuple[NotebookNode, dict[str, Verdict]]:
     """The autograded notebook (test cells' outputs written here) and each test cell's verdict."""
-    report = parse_runner_output(runner_output)
+    report = parse_runner_output(runner_output, runner_labels(release))
     names = _answer_names(release)
     verdicts: dict[str, Verdict] = {}
     for cell in executed.cells:

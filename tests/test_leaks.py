@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import ast
+import base64
+import codecs
+import html
 import re
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -10,9 +14,10 @@ import pytest
 
 from grader.assemble import reference_body
 from grader.cells import is_answer_cell
-from grader.hidden import load_reference
+from grader.hidden import load_book, load_reference
 from grader.lectures import COURSE
 from tests.conftest import GRADED, graded_id
+from tests.hostile import ATTACKS
 
 HIDDEN_MARKERS = ["BEGIN HIDDEN TESTS", "check_hidden", "grader.hidden", "BEGIN SOLUTION", "solutions."]
 
@@ -88,3 +93,191 @@ def test_course_does_not_contain_the_reference(item, course_text, course_code):
 def test_course_has_no_hidden_tests(course_text):
     for marker in HIDDEN_MARKERS:
         assert _normalized(marker) not in course_text, f"{marker!r} appears in course/"
+
+
+# --- verdicts carry no hidden constant, in any encoding ---------------------------------------------
+# The "encoded-leak" attack (tests/hostile) reads each hidden scenario's inputs, constants and
+# file from its calling frames and sends them back rot13'd, base64'd, hex'd, reversed, as char
+# codes, packed into a number, as a returned string, dict key or object repr, and as the name of
+# an exception class built at run time. Its feedback must hold none of them, decoded or not.
+
+LEAK_LECTURE = "07"
+WINDOW = 12  # this many consecutive characters of a hidden constant count as a leak
+SHORTEST_SECRET = 6  # shorter constants ("0.9") are too common to tell apart from honest numbers
+SANDBOX_PATHS = ["grading-", "/scenarios/", "/lib0", "/lib1", "grader/hidden", "markov_decision_processes.py"]
+
+
+def _as_lists(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return type(value)(_as_lists(item) for item in value)
+    return value
+
+
+def _literals(code) -> set[str]:
+    """The reprs of a code object's constants (nested code objects included), docstrings aside."""
+    found = set()
+    for index, constant in enumerate(code.co_consts):
+        if hasattr(constant, "co_consts"):
+            found |= _literals(constant)
+        elif isinstance(constant, str):
+            if index > 0 or constant != (code.co_consts[0] if code.co_consts else None):
+                found.add(constant)
+        elif isinstance(constant, int | float | tuple | frozenset) and not isinstance(constant, bool):
+            found.add(repr(constant))
+    return found
+
+
+def hidden_constants(slug: str, name: str) -> set[str]:
+    """What a leak of ``name``'s hidden scenarios would carry: their inputs (as the attack and as
+    numpy write them), their literals and the reference's."""
+    reference, calls, found = load_reference(slug, name), [], set()
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return reference(*args, **kwargs)
+
+    for scenario in load_book(slug).for_name(name):
+        scenario.run(spy)
+        found |= _literals(scenario.run.__code__)
+    for args in calls:
+        listed = _as_lists(args)
+        found |= {repr(listed), *map(repr, listed), *map(repr, args), *map(str, args)}
+        found |= {repr(a)[1:-1] for a in listed if isinstance(a, list)}  # "3.0, 5.0, -2.0"
+    return found | _literals(reference.__code__)
+
+
+def secret_windows(secrets: set[str], public: str) -> set[str]:
+    """Pieces of the secrets that would show a leak: every WINDOW-long slice of a long secret,
+    a short secret whole, minus what the student may see anyway (``public``)."""
+    windows = set()
+    for secret in secrets:
+        if len(secret) < SHORTEST_SECRET:
+            continue
+        pieces = {secret[i:i + WINDOW] for i in range(len(secret) - WINDOW + 1)} if len(secret) > WINDOW else {secret}
+        windows |= {piece for piece in pieces if piece not in public}
+    return windows
+
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def decodings(text: str) -> dict[str, str]:
+    """``text`` and what it says under every encoding the attack uses."""
+    found = {"plain": text, "rot13": codecs.encode(text, "rot13"), "reversed": text[::-1]}
+    found["base64"] = " ".join(_try(lambda run: base64.b64decode(run + "=" * (-len(run) % 4)).decode("latin-1"), run)
+                               for run in re.findall(r"[A-Za-z0-9+/]{16,}=*", text))
+    found["hex"] = " ".join(_try(lambda run: bytes.fromhex(run[: len(run) // 2 * 2]).decode("latin-1"), run)
+                            for run in re.findall(r"[0-9a-fA-F]{16,}", text))
+    numbers = [float(n) for n in NUMBER.findall(text) if len(n) < 30]
+    whole = [int(n) for n in numbers if 0 <= n < 2**64 and n == int(n)]
+    found["char codes"] = "".join(chr(n) for n in whole if 32 <= n < 127)
+    found["packed"] = "".join(n.to_bytes(8, "big").decode("latin-1").strip("\0") for n in whole)
+    return found
+
+
+def _try(decode, run: str) -> str:
+    try:
+        return decode(run)
+    except ValueError:
+        return ""
+
+
+def leaks(text: str, windows: set[str]) -> list[str]:
+    """"encoding: piece" for each secret piece found in ``text`` under some encoding."""
+    found = []
+    for encoding, decoded in decodings(text).items():
+        hit = next((decoded[i:i + WINDOW] for i in range(len(decoded)) if decoded[i:i + WINDOW] in windows
+                    or decoded[i:i + SHORTEST_SECRET] in windows), None)
+        if hit:
+            found.append(f"{encoding}: {hit!r}")
+    return found
+
+
+def test_the_leak_detector_sees_every_encoding():
+    secret = "((0.34558419206478, 0.8216181435011584), 0.9)"
+    windows = secret_windows({secret}, public="")
+    attack = textwrap.dedent(ATTACKS["encoded-leak"])
+    assert "rot13" in attack and "b64encode" in attack and ".hex()" in attack and "[::-1]" in attack
+    for encoded in [secret, codecs.encode(secret, "rot13"), base64.b64encode(secret.encode()).decode(),
+                    secret.encode().hex(), secret[::-1], " ".join(str(ord(c)) for c in secret)]:
+        assert leaks(f"raised Leak: {encoded}", windows), encoded
+    assert not leaks("index 3: expected 0.3456, got 40; 10 of 10 entries differ", windows)
+
+
+def _readable(path: Path) -> str:
+    """A page's text without the parts no leak could hide in (styles, embedded images)."""
+    text = html.unescape(path.read_text(errors="replace"))
+    text = re.sub(r"<style.*?</style>", " ", text, flags=re.S)
+    return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def leak_graded(tmp_path_factory):
+    """The encoded-leak attack graded alone through the README's commands: autograde,
+    feedback, the instructor's report."""
+    from grader.autograde import autograde_all, feedback_command, load_status, summary_table
+    from grader.lectures import ROOT, find_lecture
+    from grader.report import write_report
+    from tests.hostile import Target, build
+
+    lecture = find_lecture(LEAK_LECTURE)
+    scratch = tmp_path_factory.mktemp("leak")
+    root = scratch / "nbgrader"
+    target = Target(course_root=root, site_packages=scratch, project_root=ROOT, marker=scratch / "marker")
+    submission = build(lecture, "encoded-leak", target)
+    path = scratch / "submitted" / "m-encoded-leak" / lecture.assignment / lecture.notebook_name
+    path.parent.mkdir(parents=True)
+    nbformat.write(submission, path)
+    outcomes, _ = autograde_all(scratch / "submitted", root, [lecture], in_process=True)
+    feedback_command(root)
+    report = write_report(scratch / "report", root)
+    verdict_texts = {
+        "autograded notebook": (root / "autograded" / "m-encoded-leak" / lecture.assignment
+                                / lecture.notebook_name).read_text(),
+        "grading status": (root / "grading_status.json").read_text(),
+        "summary": summary_table(load_status(root), [lecture], width=400),
+        "report": "\n".join(_readable(p) if p.suffix == ".html" else p.read_text()
+                            for p in sorted(report.parent.iterdir()) if p.suffix in {".html", ".csv"}),
+    }
+    feedback = {str(p.relative_to(root)): _readable(p) for p in (root / "feedback").rglob("*.html")}
+    return {"lecture": lecture, "outcomes": outcomes, "verdicts": verdict_texts, "feedback": feedback,
+            "submission": submission}
+
+
+def _public_text(lecture, submission) -> str:
+    """What the student sees anyway: the released notebook, their own cells, the scenarios' descriptions and hints."""
+    book = load_book(lecture.slug)
+    shown = [s.description + "\n" + (s.hint or "") for scenarios in book.scenarios.values() for s in scenarios]
+    return "\n".join([lecture.student_notebook.read_text(), nbformat.writes(submission), *shown])
+
+
+@pytest.mark.slow
+@pytest.mark.grading
+def test_encoded_leak_feedback_holds_no_hidden_constant(leak_graded):
+    lecture, (outcome,) = leak_graded["lecture"], leak_graded["outcomes"]
+    assert outcome.graded and outcome.score < outcome.max_score, outcome.problems
+    name = "discounted_return"
+    secrets = hidden_constants(lecture.slug, name)
+    windows = secret_windows(secrets, _public_text(lecture, leak_graded["submission"]))
+    assert len(windows) > 100, "the scenarios' constants were not found"
+    texts = {**leak_graded["verdicts"], **leak_graded["feedback"]}
+    assert leak_graded["feedback"], "no feedback page was written"
+    for where, text in texts.items():
+        assert not leaks(text, windows), f"{where}: {leaks(text, windows)}"
+    verdicts = leak_graded["verdicts"]["autograded notebook"]
+    assert f"hidden tests for {name} found" in verdicts
+    assert "an exception of the student's own class" in verdicts and "raised ValueError" in verdicts
+
+
+@pytest.mark.slow
+@pytest.mark.grading
+def test_encoded_leak_verdicts_name_no_sandbox_path(leak_graded):
+    for where, text in leak_graded["verdicts"].items():
+        for path in SANDBOX_PATHS:
+            assert path not in text, f"{where} names {path!r}"
+    for where, text in leak_graded["feedback"].items():
+        hidden_verdicts = re.findall(r"hidden tests for .*?(?=hidden tests for|$)", text, flags=re.S)
+        for path in SANDBOX_PATHS:
+            assert not any(path in v for v in hidden_verdicts), f"{where} names {path!r}"

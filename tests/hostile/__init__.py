@@ -214,6 +214,51 @@ ATTACKS: dict[str, str] = {
                 except Exception:
                     break
     """,
+    "encoded-leak": """
+        import base64 as _b64, codecs as _codecs, sys as _sys
+        import numpy as _np
+        _wrong, _steps = {name}, {{}}
+
+        def _hidden_secrets(args):
+            # The scenario's inputs, and its constants, locals and file read from the calling frames.
+            found = [repr(tuple(a.tolist() if hasattr(a, "tolist") else a for a in args))]
+            frame, step = _sys._getframe(2), None
+            while frame is not None:
+                if "hidden" in frame.f_code.co_filename:
+                    found += [repr(frame.f_code.co_consts), frame.f_code.co_filename,
+                              repr({{k: v for k, v in frame.f_locals.items() if not callable(v)}})]
+                    step = _steps.setdefault(frame.f_code, len(_steps))  # one encoding per scenario
+                frame = frame.f_back
+            return (" ".join(found), step) if step is not None else (None, None)
+
+        class _Loud:
+            def __init__(self, text):
+                self.text = text
+            def __repr__(self):
+                return self.text
+
+        def {name}(*args, **kwargs):
+            secret, step = _hidden_secrets(args)
+            if secret is None:  # the student's own kernel: the (wrong) answer, nothing to see
+                return _wrong(*args, **kwargs)
+            encoded = " | ".join([_codecs.encode(secret, "rot13"), _b64.b64encode(secret.encode()).decode(),
+                                  secret.encode().hex(), secret[::-1]])
+            codes = [ord(c) for c in secret]
+            step %= 7
+            if step == 0:
+                raise type("Leak_" + secret.encode().hex()[:120], (Exception,), {{}})(encoded)
+            if step == 1:
+                raise ValueError(encoded)
+            if step == 2:
+                return _np.array(codes, dtype=float)
+            if step == 3:
+                return encoded
+            if step == 4:
+                return _Loud(encoded)
+            if step == 5:
+                return {{encoded[:200]: codes[:50]}}
+            return float(int.from_bytes(secret[:6].encode(), "big"))
+    """,
 }
 
 
