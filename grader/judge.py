@@ -42,6 +42,7 @@ MAX_LINE = MAX_RECORD + 1024  # the runner writes no longer line (a larger resul
 MAX_INDEX = 10_000  # more scenarios than any name has
 MAX_LINES = 100_000  # the runner writes two lines per cell and scenario; past this only a flood is left
 ADDED_CELL = "a cell you added"
+UNKNOWN_CELL = "a cell"  # in place of a cell label the release does not have (a forged one)
 MIN_PROTECTED = 12  # lines shorter than this are too common to be worth protecting
 WITHHELD = "(a message was withheld: it quoted the grader's hidden code)"
 
@@ -115,8 +116,8 @@ def _record(line: str) -> dict | None:
 def parse_runner_output(text: str, labels: frozenset[str]) -> RunnerReport:
     """The runner's JSON lines as a :class:`RunnerReport`; lines it cannot read are counted.
 
-    A cell label not in ``labels`` (:func:`runner_labels`) is kept as "a cell": a forged
-    label is text of the student's choosing. Never raises.
+    A cell label not in ``labels`` (:func:`runner_labels`) becomes :data:`UNKNOWN_CELL`: a
+    forged label is text of the student's choosing. Never raises.
     """
     report = RunnerReport()
     lines = text.split("\n", MAX_LINES)
@@ -131,7 +132,7 @@ def parse_runner_output(text: str, labels: frozenset[str]) -> RunnerReport:
         if kind == "cell" and isinstance(record.get("label"), str):
             label = record["label"][:80]
             if label not in labels:
-                label = "a cell"
+                label = UNKNOWN_CELL
             report.cell_errors.setdefault(label, str(record.get("error", ""))[:QUOTE_LIMIT])
         elif (kind == "scenario" and isinstance(record.get("name"), str) and len(record["name"]) <= 100
               and type(record.get("index")) is int and 0 <= record["index"] < MAX_INDEX):
