@@ -50,6 +50,98 @@ def digits_split(test_fraction: float = 0.25, seed: int = 0) -> dict[str, torch.
             "y_train": torch.as_tensor(y_train), "y_test": torch.as_tensor(y_test)}
 
 
+def digits_splits(seed: int = 0) -> dict[str, torch.Tensor]:
+    """Training, validation and test sets of the digits as torch tensors (stratified, seeded).
+
+    The test set is the quarter :func:`digits_split` holds out; a fifth of the rest is the
+    validation set. Keys ``x_train, x_val, x_test`` (float32, (N, 1, 8, 8)) and ``y_train,
+    y_val, y_test`` (int64).
+    """
+    data = digits_split(0.25, seed)
+    x_train, x_val, y_train, y_val = train_test_split(
+        data["x_train"].numpy(), data["y_train"].numpy(), test_size=0.2, random_state=seed,
+        stratify=data["y_train"].numpy())
+    return {"x_train": torch.as_tensor(x_train), "y_train": torch.as_tensor(y_train),
+            "x_val": torch.as_tensor(x_val), "y_val": torch.as_tensor(y_val),
+            "x_test": data["x_test"], "y_test": data["y_test"]}
+
+
+def shift_images(images: torch.Tensor, down: int, right: int) -> torch.Tensor:
+    """A new batch (..., H, W) with every image moved ``down`` rows and ``right`` columns.
+
+    Pixels that leave the image are dropped and the vacated ones are 0 (the background), so
+    nothing wraps around. Negative values move up or left.
+    """
+    out = torch.zeros_like(images)
+    height, width = images.shape[-2:]
+    if abs(down) >= height or abs(right) >= width:
+        return out
+    out[..., max(down, 0):height + min(down, 0), max(right, 0):width + min(right, 0)] = \
+        images[..., max(-down, 0):height - max(down, 0), max(-right, 0):width - max(right, 0)]
+    return out
+
+
+def random_shifts(max_shift: int, generator: torch.Generator):
+    """An ``augment`` function: each image of a batch moved by its own random offset.
+
+    The offsets down and right are drawn uniformly from -max_shift..max_shift with ``generator``.
+    """
+    def augment(images: torch.Tensor) -> torch.Tensor:
+        offsets = torch.randint(-max_shift, max_shift + 1, (len(images), 2), generator=generator).tolist()
+        return torch.stack([shift_images(image, down, right) for image, (down, right) in zip(images, offsets)])
+    return augment
+
+
+def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """The share of ``images`` that ``model`` (put in evaluation mode) classifies correctly."""
+    model.eval()
+    with torch.no_grad():
+        return float((model(images).argmax(dim=1) == labels).float().mean())
+
+
+SHIFTS = (0, 1, 2)
+
+
+def shift_accuracies(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                     shifts: tuple[int, ...] = SHIFTS) -> dict[str, float]:
+    """Accuracy on the images moved right and moved down by each of ``shifts`` pixels.
+
+    Keys ``"none"`` (shift 0) and ``"1 px right"``, ``"1 px down"``, ... for the others.
+    """
+    result = {}
+    for pixels in shifts:
+        if pixels == 0:
+            result["none"] = accuracy(model, images, labels)
+            continue
+        result[f"{pixels} px right"] = accuracy(model, shift_images(images, 0, pixels), labels)
+        result[f"{pixels} px down"] = accuracy(model, shift_images(images, pixels, 0), labels)
+    return result
+
+
+def shift_table(rows: dict[str, dict[str, float]]) -> str:
+    """A plain-text table: one row per model, one column per shift, accuracies in per cent."""
+    columns = list(next(iter(rows.values())))
+    width = max(len(name) for name in rows) + 2
+    lines = ["model".ljust(width) + "".join(f"{column:>12s}" for column in columns)]
+    for name, accuracies in rows.items():
+        lines.append(name.ljust(width) + "".join(f"{100 * accuracies[c]:11.1f}%" for c in columns))
+    return "\n".join(lines)
+
+
+def draw_shifted_digits(index: int = 0) -> Figure:
+    """A test digit and its copies moved 1 and 2 pixels right and down (zeros fill in)."""
+    image = torch.as_tensor(_digits()[0][index])
+    moves = [(0, 0), (0, 1), (0, 2), (1, 0), (2, 0)]
+    fig = Figure(figsize=(7.5, 1.8))
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.8, wspace=0.1)
+    for ax, (down, right) in zip(fig.subplots(1, len(moves)), moves):
+        ax.imshow(shift_images(image, down, right).numpy(), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title("original" if (down, right) == (0, 0) else f"{down} down, {right} right", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig
+
+
 def _enlarged_digit(index: int, factor: int = 3) -> np.ndarray:
     """Digit ``index`` enlarged ``factor`` times with bilinear interpolation (smoother pictures)."""
     image = torch.as_tensor(_digits()[0][index])[None, None]
@@ -435,7 +527,7 @@ def draw_im2col() -> Figure:
 
     Left: the image with its four windows (stride 1, no padding), one colour each. Middle: the
     columns matrix X_col (9 x 4), the window of each output position as a column in its colour.
-    Right: the layer as one product W_row X_col, a row of 4 outputs reshaped to the 2 x 2 map.
+    Right: the layer as one product K_row X_col, a row of 4 outputs reshaped to the 2 x 2 map.
     """
     from matplotlib.patches import Rectangle
 
@@ -465,17 +557,125 @@ def draw_im2col() -> Figure:
     middle.xaxis.tick_top()
     middle.set_title("X_col: one column per output position,\none row per kernel weight", fontsize=9, pad=14)
     right.axis("off")
-    right.text(0.5, 0.78, r"$Y_{\mathrm{row}} = W_{\mathrm{row}}\, X_{\mathrm{col}} + b$", ha="center", fontsize=13,
+    right.text(0.5, 0.78, r"$Y_{\mathrm{row}} = K_{\mathrm{row}}\, X_{\mathrm{col}} + b$", ha="center", fontsize=13,
                transform=right.transAxes)
     right.text(0.5, 0.6, r"$(1 \times 4) = (1 \times 9)(9 \times 4)$", ha="center", fontsize=10,
                transform=right.transAxes)
-    right.text(0.5, 0.42, "with C_in channels: rows C_in k_h k_w;\nwith C_out kernels: W_row has C_out rows",
+    right.text(0.5, 0.42, "with C_in channels: rows C_in k_h k_w;\nwith C_out kernels: K_row has C_out rows",
                ha="center", fontsize=9, transform=right.transAxes)
     for k in range(4):
         i, j = divmod(k, 2)
         right.add_patch(Rectangle((0.38 + 0.12 * j, 0.08 + 0.12 * (1 - i)), 0.11, 0.11, fc=colours[k], alpha=0.5,
                                   transform=right.transAxes))
     right.text(0.5, 0.34, "reshaped to the 2 x 2 output:", ha="center", fontsize=9, transform=right.transAxes)
+    return fig
+
+
+def _grid_slab(ax, x0: float, y0: float, rows: int, cols: int, colour: str,
+               highlight: tuple[int, int, int, int] | None = None, label: str | None = None) -> None:
+    """One channel as a grid of unit squares with its top-left corner at (x0, y0), y pointing down;
+    ``highlight`` = (top, left, height, width) fills a block of cells."""
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((x0, y0), cols, rows, fc=colour, ec="0.3", lw=0.8, alpha=0.9))
+    for k in range(1, rows):
+        ax.plot([x0, x0 + cols], [y0 + k, y0 + k], c="0.5", lw=0.4)
+    for k in range(1, cols):
+        ax.plot([x0 + k, x0 + k], [y0, y0 + rows], c="0.5", lw=0.4)
+    if highlight is not None:
+        top, left, height, width = highlight
+        ax.add_patch(Rectangle((x0 + left, y0 + top), width, height, fc="tab:red", ec="darkred", lw=1.5, alpha=0.55))
+    if label:
+        ax.text(x0 + cols / 2, y0 + rows + 0.9, label, ha="center", va="top", fontsize=8)
+
+
+def draw_conv_volume() -> Figure:
+    """A multi-channel convolutional layer as volumes: C_in = 3 input channels of 6 x 6, C_out = 2
+    kernels of shape 3 x 3 x 3, and the 2 output maps of 4 x 4 (stride 1, no padding).
+
+    One output value (red, in output channel 0 at (1, 2)) reads the same 3 x 3 window (red) of
+    every input channel and sums them, each weighted by that kernel's slice for the channel.
+    """
+    fig = Figure(figsize=(11, 3.8))
+    ax = fig.add_axes([0.0, 0.0, 1.0, 0.9])
+    ax.set_xlim(-1, 36)
+    ax.set_ylim(12.5, -1.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    channel_colours = ["#c6dbef", "#c7e9c0", "#fdd0a2"]
+    step = 1.2
+    for c in range(3):  # the back channel first, so the front one covers it
+        back = 2 - c
+        _grid_slab(ax, back * step, back * step, 6, 6, channel_colours[back], highlight=(1, 2, 3, 3))
+    ax.text(4.2, 11.8, "input X: C_in = 3 channels of 6 x 6", ha="center", fontsize=9)
+    for o, x_kernel in enumerate([13.0, 19.5]):
+        for c in range(3):
+            back = 2 - c
+            _grid_slab(ax, x_kernel + back * 0.7, 1.5 + back * 0.7 + 3.5 * o, 3, 3, channel_colours[back])
+        ax.text(x_kernel + 4.6, 3.4 + 3.5 * o, f"kernel {o}", fontsize=8, va="center")
+    ax.text(18.3, 11.8, "C_out = 2 kernels, each 3 x 3 x C_in (+ one bias)", ha="center", fontsize=9)
+    for o in range(2):
+        back = 1 - o
+        _grid_slab(ax, 28 + back * step, 1 + back * step, 4, 4, "#dadaeb",
+                   highlight=(1, 2, 1, 1) if back == 0 else None)
+    ax.text(31.0, 11.8, "output Y: C_out = 2 maps of 4 x 4", ha="center", fontsize=9)
+    ax.annotate("", xy=(12.6, 3.0), xytext=(9.6, 3.0), arrowprops={"arrowstyle": "->", "lw": 1.2})
+    ax.annotate("", xy=(28.7, 3.5), xytext=(24.4, 3.5), arrowprops={"arrowstyle": "->", "lw": 1.2})
+    fig.suptitle("Y[n, o, i, j] = b[o] + sum over c, a, d of K[o, c, a, d] X[n, c, i + a, j + d]: "
+                 "one red output value reads the red window in every input channel", fontsize=9)
+    return fig
+
+
+def max_pool_routing_example() -> dict[str, np.ndarray]:
+    """The 4 x 4 example of the routing picture: input, pooled output, upstream and input gradient.
+
+    2 x 2 windows with stride 2; the input gradient is computed by torch's autograd.
+    """
+    x = torch.tensor([[1.0, 3.0, 2.0, 1.0], [4.0, 2.0, 0.0, 5.0], [6.0, 1.0, 3.0, 2.0], [0.0, 2.0, 7.0, 1.0]],
+                     dtype=torch.float64, requires_grad=True)
+    pooled = F.max_pool2d(x[None, None], 2)[0, 0]
+    upstream = torch.tensor([[0.5, -1.0], [2.0, 0.3]], dtype=torch.float64)
+    (grad,) = torch.autograd.grad(pooled, x, upstream)
+    return {"x": x.detach().numpy(), "pooled": pooled.detach().numpy(), "upstream": upstream.numpy(),
+            "grad": grad.numpy()}
+
+
+def draw_max_pool_routing() -> Figure:
+    """Max pooling 2 x 2 (stride 2) forward and backward on a 4 x 4 example.
+
+    Forward: each window (one colour) keeps its maximum (circled). Backward: each upstream
+    gradient goes, undivided, to the position of its window's maximum; the rest get 0.
+    """
+    from matplotlib.patches import Circle, Rectangle
+
+    example = max_pool_routing_example()
+    colours = ["tab:blue", "tab:orange", "tab:green", "tab:purple"]
+    fig = Figure(figsize=(11, 3.0))
+    axes = fig.subplots(1, 4, width_ratios=[2, 1, 1, 2])
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.03, top=0.8, wspace=0.25)
+    titles = ["forward: input X, 2 x 2 windows", "output Z = max per window",
+              "backward: upstream dl/dZ", "dl/dX: routed to each maximum"]
+    panels = [example["x"], example["pooled"], example["upstream"], example["grad"]]
+    for ax, title, values in zip(axes, titles, panels):
+        size = values.shape[0]
+        ax.set_xlim(-0.5, size - 0.5)
+        ax.set_ylim(size - 0.5, -0.5)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=9)
+        for (row, col), value in np.ndenumerate(values):
+            window = (row // 2) * 2 + col // 2 if size == 4 else row * 2 + col
+            ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fc=colours[window], alpha=0.18, ec="0.6", lw=0.5))
+            text = f"{value:g}" if value != 0 or ax is not axes[3] else "0"
+            ax.text(col, row, text, ha="center", va="center", fontsize=10,
+                    color="0.6" if (ax is axes[3] and value == 0) else "black")
+    for i in range(2):
+        for j in range(2):
+            window = example["x"][2 * i:2 * i + 2, 2 * j:2 * j + 2]
+            a, d = np.unravel_index(window.argmax(), window.shape)
+            for ax in (axes[0], axes[3]):
+                ax.add_patch(Circle((2 * j + d, 2 * i + a), 0.38, fill=False, ec=colours[2 * i + j], lw=2))
     return fig
 
 

@@ -56,8 +56,30 @@ def conv2d_backward(grad_out: np.ndarray, x: np.ndarray, weight: np.ndarray, str
             grad_weight += np.einsum("nk,ncab->kcab", upstream, window)
     height, width = x.shape[2], x.shape[3]
     grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width]
-    grad_bias = grad_out.sum(axis=(0, 2, 3))
+    grad_bias = grad_out.sum(axis=(0, 2, 3), dtype=np.float64)  # float64 also for float32 inputs
     return grad_x, grad_weight, grad_bias
+
+
+def conv2d_backward_strided(grad_out: np.ndarray, weight: np.ndarray, input_size: tuple[int, int],
+                            stride: int = 1, padding: int = 0) -> np.ndarray:
+    """Reference for the exercise of the same name."""
+    n_images, c_out, h_out, w_out = grad_out.shape
+    c_out_w, c_in, kh, kw = weight.shape
+    if c_out != c_out_w:
+        raise ValueError(f"grad_out has {c_out} channels but the weights produce {c_out_w}")
+    height, width = input_size
+    if (conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)) != (h_out, w_out):
+        raise ValueError(f"an input of size {(height, width)} does not give an output of size {(h_out, w_out)}")
+    # G with stride - 1 zeros between neighbouring entries: the stride-1 picture of the same windows
+    dilated = np.zeros((n_images, c_out, (h_out - 1) * stride + 1, (w_out - 1) * stride + 1))
+    dilated[:, :, ::stride, ::stride] = grad_out
+    # full correlation: k - 1 zeros on each side, plus the rows and columns no window reached
+    extra_h = height + 2 * padding - ((h_out - 1) * stride + kh)
+    extra_w = width + 2 * padding - ((w_out - 1) * stride + kw)
+    dilated = np.pad(dilated, ((0, 0), (0, 0), (kh - 1, kh - 1 + extra_h), (kw - 1, kw - 1 + extra_w)))
+    rotated = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C_in, C_out, kh, kw)
+    grad_padded = conv2d_im2col(dilated, rotated, np.zeros(c_in))
+    return grad_padded[:, :, padding:padding + height, padding:padding + width].astype(np.float64)
 
 
 def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
@@ -135,6 +157,13 @@ def conv_parameter_count(kernel_size, in_channels: int, out_channels: int) -> in
     return (kh * kw * in_channels + 1) * out_channels
 
 
+def conv_multiply_adds(kernel_size, in_channels: int, out_channels: int, output_size) -> int:
+    """Reference for the exercise of the same name."""
+    kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
+    h_out, w_out = (output_size, output_size) if np.ndim(output_size) == 0 else output_size
+    return int(kh * kw * in_channels * out_channels * h_out * w_out)
+
+
 class DigitsCNN(nn.Module):
     """Reference for the exercise of the same name."""
 
@@ -150,12 +179,43 @@ class DigitsCNN(nn.Module):
         return self.fc(x.flatten(start_dim=1))
 
 
-def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch.Tensor,
-               labels: torch.Tensor) -> float:
+def train_with_early_stopping(model: nn.Module, optimizer: torch.optim.Optimizer,
+                              train: tuple[torch.Tensor, torch.Tensor], val: tuple[torch.Tensor, torch.Tensor],
+                              max_epochs: int, patience: int, batch_size: int = 32,
+                              generator: torch.Generator | None = None, augment=None) -> dict:
     """Reference for the exercise of the same name."""
-    model.train()
-    optimizer.zero_grad()
-    loss = F.cross_entropy(model(images), labels)
-    loss.backward()
-    optimizer.step()
-    return float(loss.item())
+    for name, value in (("max_epochs", max_epochs), ("patience", patience), ("batch_size", batch_size)):
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    for name, (images, labels) in (("train", train), ("val", val)):
+        if len(images) != len(labels):
+            raise ValueError(f"{name} has {len(images)} inputs but {len(labels)} labels")
+    x_train, y_train = train
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    best_loss, best_epoch, best_state = float("inf"), 0, None
+    for epoch in range(max_epochs):
+        model.train()
+        total = 0.0
+        for batch in torch.randperm(len(x_train), generator=generator).split(batch_size):
+            images = x_train[batch] if augment is None else augment(x_train[batch])
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(images), y_train[batch])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        history["train_loss"].append(total / len(x_train))
+        model.eval()
+        with torch.no_grad():
+            logits = model(val[0])
+            val_loss = F.cross_entropy(logits, val[1]).item()
+            history["val_loss"].append(val_loss)
+            history["val_accuracy"].append((logits.argmax(dim=1) == val[1]).float().mean().item())
+        if val_loss < best_loss:
+            best_loss, best_epoch = val_loss, epoch
+            best_state = {key: value.detach().clone() for key, value in model.state_dict().items()}
+        elif epoch - best_epoch >= patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    history["best_epoch"] = best_epoch
+    return history

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from grader.hidden import ScenarioBook, error_name
+from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
 
@@ -373,58 +373,6 @@ def cnn_learns(DigitsCNN):
     return bool(losses[-1] < 0.5 * losses[0])
 
 
-# --- one training step -----------------------------------------------------------------------------
-
-def _tiny_problem(seed: int):
-    generator = torch.Generator().manual_seed(seed)
-    images = torch.rand((12, 1, 8, 8), generator=generator)
-    labels = torch.randint(0, 10, (12,), generator=generator)
-    torch.manual_seed(seed)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
-    return model, images, labels
-
-
-@book.scenario("train_step", rtol=1e-4, atol=1e-6,
-               hint="zero the gradients, compute the loss, call backward, then step the optimizer")
-def step_sgd_losses(train_step):
-    """5 plain-SGD steps on a linear model: the losses returned and the final weights"""
-    model, images, labels = _tiny_problem(50)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    losses = [train_step(model, optimizer, images, labels) for _ in range(5)]
-    return {"losses": np.array(losses), "weight": model[1].weight.detach().numpy().astype(np.float64)}
-
-
-@book.scenario("train_step", rtol=1e-4, atol=1e-6,
-               hint="the loss is the cross-entropy of the raw logits")
-def step_first_loss(train_step):
-    """the first loss is the cross-entropy before the update"""
-    model, images, labels = _tiny_problem(51)
-    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
-    return train_step(model, optimizer, images, labels)
-
-
-@book.scenario("train_step",
-               hint="return the loss as a Python float")
-def step_returns_float(train_step):
-    """the loss is returned as a Python float"""
-    model, images, labels = _tiny_problem(52)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    return type(train_step(model, optimizer, images, labels)).__name__
-
-
-@book.scenario("train_step", rtol=1e-4, atol=1e-6,
-               hint="put the model in training mode before the step")
-def step_dropout_model(train_step):
-    """a model with dropout that was left in eval mode: the step switches it to training mode"""
-    model, images, labels = _tiny_problem(53)
-    model = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.Linear(64, 10))
-    model.eval()
-    torch.manual_seed(7)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    loss = train_step(model, optimizer, images, labels)
-    return {"loss": loss, "training": model.training}
-
-
 # --- the visible tests' cases and the docstrings' promises (inputs unchanged, channels, defaults) ---
 
 @book.scenario("conv_output_size")
@@ -550,39 +498,6 @@ def cnn_visible_cases(DigitsCNN):
             (logits - model.fc.bias.detach()).abs().max().item() < 1e-6, list(logits.shape), str(logits.dtype)]
 
 
-@book.scenario("train_step", rtol=1e-4, atol=1e-6,
-               hint="clear old gradients before the backward pass, not after the step")
-def step_stale_gradients(train_step):
-    """gradients left over from an earlier backward pass are cleared before the step"""
-    model, images, labels = _tiny_problem(54)
-    F.cross_entropy(model(images * 3.0), (labels + 1) % 10).backward()  # stale gradients
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    loss = train_step(model, optimizer, images, labels)
-    return {"loss": loss, "weight": model[1].weight.detach().numpy().astype(np.float64),
-            "bias": model[1].bias.detach().numpy().astype(np.float64)}
-
-
-@book.scenario("train_step", rtol=1e-4, atol=1e-6)
-def step_momentum_once(train_step):
-    """one step of an optimizer with momentum: its step is taken exactly once; the batch is left unchanged"""
-    model, images, labels = _tiny_problem(55)
-    before = (images.clone(), labels.clone())
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.3, momentum=0.9)
-    losses = [train_step(model, optimizer, images, labels) for _ in range(2)]
-    return {"losses": np.array(losses), "weight": model[1].weight.detach().numpy().astype(np.float64),
-            "batch unchanged": bool(torch.equal(images, before[0]) and torch.equal(labels, before[1]))}
-
-
-@book.scenario("train_step", rtol=1e-4, atol=1e-6)
-def step_visible_cases(train_step):
-    """the visible tests' case: a linear model on 16 images, lr 0.5, five steps"""
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
-    images, labels = torch.rand(16, 1, 8, 8), torch.randint(0, 10, (16,))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    return np.array([train_step(model, optimizer, images, labels) for _ in range(5)])
-
-
 @book.scenario("im2col")
 def im2col_window_too_large(im2col):
     """a 4 x 4 window on a 3 x 3 image without padding (must raise ValueError); with padding 1 it fits"""
@@ -626,3 +541,367 @@ def backward_float32_inputs(conv2d_backward):
     grad_out = _rng(80).normal(size=(1, 2, 2, 2))
     result = conv2d_backward(grad_out.astype(np.float32), x.astype(np.float32), w.astype(np.float32))
     return [result, [np.asarray(item).dtype.name for item in result]]
+
+
+# --- the input gradient of a strided layer as a transposed convolution ------------------------------
+
+def _strided_problem(seed: int, n: int, c_in: int, size: tuple[int, int], c_out: int, kernel: tuple[int, int],
+                     stride: int, padding: int):
+    """(grad_out, weight, input_size, stride, padding) for a layer with these sizes."""
+    rng = _rng(seed)
+    outputs = [(s + 2 * padding - k) // stride + 1 for s, k in zip(size, kernel)]
+    return (rng.normal(size=(n, c_out, *outputs)), rng.normal(size=(c_out, c_in, *kernel)), size, stride, padding)
+
+
+def _strided_scenario(seed: int, description: str, sizes: tuple, hint: str | None = None) -> None:
+    def run(conv2d_backward_strided):
+        return conv2d_backward_strided(*_strided_problem(seed, *sizes))
+    run.__doc__ = description
+    book.scenario("conv2d_backward_strided", hint=hint)(run)
+
+
+_strided_scenario(90, "stride 2, padding 1, a 7 x 6 input and a 3 x 2 kernel, 3 -> 4 channels",
+                  (2, 3, (7, 6), 4, (3, 2), 2, 1), hint="the stride spreads each upstream value out before the kernel is applied")
+_strided_scenario(91, "stride 3 without padding where the windows cover every row (9 x 9, kernel 3)",
+                  (1, 2, (9, 9), 2, (3, 3), 3, 0))
+_strided_scenario(92, "stride 3 on a 10 x 11 input: the last row and columns are read by no window (zero gradient)",
+                  (2, 2, (10, 11), 3, (3, 3), 3, 0),
+                  hint="rows and columns no window reads get a zero gradient, and the result has the input's size")
+_strided_scenario(93, "stride 1 with padding 2 (the full correlation, padding cut off)",
+                  (2, 2, (5, 6), 3, (3, 3), 1, 2), hint="the input gradient has the input's shape: cut the padding off")
+_strided_scenario(94, "a 1 x 1 kernel with stride 2: only every other pixel gets a gradient",
+                  (1, 3, (6, 5), 2, (1, 1), 2, 0))
+_strided_scenario(95, "stride 2 with a 4 x 4 kernel and padding 1, one image, 1 -> 1 channel",
+                  (1, 1, (8, 8), 1, (4, 4), 2, 1), hint="check the kernel's orientation: the input gradient uses it rotated by 180 degrees")
+_strided_scenario(96, "stride 2, padding 3 larger than the kernel's reach (3 x 3), a 5 x 4 input",
+                  (2, 2, (5, 4), 3, (3, 3), 2, 3))
+
+
+@book.scenario("conv2d_backward_strided")
+def strided_visible_cases(conv2d_backward_strided):
+    """the visible tests' cases: (7, 6) kernel 3 x 2 stride 2 padding 1, (10, 9) kernel 3 stride 3, (8, 8) kernel 1 stride 2"""
+    rng = np.random.default_rng(2)
+    results = []
+    for size, kernel, stride, padding in [((7, 6), (3, 2), 2, 1), ((10, 9), (3, 3), 3, 0), ((8, 8), (1, 1), 2, 0)]:
+        outputs = [(s + 2 * padding - k) // stride + 1 for s, k in zip(size, kernel)]
+        weight = rng.normal(size=(4, 3, *kernel))
+        results.append(conv2d_backward_strided(rng.normal(size=(2, 4, *outputs)), weight, size, stride, padding))
+    return results
+
+
+@book.scenario("conv2d_backward_strided")
+def strided_defaults(conv2d_backward_strided):
+    """the defaults stride 1 and padding 0"""
+    grad_out, weight, size, _, _ = _strided_problem(97, 2, 2, (5, 5), 3, (2, 3), 1, 0)
+    return conv2d_backward_strided(grad_out, weight, size)
+
+
+factories.returned_dtype(book, "conv2d_backward_strided",
+                         lambda: tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a
+                                       for a in _strided_problem(98, 1, 2, (7, 7), 2, (3, 3), 2, 1)),
+                         "float32 grad_out and weights give a float64 array", rtol=1e-5, atol=1e-6)
+factories.inputs_unchanged(book, "conv2d_backward_strided", lambda: _strided_problem(99, 2, 2, (7, 6), 3, (3, 3), 2, 1))
+factories.raises(book, "conv2d_backward_strided", {
+    "G 1 channel, 3 kernels": lambda: (_strided_problem(100, 1, 2, (6, 6), 3, (3, 3), 2, 1)[0][:, :1],
+                                                     *_strided_problem(100, 1, 2, (6, 6), 3, (3, 3), 2, 1)[1:]),
+    "G 3 channels, 1 kernel": lambda: (_rng(101).normal(size=(1, 3, 3, 3)),
+                                                     _rng(102).normal(size=(1, 2, 3, 3)), (6, 6), 2, 1),
+    "9 rows, not 6": lambda: (*_strided_problem(103, 1, 2, (6, 6), 2, (3, 3), 2, 1)[:2], (9, 6), 2, 1),
+    "5 columns, not 7": lambda: (*_strided_problem(104, 1, 2, (7, 7), 2, (3, 3), 2, 0)[:2], (7, 5), 2, 0),
+    "8 x 8 fits":
+        lambda: (*_strided_problem(105, 1, 2, (7, 7), 2, (3, 3), 2, 0)[:2], (8, 8), 2, 0),
+}, hint="check that the upstream gradient and the input size fit the layer: mismatched shapes must not broadcast silently")
+
+
+_FORBIDDEN = ("conv2d_backward", "torch.nn.functional.conv_transpose2d", "torch.conv_transpose2d",
+              "torch.autograd.grad", "torch.Tensor.backward")
+
+
+def _refuse(name: str):
+    def refuse(*args, **kwargs):
+        raise RuntimeError(f"{name} is not to be called by conv2d_backward_strided")
+    return refuse
+
+
+@book.scenario("conv2d_backward_strided",
+               hint="build it from a stride-1 forward convolution, not from your loop-based backward pass or autograd")
+def strided_is_a_forward_convolution(conv2d_backward_strided):
+    """computed without conv2d_backward, torch's conv_transpose2d or autograd (as the docstring says)"""
+    namespace = conv2d_backward_strided.__globals__
+    saved = {"conv2d_backward": namespace.get("conv2d_backward"),
+             "conv_transpose2d": F.conv_transpose2d, "torch.conv_transpose2d": torch.conv_transpose2d,
+             "grad": torch.autograd.grad, "backward": torch.Tensor.backward}
+    try:
+        if "conv2d_backward" in namespace:
+            namespace["conv2d_backward"] = _refuse("conv2d_backward")
+        F.conv_transpose2d = _refuse("conv_transpose2d")
+        torch.conv_transpose2d = _refuse("torch.conv_transpose2d")
+        torch.autograd.grad = _refuse("torch.autograd.grad")
+        torch.Tensor.backward = _refuse("Tensor.backward")
+        return conv2d_backward_strided(*_strided_problem(106, 2, 2, (7, 8), 3, (3, 3), 2, 1))
+    finally:
+        if saved["conv2d_backward"] is not None:
+            namespace["conv2d_backward"] = saved["conv2d_backward"]
+        F.conv_transpose2d = saved["conv_transpose2d"]
+        torch.conv_transpose2d = saved["torch.conv_transpose2d"]
+        torch.autograd.grad = saved["grad"]
+        torch.Tensor.backward = saved["backward"]
+
+
+# --- multiply-adds ---------------------------------------------------------------------------------
+
+@book.scenario("conv_multiply_adds",
+               hint="every output value of every output channel reads every weight of its kernel once")
+def macs_table(conv_multiply_adds):
+    """a table of kernels, channels and output sizes (square and rectangular)"""
+    cases = [(3, 1, 16, 8), (3, 16, 32, 4), (1, 128, 10, 1), (5, 3, 8, (6, 4)), ((1, 3), 8, 4, (5, 7)),
+             ((3, 2), 2, 5, 3), (7, 3, 64, 112)]
+    return [conv_multiply_adds(*case) for case in cases]
+
+
+@book.scenario("conv_multiply_adds")
+def macs_type_and_zero_channels(conv_multiply_adds):
+    """the count is a Python int, also when the sizes come as numpy ints"""
+    result = conv_multiply_adds(np.int64(3), np.int64(4), np.int64(5), (np.int64(6), np.int64(7)))
+    return [result, type(result).__name__, type(conv_multiply_adds(3, 2, 2, 2)).__name__]
+
+
+@book.scenario("conv_multiply_adds")
+def macs_visible_cases(conv_multiply_adds):
+    """the visible tests' cases"""
+    return [conv_multiply_adds(3, 1, 16, 8), conv_multiply_adds(1, 128, 10, 1), conv_multiply_adds((1, 3), 8, 4, (5, 7))]
+
+
+# --- the training loop with early stopping ----------------------------------------------------------
+
+def _loop_data(seed: int, n_train: int = 12, n_val: int = 8, features: int = 4):
+    """A tiny classification problem: (train, val) pairs of float32 inputs and int64 labels of 3 classes."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_train + n_val, features, generator=generator)
+    y = (x[:, 0] > 0).long() + (x[:, 1] > 0.5).long()
+    return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
+
+
+def _linear(seed: int, features: int = 4, classes: int = 3) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Linear(features, classes)
+
+
+def _plain(history) -> dict:
+    """The promised keys of a history dict as plain data."""
+    return {key: history[key] for key in ("train_loss", "val_loss", "val_accuracy", "best_epoch")}
+
+
+class _Scripted(torch.optim.Optimizer):
+    """An 'optimizer' whose k-th step sets the weight of a bias-free linear layer to script[k]."""
+
+    def __init__(self, params, script: list[list[list[float]]]):
+        super().__init__(params, {})
+        self.script, self.steps = script, 0
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        weight = self.param_groups[0]["params"][0]
+        weight.copy_(torch.tensor(self.script[min(self.steps, len(self.script) - 1)]))
+        self.steps += 1
+
+
+def _scripted_run(train_with_early_stopping, margins: list[float], max_epochs: int, patience: int):
+    """Full-batch training whose validation loss after epoch e is set by margins[e] (lower is better):
+    the weight after epoch e is [[0], [-margin]] on a constant input of class 0, so the loss is
+    softplus(-margin). Returns the history, the final weight, the steps taken and the mode."""
+    model = nn.Linear(1, 2, bias=False)
+    with torch.no_grad():
+        model.weight.zero_()
+    script = [[[0.0], [-margin]] for margin in margins]
+    optimizer = _Scripted(model.parameters(), script)
+    ones, zeros = torch.ones(4, 1), torch.zeros(4, dtype=torch.long)
+    history = train_with_early_stopping(model, optimizer, (ones, zeros), (ones[:2], zeros[:2]), max_epochs, patience,
+                                        batch_size=4, generator=torch.Generator().manual_seed(0))
+    return {"history": _plain(history), "weight": model.weight.detach().numpy().astype(np.float64),
+            "steps": optimizer.steps, "training": model.training}
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-5, atol=1e-7,
+               hint="an epoch counts as an improvement only if its validation loss is strictly lower than the best so far")
+def loop_patience_and_ties(train_with_early_stopping):
+    """scripted validation losses with a tie: the best epoch, when training stops (patience 3), the weights kept"""
+    return _scripted_run(train_with_early_stopping, [0.0, 1.0, 0.5, 1.0, 0.8, 3.0, 4.0, 5.0], 8, 3)
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-5, atol=1e-7,
+               hint="keep a copy of the best weights, not a reference to the live parameters")
+def loop_restores_a_copy(train_with_early_stopping):
+    """the best epoch is the first; later epochs change the weights, the model returns with the first epoch's"""
+    return _scripted_run(train_with_early_stopping, [2.0, 1.0, 0.5, 0.2], 10, 3)
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-5, atol=1e-7,
+               hint="stop after patience epochs without improvement, counting from the best epoch")
+def loop_patience_one(train_with_early_stopping):
+    """patience 1 stops at the first epoch that does not improve"""
+    return _scripted_run(train_with_early_stopping, [1.0, 2.0, 1.5, 3.0, 4.0], 5, 1)
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-5, atol=1e-7)
+def loop_max_epochs(train_with_early_stopping):
+    """always improving: max_epochs epochs, the last one best"""
+    return _scripted_run(train_with_early_stopping, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 4, 2)
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-4, atol=1e-6,
+               hint="the training loss of an epoch is measured on each batch before its step; validation comes after the epoch")
+def loop_full_batch_sgd(train_with_early_stopping):
+    """full-batch SGD on a linear model: the history and the weights kept, compared epoch by epoch"""
+    train, val = _loop_data(1)
+    model = _linear(1)
+    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.5), train, val, 6, 3,
+                                        batch_size=12, generator=torch.Generator().manual_seed(0))
+    return {"history": _plain(history), "weight": model.weight.detach().numpy().astype(np.float64),
+            "bias": model.bias.detach().numpy().astype(np.float64)}
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-4, atol=1e-6,
+               hint="the epoch's training loss averages over examples: a smaller last batch weighs less")
+def loop_loss_weighted_by_batch_size(train_with_early_stopping):
+    """10 examples in batches of 4, 4 and 2 with lr 0 (weights fixed): the training loss is the data's mean loss"""
+    train, val = _loop_data(2, n_train=10)
+    train = (train[0] * 3.0, train[1])  # larger inputs: the batches' losses differ clearly
+    model = _linear(2)
+    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.0), train, val, 2, 1,
+                                        batch_size=4, generator=torch.Generator().manual_seed(3))
+    return _plain(history)
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-4, atol=1e-6,
+               hint="clear the gradients before every backward pass: torch adds them up")
+def loop_stale_gradients(train_with_early_stopping):
+    """gradients left in the parameters before the call, and 3 full-batch steps: each step uses its batch's gradient alone"""
+    train, val = _loop_data(4)
+    model = _linear(4)
+    F.cross_entropy(model(train[0] * 5.0), (train[1] + 1) % 3).backward()  # stale gradients
+    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.3), train, val, 3, 5,
+                                        batch_size=64, generator=torch.Generator().manual_seed(0))
+    return {"history": _plain(history), "weight": model.weight.detach().numpy().astype(np.float64)}
+
+
+class _Recorder(nn.Module):
+    """A linear model with dropout that records, for every call, its mode and the inputs' first column."""
+
+    def __init__(self, seed: int):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.dropout = nn.Dropout(0.5)
+        self.linear = nn.Linear(4, 3)
+        self.calls: list[tuple[bool, list[float]]] = []
+
+    def forward(self, x):
+        self.calls.append((self.training, x[:, 0].tolist()))
+        return self.linear(self.dropout(x))
+
+
+@book.scenario("train_with_early_stopping",
+               hint="train in training mode, validate in evaluation mode, and use every training example once per epoch")
+def loop_modes_and_epochs(train_with_early_stopping):
+    """a model left in eval mode, 10 examples in batches of 4: per epoch, the training-mode inputs are the training set once, in batches of 4, 4, 2"""
+    train, val = _loop_data(5, n_train=10)
+    model = _Recorder(5)
+    model.eval()
+    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.1), train, val, 3, 3,
+                                        batch_size=4, generator=torch.Generator().manual_seed(1))
+    epochs = len(history["val_loss"])
+    training_calls = [values for training, values in model.calls if training]
+    eval_values = sorted(v for training, values in model.calls if not training for v in values)
+    per_epoch = [sorted(v for values in training_calls[3 * e:3 * e + 3] for v in values) for e in range(epochs)]
+    return {"epochs": epochs, "batch sizes": sorted(len(values) for values in training_calls),
+            "training inputs per epoch": [np.round(values, 5) for values in per_epoch],
+            "validation inputs seen in eval mode": sorted(set(np.round(val[0][:, 0].tolist(), 5)) - set(np.round(eval_values, 5))) == [],
+            "training mode at the end": model.training}
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-4, atol=1e-6,
+               hint="apply augment to every training batch and train on what it returns; never to validation images")
+def loop_augment(train_with_early_stopping):
+    """augment replaces each training batch by zeros: it is called once per batch, on training inputs only, and its output is trained on"""
+    train, val = _loop_data(6, n_train=10)
+    seen = []
+
+    def augment(images):
+        seen.append(images.shape[0])
+        return torch.zeros_like(images)
+
+    model = _linear(6)
+    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.5), train, val, 2, 2,
+                                        batch_size=5, generator=torch.Generator().manual_seed(2), augment=augment)
+    return {"history": _plain(history), "augment calls": seen, "weight": model.weight.detach().numpy().astype(np.float64)}
+
+
+@book.scenario("train_with_early_stopping")
+def loop_types_and_inputs(train_with_early_stopping):
+    """the history's types (lists of Python floats, an int), and the data tensors left unchanged"""
+    train, val = _loop_data(7)
+    before = [t.clone() for t in (*train, *val)]
+    model = _linear(7)
+    history = train_with_early_stopping(model, torch.optim.Adam(model.parameters(), lr=0.1), train, val, 3, 2,
+                                        batch_size=5, generator=torch.Generator().manual_seed(0))
+    return {"types": {key: [type(v).__name__ for v in history[key]] for key in ("train_loss", "val_loss", "val_accuracy")},
+            "best_epoch": type(history["best_epoch"]).__name__,
+            "data unchanged": all(torch.equal(a, b) for a, b in zip(before, (*train, *val)))}
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-4, atol=1e-6,
+               hint="the accuracy is the share of validation inputs whose largest logit is the label")
+def loop_accuracy_values(train_with_early_stopping):
+    """the validation accuracy after each of 3 full-batch epochs"""
+    train, val = _loop_data(8, n_val=16)
+    model = _linear(8)
+    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=1.0), train, val, 3, 3,
+                                        batch_size=12, generator=torch.Generator().manual_seed(0))
+    return {"val_accuracy": history["val_accuracy"], "val_loss": history["val_loss"]}
+
+
+def _loop_args(seed: int, **changes):
+    train, val = _loop_data(seed)
+    model = _linear(seed)
+    args = {"model": model, "optimizer": torch.optim.SGD(model.parameters(), lr=0.1), "train": train, "val": val,
+            "max_epochs": 2, "patience": 1}
+    args.update(changes)
+    return tuple(args.values())
+
+
+factories.raises(book, "train_with_early_stopping", {
+    "max_epochs 0": lambda: _loop_args(9, max_epochs=0),
+    "patience 0": lambda: _loop_args(9, patience=0),
+    "batch_size 0": lambda: _loop_args(9, batch_size=0),
+    "train labels short": lambda: _loop_args(9, train=(_loop_data(9)[0][0], _loop_data(9)[0][1][:-1])),
+    "val inputs short": lambda: _loop_args(9, val=(_loop_data(9)[1][0][:-1], _loop_data(9)[1][1])),
+}, hint="check the arguments the docstring lists under Raises before training")
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-4, atol=1e-6)
+def loop_visible_cases(train_with_early_stopping):
+    """the visible tests' case: a linear model on 40 random images with random labels, SGD lr 0.5, patience 3, batches of 8"""
+    generator = torch.Generator().manual_seed(0)
+    train = (torch.rand(40, 1, 8, 8, generator=generator), torch.randint(0, 10, (40,), generator=generator))
+    val = (torch.rand(20, 1, 8, 8, generator=generator), torch.randint(0, 10, (20,), generator=generator))
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.5), train, val, 30, 3, 8,
+                                        torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        kept = F.cross_entropy(model(val[0]), val[1]).item()
+    return {"epochs": len(history["val_loss"]), "best_epoch": history["best_epoch"],
+            "kept loss": kept, "training": model.training}
+
+
+# Each answer cell's kind (issue #23): T transcription, P partial, D design.
+EXERCISE_KINDS = {
+    "conv2d_forward": "T",           # the formula and the loops are printed
+    "conv2d_im2col": "P",            # the layout is prescribed; building it without a loop over positions is not
+    "conv2d_backward": "P",          # the three sums are derived in the text; computing them (overlaps, padding) is left
+    "conv2d_backward_strided": "D",  # from the forward pass and M^T only: dilation, padding, rotation, channel swap
+    "max_pool": "T",                 # the forward maximum and the routing rule are printed
+    "counting": "P",                 # the receptive-field and parameter formulas are printed; multiply-adds are not
+    "digits_cnn": "T",               # the architecture is a table
+    "train_with_early_stopping": "D",  # a training loop specified by behaviour
+}

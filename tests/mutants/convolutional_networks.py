@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from solutions.convolutional_networks import conv_output_size, im2col  # noqa: F401
+from solutions.convolutional_networks import conv2d_backward, conv2d_im2col, conv_output_size, im2col  # noqa: F401
 from tests.mutants import MutantCatalogue
 
 catalogue = MutantCatalogue("solutions.convolutional_networks")
@@ -580,60 +580,249 @@ class DigitsCNN(nn.Module):  # noqa: F811
         return self.fc(x.permute(0, 2, 3, 1).flatten(start_dim=1))
 
 
-# --- train_step ---------------------------------------------------------------------------------------------
+# --- conv2d_backward_strided ----------------------------------------------------------------------------
 
-@mutant("train_step", "gradients never zeroed (they accumulate across steps)")
-def train_step(model, optimizer, images, labels):  # noqa: F811
-    model.train()
-    loss = F.cross_entropy(model(images), labels)
-    loss.backward()
-    optimizer.step()
-    return float(loss.item())
-
-
-@mutant("train_step", "optimizer.step() forgotten")
-def train_step(model, optimizer, images, labels):  # noqa: F811
-    model.train()
-    optimizer.zero_grad()
-    loss = F.cross_entropy(model(images), labels)
-    loss.backward()
-    return float(loss.item())
+def _strided_checks(grad_out, weight, input_size, stride, padding):
+    if grad_out.shape[1] != weight.shape[0]:
+        raise ValueError("channels")
+    if (conv_output_size(input_size[0], weight.shape[2], stride, padding),
+            conv_output_size(input_size[1], weight.shape[3], stride, padding)) != grad_out.shape[2:]:
+        raise ValueError("size")
 
 
-@mutant("train_step", "nll_loss on raw logits (no log-softmax)")
-def train_step(model, optimizer, images, labels):  # noqa: F811
-    model.train()
-    optimizer.zero_grad()
-    loss = F.nll_loss(model(images), labels)
-    loss.backward()
-    optimizer.step()
-    return float(loss.item())
+@mutant("conv2d_backward_strided", "stride ignored: G is not spread out before the full correlation")
+def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
+    _strided_checks(grad_out, weight, input_size, stride, padding)
+    height, width = input_size
+    kh, kw = weight.shape[2:]
+    big = np.zeros((grad_out.shape[0], grad_out.shape[1], height + 2 * padding + kh - 1, width + 2 * padding + kw - 1))
+    big[:, :, kh - 1:kh - 1 + grad_out.shape[2], kw - 1:kw - 1 + grad_out.shape[3]] = grad_out
+    rotated = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    out = conv2d_im2col(big, rotated, np.zeros(weight.shape[1]))
+    return out[:, :, padding:padding + height, padding:padding + width]
 
 
-@mutant("train_step", "returns the loss tensor instead of a float")
-def train_step(model, optimizer, images, labels):  # noqa: F811
-    model.train()
-    optimizer.zero_grad()
-    loss = F.cross_entropy(model(images), labels)
-    loss.backward()
-    optimizer.step()
-    return loss.detach()
+def _strided_reference(grad_out, weight, input_size, stride, padding, rotate=True, crop_from_start=False):
+    n_images, c_out, h_out, w_out = grad_out.shape
+    _, c_in, kh, kw = weight.shape
+    height, width = input_size
+    dilated = np.zeros((n_images, c_out, (h_out - 1) * stride + 1, (w_out - 1) * stride + 1))
+    dilated[:, :, ::stride, ::stride] = grad_out
+    extra_h = height + 2 * padding - ((h_out - 1) * stride + kh)
+    extra_w = width + 2 * padding - ((w_out - 1) * stride + kw)
+    dilated = np.pad(dilated, ((0, 0), (0, 0), (kh - 1, kh - 1 + extra_h), (kw - 1, kw - 1 + extra_w)))
+    kernel = weight[:, :, ::-1, ::-1] if rotate else weight
+    grad_padded = conv2d_im2col(dilated, kernel.transpose(1, 0, 2, 3), np.zeros(c_in))
+    if crop_from_start:
+        return grad_padded[:, :, :height, :width]
+    return grad_padded[:, :, padding:padding + height, padding:padding + width]
 
 
-@mutant("train_step", "model left in eval mode (dropout off during training)")
-def train_step(model, optimizer, images, labels):  # noqa: F811
-    optimizer.zero_grad()
-    loss = F.cross_entropy(model(images), labels)
-    loss.backward()
-    optimizer.step()
-    return float(loss.item())
+@mutant("conv2d_backward_strided", "kernel not rotated (a correlation with the kernel as it is)")
+def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
+    _strided_checks(grad_out, weight, input_size, stride, padding)
+    return _strided_reference(grad_out, weight, input_size, stride, padding, rotate=False)
 
 
-@mutant("train_step", "zeroes the gradients after the step instead of before (stale gradients enter the first step)")
-def train_step(model, optimizer, images, labels):  # noqa: F811
-    model.train()
-    loss = F.cross_entropy(model(images), labels)
-    loss.backward()
-    optimizer.step()
-    optimizer.zero_grad()
-    return float(loss.item())
+@mutant("conv2d_backward_strided", "padding cut from the end only (the gradient is shifted by the padding)")
+def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
+    _strided_checks(grad_out, weight, input_size, stride, padding)
+    return _strided_reference(grad_out, weight, input_size, stride, padding, crop_from_start=True)
+
+
+@mutant("conv2d_backward_strided", "rows and columns no window reads are dropped (the result is too small)")
+def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
+    _strided_checks(grad_out, weight, input_size, stride, padding)
+    n_images, c_out, h_out, w_out = grad_out.shape
+    _, c_in, kh, kw = weight.shape
+    dilated = np.zeros((n_images, c_out, (h_out - 1) * stride + 1, (w_out - 1) * stride + 1))
+    dilated[:, :, ::stride, ::stride] = grad_out
+    dilated = np.pad(dilated, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+    grad_padded = conv2d_im2col(dilated, weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), np.zeros(c_in))
+    return grad_padded[:, :, padding:padding + input_size[0], padding:padding + input_size[1]]
+
+
+@mutant("conv2d_backward_strided", "no check that the input size fits the output size")
+def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
+    if grad_out.shape[1] != weight.shape[0]:
+        raise ValueError("channels")
+    return _strided_reference(grad_out, weight, input_size, stride, padding)
+
+
+@mutant("conv2d_backward_strided", "no channel check (1 channel of grad_out broadcasts over the kernels)")
+def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
+    if grad_out.shape[1] == 1:
+        grad_out = np.broadcast_to(grad_out, (grad_out.shape[0], weight.shape[0], *grad_out.shape[2:]))
+    return _strided_reference(grad_out, weight, input_size, stride, padding)
+
+
+@mutant("conv2d_backward_strided", "float32 inputs give a float32 result")
+def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
+    _strided_checks(grad_out, weight, input_size, stride, padding)
+    return _strided_reference(grad_out, weight, input_size, stride, padding).astype(grad_out.dtype)
+
+
+@mutant("conv2d_backward_strided", "calls conv2d_backward with a dummy input instead of a forward convolution")
+def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
+    _strided_checks(grad_out, weight, input_size, stride, padding)
+    x = np.zeros((grad_out.shape[0], weight.shape[1], *input_size))
+    return conv2d_backward(grad_out, x, weight, stride, padding)[0]
+
+
+# --- conv_multiply_adds ------------------------------------------------------------------------------------
+
+@mutant("conv_multiply_adds", "counts the parameters' weights only (no output positions)")
+def conv_multiply_adds(kernel_size, in_channels, out_channels, output_size):  # noqa: F811
+    kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
+    return int(kh * kw * in_channels * out_channels)
+
+
+@mutant("conv_multiply_adds", "one output channel only")
+def conv_multiply_adds(kernel_size, in_channels, out_channels, output_size):  # noqa: F811
+    kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
+    h_out, w_out = (output_size, output_size) if np.ndim(output_size) == 0 else output_size
+    return int(kh * kw * in_channels * h_out * w_out)
+
+
+@mutant("conv_multiply_adds", "a square output assumed (the height used twice)")
+def conv_multiply_adds(kernel_size, in_channels, out_channels, output_size):  # noqa: F811
+    kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
+    h_out = output_size if np.ndim(output_size) == 0 else output_size[0]
+    return int(kh * kw * in_channels * out_channels * h_out * h_out)
+
+
+@mutant("conv_multiply_adds", "the bias counted as one more multiply-add per output")
+def conv_multiply_adds(kernel_size, in_channels, out_channels, output_size):  # noqa: F811
+    kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
+    h_out, w_out = (output_size, output_size) if np.ndim(output_size) == 0 else output_size
+    return int((kh * kw * in_channels + 1) * out_channels * h_out * w_out)
+
+
+@mutant("conv_multiply_adds", "returns a numpy int for numpy sizes")
+def conv_multiply_adds(kernel_size, in_channels, out_channels, output_size):  # noqa: F811
+    kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
+    h_out, w_out = (output_size, output_size) if np.ndim(output_size) == 0 else output_size
+    return kh * kw * in_channels * out_channels * h_out * w_out
+
+
+# --- train_with_early_stopping --------------------------------------------------------------------------------
+
+def _fit(model, optimizer, train, val, max_epochs, patience, batch_size=32, generator=None, augment=None, *,
+         tie_improves=False, extra_patience=0, copy_best=True, zero_grad=True, set_train=True,
+         weighted=True, augment_val=False, validate_before=False, restore=True, check=True):
+    """A training loop with one switchable mistake (each mutant below turns one on)."""
+    if check:
+        for value in (max_epochs, patience, batch_size):
+            if value < 1:
+                raise ValueError("must be at least 1")
+        for images, labels in (train, val):
+            if len(images) != len(labels):
+                raise ValueError("lengths differ")
+    x_train, y_train = train
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    best_loss, best_epoch, best_state = float("inf"), 0, None
+
+    def validate():
+        model.eval()
+        with torch.no_grad():
+            images = augment(val[0]) if (augment_val and augment is not None) else val[0]
+            logits = model(images)
+            return F.cross_entropy(logits, val[1]).item(), (logits.argmax(dim=1) == val[1]).float().mean().item()
+
+    for epoch in range(max_epochs):
+        if validate_before:
+            val_loss, val_accuracy = validate()
+        if set_train:
+            model.train()
+        losses, sizes = [], []
+        for batch in torch.randperm(len(x_train), generator=generator).split(batch_size):
+            images = x_train[batch] if augment is None else augment(x_train[batch])
+            if zero_grad:
+                optimizer.zero_grad()
+            loss = F.cross_entropy(model(images), y_train[batch])
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            sizes.append(len(batch))
+        history["train_loss"].append(float(np.average(losses, weights=sizes if weighted else None)))
+        if not validate_before:
+            val_loss, val_accuracy = validate()
+        history["val_loss"].append(val_loss)
+        history["val_accuracy"].append(val_accuracy)
+        if val_loss < best_loss or (tie_improves and val_loss == best_loss):
+            best_loss, best_epoch = val_loss, epoch
+            state = model.state_dict()
+            best_state = {k: v.detach().clone() for k, v in state.items()} if copy_best else state
+        elif epoch - best_epoch >= patience + extra_patience:
+            break
+    if restore:
+        model.load_state_dict(best_state)
+    model.eval()
+    history["best_epoch"] = best_epoch
+    return history
+
+
+@mutant("train_with_early_stopping", "a tie with the best validation loss counts as an improvement")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, tie_improves=True)
+
+
+@mutant("train_with_early_stopping", "stops one epoch late (patience + 1 epochs without improvement)")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, extra_patience=1)
+
+
+@mutant("train_with_early_stopping", "keeps model.state_dict() itself as the best weights (a view of the live parameters)")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, copy_best=False)
+
+
+@mutant("train_with_early_stopping", "gradients never zeroed (they accumulate across steps)")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, zero_grad=False)
+
+
+@mutant("train_with_early_stopping", "model.train() never called (dropout off, the first epochs in eval mode)")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, set_train=False)
+
+
+@mutant("train_with_early_stopping", "the epoch's training loss is the unweighted mean of the batch losses")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, weighted=False)
+
+
+@mutant("train_with_early_stopping", "augment applied to the validation images too")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, augment_val=True)
+
+
+@mutant("train_with_early_stopping", "validation before the epoch's training instead of after it")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, validate_before=True)
+
+
+@mutant("train_with_early_stopping", "the best weights are not restored at the end")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, restore=False)
+
+
+@mutant("train_with_early_stopping", "no checks of the arguments")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, check=False)
+
+
+@mutant("train_with_early_stopping", "stops one epoch early (patience - 1 epochs without improvement)")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, extra_patience=-1)
