@@ -7,8 +7,12 @@ every picture works before any exercise is solved.
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import ipywidgets as widgets
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -154,6 +158,203 @@ def worked_example_widget() -> widgets.VBox:
     )
 
 
+# --- gate patterns: how add, multiply and max pass a gradient back -----------------------------------
+
+GATES = {"add": lambda a, b: a + b, "multiply": lambda a, b: a * b, "max": torch.maximum}
+
+
+def gate_gradients(gate: str, a: float, b: float, upstream: float) -> tuple[float, float, float]:
+    """The gate's output and the gradients its two inputs receive for ``upstream`` = dloss/doutput."""
+    inputs = [torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for v in (a, b)]
+    out = GATES[gate](*inputs)
+    out.backward(torch.tensor(float(upstream), dtype=torch.float64))
+    return out.item(), inputs[0].grad.item(), inputs[1].grad.item()
+
+
+def draw_gate_patterns(a: float = 3.0, b: float = -2.0, upstream: float = 2.0) -> Figure:
+    """Three gates side by side, each with its inputs' values (black) and gradients (red)."""
+    fig = Figure(figsize=(11, 2.8))
+    axes = fig.subplots(1, 3)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.86, wspace=0.05)
+    readings = {"add": "add distributes: both inputs get the upstream gradient",
+                "multiply": "multiply swaps: each input gets upstream × the other input",
+                "max": "max routes: only the larger input gets the gradient"}
+    for ax, gate in zip(axes, GATES):
+        out, grad_a, grad_b = gate_gradients(gate, a, b, upstream)
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 6)
+        ax.axis("off")
+        ax.set_title(readings[gate], fontsize=8.5)
+        for (y, name, value, grad) in [(4.6, "a", a, grad_a), (1.4, "b", b, grad_b)]:
+            ax.add_patch(FancyArrowPatch((1.6, y), (5.0, 3.0), arrowstyle="-|>", mutation_scale=12, color="0.35"))
+            ax.text(1.0, y + 0.45, f"{name} = {_number(value)}", ha="center", fontsize=10)
+            ax.text(1.0, y - 0.55, f"∂ℓ/∂{name} = {_number(grad)}", ha="center", fontsize=9.5, color="tab:red")
+        ax.add_patch(FancyBboxPatch((5.0, 2.4), 1.6, 1.2, boxstyle="round,pad=0.05", fc="#fff7e0", ec="0.3"))
+        ax.text(5.8, 3.0, {"add": "+", "multiply": "×", "max": "max"}[gate], ha="center", va="center",
+                fontsize=12, weight="bold")
+        ax.add_patch(FancyArrowPatch((6.7, 3.0), (9.6, 3.0), arrowstyle="-|>", mutation_scale=12, color="0.35"))
+        ax.text(8.2, 3.4, _number(out), ha="center", fontsize=10)
+        ax.text(8.2, 2.2, f"upstream {_number(upstream)}", ha="center", fontsize=9.5, color="tab:red")
+    return fig
+
+
+# --- why reverse mode: what a gradient costs ----------------------------------------------------------
+
+def median_seconds(function: Callable[[], object], repeats: int = 5) -> float:
+    """The median wall-clock time of ``function()`` over ``repeats`` calls (one warm-up call first)."""
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def tanh_stack(n_inputs: int, width: int = 64, depth: int = 3, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
+    """Weights of a scalar function f(x) = readout . tanh(W_depth ... tanh(W_1 x)) of ``n_inputs`` inputs."""
+    rng = np.random.default_rng(seed)
+    sizes = [n_inputs] + [width] * depth
+    weights = [rng.normal(size=(fan_out, fan_in)) / np.sqrt(fan_in) for fan_in, fan_out in zip(sizes, sizes[1:])]
+    return weights, rng.normal(size=width) / np.sqrt(width)
+
+
+def forward_mode_gradient(weights: list[np.ndarray], readout: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The gradient of the tanh stack at x in forward mode: one pass per input direction e_i,
+    each carrying a value and its derivative along e_i (a Jacobian-vector product) to the output."""
+    grad = np.empty(x.size)
+    for i in range(x.size):
+        value, tangent = x, np.eye(1, x.size, i)[0]
+        for W in weights:
+            value = np.tanh(W @ value)
+            tangent = (1.0 - value ** 2) * (W @ tangent)
+        grad[i] = readout @ tangent
+    return grad
+
+
+def reverse_mode_gradient(weights: list[np.ndarray], readout: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The same gradient in reverse mode: one forward pass that keeps the values, then one
+    backward pass that pulls the output's derivative back (a vector-Jacobian product)."""
+    values = [x]
+    for W in weights:
+        values.append(np.tanh(W @ values[-1]))
+    grad = readout
+    for W, value in zip(reversed(weights), reversed(values[1:])):
+        grad = W.T @ ((1.0 - value ** 2) * grad)
+    return grad
+
+
+def forward_and_reverse_mode_seconds(n_inputs: int, repeats: int = 3, seed: int = 0) -> tuple[float, float]:
+    """Seconds for the full gradient of the tanh stack with ``n_inputs`` inputs, in forward and in reverse mode."""
+    weights, readout = tanh_stack(n_inputs, seed=seed)
+    x = np.random.default_rng(seed + 1).normal(size=n_inputs)
+    assert np.allclose(forward_mode_gradient(weights, readout, x), reverse_mode_gradient(weights, readout, x))
+    return (median_seconds(lambda: forward_mode_gradient(weights, readout, x), repeats),
+            median_seconds(lambda: reverse_mode_gradient(weights, readout, x), repeats))
+
+
+def draw_cost_of_gradients(sizes: list[int], curves: dict[str, list[float]], xlabel: str, title: str) -> Figure:
+    """Seconds per gradient against a size, one line per method, on log-log axes."""
+    fig = Figure(figsize=(6.5, 3.2), layout="constrained")
+    ax = fig.subplots()
+    for name, seconds in curves.items():
+        ax.loglog(sizes, seconds, "o-", ms=4, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("seconds per gradient")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    return fig
+
+
+# --- depth and initialisation -------------------------------------------------------------------------
+
+INITIALISATIONS = {  # name -> standard deviation of every weight, given the fan-in
+    "naive, std 0.01": lambda fan_in: 0.01,
+    "naive, std 1": lambda fan_in: 1.0,
+    "Xavier, std sqrt(1/fan_in)": lambda fan_in: (1.0 / fan_in) ** 0.5,
+    "He, std sqrt(2/fan_in)": lambda fan_in: (2.0 / fan_in) ** 0.5,
+}
+
+
+def deep_stack_statistics(activation: str, init: str, depth: int = 20, width: int = 128, batch: int = 64,
+                          seed: int = 0) -> dict[str, np.ndarray]:
+    """Forward activation sizes and backward weight-gradient norms, layer by layer, of a deep stack
+    h_l = act(h_(l-1) W_l^T) (no biases) on standard-normal inputs, with a random linear read-out
+    as the loss, so the gradient arriving at the top has the same size for every initialisation.
+
+    Returns {"activation std": (depth,), "gradient norm": (depth,)}: the standard deviation of
+    each layer's output h_l and the norm of dloss/dh_l, the gradient the backward pass brings to
+    that layer (each example's row norm, averaged over the batch).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    std = INITIALISATIONS[init](width)
+    weights = [torch.randn(width, width, generator=generator, dtype=torch.float64) * std for _ in range(depth)]
+    h = torch.randn(batch, width, generator=generator, dtype=torch.float64).requires_grad_()
+    readout = torch.randn(width, generator=generator, dtype=torch.float64) / width ** 0.5
+    act = torch.tanh if activation == "tanh" else torch.relu
+    outputs = []
+    for W in weights:
+        h = act(h @ W.T)
+        h.retain_grad()
+        outputs.append(h)
+    (h @ readout).sum().backward()
+    return {"activation std": np.array([out.std().item() for out in outputs]),
+            "gradient norm": np.array([out.grad.norm(dim=1).mean().item() for out in outputs])}
+
+
+def depth_and_initialisation(depth: int = 20, width: int = 128) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+    """``deep_stack_statistics`` for tanh and ReLU stacks and every initialisation, keyed (activation, init)."""
+    return {(activation, init): deep_stack_statistics(activation, init, depth, width)
+            for activation in ("tanh", "relu") for init in INITIALISATIONS}
+
+
+def draw_depth_and_initialisation(statistics: dict[tuple[str, str], dict[str, np.ndarray]],
+                                  width: int = 128) -> Figure:
+    """Activation sizes (top) and backward gradient sizes (bottom) per layer, from ``depth_and_initialisation``."""
+    fig = Figure(figsize=(11, 5.6), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    for column, activation in enumerate(["tanh", "relu"]):
+        for init in INITIALISATIONS:
+            stats = statistics[(activation, init)]
+            layers = np.arange(1, len(stats["activation std"]) + 1)
+            axes[0, column].semilogy(layers, stats["activation std"], "o-", ms=3, label=init)
+            axes[1, column].semilogy(layers, stats["gradient norm"], "o-", ms=3, label=init)
+        axes[0, column].set_title(f"{activation} stack, width {width}: std of each layer's output", fontsize=9)
+        axes[1, column].set_title(f"{activation} stack: norm of dloss/dh, the gradient reaching each layer",
+                                  fontsize=9)
+        axes[1, column].set_xlabel("layer l")
+        axes[1, column].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes[0, 0].legend(fontsize=8)
+    return fig
+
+
+# --- a classification data set ------------------------------------------------------------------------
+
+def spiral_data(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Points on ``n_classes`` interleaved spiral arms: inputs (N, 2) and int labels (N,)."""
+    rng = np.random.default_rng(seed)
+    radius = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
+    labels = np.repeat(np.arange(n_classes), n_per_class)
+    angle = labels * 2 * np.pi / n_classes + 4.0 * radius + noise * rng.normal(size=radius.size)
+    return np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1), labels
+
+
+def draw_classifier(x: np.ndarray, labels: np.ndarray, grid_u: np.ndarray, grid_v: np.ndarray,
+                    grid_classes: np.ndarray, losses: np.ndarray) -> Figure:
+    """The predicted class on a grid (shaded), the labelled points, and the training loss."""
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.3])
+    left.contourf(grid_u, grid_v, grid_classes, levels=np.arange(-0.5, labels.max() + 1), cmap="Pastel1", alpha=0.9)
+    left.scatter(x[:, 0], x[:, 1], c=labels, cmap="Set1", s=10, vmin=0, vmax=8)
+    left.set_aspect("equal")
+    left.set_title("decision regions of the trained network", fontsize=9)
+    right.semilogy(np.asarray(losses))
+    right.set_xlabel("step")
+    right.set_ylabel("training cross-entropy")
+    return fig
+
+
 # --- widget B: optimizers racing on an ill-conditioned quadratic ------------------------------------
 
 SURFACES = {"valley along the axes": 0.0, "tilted valley": 30.0}
@@ -168,19 +369,23 @@ def quadratic_hessian(condition: float, angle_degrees: float) -> np.ndarray:
     return rotation @ np.diag([1.0, condition]) @ rotation.T
 
 
+ADAM_GAMMA_V = 0.9  # Adam's decay of the gradient average in the race (its usual value)
+
+
 def optimizer_race(lr: float, beta: float, gamma: float, steps: int, surface: str = "valley along the axes",
                    condition: float = 25.0) -> dict[str, np.ndarray]:
     """Trajectories (shape (steps + 1, 2)) of four torch.optim optimizers from the same start.
 
-    ``beta`` is the momentum of SGD with momentum and Adam's first-moment decay; ``gamma`` is
-    the squared-gradient decay of RMSProp and Adam. The loss is 0.5 theta^T H theta.
+    ``beta`` is the momentum of SGD with momentum; ``gamma`` is the squared-gradient decay of
+    RMSProp (its gamma) and Adam (its gamma_s); Adam's gamma_v is ``ADAM_GAMMA_V``. The loss is
+    0.5 theta^T H theta.
     """
     hessian = torch.as_tensor(quadratic_hessian(condition, SURFACES[surface]))
     makers = {
         "SGD": lambda p: torch.optim.SGD([p], lr=lr),
         "momentum": lambda p: torch.optim.SGD([p], lr=lr, momentum=beta),
         "RMSProp": lambda p: torch.optim.RMSprop([p], lr=lr, alpha=gamma, eps=1e-8),
-        "Adam": lambda p: torch.optim.Adam([p], lr=lr, betas=(beta, gamma), eps=1e-8),
+        "Adam": lambda p: torch.optim.Adam([p], lr=lr, betas=(ADAM_GAMMA_V, gamma), eps=1e-8),
     }
     paths = {}
     for name, make in makers.items():
@@ -200,6 +405,11 @@ def optimizer_race(lr: float, beta: float, gamma: float, steps: int, surface: st
     return paths
 
 
+def first_step_sizes(paths: dict[str, np.ndarray]) -> dict[str, float]:
+    """The largest distance any one coordinate moves in each optimizer's first step."""
+    return {name: float(np.max(np.abs(path[1] - path[0]))) for name, path in paths.items()}
+
+
 def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float = 0.99, steps: int = 100,
                         surface: str = "valley along the axes") -> Figure:
     """The four optimizers' paths on the loss contours, and their losses per step."""
@@ -216,19 +426,21 @@ def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float 
     loss_grid = 0.5 * np.einsum("...i,ij,...j->...", grid, hessian, grid)
     left.contour(u, v, loss_grid, levels=np.geomspace(0.02, 200, 14), colors="0.75", linewidths=0.8)
     left.plot(0, 0, "k*", ms=12)
+    first_steps = first_step_sizes(paths)
     for name, path in paths.items():
         left.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1.2, color=OPTIMIZER_COLOURS[name], label=name)
         losses = 0.5 * np.einsum("ti,ij,tj->t", path, hessian, path)
         final = losses[-1]
         right.semilogy(losses, color=OPTIMIZER_COLOURS[name],
-                       label=f"{name}: " + ("diverged" if not np.isfinite(final) else f"{final:.2g}"))
+                       label=f"{name}: " + ("diverged" if not np.isfinite(final) else f"{final:.2g}")
+                       + f", first step {first_steps[name]:.3g}")
     left.set_xlim(-5, 5)
     left.set_ylim(-3, 3)
     left.set_aspect("equal")
-    left.set_title(f"loss 0.5 θᵀHθ, curvatures 1 and {condition:g}; α = {lr:.3g}, β = {beta:g}, γ = {gamma:g}",
-                   fontsize=9)
+    left.set_title(f"loss 0.5 θᵀHθ, curvatures 1 and {condition:g}; α = {lr:.3g}, β = {beta:g}, γ = {gamma:g}"
+                   f" (Adam: γ_v = {ADAM_GAMMA_V:g}, γ_s = γ)", fontsize=9)
     right.set_xlabel("step")
-    right.set_ylabel("loss")
+    right.set_ylabel("loss (legend: final loss, largest coordinate move in step 1)", fontsize=8)
     right.set_ylim(1e-8, 1e4)
     plain_log_ticks(right.yaxis)
     # one legend for both panels (the colours are the same); fixed: "best" tests every point of every curve

@@ -53,31 +53,66 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / scale)
 
 
-# --- exercise 3: backpropagation through a two-layer network ------------------------------------
+# --- exercise 3: the softmax cross-entropy backward pass -----------------------------------------
 
-def mlp_backward(x: np.ndarray, y: np.ndarray, params: dict, activation: str = "tanh") -> tuple:
+def softmax_cross_entropy_backward(logits: np.ndarray, labels: np.ndarray) -> tuple:
+    """Reference for the exercise of the same name."""
+    logits = np.asarray(logits, dtype=np.float64)
+    labels = np.asarray(labels)
+    if logits.ndim != 2:
+        raise ValueError(f"logits must be a 2-D array (N, C), got shape {logits.shape}")
+    n, n_classes = logits.shape
+    if labels.shape != (n,):
+        raise ValueError(f"labels must have shape ({n},), got {labels.shape}")
+    if np.any(labels < 0) or np.any(labels >= n_classes):
+        raise ValueError(f"every label must lie in 0 .. {n_classes - 1}")
+    # log-softmax through the largest logit, so no exp overflows
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(n)
+    loss = float(-log_probs[rows, labels].mean())
+    grad = np.exp(log_probs)
+    grad[rows, labels] -= 1.0
+    return loss, grad / n
+
+
+# --- exercise 4: backpropagation through a two-layer network ------------------------------------
+
+def mlp_backward(x: np.ndarray, y: np.ndarray, params: dict, activation: str = "tanh",
+                 head: str = "mse") -> tuple:
     """Reference for the exercise of the same name."""
     if activation not in ("tanh", "relu"):
         raise ValueError(f"activation must be 'tanh' or 'relu', got {activation!r}")
-    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    if head not in ("mse", "softmax_ce"):
+        raise ValueError(f"head must be 'mse' or 'softmax_ce', got {head!r}")
+    x = np.asarray(x, dtype=np.float64)
+    W1, b1, W2, b2 = (np.asarray(params[key], dtype=np.float64) for key in ("W1", "b1", "W2", "b2"))
+    if x.ndim != 2 or x.shape[1] != W1.shape[1]:
+        raise ValueError(f"x must have shape (N, {W1.shape[1]}), got {x.shape}")
+    expected_y = (x.shape[0], W2.shape[0]) if head == "mse" else (x.shape[0],)
+    if np.shape(y) != expected_y:
+        raise ValueError(f"y must have shape {expected_y} for head {head!r}, got {np.shape(y)}")
     # forward pass, keeping what the backward pass needs
     z1 = x @ W1.T + b1
     h = np.tanh(z1) if activation == "tanh" else np.maximum(z1, 0.0)
-    y_hat = h @ W2.T + b2
-    residual = y_hat - y
-    loss = float(np.mean(residual ** 2))
+    out = h @ W2.T + b2
+    if head == "mse":
+        residual = out - y
+        loss = float(np.mean(residual ** 2))
+        d_out = 2.0 * residual / residual.size
+    else:
+        loss, d_out = softmax_cross_entropy_backward(out, y)
     # backward pass
-    d_y_hat = 2.0 * residual / residual.size
-    grad_W2 = d_y_hat.T @ h
-    grad_b2 = d_y_hat.sum(axis=0)
-    d_h = d_y_hat @ W2
+    grad_W2 = d_out.T @ h
+    grad_b2 = d_out.sum(axis=0)
+    d_h = d_out @ W2
     d_z1 = d_h * ((1.0 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
     grad_W1 = d_z1.T @ x
     grad_b1 = d_z1.sum(axis=0)
     return loss, {"W1": grad_W1, "b1": grad_b1, "W2": grad_W2, "b2": grad_b2}
 
 
-# --- exercise 4: a scalar autograd engine -------------------------------------------------------
+# --- exercise 5: a scalar autograd engine -------------------------------------------------------
 
 class Value:
     """A scalar that remembers how it was computed, for reverse-mode automatic differentiation."""
@@ -163,7 +198,7 @@ class Value:
         return (-self) + other
 
 
-# --- exercises 5 and 6: optimizers ----------------------------------------------------------------
+# --- exercises 6 and 7: optimizers ----------------------------------------------------------------
 
 def sgd_step(theta: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> tuple:
     """Reference for the exercise of the same name."""
@@ -192,3 +227,21 @@ def adam_step(theta: np.ndarray, grad: np.ndarray, state: dict, lr: float, gamma
     v_hat = v / (1.0 - gamma_v ** k)
     s_hat = s / (1.0 - gamma_s ** k)
     return theta - lr * v_hat / (eps + np.sqrt(s_hat)), {"v": v, "s": s, "k": k}
+
+
+# --- exercise 8: the training loop ------------------------------------------------------------------
+
+def train(params: dict, loss_and_grads: Callable[[dict], tuple], step: Callable[..., tuple], n_steps: int,
+          **options) -> tuple:
+    """Reference for the exercise of the same name."""
+    if n_steps < 0:
+        raise ValueError(f"n_steps must be >= 0, got {n_steps}")
+    current = dict(params)
+    states = {key: {} for key in current}
+    losses = np.zeros(n_steps)
+    for k in range(n_steps):
+        loss, grads = loss_and_grads(current)
+        losses[k] = loss
+        for key in current:
+            current[key], states[key] = step(current[key], grads[key], states[key], **options)
+    return current, losses

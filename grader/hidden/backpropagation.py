@@ -5,10 +5,23 @@ cannot affect the next run. Scenarios for the class ``Value`` build expressions 
 class under test, call ``backward`` and return plain numbers.
 """
 import numpy as np
+import torch
 
-from grader.hidden import ScenarioBook, error_name
+from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
+
+# Each answer cell's kind (issue 23): T transcription, P partial, D design.
+EXERCISE_KINDS = {
+    "worked_example": "T",  # the text works every derivative out; the student codes the chain
+    "gradient_check": "T",  # the central difference and the relative error are defined in the text
+    "softmax_cross_entropy_backward": "D",  # the gradient is derived from the forward definition
+    "mlp_backward": "D",  # forward pass and shapes only; the backward pass is derived
+    "autograd": "P",  # local derivatives and the traversal are derived; the closure pattern is shown
+    "sgd_momentum": "T",  # the update rules are printed
+    "rmsprop_adam": "P",  # the rules are printed except Adam's bias correction, which is derived
+    "training_loop": "D",  # a training loop specified by behaviour only
+}
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -195,6 +208,134 @@ def numgrad_float32_point(numerical_gradient):
     return [grad, np.asarray(grad).dtype.name, x]
 
 
+# --- softmax cross-entropy backward ---------------------------------------------------------------
+
+def _logits(seed: int = 40, n: int = 6, c: int = 4, scale: float = 2.0) -> np.ndarray:
+    return scale * _rng(seed).normal(size=(n, c))
+
+
+def _labels(seed: int = 41, n: int = 6, c: int = 4) -> np.ndarray:
+    return _rng(seed).integers(0, c, size=n)
+
+
+def _torch_softmax_ce(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+    """Loss and gradient of the mean cross-entropy, by torch.autograd (float64)."""
+    z = torch.tensor(np.asarray(logits, dtype=np.float64), requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(z, torch.as_tensor(np.asarray(labels), dtype=torch.long))
+    loss.backward()
+    return loss.item(), z.grad.numpy()
+
+
+@book.scenario("softmax_cross_entropy_backward", rtol=1e-6, atol=1e-10,
+               hint="the gradient of the mean loss: softmax minus the one-hot label, divided by the batch size")
+def softce_random_batch(softmax_cross_entropy_backward):
+    """6 examples, 4 classes: loss and gradient"""
+    return softmax_cross_entropy_backward(_logits(), _labels())
+
+
+@book.scenario("softmax_cross_entropy_backward", rtol=1e-6, atol=1e-10)
+def softce_visible_cases(softmax_cross_entropy_backward):
+    """the visible tests' cases: 5 examples of 4 classes (seed 3), logits of +-1000"""
+    r = np.random.default_rng(3)
+    logits, labels = r.normal(size=(5, 4)), np.array([0, 3, 1, 1, 2])
+    huge = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0]])
+    return [softmax_cross_entropy_backward(logits, labels), softmax_cross_entropy_backward(huge, np.array([1, 2])),
+            error_name(softmax_cross_entropy_backward, logits, labels[:, None]),
+            error_name(softmax_cross_entropy_backward, logits, np.array([0, 1, 4, 1, 2]))]
+
+
+@book.scenario("softmax_cross_entropy_backward",
+               hint="derive the gradient from the loss: compare it with central differences of your own loss")
+def softce_agrees_with_finite_differences(softmax_cross_entropy_backward):
+    """the gradient agrees with central differences of the function's own loss (relative error < 1e-6)"""
+    logits, labels = _logits(42, 5, 3), _labels(43, 5, 3)
+    _, grad = softmax_cross_entropy_backward(logits, labels)
+    numeric = np.zeros_like(logits)
+    for index in np.ndindex(logits.shape):
+        step = np.zeros_like(logits)
+        step[index] = 1e-5
+        numeric[index] = (softmax_cross_entropy_backward(logits + step, labels)[0]
+                          - softmax_cross_entropy_backward(logits - step, labels)[0]) / 2e-5
+    grad = np.asarray(grad, dtype=np.float64)
+    error = np.linalg.norm(grad - numeric) / max(np.linalg.norm(grad) + np.linalg.norm(numeric), 1e-12)
+    return bool(error < 1e-6)
+
+
+@book.scenario("softmax_cross_entropy_backward", rtol=1e-6, atol=1e-10,
+               hint="the loss is the mean over the examples, and so is its gradient")
+def softce_agrees_with_autograd(softmax_cross_entropy_backward):
+    """loss and gradient equal torch.nn.functional.cross_entropy's and its autograd gradient (8 x 5)"""
+    logits, labels = _logits(44, 8, 5, 3.0), _labels(45, 8, 5)
+    loss, grad = softmax_cross_entropy_backward(logits, labels)
+    expected_loss, expected_grad = _torch_softmax_ce(logits, labels)
+    return [bool(abs(loss - expected_loss) <= 1e-9 * max(1.0, abs(expected_loss))),
+            bool(np.allclose(grad, expected_grad, rtol=1e-7, atol=1e-12))]
+
+
+@book.scenario("softmax_cross_entropy_backward", rtol=1e-9, atol=1e-12,
+               hint="subtract each row's largest logit before exponentiating, so nothing overflows")
+def softce_huge_logits(softmax_cross_entropy_backward):
+    """logits of +-1000 (and a tie at the top): finite and accurate"""
+    logits = np.array([[1000.0, -1000.0, 0.0, 1000.0], [-1000.0, -1000.0, -1000.0, -999.0],
+                       [500.0, -500.0, 0.0, 2.0]])
+    loss, grad = softmax_cross_entropy_backward(logits, np.array([1, 3, 0]))
+    return [loss, grad, bool(np.isfinite(loss) and np.all(np.isfinite(grad)))]
+
+
+@book.scenario("softmax_cross_entropy_backward", rtol=1e-6, atol=1e-10,
+               hint="compute log-probabilities directly: the true class's probability can underflow to 0")
+def softce_confident_and_wrong(softmax_cross_entropy_backward):
+    """a confidently wrong prediction (the true class 800 below the best): loss about 400"""
+    logits = np.array([[800.0, 0.0, -5.0], [0.0, 1.0, 2.0]])
+    return softmax_cross_entropy_backward(logits, np.array([1, 2]))
+
+
+@book.scenario("softmax_cross_entropy_backward", rtol=1e-6, atol=1e-10)
+def softce_single_example(softmax_cross_entropy_backward):
+    """a single example (N = 1) of 5 classes"""
+    return softmax_cross_entropy_backward(_logits(46, 1, 5), np.array([4]))
+
+
+@book.scenario("softmax_cross_entropy_backward", rtol=1e-6, atol=1e-10)
+def softce_single_class(softmax_cross_entropy_backward):
+    """a single class (C = 1): loss 0 and gradient 0"""
+    return softmax_cross_entropy_backward(np.array([[3.0], [-7.0]]), np.array([0, 0]))
+
+
+@book.scenario("softmax_cross_entropy_backward", rtol=1e-6, atol=1e-10,
+               hint="the loss and the gradient are means over the batch, not sums")
+def softce_mean_over_the_batch(softmax_cross_entropy_backward):
+    """the same example repeated 4 times: the same loss, each row of the gradient a quarter"""
+    logits, labels = _logits(47, 1, 3), np.array([2])
+    one = softmax_cross_entropy_backward(logits, labels)
+    four = softmax_cross_entropy_backward(np.repeat(logits, 4, axis=0), np.repeat(labels, 4))
+    return [one, four]
+
+
+@book.scenario("softmax_cross_entropy_backward", rtol=1e-6, atol=1e-10)
+def softce_float32_logits(softmax_cross_entropy_backward):
+    """float32 logits and int32 labels: a Python float loss and a float64 gradient"""
+    logits = _logits(48, 4, 3).astype(np.float32)
+    loss, grad = softmax_cross_entropy_backward(logits, _labels(49, 4, 3).astype(np.int32))
+    return [loss, type(loss).__name__, np.asarray(grad, dtype=np.float64), np.asarray(grad).dtype.name]
+
+
+factories.invariant(book, "softmax_cross_entropy_backward", lambda: (_logits(50), _labels(51)),
+                    lambda args: (args[0] + np.array([[5.0], [-300.0], [0.5], [700.0], [-2.0], [40.0]]), args[1]),
+                    "a constant added to each example's logits changes neither the loss nor the gradient",
+                    rtol=1e-6, atol=1e-10, hint="only the differences between an example's logits matter")
+factories.inputs_unchanged(book, "softmax_cross_entropy_backward", lambda: (_logits(52), _labels(53)))
+factories.raises(book, "softmax_cross_entropy_backward", {
+    "labels (N, 1)": lambda: (_logits(54), _labels(55)[:, None]),
+    "labels (1,)": lambda: (_logits(54), np.array([1])),
+    "N - 1 labels": lambda: (_logits(54), _labels(55)[:-1]),
+    "label C": lambda: (_logits(54, 3, 4), np.array([0, 4, 1])),
+    "label -1": lambda: (_logits(54, 3, 4), np.array([0, -1, 1])),
+    "logits (C,)": lambda: (_logits(54)[0], np.array([1])),
+    "logits 3-D": lambda: (_logits(54).reshape(2, 3, 4), np.array([0, 1])),
+})
+
+
 # --- MLP backward ------------------------------------------------------------------------------------
 
 def _mlp(seed: int, n: int, d_in: int, d_hidden: int, d_out: int):
@@ -269,6 +410,67 @@ def mlp_relu_at_zero(mlp_backward):
     x, y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
     loss, grads = mlp_backward(x, y, params, "relu")
     return [loss, isinstance(loss, float), grads]
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-10,
+               hint="for the classification head, the gradient at the logits is that of exercise 3")
+def mlp_softmax_head_tanh(mlp_backward):
+    """a 3-5-4 tanh classifier with the softmax cross-entropy head on a batch of 9"""
+    x, _, params = _mlp(60, 9, 3, 5, 4)
+    return mlp_backward(x, _rng(61).integers(0, 4, size=9), params, "tanh", "softmax_ce")
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-10)
+def mlp_softmax_head_relu(mlp_backward):
+    """a 2-6-3 ReLU classifier with the softmax cross-entropy head, compared with torch.autograd"""
+    x, _, params = _mlp(62, 7, 2, 6, 3)
+    labels = _rng(63).integers(0, 3, size=7)
+    loss, grads = mlp_backward(x, labels, params, "relu", "softmax_ce")
+    p = {key: torch.tensor(value, requires_grad=True) for key, value in params.items()}
+    out = torch.relu(torch.as_tensor(x) @ p["W1"].T + p["b1"]) @ p["W2"].T + p["b2"]
+    torch.nn.functional.cross_entropy(out, torch.as_tensor(labels)).backward()
+    return [loss, grads, all(np.allclose(grads[key], p[key].grad.numpy(), rtol=1e-7, atol=1e-12) for key in p)]
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-10)
+def mlp_softmax_large_logits(mlp_backward):
+    """the classification head with large weights (logits in the hundreds): finite and accurate"""
+    x, _, params = _mlp(64, 5, 3, 4, 3)
+    params = {**params, "W2": 200.0 * params["W2"]}
+    return mlp_backward(x, _rng(65).integers(0, 3, size=5), params, "tanh", "softmax_ce")
+
+
+@book.scenario("mlp_backward", rtol=1e-6, atol=1e-10)
+def mlp_float32_inputs(mlp_backward):
+    """float32 inputs and parameters: the gradients are float64 arrays, the loss a Python float"""
+    x, y, params = _mlp(66, 4, 2, 3, 2)
+    params32 = {key: value.astype(np.float32) for key, value in params.items()}
+    loss, grads = mlp_backward(x.astype(np.float32), y.astype(np.float32), params32, "tanh")
+    return [loss, type(loss).__name__, {key: np.asarray(value).dtype.name for key, value in grads.items()},
+            {key: np.asarray(value, dtype=np.float64) for key, value in grads.items()}]
+
+
+@book.scenario("mlp_backward", rtol=0.0, atol=0.0)
+def mlp_leaves_inputs_alone(mlp_backward):
+    """x, the labels and the parameters passed in are left unchanged (classification head)"""
+    x, _, params = _mlp(67, 5, 2, 4, 3)
+    labels = _rng(68).integers(0, 3, size=5)
+    mlp_backward(x, labels, params, "relu", "softmax_ce")
+    return [x, labels, params]
+
+
+factories.raises(book, "mlp_backward", {
+    "swish": lambda: (*_mlp(69, 3, 2, 3, 2)[:3], "swish"),
+    "hinge head": lambda: (*_mlp(69, 3, 2, 3, 2)[:3], "tanh", "hinge"),
+    "y (N, 1)": lambda: (_mlp(69, 3, 2, 3, 2)[0], _mlp(69, 3, 2, 3, 2)[1][:, :1],
+                                                     _mlp(69, 3, 2, 3, 2)[2]),
+    "y (N-1, 2)": lambda: (_mlp(69, 3, 2, 3, 2)[0], _mlp(69, 3, 2, 3, 2)[1][:-1],
+                                                _mlp(69, 3, 2, 3, 2)[2]),
+    "labels (N, 1)": lambda: (_mlp(69, 3, 2, 3, 2)[0], np.zeros((3, 1), dtype=int),
+                                                    _mlp(69, 3, 2, 3, 2)[2], "tanh", "softmax_ce"),
+    "x (N, 3)": lambda: (_rng(70).normal(size=(3, 3)), *_mlp(69, 3, 2, 3, 2)[1:3]),
+    "x (2,)": lambda: (_rng(70).normal(size=2), *_mlp(69, 3, 2, 3, 2)[1:3]),
+})
 
 
 # --- Value --------------------------------------------------------------------------------------------
@@ -636,3 +838,125 @@ def relerr_visible_random_pair(relative_error):
     """the visible test's two random 3 x 4 arrays (seed 2)"""
     a, b = np.random.default_rng(2).normal(size=(2, 3, 4))
     return relative_error(a, b)
+
+
+# --- training loop -----------------------------------------------------------------------------------
+
+def _bowl(params):
+    """loss = sum(w^2) + 3 sum(b^2) (a numpy float) and its gradient."""
+    loss = np.sum(params["w"] ** 2) + 3.0 * np.sum(params["b"] ** 2)
+    return loss, {"w": 2.0 * params["w"], "b": 6.0 * params["b"]}
+
+
+def _bowl_start():
+    rng = _rng(80)
+    return {"w": rng.normal(size=(2, 3)), "b": rng.normal(size=2)}
+
+
+def _plain_sgd(theta, grad, state, lr):
+    return theta - lr * grad, dict(state)
+
+
+def _heavy_ball(theta, grad, state, lr, beta=0.9):
+    velocity = beta * state.get("v", np.zeros_like(theta)) + grad
+    return theta - lr * velocity, {"v": velocity}
+
+
+@book.scenario("train", hint="record the loss at the parameters each step starts from, before the update")
+def train_sgd_on_a_bowl(train):
+    """5 SGD steps with lr = 0.1 on a quadratic bowl of two parameters"""
+    final, losses = train(_bowl_start(), _bowl, _plain_sgd, 5, lr=0.1)
+    return [final, losses]
+
+
+@book.scenario("train", hint="each parameter keeps its own optimizer state from one step to the next")
+def train_momentum_on_a_bowl(train):
+    """8 momentum steps (lr = 0.05, beta = 0.5 passed as options): states carried per parameter"""
+    final, losses = train(_bowl_start(), _bowl, _heavy_ball, 8, lr=0.05, beta=0.5)
+    return [final, losses]
+
+
+@book.scenario("train", hint="each parameter keeps its own optimizer state, starting from {}")
+def train_states_per_parameter(train):
+    """the state each step call receives: {} first, then what that parameter's previous call returned"""
+    received = {}
+
+    def counting_step(theta, grad, state, lr):
+        key = int(theta.size)  # the two parameters have different sizes
+        received.setdefault(key, []).append(state.get("calls", -1))
+        return theta - lr * grad, {"calls": state.get("calls", 0) + 1}
+
+    train(_bowl_start(), _bowl, counting_step, 4, lr=0.1)
+    return {str(key): calls for key, calls in sorted(received.items())}
+
+
+@book.scenario("train", hint="compute the gradient at the current parameters, before moving any of them")
+def train_gradients_at_the_current_parameters(train):
+    """the parameters loss_and_grads is called with, step by step (all parameters updated together)"""
+    seen = []
+
+    def loss_and_grads(params):
+        seen.append({key: np.array(value, copy=True) for key, value in params.items()})
+        return _bowl(params)
+
+    train(_bowl_start(), loss_and_grads, _plain_sgd, 3, lr=0.2)
+    return seen[:3]
+
+
+@book.scenario("train", rtol=0.0, atol=0.0, hint="return a new dict; the parameters passed in must not change")
+def train_leaves_params_alone(train):
+    """the dict and the arrays passed in are left unchanged, and a new dict is returned"""
+    start = _bowl_start()
+    keys, copies = list(start), {key: value.copy() for key, value in start.items()}
+    final, _ = train(start, _bowl, _plain_sgd, 3, lr=0.1)
+    return [list(start) == keys, all(np.array_equal(start[key], copies[key]) for key in keys), final is start]
+
+
+@book.scenario("train")
+def train_zero_steps(train):
+    """n_steps = 0: the starting parameters and an empty float64 array"""
+    final, losses = train(_bowl_start(), _bowl, _plain_sgd, 0, lr=0.1)
+    return [final, np.asarray(losses).shape, np.asarray(losses).dtype.name]
+
+
+@book.scenario("train")
+def train_losses_are_float64(train):
+    """losses reported as float32 numbers come back as a float64 array of shape (n_steps,)"""
+    def float32_loss(params):
+        loss, grads = _bowl(params)
+        return np.float32(loss), grads
+    _, losses = train(_bowl_start(), float32_loss, _plain_sgd, 4, lr=0.05)
+    return [np.asarray(losses).shape, np.asarray(losses).dtype.name, np.asarray(losses, dtype=np.float64)]
+
+
+@book.scenario("train")
+def train_step_calls(train):
+    """step is called once per parameter and step: 3 parameters, 4 steps"""
+    calls = []
+
+    def loss_and_grads(params):
+        return 0.0, {key: np.ones_like(value) for key, value in params.items()}
+
+    def step(theta, grad, state, lr):
+        calls.append(theta.shape)
+        return theta - lr * grad, state
+
+    start = {"a": np.zeros(1), "b": np.zeros((2, 2)), "c": np.zeros(3)}
+    final, _ = train(start, loss_and_grads, step, 4, lr=0.5)
+    return [sorted(calls), final]
+
+
+@book.scenario("train")
+def train_visible_cases(train):
+    """the visible tests' cases: 3 SGD steps on a^2 + 3 b^2, 0 steps, n_steps = -1"""
+    def quadratic(p):
+        return float(np.sum(p["a"] ** 2) + 3 * np.sum(p["b"] ** 2)), {"a": 2 * p["a"], "b": 6 * p["b"]}
+
+    start = {"a": np.array([1.0, -2.0]), "b": np.array([0.5])}
+    final, losses = train(start, quadratic, _plain_sgd, 3, lr=0.1)
+    return [final, losses, error_name(train, start, quadratic, _plain_sgd, -1, lr=0.1)]
+
+
+factories.raises(book, "train", {"n_steps = -1": lambda: (_bowl_start(), _bowl, _plain_sgd, -1),
+                                 "n_steps = -5": lambda: (_bowl_start(), _bowl, _plain_sgd, -5)},
+                 hint="a negative number of steps is an error, not an empty run")

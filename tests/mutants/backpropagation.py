@@ -122,57 +122,193 @@ def relative_error(a, b):  # noqa: F811
 
 # --- mlp_backward ------------------------------------------------------------------------------------
 
-def _forward(x, params, activation):
-    if activation not in ("tanh", "relu"):
+# --- softmax_cross_entropy_backward ----------------------------------------------------------------
+
+def _checked(logits, labels):
+    """The documented errors, as the reference raises them (the mutants differ elsewhere)."""
+    logits, labels = np.asarray(logits, dtype=float), np.asarray(labels)
+    if logits.ndim != 2 or labels.shape != (logits.shape[0],) or np.any(labels < 0) \
+            or np.any(labels >= logits.shape[1]):
+        raise ValueError("bad shapes or labels")
+    return logits, labels
+
+
+@mutant("softmax_cross_entropy_backward", "gradient p - y without dividing by the batch size (the sum's gradient)")
+def softmax_cross_entropy_backward(logits, labels):
+    logits, labels = _checked(logits, labels)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(labels))
+    grad = np.exp(log_p)
+    grad[rows, labels] -= 1.0
+    return float(-log_p[rows, labels].mean()), grad
+
+
+@mutant("softmax_cross_entropy_backward", "softmax straight from the definition: overflows for logits of 1000")
+def softmax_cross_entropy_backward(logits, labels):  # noqa: F811
+    logits, labels = _checked(logits, labels)
+    with np.errstate(all="ignore"):
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        rows = np.arange(len(labels))
+        loss = float(-np.log(p[rows, labels]).mean())
+        p[rows, labels] -= 1.0
+        return loss, p / len(labels)
+
+
+@mutant("softmax_cross_entropy_backward", "shifts the logits but takes log of the probability: inf when it underflows")
+def softmax_cross_entropy_backward(logits, labels):  # noqa: F811
+    logits, labels = _checked(logits, labels)
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = exp / exp.sum(axis=1, keepdims=True)
+    rows = np.arange(len(labels))
+    with np.errstate(divide="ignore"):
+        loss = float(-np.log(p[rows, labels]).mean())
+    grad = p.copy()
+    grad[rows, labels] -= 1.0
+    return loss, grad / len(labels)
+
+
+@mutant("softmax_cross_entropy_backward", "only the true class's logit gets a gradient, -(1 - p_y) / N")
+def softmax_cross_entropy_backward(logits, labels):  # noqa: F811
+    logits, labels = _checked(logits, labels)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(labels))
+    grad = np.zeros_like(logits)
+    grad[rows, labels] = np.exp(log_p[rows, labels]) - 1.0
+    return float(-log_p[rows, labels].mean()), grad / len(labels)
+
+
+@mutant("softmax_cross_entropy_backward", "no checks: labels of shape (N, 1) broadcast and a label -1 wraps around")
+def softmax_cross_entropy_backward(logits, labels):  # noqa: F811
+    logits = np.asarray(logits, dtype=float)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    rows = np.arange(log_p.shape[0])
+    grad = np.exp(log_p)
+    grad[rows, labels] -= 1.0
+    return float(-log_p[rows, labels].mean()), grad / log_p.shape[0]
+
+
+@mutant("softmax_cross_entropy_backward", "keeps float32 for float32 logits")
+def softmax_cross_entropy_backward(logits, labels):  # noqa: F811
+    _checked(logits, labels)
+    labels = np.asarray(labels)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(labels))
+    grad = np.exp(log_p)
+    grad[rows, labels] -= 1.0
+    return float(-log_p[rows, labels].mean()), grad / len(labels)
+
+
+@mutant("softmax_cross_entropy_backward", "subtracts the row's largest logit from the caller's array in place")
+def softmax_cross_entropy_backward(logits, labels):  # noqa: F811
+    _checked(logits, labels)
+    labels = np.asarray(labels)
+    logits -= logits.max(axis=1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    rows = np.arange(len(labels))
+    grad = np.exp(log_p)
+    grad[rows, labels] -= 1.0
+    return float(-log_p[rows, labels].mean()), (grad / len(labels)).astype(float)
+
+
+# --- mlp_backward ----------------------------------------------------------------------------------
+
+def _forward(x, y, params, activation, head):
+    """The forward pass with the documented checks, as the reference does it."""
+    if activation not in ("tanh", "relu") or head not in ("mse", "softmax_ce"):
         raise ValueError(activation)
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != params["W1"].shape[1]:
+        raise ValueError("x")
+    if np.shape(y) != ((x.shape[0], params["W2"].shape[0]) if head == "mse" else (x.shape[0],)):
+        raise ValueError("y")
     z1 = x @ params["W1"].T + params["b1"]
     h = np.tanh(z1) if activation == "tanh" else np.maximum(z1, 0.0)
-    return z1, h, h @ params["W2"].T + params["b2"]
+    return x, z1, h, h @ params["W2"].T + params["b2"]
+
+
+def _head(out, y, head):
+    """The loss and its gradient at the outputs, as the reference computes them."""
+    if head == "mse":
+        return float(np.mean((out - y) ** 2)), 2.0 * (out - y) / out.size
+    return softmax_cross_entropy_backward(out, y)
 
 
 @mutant("mlp_backward", "forgets to divide by the number of entries in the mean")
-def mlp_backward(x, y, params, activation="tanh"):
-    z1, h, y_hat = _forward(x, params, activation)
-    d_y_hat = 2.0 * (y_hat - y)
-    d_z1 = (d_y_hat @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
-    return float(np.mean((y_hat - y) ** 2)), {"W1": d_z1.T @ x, "b1": d_z1.sum(0),
-                                             "W2": d_y_hat.T @ h, "b2": d_y_hat.sum(0)}
+def mlp_backward(x, y, params, activation="tanh", head="mse"):
+    x, z1, h, out = _forward(x, y, params, activation, head)
+    loss, d_out = _head(out, y, head)
+    if head == "mse":
+        d_out = 2.0 * (out - y)
+    d_z1 = (d_out @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
+    return loss, {"W1": d_z1.T @ x, "b1": d_z1.sum(0), "W2": d_out.T @ h, "b2": d_out.sum(0)}
 
 
 @mutant("mlp_backward", "tanh derivative taken at the wrong place: 1 - z1^2 instead of 1 - tanh(z1)^2")
-def mlp_backward(x, y, params, activation="tanh"):  # noqa: F811
-    z1, h, y_hat = _forward(x, params, activation)
-    d_y_hat = 2.0 * (y_hat - y) / y_hat.size
-    d_z1 = (d_y_hat @ params["W2"]) * ((1 - z1 ** 2) if activation == "tanh" else (z1 > 0).astype(float))
-    return float(np.mean((y_hat - y) ** 2)), {"W1": d_z1.T @ x, "b1": d_z1.sum(0),
-                                             "W2": d_y_hat.T @ h, "b2": d_y_hat.sum(0)}
+def mlp_backward(x, y, params, activation="tanh", head="mse"):  # noqa: F811
+    x, z1, h, out = _forward(x, y, params, activation, head)
+    loss, d_out = _head(out, y, head)
+    d_z1 = (d_out @ params["W2"]) * ((1 - z1 ** 2) if activation == "tanh" else (z1 > 0).astype(float))
+    return loss, {"W1": d_z1.T @ x, "b1": d_z1.sum(0), "W2": d_out.T @ h, "b2": d_out.sum(0)}
 
 
 @mutant("mlp_backward", "W2's gradient uses the pre-activation z1 instead of the layer output")
-def mlp_backward(x, y, params, activation="tanh"):  # noqa: F811
-    z1, h, y_hat = _forward(x, params, activation)
-    d_y_hat = 2.0 * (y_hat - y) / y_hat.size
-    d_z1 = (d_y_hat @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
-    return float(np.mean((y_hat - y) ** 2)), {"W1": d_z1.T @ x, "b1": d_z1.sum(0),
-                                             "W2": d_y_hat.T @ z1, "b2": d_y_hat.sum(0)}
+def mlp_backward(x, y, params, activation="tanh", head="mse"):  # noqa: F811
+    x, z1, h, out = _forward(x, y, params, activation, head)
+    loss, d_out = _head(out, y, head)
+    d_z1 = (d_out @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
+    return loss, {"W1": d_z1.T @ x, "b1": d_z1.sum(0), "W2": d_out.T @ z1, "b2": d_out.sum(0)}
 
 
 @mutant("mlp_backward", "bias gradients averaged over the batch instead of summed")
-def mlp_backward(x, y, params, activation="tanh"):  # noqa: F811
-    z1, h, y_hat = _forward(x, params, activation)
-    d_y_hat = 2.0 * (y_hat - y) / y_hat.size
-    d_z1 = (d_y_hat @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
-    return float(np.mean((y_hat - y) ** 2)), {"W1": d_z1.T @ x, "b1": d_z1.mean(0),
-                                             "W2": d_y_hat.T @ h, "b2": d_y_hat.mean(0)}
+def mlp_backward(x, y, params, activation="tanh", head="mse"):  # noqa: F811
+    x, z1, h, out = _forward(x, y, params, activation, head)
+    loss, d_out = _head(out, y, head)
+    d_z1 = (d_out @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
+    return loss, {"W1": d_z1.T @ x, "b1": d_z1.mean(0), "W2": d_out.T @ h, "b2": d_out.mean(0)}
 
 
 @mutant("mlp_backward", "skips the activation's derivative (treats the hidden layer as linear)")
-def mlp_backward(x, y, params, activation="tanh"):  # noqa: F811
-    z1, h, y_hat = _forward(x, params, activation)
-    d_y_hat = 2.0 * (y_hat - y) / y_hat.size
-    d_z1 = d_y_hat @ params["W2"]
-    return float(np.mean((y_hat - y) ** 2)), {"W1": d_z1.T @ x, "b1": d_z1.sum(0),
-                                             "W2": d_y_hat.T @ h, "b2": d_y_hat.sum(0)}
+def mlp_backward(x, y, params, activation="tanh", head="mse"):  # noqa: F811
+    x, z1, h, out = _forward(x, y, params, activation, head)
+    loss, d_out = _head(out, y, head)
+    d_z1 = d_out @ params["W2"]
+    return loss, {"W1": d_z1.T @ x, "b1": d_z1.sum(0), "W2": d_out.T @ h, "b2": d_out.sum(0)}
+
+
+@mutant("mlp_backward", "classification head: softmax minus one-hot, not divided by the batch size")
+def mlp_backward(x, y, params, activation="tanh", head="mse"):  # noqa: F811
+    x, z1, h, out = _forward(x, y, params, activation, head)
+    loss, d_out = _head(out, y, head)
+    if head == "softmax_ce":
+        d_out = d_out * len(y)
+    d_z1 = (d_out @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
+    return loss, {"W1": d_z1.T @ x, "b1": d_z1.sum(0), "W2": d_out.T @ h, "b2": d_out.sum(0)}
+
+
+@mutant("mlp_backward", "no shape checks: targets of shape (N, 1) broadcast against (N, d_out)")
+def mlp_backward(x, y, params, activation="tanh", head="mse"):  # noqa: F811
+    if activation not in ("tanh", "relu") or head not in ("mse", "softmax_ce"):
+        raise ValueError(activation)
+    z1 = x @ params["W1"].T + params["b1"]
+    h = np.tanh(z1) if activation == "tanh" else np.maximum(z1, 0.0)
+    out = h @ params["W2"].T + params["b2"]
+    loss, d_out = _head(out, y, head)
+    if head == "mse":
+        d_out = 2.0 * (out - y) / (out - y).size
+    d_z1 = (d_out @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
+    return loss, {"W1": d_z1.T @ x, "b1": d_z1.sum(0), "W2": d_out.T @ h, "b2": d_out.sum(0)}
+
+
+@mutant("mlp_backward", "ReLU's derivative taken as 1 at exactly 0 (z >= 0)")
+def mlp_backward(x, y, params, activation="tanh", head="mse"):  # noqa: F811
+    x, z1, h, out = _forward(x, y, params, activation, head)
+    loss, d_out = _head(out, y, head)
+    d_z1 = (d_out @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 >= 0).astype(float))
+    return loss, {"W1": d_z1.T @ x, "b1": d_z1.sum(0), "W2": d_out.T @ h, "b2": d_out.sum(0)}
 
 
 # --- Value ---------------------------------------------------------------------------------------------
@@ -729,3 +865,91 @@ def adam_step(theta, grad, state, lr, gamma_v=0.9, gamma_s=0.999, eps=1e-8):  # 
     s = gamma_s * state.get("s", np.zeros_like(theta)) + (1 - gamma_s) * grad * grad
     s_hat = s / (1 - gamma_s ** k)
     return theta - lr * grad / (eps + np.sqrt(s_hat)), {"v": v, "s": s, "k": k}
+
+
+# --- train ----------------------------------------------------------------------------------------------
+
+@mutant("train", "records the loss after each step instead of before it")
+def train(params, loss_and_grads, step, n_steps, **options):
+    if n_steps < 0:
+        raise ValueError("n_steps")
+    current, states, losses = dict(params), {key: {} for key in params}, []
+    for _ in range(n_steps):
+        _, grads = loss_and_grads(current)
+        for key in current:
+            current[key], states[key] = step(current[key], grads[key], states[key], **options)
+        losses.append(loss_and_grads(current)[0])
+    return current, np.array(losses, dtype=float)
+
+
+@mutant("train", "one optimizer state shared by all parameters")
+def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
+    if n_steps < 0:
+        raise ValueError("n_steps")
+    current, state, losses = dict(params), {}, np.zeros(n_steps)
+    for k in range(n_steps):
+        losses[k], grads = loss_and_grads(current)
+        for key in current:
+            current[key], state = step(current[key], grads[key], state, **options)
+    return current, losses
+
+
+@mutant("train", "starts every step from an empty state (momentum never builds up)")
+def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
+    if n_steps < 0:
+        raise ValueError("n_steps")
+    current, losses = dict(params), np.zeros(n_steps)
+    for k in range(n_steps):
+        losses[k], grads = loss_and_grads(current)
+        for key in current:
+            current[key], _ = step(current[key], grads[key], {}, **options)
+    return current, losses
+
+
+@mutant("train", "updates the caller's dict in place and returns it")
+def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
+    if n_steps < 0:
+        raise ValueError("n_steps")
+    states, losses = {key: {} for key in params}, np.zeros(n_steps)
+    for k in range(n_steps):
+        losses[k], grads = loss_and_grads(params)
+        for key in params:
+            params[key], states[key] = step(params[key], grads[key], states[key], **options)
+    return params, losses
+
+
+@mutant("train", "recomputes the gradients after each parameter's update (a sweep, not a step)")
+def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
+    if n_steps < 0:
+        raise ValueError("n_steps")
+    current, states, losses = dict(params), {key: {} for key in params}, np.zeros(n_steps)
+    for k in range(n_steps):
+        losses[k] = loss_and_grads(current)[0]
+        for key in current:
+            grads = loss_and_grads(current)[1]
+            current[key], states[key] = step(current[key], grads[key], states[key], **options)
+    return current, losses
+
+
+@mutant("train", "no check of n_steps: a negative count runs zero steps")
+def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
+    current, states, losses = dict(params), {key: {} for key in params}, []
+    for _ in range(n_steps):
+        loss, grads = loss_and_grads(current)
+        losses.append(loss)
+        for key in current:
+            current[key], states[key] = step(current[key], grads[key], states[key], **options)
+    return current, np.array(losses, dtype=float)
+
+
+@mutant("train", "keeps the losses in a list, so float32 losses stay float32 and no array is returned")
+def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
+    if n_steps < 0:
+        raise ValueError("n_steps")
+    current, states, losses = dict(params), {key: {} for key in params}, []
+    for _ in range(n_steps):
+        loss, grads = loss_and_grads(current)
+        losses.append(loss)
+        for key in current:
+            current[key], states[key] = step(current[key], grads[key], states[key], **options)
+    return current, np.array(losses)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import torch
+
 from course import backpropagation as lecture
 from course.checks import relative_error
 
@@ -87,16 +89,56 @@ def test_the_defaults():
     final = {name: curve[-1] for name, curve in losses.items()}
     assert final["momentum"] < 1e-6 < final["SGD"] < final["RMSProp"] < final["Adam"]  # Adam last
     assert abs(paths["SGD"][10][1]) < 1e-2 and 0.05 < final["SGD"] < 0.5  # drops into the valley, then crawls
+    assert round(lecture.first_step_sizes(paths)["SGD"], 1) == 1.0  # "moves the steep coordinate by about 1.0"
     for name in ("RMSProp", "Adam"):  # diagonal first steps: both coordinates move alike
         step = paths[name][1] - paths[name][0]
         assert np.isclose(abs(step[0]), abs(step[1]), rtol=1e-6)
     assert 4 / 10 ** -1.7 > 150  # "a couple of hundred steps" of size alpha to cover a distance of 4
+    assert round(final["Adam"], 1) == 4.6 and round(final["RMSProp"], 1) == 0.4
+
+
+def test_rmsprop_warm_up_first_step_is_ten_alpha():
+    """The legend's first steps at the defaults: RMSProp alpha / sqrt(1 - gamma) = 0.1995, Adam alpha."""
+    _, paths = final_losses()
+    first = lecture.first_step_sizes(paths)
+    alpha = 10 ** -1.7
+    assert np.isclose(first["RMSProp"], alpha / np.sqrt(1 - 0.99), rtol=1e-6) and round(first["RMSProp"], 4) == 0.1995
+    assert np.isclose(first["Adam"], alpha, rtol=1e-6)
+    assert np.isclose(first["RMSProp"] / first["Adam"], 10.0, rtol=1e-6)
+    figure = lecture.draw_optimizer_race()
+    labels = [text.get_text() for text in figure.axes[1].get_legend().get_texts()]
+    assert any(label.startswith("RMSProp") and "first step 0.2" in label for label in labels), labels
+    assert any(label.startswith("Adam") and "first step 0.02" in label for label in labels), labels
+
+
+def test_bias_corrected_rmsprop_ends_next_to_adam():
+    """Adam with gamma_v = 0 is RMSProp with bias correction: after 100 steps its loss is about 6."""
+    hessian = torch.as_tensor(lecture.quadratic_hessian(25.0, 0.0))
+    point = torch.tensor(lecture.START, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Adam([point], lr=10 ** -1.7, betas=(0.0, 0.99), eps=1e-8)
+    for _ in range(100):
+        with torch.no_grad():
+            point.grad = hessian @ point
+        optimizer.step()
+    theta = point.detach().numpy()
+    assert round(0.5 * theta @ hessian.numpy() @ theta) == 6
+
+
+def test_rmsprop_constant_gradient_step_sizes():
+    """Section 6: with a constant gradient, step k moves each coordinate by alpha / sqrt(1 - gamma^k)."""
+    from solutions.backpropagation import rmsprop_step
+    theta, state, grad = np.zeros(2), {}, np.array([3.0, -0.01])
+    for k in range(1, 6):
+        new, state = rmsprop_step(theta, grad, state, 0.02, 0.99, 0.0)
+        assert np.allclose(np.abs(new - theta), 0.02 / np.sqrt(1 - 0.99 ** k))
+        theta = new
+    assert np.isclose(0.02 / np.sqrt(1 - 0.5), 0.028, atol=5e-4)  # "first step alpha / sqrt(0.5) = 0.028"
 
 
 def test_learning_rate_0_1():
     losses, _ = final_losses(-1.0)
     assert not np.isfinite(losses["SGD"][-1])
-    assert losses["RMSProp"][-1] < 1e-6 and losses["Adam"][-1] < 1e-6
+    assert losses["RMSProp"][-1] < 1e-6 and 1e-6 < losses["Adam"][-1] < 1e-4  # from 58
 
 
 def test_stability_bound_of_sgd():
@@ -125,3 +167,39 @@ def test_the_shared_relative_error():
     assert relative_error(a, a) == 0.0 and relative_error(np.zeros(3), np.zeros(3)) == 0.0
     assert np.isclose(relative_error(a, np.array([0.0, 1.0])), np.sqrt(2) / 2)
     assert np.isclose(relative_error(1e6 * a, 2e6 * a), relative_error(a, 2 * a))
+
+
+# --- gate patterns, why reverse mode, depth and initialisation ---------------------------------------
+
+def test_gate_patterns_picture():
+    assert lecture.gate_gradients("add", 3.0, -2.0, 2.0) == (1.0, 2.0, 2.0)  # add distributes
+    assert lecture.gate_gradients("multiply", 3.0, -2.0, 2.0) == (-6.0, -4.0, 6.0)  # multiply swaps
+    assert lecture.gate_gradients("max", 3.0, -2.0, 2.0) == (3.0, 2.0, 0.0)  # max routes
+
+
+def test_forward_and_reverse_mode_agree_and_count_passes():
+    weights, readout = lecture.tanh_stack(12, width=8)
+    x = np.random.default_rng(0).normal(size=12)
+    reverse = lecture.reverse_mode_gradient(weights, readout, x)
+    assert np.allclose(lecture.forward_mode_gradient(weights, readout, x), reverse)
+    torch_x = torch.tensor(x, requires_grad=True)
+    value = torch_x
+    for W in weights:
+        value = torch.tanh(torch.as_tensor(W) @ value)
+    (value @ torch.as_tensor(readout)).backward()
+    assert np.allclose(torch_x.grad.numpy(), reverse)
+    slow, fast = lecture.forward_and_reverse_mode_seconds(128, repeats=3)
+    assert slow > 5 * fast  # n passes against one (a ratio within one run)
+
+
+def test_depth_and_initialisation_claims():
+    stats = lecture.depth_and_initialisation(depth=20, width=128)
+    ratio = {key: value["gradient norm"][0] / value["gradient norm"][-1] for key, value in stats.items()}
+    assert 0.5 < ratio[("relu", "He, std sqrt(2/fan_in)")] < 2  # He passes the ReLU gradient through
+    assert np.isclose(ratio[("relu", "Xavier, std sqrt(1/fan_in)")], 0.5 ** 10, rtol=0.3)  # sqrt(1/2) per layer
+    assert 3 < 1 / ratio[("tanh", "Xavier, std sqrt(1/fan_in)")] < 8  # "within a factor of about 5"
+    for activation in ("tanh", "relu"):
+        assert ratio[(activation, "naive, std 0.01")] < 1e-15  # vanishes
+        assert ratio[(activation, "naive, std 1")] > 1e6  # explodes
+    assert stats[("relu", "naive, std 1")]["activation std"][-1] > 1e15  # ReLU activations explode
+    assert stats[("tanh", "naive, std 1")]["activation std"][-1] > 0.9  # tanh saturates at +-1
