@@ -905,3 +905,35 @@ EXERCISE_KINDS = {
     "digits_cnn": "T",               # the architecture is a table
     "train_with_early_stopping": "D",  # a training loop specified by behaviour
 }
+
+
+def _training_orders(model: "_Recorder", epochs: int, batches: int) -> list[list[float]]:
+    """The first input column of the training-mode calls, epoch by epoch, in the order they came."""
+    calls = [values for training, values in model.calls if training]
+    return [[v for values in calls[batches * e:batches * (e + 1)] for v in values] for e in range(epochs)]
+
+
+@book.scenario("train_with_early_stopping",
+               hint="draw a new random order of the training examples in every epoch")
+def loop_new_order_every_epoch(train_with_early_stopping):
+    """3 epochs of 12 examples in batches of 4, with a generator and with None: each epoch's order differs from the others"""
+    results = {}
+    for label, generator in (("given generator", torch.Generator().manual_seed(4)), ("generator None", None)):
+        torch.manual_seed(11)
+        train, val = _loop_data(10)
+        model = _Recorder(10)
+        train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.0), train, val, 3, 3, 4, generator)
+        orders = _training_orders(model, 3, 3)
+        results[label] = {"epochs": len(orders), "each a permutation": all(sorted(o) == sorted(train[0][:, 0].tolist()) for o in orders),
+                          "orders differ": len({tuple(o) for o in orders}) == 3}
+    return results
+
+
+@book.scenario("train_with_early_stopping", rtol=1e-4, atol=1e-6)
+def loop_default_batch_size(train_with_early_stopping):
+    """the default batch size 32 on 40 examples (batches of 32 and 8) with lr 0: the training loss is the data's mean loss"""
+    train, val = _loop_data(12, n_train=40)
+    train = (train[0] * 3.0, train[1])
+    model = _linear(12)
+    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.0), train, val, 1, 1)
+    return _plain(history)

@@ -268,6 +268,22 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
     return grad_x, grad_weight, grad_out.sum(axis=(0, 2, 3))
 
 
+@mutant("conv2d_backward", "grad_bias keeps float32 for float32 inputs (the docstring promises float64)")
+def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
+    _, _, h_out, w_out = grad_out.shape
+    _, _, kh, kw = weight.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
+    for i in range(h_out):
+        for j in range(w_out):
+            top, left = i * stride, j * stride
+            window = padded[:, :, top:top + kh, left:left + kw]
+            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
+            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
+    grad_x = grad_padded[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]]
+    return grad_x, grad_weight, grad_out.sum(axis=(0, 2, 3))
+
+
 # --- im2col and conv2d_im2col --------------------------------------------------------------------------
 
 @mutant("im2col", "rows ordered kernel offset first, channel second (does not match weight.reshape)")
@@ -709,7 +725,7 @@ def conv_multiply_adds(kernel_size, in_channels, out_channels, output_size):  # 
 
 def _fit(model, optimizer, train, val, max_epochs, patience, batch_size=32, generator=None, augment=None, *,
          tie_improves=False, extra_patience=0, copy_best=True, zero_grad=True, set_train=True,
-         weighted=True, augment_val=False, validate_before=False, restore=True, check=True):
+         weighted=True, augment_val=False, validate_before=False, restore=True, check=True, shuffle=True):
     """A training loop with one switchable mistake (each mutant below turns one on)."""
     if check:
         for value in (max_epochs, patience, batch_size):
@@ -735,7 +751,8 @@ def _fit(model, optimizer, train, val, max_epochs, patience, batch_size=32, gene
         if set_train:
             model.train()
         losses, sizes = [], []
-        for batch in torch.randperm(len(x_train), generator=generator).split(batch_size):
+        order = torch.randperm(len(x_train), generator=generator) if shuffle else torch.arange(len(x_train))
+        for batch in order.split(batch_size):
             images = x_train[batch] if augment is None else augment(x_train[batch])
             if zero_grad:
                 optimizer.zero_grad()
@@ -826,3 +843,9 @@ def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience
 def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
                               generator=None, augment=None):
     return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, extra_patience=-1)
+
+
+@mutant("train_with_early_stopping", "no shuffling: the training examples in the same order every epoch")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, shuffle=False)
