@@ -433,14 +433,16 @@ def draw_optimizer_race(log10_lr: float = -1.7, beta: float = 0.8, gamma: float 
         final = losses[-1]
         right.semilogy(losses, color=OPTIMIZER_COLOURS[name],
                        label=f"{name}: " + ("diverged" if not np.isfinite(final) else f"{final:.2g}")
-                       + f", first step {first_steps[name]:.3g}")
+                       + f", step 1: {first_steps[name]:.4g}")
     left.set_xlim(-5, 5)
     left.set_ylim(-3, 3)
     left.set_aspect("equal")
-    left.set_title(f"loss 0.5 θᵀHθ, curvatures 1 and {condition:g}; α = {lr:.3g}, β = {beta:g}, γ = {gamma:g}"
-                   f" (Adam: γ_v = {ADAM_GAMMA_V:g}, γ_s = γ)", fontsize=9)
+    left.set_title(f"loss 0.5 θᵀHθ, curvatures 1 and {condition:g}; α = {lr:.3g}, β = {beta:g}, γ = {gamma:g}",
+                   fontsize=9)
+    right.set_title(f"legend: final loss, step 1: largest move of a coordinate; Adam γ_v = {ADAM_GAMMA_V:g}",
+                    fontsize=8)
     right.set_xlabel("step")
-    right.set_ylabel("loss (legend: final loss, largest coordinate move in step 1)", fontsize=8)
+    right.set_ylabel("loss")
     right.set_ylim(1e-8, 1e4)
     plain_log_ticks(right.yaxis)
     # one legend for both panels (the colours are the same); fixed: "best" tests every point of every curve
