@@ -184,12 +184,10 @@ def train_with_early_stopping(model: nn.Module, optimizer: torch.optim.Optimizer
                               max_epochs: int, patience: int, batch_size: int = 32,
                               generator: torch.Generator | None = None, augment=None) -> dict:
     """Reference for the exercise of the same name."""
-    for name, value in (("max_epochs", max_epochs), ("patience", patience), ("batch_size", batch_size)):
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}")
-    for name, (images, labels) in (("train", train), ("val", val)):
-        if len(images) != len(labels):
-            raise ValueError(f"{name} has {len(images)} inputs but {len(labels)} labels")
+    if min(max_epochs, patience, batch_size) < 1:
+        raise ValueError("max_epochs, patience and batch_size must be at least 1")
+    if len(train[0]) != len(train[1]) or len(val[0]) != len(val[1]):
+        raise ValueError("the inputs and labels of train or val differ in length")
     x_train, y_train = train
     history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
     best_loss, best_epoch, best_state = float("inf"), 0, None

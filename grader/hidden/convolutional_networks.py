@@ -934,6 +934,7 @@ def loop_default_batch_size(train_with_early_stopping):
     """the default batch size 32 on 40 examples (batches of 32 and 8) with lr 0: the training loss is the data's mean loss"""
     train, val = _loop_data(12, n_train=40)
     train = (train[0] * 3.0, train[1])
-    model = _linear(12)
+    model = _Recorder(12)
     history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.0), train, val, 1, 1)
-    return _plain(history)
+    return {"batch sizes": sorted(len(values) for training, values in model.calls if training),
+            "epochs": len(history["val_loss"])}
