@@ -105,7 +105,7 @@ def conv2d_im2col(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: i
         raise ValueError(f"x has {c_in} channels but the weights expect {c_in_w}")
     h_out = conv_output_size(height, kh, stride, padding)
     w_out = conv_output_size(width, kw, stride, padding)
-    cols = im2col(x, kh, kw, stride, padding)  # (N, C_in*kh*kw, L)
+    cols = im2col(np.asarray(x, dtype=np.float64), kh, kw, stride, padding)  # (N, C_in*kh*kw, L), float64
     out = weight.reshape(c_out, -1) @ cols + bias[:, None]  # (N, C_out, L)
     return out.reshape(n_images, c_out, h_out, w_out)
 

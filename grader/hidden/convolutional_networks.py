@@ -938,3 +938,20 @@ def loop_default_batch_size(train_with_early_stopping):
     history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.0), train, val, 1, 1)
     return {"batch sizes": sorted(len(values) for training, values in model.calls if training),
             "epochs": len(history["val_loss"])}
+
+
+# --- the returned dtype for float32 and integer inputs (the docstrings promise float64) -----------------
+
+def _float32(arrays: tuple) -> tuple:
+    return tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in arrays)
+
+
+for _name in ("conv2d_naive", "conv2d_im2col"):
+    factories.returned_dtype(book, _name, lambda: (*_float32(_conv_problem(110, 2, 2, 5, 6, 3, 3, 3)), 2, 1),
+                             "float32 images, weights and bias give a float64 array", rtol=1e-5, atol=1e-5)
+factories.returned_dtype(book, "max_pool_forward", lambda: (_float32((_rng(111).normal(size=(2, 2, 5, 4)),))[0], 2, 1),
+                         "float32 maps give a float64 array", rtol=1e-6, atol=1e-6)
+factories.returned_dtype(book, "max_pool_backward",
+                         lambda: (_rng(112).normal(size=(1, 2, 2, 2)).astype(np.float32),
+                                  _rng(113).normal(size=(1, 2, 4, 4)).astype(np.float32), 2, 2),
+                         "float32 upstream gradients and maps give a float64 array", rtol=1e-6, atol=1e-6)

@@ -323,6 +323,18 @@ def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
     return cols.reshape(n_images, channels * kh * kw, h_out * w_out)
 
 
+@mutant("conv2d_im2col", "float32 inputs give a float32 result (the docstring promises float64)")
+def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channels")
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    out = weight.reshape(c_out, -1) @ im2col(x, kh, kw, stride, padding) + bias[:, None]
+    return out.reshape(n_images, c_out, h_out, w_out)
+
+
 @mutant("conv2d_im2col", "result reshaped to (N, H_out, W_out, C_out) order without moving the channels")
 def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
     n_images, c_in, height, width = x.shape
