@@ -18,6 +18,8 @@ from matplotlib.patches import Circle
 from course.runtime import full_or_quick
 from course.widgets import dropdown, figure_row, interactive_figure, plain_log_ticks, slider
 
+torch.set_num_threads(1)  # the models here are tiny: threads fighting over two busy cores cost 50x
+
 
 def target_function(x: np.ndarray) -> np.ndarray:
     """The smooth curve the lecture's regression examples try to recover (zero at 0 and 1)."""
@@ -49,8 +51,9 @@ def feature_fit(n_features: int, l2: float, noise: float = 0.15, n_train: int = 
     """Fit ``sin(i pi x)`` features by ridge regression; return the fit and the error curves.
 
     Keys: ``x_train, y_train, x_test, y_test, grid, fit`` (the fitted curve on ``grid``),
-    ``train_mse, test_mse`` (at ``n_features``) and ``counts, train_curve, test_curve``
-    (the errors for every feature count from 1 to ``max_features`` at this ``l2``).
+    ``train_mse, test_mse`` (at ``n_features``), ``counts, train_curve, test_curve``
+    (the errors for every feature count from 1 to ``max_features`` at this ``l2``) and
+    ``singular_values`` (those of the training feature matrix with ``n_features`` columns).
     """
     x_train, y_train = noisy_samples(n_train, noise, seed)
     x_test, y_test = noisy_samples(200, noise, seed + 1)
@@ -68,6 +71,7 @@ def feature_fit(n_features: int, l2: float, noise: float = 0.15, n_train: int = 
     counts = np.arange(1, max_features + 1)
     curves = np.array([errors(n) for n in counts])
     return {
+        "singular_values": np.linalg.svd(_sine_basis(x_train, n_features), compute_uv=False),
         "x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
         "grid": grid, "fit": _sine_basis(grid, n_features) @ fit(n_features),
         "train_mse": curves[n_features - 1, 0], "test_mse": curves[n_features - 1, 1],
@@ -78,7 +82,7 @@ def feature_fit(n_features: int, l2: float, noise: float = 0.15, n_train: int = 
 def draw_feature_fit(n_features: int = 5, log10_l2: float = -6.0, noise: float = 0.15) -> Figure:
     """The fit of ``n_features`` sine features at L2 strength ``10**log10_l2``, and its errors."""
     result = feature_fit(n_features, 10.0 ** log10_l2, noise)
-    fig, (left, right) = figure_row(2)
+    fig, (left, right, shrink) = figure_row(3, width=12.5)
     left.plot(result["grid"], target_function(result["grid"]), "k--", lw=1, label="true function")
     left.scatter(result["x_test"], result["y_test"], s=6, c="0.75", label="test points")
     left.scatter(result["x_train"], result["y_train"], s=25, c="tab:blue", label="training points")
@@ -95,7 +99,35 @@ def draw_feature_fit(n_features: int = 5, log10_l2: float = -6.0, noise: float =
     right.set_ylabel("mean squared error")
     right.set_title("error against model size at this L2 strength", fontsize=9)
     right.legend(fontsize=8, loc="upper left")  # fixed: "best" tests every point of every curve
+    draw_shrinkage(shrink, result["singular_values"], 10.0 ** log10_l2)
     return fig
+
+
+def shrinkage_gain(singular_values: np.ndarray, l2: float) -> np.ndarray:
+    """What ridge multiplies the data's coordinate u_i^T y by along SVD direction i: s / (s^2 + l2)."""
+    s = np.asarray(singular_values, dtype=float)
+    return np.divide(s, s ** 2 + l2, out=np.zeros_like(s), where=s > 1e-15)
+
+
+def draw_shrinkage(ax, singular_values: np.ndarray, l2: float) -> None:
+    """Ridge's gain s / (s^2 + l2) against least squares' 1 / s, both axes in powers of ten,
+    with the feature matrix's singular values marked: the directions with s below sqrt(l2) are cut.
+
+    The axes show log10 of the values on linear scales with a few plain labels: a log axis's
+    many ticks cost more than the rest of widget A's figure."""
+    log_s = np.linspace(-6, 1.5, 60)
+    ax.plot(log_s, -log_s, c="0.6", lw=1, ls="--", )
+    ax.plot(log_s, np.log10(shrinkage_gain(10.0 ** log_s, l2)), c="tab:red", lw=1.5)
+    s = singular_values[singular_values > 1e-6]
+    ax.plot(np.log10(s), np.log10(shrinkage_gain(s, l2)), "o", ms=4, c="tab:blue")  # this fit's directions
+    ax.axvline(0.5 * np.log10(l2), c="0.5", lw=1)
+    ax.set_xlim(-6, 1.5)
+    ax.set_ylim(-2, 6)
+    ax.set_xticks([-6, -4, -2, 0], ["1e-6", "1e-4", "0.01", "1"])
+    ax.set_yticks([-2, 0, 2, 4, 6], ["0.01", "1", "100", "1e4", "1e6"])
+    ax.set_xlabel("singular value s of the feature matrix")
+    ax.set_ylabel("gain on u^T y")
+    ax.set_title("ridge's gain s / (s^2 + L2) (red) and 1 / s (dashed)", fontsize=9)
 
 
 def feature_fit_widget() -> widgets.VBox:
@@ -167,6 +199,128 @@ def steps_widget() -> widgets.VBox:
                                          continuous_update=False),
         target=dropdown(list(TARGETS), "smooth bump", "target"),
     )
+
+
+def reciprocal_network(n_steps: int, left: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The staircase network of widget C for 1/x, built on [left, 1] instead of [0, 1]: knots
+    equally spaced on [left, 1], steepness 5 per knot spacing. Returns the network as a function."""
+    knots = np.linspace(left, 1.0, n_steps + 1)
+    values = 1.0 / knots
+    centres = (knots[:-1] + knots[1:]) / 2
+    steepness = 5 * n_steps / (1.0 - left)
+
+    def network(x: np.ndarray) -> np.ndarray:
+        z = np.clip(steepness * (np.asarray(x, dtype=float)[:, None] - centres), -500, 500)
+        return values[0] + (1 / (1 + np.exp(-z))) @ np.diff(values)
+    return network
+
+
+def draw_reciprocal(settings: tuple[tuple[int, float], ...] = ((20, 0.1), (200, 0.01))) -> Figure:
+    """1/x on (0, 1] against sigmoid staircases built on [left, 1]: each stays below a bound
+    (its output bias plus the sum of its output weights' sizes), 1/x does not."""
+    x = np.logspace(-4, 0, 400)
+    fig, (left_ax, right_ax) = figure_row(2)
+    left_ax.semilogx(x, 1 / x, "k--", lw=1.5, label="1/x")
+    for (n_steps, left), colour in zip(settings, ["tab:red", "tab:blue"]):
+        network = reciprocal_network(n_steps, left)
+        bound = 1 / left + (1 / left - 1)  # |c| + sum |a_k| for the decreasing 1/x
+        left_ax.semilogx(x, network(x), c=colour, lw=1.5, label=f"{n_steps} steps on [{left}, 1]")
+        left_ax.axhline(bound, c=colour, lw=0.8, ls=":")
+        right_ax.loglog(x, np.abs(network(x) - 1 / x), c=colour, lw=1.5, label=f"{n_steps} steps on [{left}, 1]")
+    left_ax.set_xlim(1e-4, 1)
+    left_ax.set_ylim(0, 250)
+    left_ax.set_xlabel("x")
+    left_ax.set_title("dotted: each network's bound |c| + sum |a_k|", fontsize=9)
+    left_ax.legend(fontsize=8, loc="upper right")
+    right_ax.set_xlabel("x")
+    right_ax.set_ylabel("error |g(x) - 1/x|")
+    right_ax.set_title("the error grows without bound as x -> 0", fontsize=9)
+    right_ax.legend(fontsize=8, loc="upper right")
+    return fig
+
+
+# --- classifying handwritten digits -------------------------------------------------------------
+
+def digits_split(seed: int = 0, n_validation: int = 360, n_test: int = 360) -> dict[str, np.ndarray]:
+    """scikit-learn's 8 x 8 digits (1797 images, bundled, no download), pixels scaled to [0, 1],
+    shuffled with ``seed`` and cut into test, validation and training parts.
+
+    Keys: ``x_train, y_train, x_val, y_val, x_test, y_test``; x float64 (n, 64), y int64 (n,).
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x, y = digits.data / 16.0, digits.target.astype(np.int64)
+    order = np.random.default_rng(seed).permutation(len(y))
+    test, val, train = np.split(order, [n_test, n_test + n_validation])
+    return {"x_train": x[train], "y_train": y[train], "x_val": x[val], "y_val": y[val],
+            "x_test": x[test], "y_test": y[test]}
+
+
+def draw_digits(x: np.ndarray, labels: np.ndarray, n: int = 10) -> Figure:
+    """The first ``n`` images of ``x`` (rows of 64 pixels) with their labels."""
+    fig = Figure(figsize=(n * 0.9, 1.2))
+    axes = fig.subplots(1, n)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.8, wspace=0.1)
+    for ax, image, label in zip(axes, x[:n], labels[:n]):
+        ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(str(label), fontsize=10)
+        ax.axis("off")
+    return fig
+
+
+def init_linear_classifier(d_in: int, n_classes: int) -> dict[str, np.ndarray]:
+    """A softmax classifier's parameters, all zero: W (n_classes, d_in) and b (n_classes,)."""
+    return {"W": np.zeros((n_classes, d_in)), "b": np.zeros(n_classes)}
+
+
+def init_mlp(d_in: int, d_hidden: int, n_classes: int, seed: int) -> dict[str, np.ndarray]:
+    """A two-layer ReLU network's parameters in the lecture's convention (W1, b1, W2, b2):
+    Gaussian weights with variance 2 / d_in and 1 / d_hidden (lecture 02 explains the scales),
+    zero biases."""
+    rng = np.random.default_rng(seed)
+    return {"W1": rng.normal(scale=np.sqrt(2 / d_in), size=(d_hidden, d_in)), "b1": np.zeros(d_hidden),
+            "W2": rng.normal(scale=np.sqrt(1 / d_hidden), size=(n_classes, d_hidden)), "b2": np.zeros(n_classes)}
+
+
+def classifier_loss_and_gradients(params: dict[str, np.ndarray], x: np.ndarray, labels: np.ndarray
+                                  ) -> tuple[float, dict[str, np.ndarray]]:
+    """Mean cross-entropy of a softmax classifier on a batch, and its gradient, by torch.autograd.
+
+    ``params`` is a linear classifier (keys W, b: logits x W^T + b) or a two-layer ReLU network
+    (keys W1, b1, W2, b2: logits relu(x W1^T + b1) W2^T + b2). Returns (loss, grads): a Python
+    float and a dict of float64 arrays with params' keys. Lecture 02 shows how gradients are
+    computed; here torch does it.
+    """
+    tensors = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in params.items()}
+    inputs = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    if "W" in tensors:
+        logits = inputs @ tensors["W"].T + tensors["b"]
+    else:
+        hidden = torch.relu(inputs @ tensors["W1"].T + tensors["b1"])
+        logits = hidden @ tensors["W2"].T + tensors["b2"]
+    loss = torch.nn.functional.cross_entropy(logits, torch.as_tensor(np.asarray(labels, dtype=np.int64)))
+    loss.backward()
+    return loss.item(), {name: tensor.grad.numpy() for name, tensor in tensors.items()}
+
+
+def draw_training_curves(histories: dict[str, dict[str, list[float]]]) -> Figure:
+    """Training loss and validation accuracy per epoch, one line per model.
+
+    ``histories`` maps a model's name to ``{"loss": [...], "val_accuracy": [...]}``.
+    """
+    fig, (left, right) = figure_row(2)
+    for name, history in histories.items():
+        epochs = np.arange(1, len(history["loss"]) + 1)
+        left.plot(epochs, history["loss"], label=name)
+        right.plot(epochs, 100 * np.asarray(history["val_accuracy"]), label=name)
+    left.set_xlabel("epoch")
+    left.set_ylabel("training loss (cross-entropy)")
+    right.set_xlabel("epoch")
+    right.set_ylabel("validation accuracy (%)")
+    left.legend(fontsize=8, loc="upper right")
+    right.legend(fontsize=8, loc="lower right")
+    return fig
 
 
 # --- widget 3: a small MLP trained live ---------------------------------------------------------

@@ -83,6 +83,29 @@ def binary_cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Reference for the exercise of the same name."""
+    z = np.asarray(logits, dtype=float)
+    shifted = np.exp(z - z.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Reference for the exercise of the same name."""
+    z = np.asarray(logits, dtype=float)
+    labels = np.asarray(labels)
+    if z.ndim != 2:
+        raise ValueError(f"logits must have shape (N, K), got {z.shape}")
+    n, k = z.shape
+    if labels.shape != (n,):
+        raise ValueError(f"labels must have shape ({n},) to match logits {z.shape}, got {labels.shape}")
+    if labels.min() < 0 or labels.max() >= k:
+        raise ValueError(f"labels must lie in 0..{k - 1}, got values from {labels.min()} to {labels.max()}")
+    top = z.max(axis=1)
+    log_normalizer = top + np.log(np.exp(z - top[:, None]).sum(axis=1))
+    return float(np.mean(log_normalizer - z[np.arange(n), labels]))
+
+
 def sgd_step(params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> dict[str, np.ndarray]:
     """Reference for the exercise of the same name."""
     return {name: value - lr * grads[name] for name, value in params.items()}
@@ -129,3 +152,43 @@ def cross_validate_ridge(x: np.ndarray, y: np.ndarray, n_features: int, l2_value
             errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
     errors /= n_folds
     return float(l2_values[np.argmin(errors)]), errors
+
+
+def train_classifier(params: dict[str, np.ndarray], loss_and_gradients: Callable, x: np.ndarray,
+                     labels: np.ndarray, lr: float, epochs: int, batch_size: int, seed: int,
+                     on_epoch: Callable | None = None) -> tuple[dict[str, np.ndarray], list[float]]:
+    """Reference for the exercise of the same name."""
+    x = np.asarray(x)
+    labels = np.asarray(labels)
+    if len(x) != len(labels):
+        raise ValueError(f"x has {len(x)} examples but labels has {len(labels)}")
+    if batch_size < 1 or epochs < 0:
+        raise ValueError(f"need batch_size >= 1 and epochs >= 0, got {batch_size} and {epochs}")
+    shuffler = np.random.default_rng(seed)
+    n = len(labels)
+    params = {name: np.array(value, dtype=float) for name, value in params.items()}
+    losses = []
+    for epoch in range(1, epochs + 1):
+        order = shuffler.permutation(n)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            loss, grads = loss_and_gradients(params, x[batch], labels[batch])
+            total += loss * len(batch)
+            params = sgd_step(params, grads, lr)
+        losses.append(total / n)
+        if on_epoch is not None:
+            on_epoch(epoch, params, losses[-1])
+    return params, losses
+
+
+def select_learning_rate(train: Callable, learning_rates, evaluate: Callable) -> tuple[float, list[float], object]:
+    """Reference for the exercise of the same name."""
+    learning_rates = [float(lr) for lr in learning_rates]
+    if not learning_rates:
+        raise ValueError("no learning rates to try")
+    trained = [train(lr) for lr in learning_rates]
+    scores = [float(evaluate(params)) for params in trained]
+    ranked = [-np.inf if np.isnan(score) else score for score in scores]
+    best = int(np.argmax(ranked))
+    return learning_rates[best], scores, trained[best]

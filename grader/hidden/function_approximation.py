@@ -5,9 +5,25 @@ cannot affect the next run.
 """
 import numpy as np
 
-from grader.hidden import ScenarioBook, error_name
+from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
+
+# Each answer cell's kind (tests/test_exercise_kinds.py): T transcription, P partial, D design.
+EXERCISE_KINDS = {
+    "sinusoidal_features": "T",    # the feature definition is the content
+    "ridge_fit": "T",              # the closed form is derived in the text
+    "cross_validate_ridge": "P",   # the folds are defined; the loop and the bookkeeping are designed
+    "activations": "P",            # the derivatives are derived, overflow is avoided by design
+    "dense_layer": "P",            # the batch form and the shape checks are designed
+    "mlp_forward": "T",            # a composition of two layers
+    "losses": "P",                 # BCE's stable form is derived from a behaviour (finite at +-1000)
+    "softmax_cross_entropy": "P",  # the formulas are given; the stable computation is derived
+    "sgd_step": "T",               # the update rule is the content
+    "train_classifier": "D",       # a training loop specified by behaviour only
+    "select_learning_rate": "D",   # a model selection specified by behaviour only
+    "steps": "P",                  # the staircase is described; weights and bias are derived
+}
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -550,3 +566,414 @@ def cv_inputs_unchanged(cross_validate_ridge):
     l2_values = np.array([1.0, 0.1, 0.01])
     cross_validate_ridge(x, y, 4, l2_values, 3)
     return [x, y, l2_values]
+
+
+# --- softmax and cross-entropy ---------------------------------------------------------------
+
+def _logits(seed: int = 40, n: int = 6, k: int = 5) -> np.ndarray:
+    return _rng(seed).normal(scale=3, size=(n, k))
+
+
+def _labels(seed: int = 41, n: int = 6, k: int = 5) -> np.ndarray:
+    return _rng(seed).integers(0, k, size=n)
+
+
+_EXTREME_ROWS = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1000.0, 1000.0, 999.0],
+                          [-1000.0, 1000.0, 0.0], [-800.0, -999.0, -1000.0]])
+
+
+@book.scenario("softmax", rtol=1e-9, atol=1e-12,
+               hint="normalize each row over the last axis, so that every row sums to one")
+def softmax_batch(softmax):
+    """a batch of 6 rows of 5 moderate logits"""
+    return _with_dtype(softmax(_logits()))
+
+
+@book.scenario("softmax", rtol=1e-9, atol=1e-12,
+               hint="exponentiate only numbers that cannot overflow: only differences of logits matter")
+def softmax_extremes(softmax):
+    """rows with logits of +-1000 (finite, no NaN, accurate)"""
+    with np.errstate(all="ignore"):
+        return softmax(_EXTREME_ROWS.copy())
+
+
+@book.scenario("softmax", rtol=1e-9, atol=1e-300)
+def softmax_tiny_probabilities(softmax):
+    """probabilities as small as exp(-700) keep their relative accuracy"""
+    with np.errstate(all="ignore"):
+        return softmax(np.array([[0.0, -700.0, -300.0], [700.0, 0.0, 400.0]]))
+
+
+@book.scenario("softmax", rtol=1e-9, atol=1e-12,
+               hint="the last axis holds the classes: a single vector and a 3-D batch work the same way")
+def softmax_shapes(softmax):
+    """a single vector (K,), a 3-D batch (2, 3, 4) and a single class (K = 1)"""
+    return [softmax(np.array([1.0, 2.0, 3.0])), softmax(_rng(42).normal(size=(2, 3, 4))),
+            softmax(np.array([[5.0], [-3.0]]))]
+
+
+factories.returned_dtype(book, "softmax", lambda: (_logits(43).astype(np.float32),),
+                         "float32 logits give a float64 array", rtol=1e-6)
+factories.returned_dtype(book, "softmax", lambda: (np.array([[3, 1, -2], [0, 0, 700]]),),
+                         "integer logits give a float64 array", rtol=1e-9)
+factories.inputs_unchanged(book, "softmax", lambda: (_logits(44),))
+factories.invariant(book, "softmax", lambda: (_logits(45),),
+                    lambda args: (args[0] + _rng(46).uniform(-600, 600, size=(6, 1)),),
+                    "adding a different constant (up to +-600) to each row changes nothing", rtol=1e-9, atol=1e-12,
+                    hint="only differences of logits matter: a constant added to a row must not change it")
+
+
+@book.scenario("softmax", rtol=1e-9, atol=1e-12)
+def softmax_visible_cases(softmax):
+    """the visible tests' cases: rows (0, log 3) and (1, 1), the vector (1000, 0, -1000), (502, 501)"""
+    with np.errstate(all="ignore"):
+        return [_with_dtype(softmax(np.array([[0.0, np.log(3.0)], [1.0, 1.0]]))),
+                softmax(np.array([1000.0, 0.0, -1000.0])), softmax(np.array([502.0, 501.0]))]
+
+
+def _ce(cross_entropy, logits, labels):
+    result = cross_entropy(logits, labels)
+    return [result, type(result).__name__]
+
+
+@book.scenario("cross_entropy", rtol=1e-9,
+               hint="the loss of a row is minus the log-probability of its own label, averaged over rows")
+def ce_batch(cross_entropy):
+    """6 examples with 5 moderate logits each"""
+    return _ce(cross_entropy, _logits(), _labels())
+
+
+@book.scenario("cross_entropy", rtol=1e-9,
+               hint="compute log-sum-exp without overflow, and never take the log of a probability that underflowed")
+def ce_extremes(cross_entropy):
+    """logits of +-1000, labels on the likely and on the unlikely class (finite, accurate)"""
+    with np.errstate(all="ignore"):
+        return _ce(cross_entropy, _EXTREME_ROWS.copy(), np.array([2, 0, 1, 0, 2]))
+
+
+@book.scenario("cross_entropy", rtol=1e-9)
+def ce_confident_and_right(cross_entropy):
+    """confident right answers (margins of 40 and 800): a loss close to 0, not NaN"""
+    with np.errstate(all="ignore"):
+        return _ce(cross_entropy, np.array([[40.0, 0.0], [0.0, 800.0], [-5.0, 35.0]]), np.array([0, 1, 1]))
+
+
+@book.scenario("cross_entropy", rtol=1e-9,
+               hint="with two classes the loss is the binary cross-entropy of the difference of the logits")
+def ce_two_classes_is_bce(cross_entropy):
+    """K = 2 with the first logit 0 (the binary case), a single example, and K = 1 (loss 0)"""
+    z = _rng(47).normal(scale=4, size=8)
+    labels = _rng(48).integers(0, 2, size=8)
+    return [cross_entropy(np.stack([np.zeros(8), z], axis=1), labels), cross_entropy(np.array([[2.0, -1.0, 0.5]]), np.array([2])),
+            cross_entropy(np.array([[3.0], [-7.0]]), np.array([0, 0]))]
+
+
+factories.returned_dtype(book, "cross_entropy", lambda: (_logits(49).astype(np.float32), _labels(49)),
+                         "float32 logits still give a Python float", rtol=1e-5)
+factories.returned_dtype(book, "cross_entropy", lambda: (np.array([[3, 1, -2], [0, 0, 900]]), np.array([1, 0])),
+                         "integer logits give a Python float", rtol=1e-9)
+factories.inputs_unchanged(book, "cross_entropy", lambda: (_logits(50), _labels(50)))
+factories.invariant(book, "cross_entropy", lambda: (_logits(51), _labels(51)),
+                    lambda args: (args[0] + _rng(52).uniform(-900, 900, size=(6, 1)), args[1]),
+                    "adding a different constant (up to +-900) to each row changes nothing", rtol=1e-9)
+factories.raises(book, "cross_entropy", {
+    "label equal to K": lambda: (np.zeros((3, 4)), np.array([0, 1, 4])),
+    "negative label": lambda: (np.zeros((3, 4)), np.array([0, -1, 2])),
+    "labels of shape (N, 1)": lambda: (np.zeros((3, 4)), np.array([[0], [1], [2]])),
+    "one label for three rows": lambda: (np.zeros((3, 4)), np.array([1])),
+    "four labels for three rows": lambda: (np.zeros((3, 4)), np.array([0, 1, 2, 3])),
+    "1-D logits": lambda: (np.zeros(4), np.array([1])),
+    "3-D logits": lambda: (np.zeros((2, 3, 4)), np.array([0, 1])),
+    "valid labels": lambda: (np.zeros((3, 4)), np.array([0, 3, 2])),
+}, hint="check the labels' shape and range before indexing: numpy broadcasts and wraps negative indices silently")
+
+
+@book.scenario("cross_entropy", rtol=1e-9)
+def ce_visible_cases(cross_entropy):
+    """the visible tests' cases: rows (0, log 3) and (1, 1), the row (0, -1000), zeros"""
+    with np.errstate(all="ignore"):
+        return [_ce(cross_entropy, np.array([[0.0, np.log(3.0)], [1.0, 1.0]]), np.array([1, 0])),
+                _ce(cross_entropy, np.array([[0.0, -1000.0]]), np.array([1])),
+                _ce(cross_entropy, np.zeros((2, 3)), np.array([0, 2])),
+                error_name(cross_entropy, np.zeros((3, 4)), np.array([0, 1, 4])),
+                error_name(cross_entropy, np.zeros((3, 4)), np.array([[0], [1], [2]]))]
+
+
+# --- train_classifier: a recording gradient function shows what the loop did --------------------
+
+class _Recorder:
+    """Least squares on a line, w * x[:, 1] ~ labels; column 0 of x names each example.
+
+    Records, for every call, the examples of the batch, whether their labels came with them,
+    the parameter it was evaluated at, and the loss it returned."""
+
+    def __init__(self):
+        self.batches, self.labels_match, self.at, self.losses = [], [], [], []
+
+    def __call__(self, params, x_batch, labels_batch):
+        names = np.asarray(x_batch)[:, 0].astype(int)
+        self.batches.append(names)
+        self.labels_match.append(bool(np.allclose(labels_batch, _line_labels(names))))
+        w = np.asarray(params["w"], dtype=float).copy()
+        self.at.append(w)
+        error = w[0] * np.asarray(x_batch)[:, 1] - labels_batch
+        loss = float(np.mean(error ** 2))
+        self.losses.append(loss)
+        return loss, {"w": np.array([2 * np.mean(error * np.asarray(x_batch)[:, 1])])}
+
+
+def _line_data(n: int):
+    names = np.arange(n, dtype=float)
+    x = np.stack([names, np.sin(names)], axis=1)
+    return x, _line_labels(names.astype(int))
+
+
+def _line_labels(names):
+    return 2.0 * np.sin(np.asarray(names, dtype=float)) + 0.5
+
+
+def _epochs_of(recorder: _Recorder, n: int, batch_size: int) -> list[list[np.ndarray]]:
+    per_epoch = -(-n // batch_size)
+    return [recorder.batches[i:i + per_epoch] for i in range(0, len(recorder.batches), per_epoch)]
+
+
+def _train_recorded(train_classifier, n=23, batch_size=5, epochs=3, seed=7, lr=0.2, on_epoch=None):
+    recorder = _Recorder()
+    x, labels = _line_data(n)
+    params, losses = train_classifier({"w": np.array([0.0])}, recorder, x, labels, lr, epochs, batch_size, seed, on_epoch)
+    return recorder, params, losses
+
+
+@book.scenario("train_classifier",
+               hint="in every epoch use each example exactly once, in batches of batch_size; only one batch may be smaller")
+def train_batches_cover_each_epoch(train_classifier):
+    """N = 23, B = 5, 3 epochs: 5 batches per epoch, sizes 5, 5, 5, 5, 3, each example once per epoch"""
+    recorder, _, _ = _train_recorded(train_classifier)
+    epochs = _epochs_of(recorder, 23, 5)
+    return {"calls": len(recorder.batches),
+            "sorted batch sizes per epoch": [sorted(len(b) for b in epoch) for epoch in epochs],
+            "each example once per epoch": [sorted(np.concatenate(epoch).tolist()) == list(range(23)) for epoch in epochs],
+            "labels travel with their examples": all(recorder.labels_match)}
+
+
+@book.scenario("train_classifier",
+               hint="shuffle the examples anew in every epoch, with a generator made from the seed")
+def train_order_is_shuffled(train_classifier):
+    """the order is random (not 0..N-1) and differs between epochs"""
+    recorder, _, _ = _train_recorded(train_classifier, n=30, batch_size=4, epochs=3)
+    orders = [np.concatenate(epoch) for epoch in _epochs_of(recorder, 30, 4)]
+    return {"first epoch in the given order": bool(np.array_equal(orders[0], np.arange(30))),
+            "epoch 2 repeats epoch 1": bool(np.array_equal(orders[0], orders[1])),
+            "epoch 3 repeats epoch 2": bool(np.array_equal(orders[1], orders[2]))}
+
+
+def _replay(recorder: _Recorder, lr: float) -> tuple[list[float], list[float]]:
+    """Where each gradient should have been evaluated, replaying the recorded batches."""
+    x, labels = _line_data(1 + max(int(b.max()) for b in recorder.batches))
+    w, expected_at = 0.0, []
+    for names in recorder.batches:
+        expected_at.append(w)
+        error = w * x[names, 1] - labels[names]
+        w -= lr * 2 * np.mean(error * x[names, 1])
+    return expected_at, [w]
+
+
+@book.scenario("train_classifier",
+               hint="take one SGD step per batch, with the gradient at the current parameters and the given learning rate")
+def train_steps_follow_the_gradients(train_classifier):
+    """every batch's gradient is taken at the current parameters and followed with lr (replayed)"""
+    recorder, params, _ = _train_recorded(train_classifier, lr=0.3)
+    expected_at, expected_end = _replay(recorder, 0.3)
+    return {"evaluated at the current parameters": bool(np.allclose([w[0] for w in recorder.at], expected_at, atol=1e-12)),
+            "final parameters": bool(np.allclose(params["w"], expected_end, atol=1e-12)),
+            "returned keys": sorted(params), "returned dtype": np.asarray(params["w"]).dtype.name}
+
+
+@book.scenario("train_classifier",
+               hint="an epoch's loss weights each batch's mean loss by the batch's size")
+def train_losses_are_weighted_means(train_classifier):
+    """losses[e] is the size-weighted mean of epoch e's batch losses, as Python floats"""
+    recorder, _, losses = _train_recorded(train_classifier, n=22, batch_size=8, epochs=4)
+    expected = []
+    for start in range(0, len(recorder.batches), 3):
+        sizes = [len(b) for b in recorder.batches[start:start + 3]]
+        expected.append(float(np.dot(sizes, recorder.losses[start:start + 3]) / 22))
+    return {"count": len(losses), "python floats": all(type(v) is float for v in losses),
+            "match": bool(len(losses) == len(expected) and np.allclose(losses, expected, rtol=1e-12, atol=1e-15))}
+
+
+@book.scenario("train_classifier",
+               hint="take all randomness from np.random.default_rng(seed), created inside the function")
+def train_is_reproducible(train_classifier):
+    """the same seed gives the same batches and result; another seed gives another order"""
+    np.random.seed(1)  # numpy's global generator in two different states: a loop that uses it does not repeat
+    first, params_1, losses_1 = _train_recorded(train_classifier, seed=3)
+    np.random.seed(2)
+    second, params_2, losses_2 = _train_recorded(train_classifier, seed=3)
+    other, _, _ = _train_recorded(train_classifier, seed=4)
+    same = all(np.array_equal(a, b) for a, b in zip(first.batches, second.batches))
+    return {"same seed, same batches": bool(same and len(first.batches) == len(second.batches)),
+            "same seed, same result": bool(np.array_equal(params_1["w"], params_2["w"]) and losses_1 == losses_2),
+            "other seed, other order": not all(np.array_equal(a, b) for a, b in zip(first.batches, other.batches))}
+
+
+@book.scenario("train_classifier",
+               hint="call on_epoch after each epoch's last step, with epochs counted from 1 and that epoch's loss")
+def train_callback_timing(train_classifier):
+    """on_epoch runs once after each epoch (1, 2, 3), with that epoch's end parameters and loss"""
+    seen = []
+
+    def on_epoch(epoch, params, loss):
+        seen.append((epoch, float(np.asarray(params["w"])[0]), loss))
+
+    recorder, params, losses = _train_recorded(train_classifier, n=13, batch_size=4, epochs=3, on_epoch=on_epoch)
+    ends = [w[0] for w in recorder.at[4::4]] + [float(params["w"][0])]  # parameters at each epoch's end
+    return {"epochs": [s[0] for s in seen],
+            "parameters at the end of the epoch": bool(len(seen) == 3 and np.allclose([s[1] for s in seen], ends, atol=1e-12)),
+            "the epoch's loss": bool(len(seen) == 3 and [s[2] for s in seen] == losses)}
+
+
+@book.scenario("train_classifier",
+               hint="return new arrays and leave the caller's dict and arrays alone")
+def train_inputs_unchanged(train_classifier):
+    """the starting dict, its arrays, x and labels are left as they were; new arrays come back"""
+    start = {"w": np.array([0.25])}
+    x, labels = _line_data(9)
+    x_before, labels_before = x.copy(), labels.copy()
+    params, _ = train_classifier(start, _Recorder(), x, labels, 0.1, 2, 4, 0)
+    params_0, losses_0 = train_classifier(start, _Recorder(), x, labels, 0.1, 0, 4, 0)
+    return {"start": start["w"], "same dict": params is start, "same array": params["w"] is start["w"],
+            "x and labels": bool(np.array_equal(x, x_before) and np.array_equal(labels, labels_before)),
+            "zero epochs": [params_0["w"], losses_0, params_0 is start, params_0["w"] is start["w"]]}
+
+
+@book.scenario("train_classifier",
+               hint="a batch larger than the data set is the whole data set; a batch of 1 is one example")
+def train_batch_size_extremes(train_classifier):
+    """B = 1 (N steps per epoch) and B > N (one batch of all N per epoch)"""
+    one, _, _ = _train_recorded(train_classifier, n=7, batch_size=1, epochs=2)
+    big, _, _ = _train_recorded(train_classifier, n=7, batch_size=50, epochs=2)
+    return {"B = 1": [len(b) for b in one.batches], "B > N": [len(b) for b in big.batches],
+            "B = 1 covers": sorted(np.concatenate(one.batches[:7]).tolist()) == list(range(7))}
+
+
+factories.raises(book, "train_classifier", {
+    "labels one short": lambda: ({"w": np.array([0.0])}, _Recorder(), *_shorter_labels(), 0.1, 1, 2, 0),
+    "batch_size 0": lambda: ({"w": np.array([0.0])}, _Recorder(), *_line_data(5), 0.1, 1, 0, 0),
+    "epochs -1": lambda: ({"w": np.array([0.0])}, _Recorder(), *_line_data(5), 0.1, -1, 2, 0),
+    "valid arguments": lambda: ({"w": np.array([0.0])}, _Recorder(), *_line_data(5), 0.1, 1, 2, 0),
+}, hint="check the arguments first: lengths must match, batch_size >= 1, epochs >= 0")
+
+
+def _shorter_labels():
+    x, labels = _line_data(6)
+    return x, labels[:5]
+
+
+@book.scenario("train_classifier",
+               hint="each batch gives one step; check that every step uses the learning rate and the batch's gradient")
+def train_learns_three_blobs(train_classifier):
+    """a softmax classifier on three seeded blobs: loss falls, held-out accuracy above 90 %"""
+    from course.function_approximation import classifier_loss_and_gradients, init_linear_classifier
+    rng = _rng(60)
+    centres = np.array([[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]])
+    labels = rng.integers(0, 3, size=240)
+    x = centres[labels] + 0.6 * rng.normal(size=(240, 2))
+    params, losses = train_classifier(init_linear_classifier(2, 3), classifier_loss_and_gradients,
+                                      x[:160], labels[:160], 0.5, 8, 16, 1)
+    held_out = float(np.mean(np.argmax(x[160:] @ params["W"].T + params["b"], axis=1) == labels[160:]))
+    return {"loss falls": bool(losses[-1] < 0.5 * losses[0]), "held-out accuracy above 0.9": held_out > 0.9,
+            "epochs": len(losses)}
+
+
+@book.scenario("train_classifier")
+def train_visible_case(train_classifier):
+    """the visible test's case: N = 10, B = 4, 3 epochs, with a callback"""
+    seen = []
+    recorder, params, losses = _train_recorded(train_classifier, n=10, batch_size=4, epochs=3, seed=0, lr=0.5,
+                                               on_epoch=lambda epoch, p, loss: seen.append(epoch))
+    epochs = _epochs_of(recorder, 10, 4)
+    return {"sizes": [sorted(len(b) for b in e) for e in epochs], "callback": seen,
+            "covers": [sorted(np.concatenate(e).tolist()) == list(range(10)) for e in epochs],
+            "falls": bool(losses[-1] < losses[0])}
+
+
+# --- select_learning_rate ------------------------------------------------------------------------
+
+def _selection(select_learning_rate, scores: dict, learning_rates):
+    trained, evaluated = [], []
+
+    def train(lr):
+        model = {"lr": float(lr), "serial": len(trained)}
+        trained.append(float(lr))
+        return model
+
+    def evaluate(model):
+        evaluated.append(model["lr"])
+        return scores[model["lr"]]
+
+    best, all_scores, model = select_learning_rate(train, learning_rates, evaluate)
+    return {"best": best, "best type": type(best).__name__, "scores": list(all_scores),
+            "score types": [type(s).__name__ for s in all_scores], "model": model,
+            "trained": sorted(trained), "evaluated": sorted(evaluated)}
+
+
+@book.scenario("select_learning_rate",
+               hint="keep the learning rate with the highest score, not the lowest")
+def select_clear_winner(select_learning_rate):
+    """five learning rates with distinct scores, the best in the middle"""
+    scores = {0.001: 0.3, 0.01: 0.6, 0.1: 0.93, 0.3: 0.91, 1.0: 0.2}
+    return _selection(select_learning_rate, scores, [0.001, 0.01, 0.1, 0.3, 1.0])
+
+
+@book.scenario("select_learning_rate",
+               hint="a NaN score must never win over a number: comparisons with NaN are always false")
+def select_nan_never_wins(select_learning_rate):
+    """NaN scores (diverged runs) first, in the middle and last: a number always wins"""
+    nan = float("nan")
+    return [_selection(select_learning_rate, {3.0: nan, 0.1: 0.5, 0.01: 0.7, 1.0: nan}, [3.0, 0.1, 0.01, 1.0]),
+            _selection(select_learning_rate, {1.0: 0.1, 2.0: nan}, [1.0, 2.0])]
+
+
+@book.scenario("select_learning_rate",
+               hint="ties go to the learning rate listed first, also when every run failed")
+def select_ties(select_learning_rate):
+    """ties go to the first listed; all NaN gives the first learning rate"""
+    nan = float("nan")
+    return [_selection(select_learning_rate, {0.3: 0.8, 0.1: 0.9, 0.03: 0.9}, [0.3, 0.1, 0.03]),
+            _selection(select_learning_rate, {0.5: nan, 0.05: nan}, [0.5, 0.05])]
+
+
+@book.scenario("select_learning_rate",
+               hint="return the model train returned for the best rate, its score list in the given order, and a Python float")
+def select_unsorted_array(select_learning_rate):
+    """an unsorted numpy array of learning rates; the returned model is the very object trained"""
+    return _selection(select_learning_rate, {1.0: 0.5, 0.01: 0.8, 0.1: 0.95}, np.array([1.0, 0.01, 0.1]))
+
+
+@book.scenario("select_learning_rate",
+               hint="train exactly once per learning rate and evaluate each trained model once")
+def select_calls(select_learning_rate):
+    """train is called once per learning rate and evaluate once per model, even for one rate"""
+    return [_selection(select_learning_rate, {0.2: 0.4}, [0.2]),
+            _selection(select_learning_rate, {0.2: 0.4, 0.4: 0.6, 0.8: 0.5}, [0.2, 0.4, 0.8])]
+
+
+@book.scenario("select_learning_rate",
+               hint="scores may be negative (e.g. minus a loss): compare them with each other, not with 0")
+def select_negative_scores(select_learning_rate):
+    """negative scores (minus a validation loss): the largest still wins"""
+    return _selection(select_learning_rate, {0.1: -0.5, 0.01: -0.2, 1.0: -3.0}, [0.1, 0.01, 1.0])
+
+
+@book.scenario("select_learning_rate")
+def select_errors(select_learning_rate):
+    """ValueError for an empty list or array of learning rates"""
+    return [error_name(select_learning_rate, lambda lr: lr, [], lambda model: 0.0),
+            error_name(select_learning_rate, lambda lr: lr, np.array([]), lambda model: 0.0)]
+
+
+@book.scenario("select_learning_rate")
+def select_visible_case(select_learning_rate):
+    """the visible test's case: 0.1 and 0.3 tie, 1.0 diverged"""
+    return _selection(select_learning_rate, {0.01: 0.5, 0.1: 0.9, 1.0: float("nan"), 0.3: 0.9}, [0.01, 1.0, 0.1, 0.3])

@@ -6,7 +6,7 @@ Helpers a mutant calls (``sigmoid``, ``dense_layer``) are the reference's (see
 import numpy as np
 
 from solutions.function_approximation import (  # noqa: F401
-    dense_layer, ridge_fit, sigmoid, sigmoid_step, sinusoidal_features)
+    dense_layer, ridge_fit, sgd_step, sigmoid, sigmoid_step, sinusoidal_features)
 from tests.mutants import MutantCatalogue
 
 catalogue = MutantCatalogue("solutions.function_approximation")
@@ -479,3 +479,381 @@ def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
             errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
     errors /= n_folds
     return l2_values[np.argmin(errors)], errors
+
+
+# --- softmax and cross_entropy --------------------------------------------------------------------
+
+@mutant("softmax", "the formula as written: exp of large logits overflows (NaN at 1000)")
+def softmax(logits):
+    e = np.exp(np.asarray(logits, dtype=float))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@mutant("softmax", "normalizes over the whole array instead of each row")
+def softmax(logits):  # noqa: F811
+    z = np.asarray(logits, dtype=float)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+@mutant("softmax", "normalizes along axis 0 (the examples) instead of the classes")
+def softmax(logits):  # noqa: F811
+    z = np.asarray(logits, dtype=float)
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+@mutant("softmax", "shifts by the row's minimum: exp of the largest difference overflows")
+def softmax(logits):  # noqa: F811
+    z = np.asarray(logits, dtype=float)
+    e = np.exp(z - z.min(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@mutant("softmax", "keeps the input's dtype: float32 in, float32 out")
+def softmax(logits):  # noqa: F811
+    z = np.asarray(logits)
+    z = z.astype(float) if z.dtype.kind in "iu" else z
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@mutant("softmax", "subtracts the maximum in place: the caller's logits change")
+def softmax(logits):  # noqa: F811
+    z = np.asarray(logits)
+    if z.dtype.kind == "f":
+        z -= z.max(axis=-1, keepdims=True)
+    else:
+        z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@mutant("softmax", "clips the logits to +-500 instead of shifting: a constant added to a row matters")
+def softmax(logits):  # noqa: F811
+    e = np.exp(np.clip(np.asarray(logits, dtype=float), -500, 500))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _checked(logits, labels):
+    z = np.asarray(logits, dtype=float)
+    labels = np.asarray(labels)
+    if z.ndim != 2 or labels.shape != (z.shape[0],) or labels.min() < 0 or labels.max() >= z.shape[1]:
+        raise ValueError("bad arguments")
+    return z, labels
+
+
+@mutant("cross_entropy", "log of the softmax probability: log 0 = -inf for unlikely labels at +-1000")
+def cross_entropy(logits, labels):
+    z, labels = _checked(logits, labels)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    return float(-np.mean(np.log(p[np.arange(len(labels)), labels])))
+
+
+@mutant("cross_entropy", "sum over the examples instead of the mean")
+def cross_entropy(logits, labels):  # noqa: F811
+    z, labels = _checked(logits, labels)
+    top = z.max(axis=1)
+    return float(np.sum(top + np.log(np.exp(z - top[:, None]).sum(axis=1)) - z[np.arange(len(labels)), labels]))
+
+
+@mutant("cross_entropy", "no label checks: a negative label indexes from the end, (N, 1) labels broadcast")
+def cross_entropy(logits, labels):  # noqa: F811
+    z = np.asarray(logits, dtype=float)
+    top = z.max(axis=1)
+    return float(np.mean(top + np.log(np.exp(z - top[:, None]).sum(axis=1)) - z[np.arange(len(z)), labels]))
+
+
+@mutant("cross_entropy", "checks only the upper end of the label range (negative labels wrap around)")
+def cross_entropy(logits, labels):  # noqa: F811
+    z = np.asarray(logits, dtype=float)
+    labels = np.asarray(labels)
+    if z.ndim != 2 or labels.shape != (z.shape[0],) or labels.max() >= z.shape[1]:
+        raise ValueError("bad arguments")
+    top = z.max(axis=1)
+    return float(np.mean(top + np.log(np.exp(z - top[:, None]).sum(axis=1)) - z[np.arange(len(z)), labels]))
+
+
+@mutant("cross_entropy", "picks columns with z[:, labels]: an N x N block averaged")
+def cross_entropy(logits, labels):  # noqa: F811
+    z, labels = _checked(logits, labels)
+    top = z.max(axis=1)
+    return float(np.mean((top + np.log(np.exp(z - top[:, None]).sum(axis=1)))[:, None] - z[:, labels]))
+
+
+@mutant("cross_entropy", "log-sum-exp without the shift: overflows at 1000")
+def cross_entropy(logits, labels):  # noqa: F811
+    z, labels = _checked(logits, labels)
+    return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(labels)), labels]))
+
+
+@mutant("cross_entropy", "returns a numpy float64, not a Python float")
+def cross_entropy(logits, labels):  # noqa: F811
+    z, labels = _checked(logits, labels)
+    top = z.max(axis=1)
+    return np.mean(top + np.log(np.exp(z - top[:, None]).sum(axis=1)) - z[np.arange(len(labels)), labels])
+
+
+# --- train_classifier ---------------------------------------------------------------------------------
+
+def _check_training_arguments(x, labels, epochs, batch_size):
+    if len(x) != len(labels) or batch_size < 1 or epochs < 0:
+        raise ValueError("bad arguments")
+
+
+def _one_epoch(params, loss_and_gradients, x, labels, lr, order, batch_size):
+    """Steps over ``order`` in batches; returns the new params and the size-weighted mean loss."""
+    total = 0.0
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        loss, grads = loss_and_gradients(params, x[batch], labels[batch])
+        total += loss * len(batch)
+        params = sgd_step(params, grads, lr)
+    return params, total / len(order)
+
+
+@mutant("train_classifier", "never shuffles: the batches come in the given order every epoch")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):
+    _check_training_arguments(x, labels, epochs, batch_size)
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    for epoch in range(1, epochs + 1):
+        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, np.arange(len(labels)), batch_size)
+        losses.append(loss)
+        if on_epoch is not None:
+            on_epoch(epoch, params, loss)
+    return params, losses
+
+
+@mutant("train_classifier", "shuffles once: the same order in every epoch")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    _check_training_arguments(x, labels, epochs, batch_size)
+    order = np.random.default_rng(seed).permutation(len(labels))
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    for epoch in range(1, epochs + 1):
+        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, order, batch_size)
+        losses.append(loss)
+        if on_epoch is not None:
+            on_epoch(epoch, params, loss)
+    return params, losses
+
+
+@mutant("train_classifier", "drops the last, smaller batch (N // B batches)")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    _check_training_arguments(x, labels, epochs, batch_size)
+    rng = np.random.default_rng(seed)
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(len(labels))
+        kept = order[: len(order) // batch_size * batch_size] if len(order) >= batch_size else order
+        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, kept, batch_size)
+        losses.append(loss)
+        if on_epoch is not None:
+            on_epoch(epoch, params, loss)
+    return params, losses
+
+
+@mutant("train_classifier", "samples batches with replacement: some examples twice, others never")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    _check_training_arguments(x, labels, epochs, batch_size)
+    rng = np.random.default_rng(seed)
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    for epoch in range(1, epochs + 1):
+        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr,
+                                  rng.integers(0, len(labels), size=len(labels)), batch_size)
+        losses.append(loss)
+        if on_epoch is not None:
+            on_epoch(epoch, params, loss)
+    return params, losses
+
+
+@mutant("train_classifier", "the epoch's loss is the plain mean of the batch losses (a small last batch counts fully)")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    _check_training_arguments(x, labels, epochs, batch_size)
+    rng = np.random.default_rng(seed)
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(len(labels))
+        batch_losses = []
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            loss, grads = loss_and_gradients(params, x[batch], labels[batch])
+            batch_losses.append(loss)
+            params = sgd_step(params, grads, lr)
+        losses.append(float(np.mean(batch_losses)))
+        if on_epoch is not None:
+            on_epoch(epoch, params, losses[-1])
+    return params, losses
+
+
+@mutant("train_classifier", "unseeded generator: a different result on every call")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    _check_training_arguments(x, labels, epochs, batch_size)
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    for epoch in range(1, epochs + 1):
+        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, np.random.permutation(len(labels)), batch_size)
+        losses.append(loss)
+        if on_epoch is not None:
+            on_epoch(epoch, params, loss)
+    return params, losses
+
+
+@mutant("train_classifier", "on_epoch counts epochs from 0")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    _check_training_arguments(x, labels, epochs, batch_size)
+    rng = np.random.default_rng(seed)
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    for epoch in range(epochs):
+        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, rng.permutation(len(labels)), batch_size)
+        losses.append(loss)
+        if on_epoch is not None:
+            on_epoch(epoch, params, loss)
+    return params, losses
+
+
+@mutant("train_classifier", "on_epoch called at the start of each epoch, before its steps")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    _check_training_arguments(x, labels, epochs, batch_size)
+    rng = np.random.default_rng(seed)
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    for epoch in range(1, epochs + 1):
+        if on_epoch is not None:
+            on_epoch(epoch, params, losses[-1] if losses else float("nan"))
+        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, rng.permutation(len(labels)), batch_size)
+        losses.append(loss)
+    return params, losses
+
+
+@mutant("train_classifier", "one full-batch step per epoch instead of one step per batch")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    _check_training_arguments(x, labels, epochs, batch_size)
+    rng = np.random.default_rng(seed)
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(len(labels))
+        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, order, len(order))
+        losses.append(loss)
+        if on_epoch is not None:
+            on_epoch(epoch, params, loss)
+    return params, losses
+
+
+@mutant("train_classifier", "returns the caller's dict when there is nothing to train, and checks nothing")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    rng = np.random.default_rng(seed)
+    losses = []
+    for epoch in range(1, epochs + 1):
+        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, rng.permutation(len(labels)), batch_size)
+        losses.append(loss)
+        if on_epoch is not None:
+            on_epoch(epoch, params, loss)
+    return params, losses
+
+
+@mutant("train_classifier", "steps with the gradient of the previous batch (computed before the last update)")
+def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
+    _check_training_arguments(x, labels, epochs, batch_size)
+    rng = np.random.default_rng(seed)
+    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
+    pending = None
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(len(labels))
+        total = 0.0
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            loss, grads = loss_and_gradients(params, x[batch], labels[batch])
+            total += loss * len(batch)
+            if pending is not None:
+                params = sgd_step(params, pending, lr)
+            pending = grads
+        losses.append(total / len(order))
+        if on_epoch is not None:
+            on_epoch(epoch, params, losses[-1])
+    return params, losses
+
+
+# --- select_learning_rate -----------------------------------------------------------------------------
+
+@mutant("select_learning_rate", "np.argmax on the raw scores: a NaN wins")
+def select_learning_rate(train, learning_rates, evaluate):
+    learning_rates = [float(lr) for lr in learning_rates]
+    if not learning_rates:
+        raise ValueError("no learning rates")
+    trained = [train(lr) for lr in learning_rates]
+    scores = [float(evaluate(model)) for model in trained]
+    best = int(np.argmax(scores))
+    return learning_rates[best], scores, trained[best]
+
+
+@mutant("select_learning_rate", "keeps the lowest score, as if it were a loss")
+def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
+    learning_rates = [float(lr) for lr in learning_rates]
+    if not learning_rates:
+        raise ValueError("no learning rates")
+    trained = [train(lr) for lr in learning_rates]
+    scores = [float(evaluate(model)) for model in trained]
+    best = int(np.nanargmin(scores)) if not all(np.isnan(scores)) else 0
+    return learning_rates[best], scores, trained[best]
+
+
+@mutant("select_learning_rate", "ties go to the last one listed (>= in the comparison)")
+def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
+    learning_rates = [float(lr) for lr in learning_rates]
+    if not learning_rates:
+        raise ValueError("no learning rates")
+    best, scores, models = 0, [], []
+    for i, lr in enumerate(learning_rates):
+        models.append(train(lr))
+        scores.append(float(evaluate(models[-1])))
+        if not np.isnan(scores[-1]) and (np.isnan(scores[best]) or scores[-1] >= scores[best]):
+            best = i
+    return learning_rates[best], scores, models[best]
+
+
+@mutant("select_learning_rate", "retrains the best learning rate at the end instead of keeping its model")
+def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
+    learning_rates = [float(lr) for lr in learning_rates]
+    if not learning_rates:
+        raise ValueError("no learning rates")
+    scores = [float(evaluate(train(lr))) for lr in learning_rates]
+    ranked = [-np.inf if np.isnan(s) else s for s in scores]
+    best = int(np.argmax(ranked))
+    return learning_rates[best], scores, train(learning_rates[best])
+
+
+@mutant("select_learning_rate", "sorts the learning rates first: the scores come back in sorted order")
+def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
+    learning_rates = sorted(float(lr) for lr in learning_rates)
+    if not learning_rates:
+        raise ValueError("no learning rates")
+    trained = [train(lr) for lr in learning_rates]
+    scores = [float(evaluate(model)) for model in trained]
+    ranked = [-np.inf if np.isnan(s) else s for s in scores]
+    best = int(np.argmax(ranked))
+    return learning_rates[best], scores, trained[best]
+
+
+@mutant("select_learning_rate", "returns the numpy learning rate and numpy scores")
+def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
+    learning_rates = np.asarray(learning_rates, dtype=float)
+    if learning_rates.size == 0:
+        raise ValueError("no learning rates")
+    trained = [train(lr) for lr in learning_rates]
+    scores = [np.float64(evaluate(model)) for model in trained]
+    ranked = [-np.inf if np.isnan(s) else s for s in scores]
+    best = int(np.argmax(ranked))
+    return learning_rates[best], scores, trained[best]
+
+
+@mutant("select_learning_rate", "the running best starts at 0: negative scores never win")
+def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
+    learning_rates = [float(lr) for lr in learning_rates]
+    if not learning_rates:
+        raise ValueError("no learning rates")
+    best, best_score, scores, models = 0, 0.0, [], []
+    for i, lr in enumerate(learning_rates):
+        models.append(train(lr))
+        scores.append(float(evaluate(models[-1])))
+        if scores[-1] > best_score:
+            best, best_score = i, scores[-1]
+    return learning_rates[best], scores, models[best]
