@@ -139,7 +139,7 @@ def test_no_script_from_a_submission_reaches_autograded_or_feedback(graded):
     while its payload-free plot and the honest students' plots still show."""
     import nbformat
 
-    from tests.hostile.html_js import notebook_findings, page_findings
+    from tests.hostile.html_js import notebook_findings, page_findings, plots_shown
 
     lecture, root = graded["lecture"], graded["root"]
     name = Path(lecture.notebook_name).stem
@@ -158,4 +158,4 @@ def test_no_script_from_a_submission_reaches_autograded_or_feedback(graded):
     assert not page_findings(feedback("m-html-js"), feedback("a-honest-first"))
     honest = autograded("a-honest-first")
     assert plots(honest) >= 1 and plots(attacker) >= plots(honest) + 2  # its own two plots beside the lecture's
-    assert feedback("a-honest-first").count('<img src="data:image/png;base64,') == plots(honest)
+    assert plots_shown(feedback("a-honest-first")) == plots(honest)

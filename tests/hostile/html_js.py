@@ -186,3 +186,9 @@ def page_findings(page: str, baseline: str) -> list[str]:
     extra = Counter(active_content(page)) - Counter(active_content(baseline))
     marked = [script for script in BeautifulSoup(page, "html.parser").find_all("script") if MARKER in script.get_text()]
     return sorted(extra.elements()) + ["a script with the attacker's marker"] * len(marked)
+
+
+def plots_shown(page: str) -> int:
+    """How many embedded PNG images ``page`` shows."""
+    return sum((img.get("src") or "").startswith("data:image/png;base64,")
+               for img in BeautifulSoup(page, "html.parser").find_all("img"))
