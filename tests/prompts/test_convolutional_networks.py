@@ -177,3 +177,14 @@ def test_section_8_claims_on_baselines_and_shifts():
     assert all(0.83 <= a <= 0.96 for a in after_cnn.values())  # "about 85 to 95 % at every shift"
     assert 0.0 < shifts["cnn"]["none"] - after_cnn["none"] <= 0.05  # "a few points on centred digits"
     assert all(0.78 <= a <= 0.9 for a in after_mlp.values())  # "near 80 to 90 %"
+
+
+def test_transposed_convolution_upsamples_and_makes_a_checkerboard():
+    """Section 5: a 2 x 2 kernel of ones with stride 2 copies each value into a 2 x 2 block; a 3 x 3 kernel
+    with stride 2 gives output pixels 1, 2 or 4 contributions (a checkerboard)."""
+    conv_t = torch.nn.functional.conv_transpose2d
+    small = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    assert torch.equal(conv_t(small, torch.ones(1, 1, 2, 2), stride=2)[0, 0],
+                       small[0, 0].repeat_interleave(2, 0).repeat_interleave(2, 1))
+    counts = conv_t(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 3, 3), stride=2)[0, 0]
+    assert counts.shape == (7, 7) and set(counts.unique().tolist()) == {1.0, 2.0, 4.0}
