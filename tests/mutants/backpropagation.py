@@ -942,7 +942,7 @@ def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
     return current, np.array(losses, dtype=float)
 
 
-@mutant("train", "keeps the losses in a list, so float32 losses stay float32 and no array is returned")
+@mutant("train", "makes the array of losses without asking for float64, so float32 losses stay float32")
 def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
     if n_steps < 0:
         raise ValueError("n_steps")
@@ -953,3 +953,16 @@ def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
         for key in current:
             current[key], states[key] = step(current[key], grads[key], states[key], **options)
     return current, np.array(losses)
+
+
+@mutant("train", "returns the losses as a Python list instead of an array")
+def train(params, loss_and_grads, step, n_steps, **options):  # noqa: F811
+    if n_steps < 0:
+        raise ValueError("n_steps")
+    current, states, losses = dict(params), {key: {} for key in params}, []
+    for _ in range(n_steps):
+        loss, grads = loss_and_grads(current)
+        losses.append(float(loss))
+        for key in current:
+            current[key], states[key] = step(current[key], grads[key], states[key], **options)
+    return current, losses
