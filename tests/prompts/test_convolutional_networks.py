@@ -188,3 +188,28 @@ def test_transposed_convolution_upsamples_and_makes_a_checkerboard():
                        small[0, 0].repeat_interleave(2, 0).repeat_interleave(2, 1))
     counts = conv_t(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 3, 3), stride=2)[0, 0]
     assert counts.shape == (7, 7) and set(counts.unique().tolist()) == {1.0, 2.0, 4.0}
+
+
+def test_residual_identity_path_carries_the_gradient_only_without_a_relu_after_the_sum():
+    """Section 9: with F = 0, x + F(x) passes the upstream gradient unchanged; relu(x + F(x)) gates it."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, 5, 5, requires_grad=True)
+    upstream = torch.randn(2, 4, 5, 5)
+    (plain,) = torch.autograd.grad(x + 0.0 * x, x, upstream)
+    (gated,) = torch.autograd.grad(torch.relu(x), x, upstream)
+    assert torch.equal(plain, upstream)
+    assert 0.3 < (gated == upstream).float().mean().item() < 0.7
+
+
+def test_notebook_text_keeps_K_for_the_weights_and_W_for_the_width():
+    import re
+
+    import nbformat
+
+    from tests.conftest import LECTURES
+
+    lecture_03 = next(item for item in LECTURES if item.slug == "convolutional_networks")
+    notebook = nbformat.read(lecture_03.student_notebook, as_version=4)
+    text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    assert not re.search(r"(?<![A-Za-z_])W\[|W_\\text\{row\}|rot\}_\{180\}\(W\)", text)
+    assert "$K[o, c, a, d]$" in text and "(N, C_\\text{in}, H, W)" in text
