@@ -278,28 +278,33 @@ INITIALISATIONS = {  # name -> standard deviation of every weight, given the fan
 
 def deep_stack_statistics(activation: str, init: str, depth: int = 20, width: int = 128, batch: int = 64,
                           seed: int = 0) -> dict[str, np.ndarray]:
-    """Forward activation sizes and backward weight-gradient norms, layer by layer, of a deep stack
+    """Forward activation sizes and backward gradient sizes, layer by layer, of a deep stack
     h_l = act(h_(l-1) W_l^T) (no biases) on standard-normal inputs, with a random linear read-out
     as the loss, so the gradient arriving at the top has the same size for every initialisation.
 
     Returns {"activation std": (depth,), "gradient norm": (depth,)}: the standard deviation of
     each layer's output h_l and the norm of dloss/dh_l, the gradient the backward pass brings to
-    that layer (each example's row norm, averaged over the batch).
+    that layer (each example's row norm, averaged over the batch). Computed in numpy; the
+    backward pass is checked against torch.autograd in tests/prompts.
     """
-    generator = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
     std = INITIALISATIONS[init](width)
-    weights = [torch.randn(width, width, generator=generator, dtype=torch.float64) * std for _ in range(depth)]
-    h = torch.randn(batch, width, generator=generator, dtype=torch.float64).requires_grad_()
-    readout = torch.randn(width, generator=generator, dtype=torch.float64) / width ** 0.5
-    act = torch.tanh if activation == "tanh" else torch.relu
+    weights = [rng.normal(size=(width, width)) * std for _ in range(depth)]
+    h = rng.normal(size=(batch, width))
+    readout = rng.normal(size=width) / np.sqrt(width)
     outputs = []
     for W in weights:
-        h = act(h @ W.T)
-        h.retain_grad()
+        h = np.tanh(h @ W.T) if activation == "tanh" else np.maximum(h @ W.T, 0.0)
         outputs.append(h)
-    (h @ readout).sum().backward()
-    return {"activation std": np.array([out.std().item() for out in outputs]),
-            "gradient norm": np.array([out.grad.norm(dim=1).mean().item() for out in outputs])}
+    grad = np.tile(readout, (batch, 1))  # loss = sum over the batch of h_depth . readout
+    grads = [grad]
+    for W, out in zip(weights[:0:-1], outputs[-1:0:-1]):
+        local = 1.0 - out ** 2 if activation == "tanh" else (out > 0).astype(float)
+        grad = (grad * local) @ W
+        grads.append(grad)
+    grads.reverse()
+    return {"activation std": np.array([out.std() for out in outputs]),
+            "gradient norm": np.array([np.linalg.norm(g, axis=1).mean() for g in grads])}
 
 
 def depth_and_initialisation(depth: int = 20, width: int = 128) -> dict[tuple[str, str], dict[str, np.ndarray]]:

@@ -203,3 +203,22 @@ def test_depth_and_initialisation_claims():
         assert ratio[(activation, "naive, std 1")] > 1e6  # explodes
     assert stats[("relu", "naive, std 1")]["activation std"][-1] > 1e15  # ReLU activations explode
     assert stats[("tanh", "naive, std 1")]["activation std"][-1] > 0.9  # tanh saturates at +-1
+
+
+def test_deep_stack_backward_pass_matches_autograd():
+    """The demo's numpy backward pass gives torch.autograd's gradients at every layer."""
+    for activation in ("tanh", "relu"):
+        ours = lecture.deep_stack_statistics(activation, "He, std sqrt(2/fan_in)", depth=4, width=8, batch=5, seed=3)
+        rng = np.random.default_rng(3)  # the same draws, in the same order, as deep_stack_statistics
+        weights = [torch.tensor(rng.normal(size=(8, 8)) * np.sqrt(2 / 8)) for _ in range(4)]
+        h = torch.tensor(rng.normal(size=(5, 8)), requires_grad=True)
+        readout = torch.tensor(rng.normal(size=8) / np.sqrt(8))
+        outputs = []
+        for W in weights:
+            h = torch.tanh(h @ W.T) if activation == "tanh" else torch.relu(h @ W.T)
+            h.retain_grad()
+            outputs.append(h)
+        (h @ readout).sum().backward()
+        expected = [out.grad.norm(dim=1).mean().item() for out in outputs]
+        assert np.allclose(ours["gradient norm"], expected)
+        assert np.allclose(ours["activation std"], [out.detach().std(correction=0).item() for out in outputs])
