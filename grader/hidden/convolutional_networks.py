@@ -822,7 +822,7 @@ def loop_modes_and_epochs(train_with_early_stopping):
 @book.scenario("train_with_early_stopping", rtol=1e-4, atol=1e-6,
                hint="apply augment to every training batch and train on what it returns; never to validation images")
 def loop_augment(train_with_early_stopping):
-    """augment replaces each training batch by zeros: it is called once per batch, on training inputs only, and its output is trained on"""
+    """augment replaces each training batch by zeros (lr 0): it is called once per batch, on training inputs only, and its output is what the loss sees"""
     train, val = _loop_data(6, n_train=10)
     seen = []
 
@@ -831,9 +831,9 @@ def loop_augment(train_with_early_stopping):
         return torch.zeros_like(images)
 
     model = _linear(6)
-    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.5), train, val, 2, 2,
+    history = train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.0), train, val, 2, 2,
                                         batch_size=5, generator=torch.Generator().manual_seed(2), augment=augment)
-    return {"history": _plain(history), "augment calls": seen, "weight": model.weight.detach().numpy().astype(np.float64)}
+    return {"history": _plain(history), "augment calls": seen}
 
 
 @book.scenario("train_with_early_stopping")
@@ -878,7 +878,7 @@ factories.raises(book, "train_with_early_stopping", {
 }, hint="check the arguments the docstring lists under Raises before training")
 
 
-@book.scenario("train_with_early_stopping", rtol=1e-4, atol=1e-6)
+@book.scenario("train_with_early_stopping")
 def loop_visible_cases(train_with_early_stopping):
     """the visible tests' case: a linear model on 40 random images with random labels, SGD lr 0.5, patience 3, batches of 8"""
     generator = torch.Generator().manual_seed(0)
@@ -890,8 +890,11 @@ def loop_visible_cases(train_with_early_stopping):
                                         torch.Generator().manual_seed(1))
     with torch.no_grad():
         kept = F.cross_entropy(model(val[0]), val[1]).item()
-    return {"epochs": len(history["val_loss"]), "best_epoch": history["best_epoch"],
-            "kept loss": kept, "training": model.training}
+    epochs, best = len(history["val_loss"]), history["best_epoch"]
+    # the batches' order is the implementation's own: compare only what every correct loop shares
+    return {"stopped early": epochs < 30, "stopped patience epochs after the best": epochs == best + 1 + 3,
+            "best epoch has the lowest loss": best == int(np.argmin(history["val_loss"])),
+            "kept the best weights": abs(kept - history["val_loss"][best]) < 1e-5, "training": model.training}
 
 
 # Each answer cell's kind (issue #23): T transcription, P partial, D design.
