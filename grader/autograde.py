@@ -73,6 +73,10 @@ class Outcome:
     failed_scenarios: list[str] = field(default_factory=list)
     worker: str = ""
     failures: list[dict] = field(default_factory=list)  # name, scenario, kind, hint of each (the report's)
+    # Seconds per phase: queued (waiting for a worker), kernel, scenarios, total (on the worker),
+    # returned (until this process held the result), record (judging and recording here).
+    timings: dict[str, float] = field(default_factory=dict)
+    limits: dict = field(default_factory=dict)  # the limits that held and what the submission used (worker's)
 
 
 def release_notebook(lecture: Lecture, root: Path) -> NotebookNode:
@@ -167,7 +171,8 @@ def record(api, root: Path, lecture: Lecture, result: GradingResult, starts: int
     release = release_notebook(lecture, root)
     outcome = Outcome(result.student, lecture.assignment, graded=False, score=0.0, max_score=_max_score(release),
                       problems=list(result.problems), seconds=result.seconds.get("total", 0.0),
-                      digest=result.digest, sandboxed=result.sandboxed, worker=result.worker)
+                      digest=result.digest, sandboxed=result.sandboxed, worker=result.worker, limits=result.limits)
+    outcome.timings = dict(result.seconds)
     if starts > 1:
         outcome.problems.append(f"a grading worker was lost; graded again on {result.worker or 'another worker'}")
     if not result.sandboxed:
@@ -236,6 +241,9 @@ def summary(status: dict[str, dict[str, dict]], lectures: list[Lecture]) -> Tabl
                 problems.extend(f"[{lecture.assignment[:2]}] {p}" for p in entry["problems"])
         row.append(Text("\n".join(problems) or "none", style="dim" if not problems else ""))
         table.add_row(*row)
+    held = sorted({entry.get("limits", {}).get("held", "") for entries in status.values() for entry in entries.values()})
+    if any(held):
+        table.caption = "limits: " + " | ".join(text for text in held if text)
     return table
 
 
@@ -305,8 +313,10 @@ def autograde_all(source: Path, root: Path = NBGRADER_ROOT, lectures: list[Lectu
     lecture_of = {lecture.assignment: lecture for lecture in lectures}
 
     def on_result(result: GradingResult, starts: int) -> bool:
+        started = time.perf_counter()
         outcome = record(api, root, lecture_of[result.assignment], result, starts)
         outcome.problems[:0] = batch.notes.get((result.student, result.assignment), [])
+        outcome.timings["record"] = time.perf_counter() - started
         save_outcomes([outcome], root)
         outcomes.append(outcome)
         return outcome.graded or outcome.complete

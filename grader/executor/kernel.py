@@ -30,8 +30,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from jupyter_core.utils import ensure_async
 from nbformat import NotebookNode
+from traitlets import Type
 
-from grader.executor.sandbox import Sandbox, give_to_sandbox_user
+from grader.executor.channels import PromptKernelClient
+from grader.executor.sandbox import Sandbox
 
 TIME_LIMIT_ERROR = "TimeLimitExceeded"
 KILLED_ERROR = "KernelKilled"
@@ -47,12 +49,16 @@ def _error(name: str, text: str) -> NotebookNode:
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs in the sandbox and listens on Unix sockets."""
 
-    def configure(self, sandbox: Sandbox, scratch: Path) -> None:
-        """Place the sockets and connection file in ``scratch`` and confine the kernel."""
-        sockets, connection = scratch / "ipc", scratch / "connection"
+    # Its client's channels find a message that has arrived (see grader.executor.channels).
+    client_factory = Type(PromptKernelClient)
+
+    def configure(self, sandbox: Sandbox, scratch: Path, writable: Path | None = None) -> None:
+        """Place the connection file in ``scratch`` and the sockets in ``writable`` (the
+        sandbox's disk; ``scratch`` too by default), and confine the kernel."""
+        sockets, connection = (writable or scratch) / "ipc", scratch / "connection"
         for folder in (sockets, connection):
             folder.mkdir(parents=True, exist_ok=True)
-        give_to_sandbox_user(sockets)  # the kernel creates its sockets here
+        sandbox.give(sockets)  # the kernel creates its sockets here
         self.transport = "ipc"
         self.ip = str(sockets / "kernel")
         # The connection file sits in a folder the sandbox cannot write, so it cannot be
@@ -80,7 +86,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
-        give_to_sandbox_user(Path(self.connection_file))
+        self._sandbox.give(Path(self.connection_file))
 
     def sandboxed_spec(self, cwd: Path, home: Path) -> None:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
@@ -95,14 +101,17 @@ class GradingClient(NotebookClient):
     """nbclient's executor, sandboxed, with per-cell, per-submission and output limits."""
 
     def __init__(self, notebook: NotebookNode, sandbox: Sandbox, scratch: Path, setup_source: str = "",
-                 **kwargs) -> None:
+                 writable: Path | None = None, **kwargs) -> None:
+        """``scratch`` holds the grader's own files; ``writable`` (``scratch`` by default) the
+        folders the kernel may write: its working folder, home and sockets."""
         limits = sandbox.limits
         self._setup_source = setup_source
-        self._work = scratch / "work"
-        self._home = scratch / "home"
+        self._writable = writable or scratch
+        self._work = self._writable / "work"
+        self._home = self._writable / "home"
         for folder in (self._work, self._home):
             folder.mkdir(parents=True, exist_ok=True)
-            give_to_sandbox_user(folder)
+            sandbox.give(folder)
         super().__init__(notebook, timeout=limits.cell_seconds, interrupt_on_timeout=True, allow_errors=True,
                          shutdown_kernel="immediate", startup_timeout=120, iopub_timeout=2,
                          resources={"metadata": {"path": str(self._work)}}, **kwargs)
@@ -161,7 +170,7 @@ class GradingClient(NotebookClient):
 
     def create_kernel_manager(self) -> SandboxedKernelManager:
         manager = SandboxedKernelManager()
-        manager.configure(self._sandbox, self._scratch)
+        manager.configure(self._sandbox, self._scratch, self._writable)
         manager.sandboxed_spec(self._work, self._home)
         self.km = manager
         return manager

@@ -3,9 +3,11 @@
 A sandboxed process sees a read-only view of the system (``/usr``, ``/etc``), the Python
 environment and the ``course`` package, plus the folders it is given; it does not see
 ``solutions/``, ``grader/``, the gradebook, the course directory or other students' files.
-It has no network, runs as ``nobody`` when the grader runs as root (an unprivileged user
-namespace otherwise), and is limited in memory, processes, file size and open files. It
-has its own process namespace, so every process a submission started dies with it.
+It has no network, runs as a user of its own when the grader runs as root (an unprivileged
+user namespace otherwise), and is limited per process in address space, processes, file size
+and open files. It has its own process namespace, so every process a submission started dies
+with it. The limits per submission (memory, CPU, processes and disk for the kernel and the
+scenario runner together) are set up around it by :mod:`grader.executor.confinement`.
 
 Where bubblewrap cannot run (no ``bwrap``, no user namespaces, macOS), grading refuses
 unless the instructor asks for unsafe grading; then the same commands run without the
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOBODY = 65534
+JOIN_GROUP = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"'
 SYSTEM_DIRS = ("/usr", "/etc")
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 HIDDEN_PACKAGES = ("solutions", "grader", "tests")  # never visible inside, wherever installed
@@ -36,9 +39,11 @@ class SandboxUnavailable(RuntimeError):
 class Limits:
     """Resource limits for one submission (defaults suit the course's notebooks)."""
 
-    memory_mb: int = 4096  # address space of each sandboxed process
-    processes: int = 512  # threads count too; binds only where the sandbox user is unprivileged
+    memory_mb: int = 4096  # memory of the whole submission (cgroup), and address space of each process
+    processes: int = 512  # processes and threads of the submission at once
     file_mb: int = 256  # largest file a sandboxed process may write
+    disk_mb: int = 1024  # everything the submission's sandboxes may write (a tmpfs, within memory_mb)
+    cpus: float = 1.0  # cores the submission may use at once (cgroup quota; the share is equal)
     cell_seconds: int = 20  # per notebook cell (and per hidden scenario)
     setup_seconds: int = 120  # the release's setup cell (imports torch: slow on a loaded machine)
     submission_seconds: int = 300  # wall time for the whole submission, kernel and scenarios
@@ -49,14 +54,18 @@ class Limits:
 
     @classmethod
     def from_environment(cls) -> "Limits":
-        """Defaults, overridden by ``GRADING_MEMORY_MB``, ``GRADING_SUBMISSION_SECONDS`` and
-        ``GRADING_CELL_SECONDS`` (the setup cell has its own, longer limit: importing torch
-        alone can take 20 s on a heavily loaded machine, and that is not the student's doing)."""
+        """Defaults, overridden by ``GRADING_MEMORY_MB``, ``GRADING_DISK_MB``, ``GRADING_CPUS``,
+        ``GRADING_PROCESSES``, ``GRADING_SUBMISSION_SECONDS`` and ``GRADING_CELL_SECONDS`` (the
+        setup cell has its own, longer limit: importing torch alone can take 20 s on a heavily
+        loaded machine, and that is not the student's doing)."""
         limits = cls()
-        memory = int(os.environ.get("GRADING_MEMORY_MB", limits.memory_mb))
-        wall = int(os.environ.get("GRADING_SUBMISSION_SECONDS", limits.submission_seconds))
-        cell = int(os.environ.get("GRADING_CELL_SECONDS", limits.cell_seconds))
-        return cls(memory_mb=memory, submission_seconds=wall, cell_seconds=cell)
+        env = os.environ.get
+        return cls(memory_mb=int(env("GRADING_MEMORY_MB", limits.memory_mb)),
+                   disk_mb=int(env("GRADING_DISK_MB", limits.disk_mb)),
+                   cpus=float(env("GRADING_CPUS", limits.cpus)),
+                   processes=int(env("GRADING_PROCESSES", limits.processes)),
+                   submission_seconds=int(env("GRADING_SUBMISSION_SECONDS", limits.submission_seconds)),
+                   cell_seconds=int(env("GRADING_CELL_SECONDS", limits.cell_seconds)))
 
 
 def _package_dir(name: str) -> Path | None:
@@ -92,10 +101,10 @@ def runs_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def give_to_sandbox_user(path: Path) -> None:
+def give_to_sandbox_user(path: Path, uid: int = NOBODY) -> None:
     """Let the sandbox's user own ``path`` (when the grader runs as root)."""
     if runs_as_root():
-        os.chown(path, NOBODY, NOBODY)
+        os.chown(path, uid, uid)
 
 
 @dataclass(frozen=True)
@@ -103,10 +112,19 @@ class Sandbox:
     """Builds the command line that confines one process.
 
     ``unsafe=True`` builds the same command without bubblewrap (resource limits only).
+    ``uid`` is the user the sandbox runs as (when the grader is root); ``join`` lists the
+    ``cgroup.procs`` files of the submission's resource group, which the command enters
+    before bubblewrap starts, so every process inside is counted there.
     """
 
     limits: Limits = Limits()
     unsafe: bool = False
+    uid: int = NOBODY
+    join: tuple[str, ...] = ()
+
+    def give(self, path: Path) -> None:
+        """Let this sandbox's user own ``path`` (when the grader runs as root)."""
+        give_to_sandbox_user(path, self.uid)
 
     def environment(self, home: Path, extra_path: list[Path]) -> dict[str, str]:
         """The whole environment of a sandboxed process (nothing of the grader's leaks in)."""
@@ -162,8 +180,9 @@ class Sandbox:
                 writable: list[Path] = (), extra_path: list[Path] = ()) -> tuple[list[str], dict[str, str]]:
         """The confined command for ``argv`` and the environment to launch it with."""
         env = self.environment(home, list(extra_path))
+        joined = ["/bin/sh", "-c", JOIN_GROUP, "sh", *self.join, "--"] if self.join else []
         if self.unsafe:
-            return [*self._limits(), *argv], env
+            return [*joined, *self._limits(), *argv], env
         args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
                 "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         if not runs_as_root():
@@ -174,8 +193,8 @@ class Sandbox:
             args += ["--setenv", key, value]
         args.append("--")
         if runs_as_root():
-            args += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--no-new-privs", "--"]
-        return [*args, *self._limits(), *argv], env
+            args += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--no-new-privs", "--"]
+        return [*joined, *args, *self._limits(), *argv], env
 
 
 @functools.cache

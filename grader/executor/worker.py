@@ -3,8 +3,9 @@
 :func:`grade_submission` receives a :class:`GradingJob` (the submission's bytes, the release
 notebook it is graded against, the lecture's scenario sources and the limits) and returns a
 :class:`GradingResult`: the executed notebook, the scenario runner's raw results, problems
-found and timings. It writes nothing outside a scratch folder it deletes, needs no shared
-filesystem, and never raises: whatever goes wrong becomes a problem on the result. Judging
+found, timings and what the submission used of its limits (:mod:`grader.executor.confinement`).
+It writes nothing outside a scratch folder it deletes, needs no shared filesystem, and never
+raises: whatever goes wrong becomes a problem on the result. Judging
 the results and writing the gradebook happen on the trusted side (``grader.judge``).
 """
 from __future__ import annotations
@@ -17,7 +18,6 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +26,8 @@ import nbformat
 
 from grader.executor.kernel import GradingClient
 from grader.executor.notebook import restore, runner_cells
-from grader.executor.sandbox import Limits, Sandbox, give_to_sandbox_user
+from grader.executor.confinement import confined, problems
+from grader.executor.sandbox import Limits, Sandbox
 from grader.inspection import NotANotebook, parse_submission, problems_before_grading
 
 RUNNER_FILES = ("__init__.py", "executor/__init__.py", "executor/runner.py", "executor/plain.py")
@@ -72,13 +73,16 @@ class GradingResult:
     seconds: dict[str, float] = field(default_factory=dict)
     worker: str = ""
     sandboxed: bool = True
+    # The limits that held ("held", in words) and what the submission used: memory_peak_bytes,
+    # oom_kills, processes_refused (with a cgroup), disk_bytes and disk_full (with a tmpfs).
+    limits: dict = field(default_factory=dict)
 
 
 def _grader_package() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def _runner_library(job: GradingJob, library: Path) -> None:
+def _runner_library(job: GradingJob, library: Path, sandbox: Sandbox) -> None:
     """Copy the runner and the lecture's scenarios into ``library`` (a package ``grader``)."""
     for relative in RUNNER_FILES:
         target = library / "grader" / relative
@@ -90,7 +94,7 @@ def _runner_library(job: GradingJob, library: Path) -> None:
     for name, text in job.scenario_sources.items():
         (hidden / name).write_text(text)
     for path in [library, *library.rglob("*")]:
-        give_to_sandbox_user(path)
+        sandbox.give(path)
 
 
 def read_untrusted(path: Path, limit: int = RESULTS_LIMIT) -> str:
@@ -146,23 +150,33 @@ def _supervise(command: list[str], env: dict[str, str], cwd: Path, results: Path
         time.sleep(0.1)
 
 
-def run_scenarios(job: GradingJob, restored, release, scratch: Path, sandbox: Sandbox, deadline: float) -> str:
+def _fresh_folder(folder: Path, sandbox: Sandbox) -> Path:
+    """``folder``, emptied (what an earlier sandbox left there goes) and given to the sandbox."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    sandbox.give(folder)
+    return folder
+
+
+def run_scenarios(job: GradingJob, restored, release, scratch: Path, sandbox: Sandbox, deadline: float,
+                  writable: Path | None = None) -> str:
     """Run the hidden scenarios on the student's answers in a sandboxed process; return its JSON lines.
 
-    A runner that stalls in a cell or scenario (the time limit's exception swallowed) is killed;
-    one whose process the student's code ended (``os._exit``) is gone. Either is started again
-    with that step skipped, a few times at most.
+    ``scratch`` holds the grader's job files, ``writable`` (``scratch`` by default) what the
+    runner may write. A runner that stalls in a cell or scenario (the time limit's exception
+    swallowed) is killed; one whose process the student's code ended (``os._exit``) is gone.
+    Either is started again with that step skipped, a few times at most, each time on an
+    emptied disk (a runner that filled it must not keep the next from starting).
     """
-    home, out, jobs = scratch / "home", scratch / "out", scratch / "jobs"
-    for folder in (home, out, jobs):
-        folder.mkdir(parents=True, exist_ok=True)
-        if folder is not jobs:  # job files stay the grader's: the sandbox may not replace them
-            give_to_sandbox_user(folder)
+    writable = writable or scratch
+    jobs = scratch / "jobs"  # job files stay the grader's: the sandbox may not replace them
+    jobs.mkdir(parents=True, exist_ok=True)
     skip: list[str] = []
     lines = ""
     for attempt in range(MAX_RUNNER_STARTS):
-        library = scratch / f"lib{attempt}"
-        _runner_library(job, library)
+        home, out = _fresh_folder(writable / "home", sandbox), _fresh_folder(writable / "out", sandbox)
+        library = writable / f"lib{attempt}"
+        _runner_library(job, library, sandbox)
         job_file = jobs / f"job{attempt}.json"
         job_file.write_text(json.dumps({"lecture": job.lecture, "names": job.names, "library": str(library),
                                         "cell_seconds": job.limits.cell_seconds,
@@ -186,38 +200,48 @@ def grade_submission(job: GradingJob) -> GradingResult:
     start = time.perf_counter()
     result = GradingResult(job.student, job.assignment, job.digest, worker=_worker_name(),
                            sandboxed=not job.unsafe)
-    scratch = Path(tempfile.mkdtemp(prefix="grading-"))
-    os.chmod(scratch, 0o755)
     try:
-        try:
-            submission = parse_submission(job.submission)
-        except NotANotebook as error:
-            result.problems.append(str(error))
-            return result
-        release = nbformat.reads(job.release, as_version=4)
-        result.problems.extend(problems_before_grading(submission, release))
-        restored = restore(submission, release)
-        sandbox = Sandbox(job.limits, unsafe=job.unsafe)
-        deadline = time.monotonic() + job.limits.submission_seconds
-        kernel_start = time.perf_counter()
-        executed = nbformat.reads(nbformat.writes(restored), as_version=4)
-        try:
-            setup = next(cell.source for cell in release.cells if cell.cell_type == "code")
-            GradingClient(executed, sandbox, scratch / "kernel", setup_source=setup).execute_within_limit()
-        except Exception as error:  # the kernel could not even start
-            result.problems.append(f"the notebook could not be executed ({type(error).__name__}: {str(error)[:200]})")
-        result.seconds["kernel"] = time.perf_counter() - kernel_start
-        scenario_start = time.perf_counter()
-        result.scenario_results = run_scenarios(job, restored, release, scratch / "scenarios", sandbox, deadline)
-        result.seconds["scenarios"] = time.perf_counter() - scenario_start
-        result.notebook = nbformat.writes(executed)
-        result.graded = True
+        with confined(job.limits, job.unsafe) as box:
+            _grade_in(job, result, box.sandbox, box.scratch, box.disk)
+        result.limits = box.report
+        result.problems.extend(problems(box.report, job.limits))
     except Exception as error:  # the last guard: a grader bug must not stop the batch
         result.problems.append(f"the grader failed on this submission ({type(error).__name__}: {str(error)[:200]})")
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
         result.seconds["total"] = time.perf_counter() - start
     return result
+
+
+def _grade_in(job: GradingJob, result: GradingResult, sandbox: Sandbox, scratch: Path, disk: Path) -> None:
+    """Execute the notebook, then the hidden scenarios, in ``sandbox``; fill in ``result``.
+
+    The grader's own files go in ``scratch``, everything the sandbox may write on ``disk``.
+    """
+    try:
+        submission = parse_submission(job.submission)
+    except NotANotebook as error:
+        result.problems.append(str(error))
+        return
+    release = nbformat.reads(job.release, as_version=4)
+    result.problems.extend(problems_before_grading(submission, release))
+    restored = restore(submission, release)
+    deadline = time.monotonic() + job.limits.submission_seconds
+    kernel_start = time.perf_counter()
+    executed = nbformat.reads(nbformat.writes(restored), as_version=4)
+    try:
+        setup = next(cell.source for cell in release.cells if cell.cell_type == "code")
+        GradingClient(executed, sandbox, scratch / "kernel", setup_source=setup,
+                      writable=disk / "kernel").execute_within_limit()
+    except Exception as error:  # the kernel could not even start
+        result.problems.append(f"the notebook could not be executed ({type(error).__name__}: {str(error)[:200]})")
+    shutil.rmtree(disk / "kernel", ignore_errors=True)  # the runner gets the whole disk
+    result.seconds["kernel"] = time.perf_counter() - kernel_start
+    scenario_start = time.perf_counter()
+    result.scenario_results = run_scenarios(job, restored, release, scratch / "scenarios", sandbox, deadline,
+                                            disk / "scenarios")
+    result.seconds["scenarios"] = time.perf_counter() - scenario_start
+    result.notebook = nbformat.writes(executed)
+    result.graded = True
 
 
 def _worker_name() -> str:
