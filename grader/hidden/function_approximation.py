@@ -240,6 +240,14 @@ def bce_confident_and_right(binary_cross_entropy):
         return binary_cross_entropy(np.array([40.0, -40.0]), np.array([1.0, 0.0]))
 
 
+@book.scenario("binary_cross_entropy", rtol=1e-9,
+               hint="1 - sigmoid(z) rounds to 0 long before z overflows: rewrite the loss in terms of z")
+def bce_where_one_minus_sigmoid_rounds_to_zero(binary_cross_entropy):
+    """logits 40, 37.5 with label 0 and -40, -745.5 with label 1 (each costs about |z|)"""
+    with np.errstate(all="ignore"):
+        return binary_cross_entropy(np.array([40.0, 37.5, -40.0, -745.5]), np.array([0.0, 0.0, 1.0, 1.0]))
+
+
 @book.scenario("binary_cross_entropy")
 def bce_soft_labels(binary_cross_entropy):
     """labels in [0, 1] that are not 0 or 1"""

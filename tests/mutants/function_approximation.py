@@ -216,6 +216,18 @@ def binary_cross_entropy(logits, y):
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
+@mutant("binary_cross_entropy", "clips the probability to [1e-12, 1 - 1e-12] before the log: wrong for large logits")
+def binary_cross_entropy(logits, y):  # noqa: F811
+    p = np.clip(1.0 / (1.0 + np.exp(-np.clip(logits, -500, 500))), 1e-12, 1 - 1e-12)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+@mutant("sigmoid_derivative", "the quotient exp(-z) / (1 + exp(-z))^2: NaN for very negative z")
+def sigmoid_derivative(z):  # noqa: F811
+    e = np.exp(-np.asarray(z, dtype=float))
+    return e / (1.0 + e) ** 2
+
+
 @mutant("binary_cross_entropy", "sign error on the z * y term")
 def binary_cross_entropy(logits, y):  # noqa: F811
     return float(np.mean(np.maximum(logits, 0) + logits * y + np.log1p(np.exp(-np.abs(logits)))))
