@@ -17,6 +17,7 @@ Run: ``.venv/bin/python -m pytest -m browser tests/browser/test_formgrader.py``.
 """
 from __future__ import annotations
 
+import re
 import site
 import time
 from pathlib import Path
@@ -74,8 +75,15 @@ def _submission_id(root: Path, lecture) -> str:
         return gradebook.find_submission_notebook(Path(lecture.notebook_name).stem, lecture.assignment, STUDENT).id
 
 
-def _visit(browser, url: str, label: str, ready: str | None = None) -> dict:
-    """Open ``url``, give scripts time to run, and return the traces and the plots shown."""
+def _traces(frame) -> dict:
+    """The payloads' traces in one frame, and how many PNG plots it shows."""
+    count, title = frame.evaluate(TRACES_JS)
+    return {"count": count, "title": title, "plots": frame.evaluate(PLOTS_JS)}
+
+
+def _visit(browser, url: str, label: str, ready: str | None = None, then=None) -> dict:
+    """Open ``url`` (and do ``then(page)``, which returns the frame to look at), give scripts time
+    to run, and return the traces, the plots shown and the requests that carry the marker."""
     context = browser.new_context(viewport={"width": 1300, "height": 900})
     page = context.new_page()
     requests: list[str] = []
@@ -83,21 +91,23 @@ def _visit(browser, url: str, label: str, ready: str | None = None) -> dict:
     try:
         page.goto(url, wait_until="load")
         if ready:
-            page.locator(ready).first.wait_for(state="attached", timeout=30_000)
+            page.locator(ready).first.wait_for(state="attached", timeout=60_000)
+        frame = then(page) if then else page.main_frame
         page.wait_for_timeout(1500)  # onerror handlers and image loads fire after "load" too
-        count, title = page.evaluate(TRACES_JS)
-        plots = page.evaluate(PLOTS_JS)
+        traces = _traces(frame)
+        if frame is not page.main_frame:  # the page around it (JupyterLab) too
+            outer = _traces(page.main_frame)
+            traces.update(count=traces["count"] + outer["count"], outer_title=outer["title"])
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{label}.png"), full_page=False)
     finally:
         context.close()
-    return {"count": count, "title": title, "plots": plots,
-            "requests": [url for url in requests if MARKER in url]}
+    return {**traces, "requests": [url for url in requests if MARKER in url]}
 
 
 def _assert_nothing_ran(traces: dict, where: str) -> None:
     assert traces["count"] == 0, f"{where}: {traces['count']} payload(s) ran"
-    assert traces["title"] != MARKER, f"{where}: a payload set the title"
+    assert MARKER not in (traces["title"], traces.get("outer_title")), f"{where}: a payload set the title"
     assert not traces["requests"], f"{where}: payloads requested {traces['requests']}"
 
 
@@ -109,6 +119,27 @@ def test_the_formgrader_submission_view_runs_no_student_script(course, formgrade
     _assert_nothing_ran(traces, "the Formgrader's submission view")
     assert traces["plots"] >= 2, f"plots shown: {traces['plots']} (the lecture's and the payload-free one expected)"
     record_property("browser_seconds", time.monotonic() - started + course["grading_seconds"])
+
+
+def test_the_formgrader_in_jupyterlab_runs_no_student_script(course, formgrader, browser):
+    """As the instructor opens it: JupyterLab, Nbgrader -> Formgrader, then the submission (in
+    the Formgrader's frame inside JupyterLab, with the instructor's session)."""
+    submission = _submission_id(course["root"], course["lecture"])
+
+    def open_submission(page):
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Nbgrader$")).click()
+        page.locator('li.lm-Menu-item[data-command="nbgrader:open-formgrader"]').click()
+        inner = page.frame_locator(".jp-MainAreaWidget iframe")
+        inner.locator("#main-table").wait_for(state="attached", timeout=60_000)
+        page.evaluate("url => { document.querySelector('.jp-MainAreaWidget iframe').src = url; }",
+                      f"{formgrader.url}/formgrader/submissions/{submission}/")
+        inner.locator("#notebook-container").first.wait_for(state="attached", timeout=60_000)
+        return next(frame for frame in page.frames if "/formgrader/submissions/" in frame.url)
+
+    traces = _visit(browser, formgrader.lab_home_url("formgrader"), "formgrader-in-lab-attacker",
+                    ready=".lm-MenuBar-itemLabel", then=open_submission)
+    _assert_nothing_ran(traces, "the Formgrader inside JupyterLab")
+    assert traces["plots"] >= 2, f"plots shown: {traces['plots']}"
 
 
 def test_the_feedback_page_from_disk_runs_no_student_script(course, browser):
