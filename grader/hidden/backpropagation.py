@@ -876,7 +876,7 @@ def train_momentum_on_a_bowl(train):
     return [final, losses]
 
 
-@book.scenario("train", hint="each parameter keeps its own optimizer state, starting from {}")
+@book.scenario("train", hint="each parameter keeps its own optimizer state, starting from an empty one")
 def train_states_per_parameter(train):
     """the state each step call receives: {} first, then what that parameter's previous call returned"""
     received = {}
