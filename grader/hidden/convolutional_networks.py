@@ -743,6 +743,13 @@ def loop_patience_one(train_with_early_stopping):
     return _scripted_run(train_with_early_stopping, [1.0, 2.0, 1.5, 3.0, 4.0], 5, 1)
 
 
+@book.scenario("train_with_early_stopping", rtol=1e-5, atol=1e-7,
+               hint="patience counts consecutive epochs without improvement: an improvement starts the count again")
+def loop_patience_restarts(train_with_early_stopping):
+    """improvements every other epoch, then two worse epochs: patience 2 stops only after those two"""
+    return _scripted_run(train_with_early_stopping, [1.0, 0.5, 2.0, 1.5, 3.0, 2.5, 4.0, 3.5, 3.0, 2.0, 5.0], 11, 2)
+
+
 @book.scenario("train_with_early_stopping", rtol=1e-5, atol=1e-7)
 def loop_max_epochs(train_with_early_stopping):
     """always improving: max_epochs epochs, the last one best"""

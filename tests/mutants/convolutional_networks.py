@@ -737,7 +737,7 @@ def conv_multiply_adds(kernel_size, in_channels, out_channels, output_size):  # 
 
 def _fit(model, optimizer, train, val, max_epochs, patience, batch_size=32, generator=None, augment=None, *,
          tie_improves=False, extra_patience=0, copy_best=True, zero_grad=True, set_train=True,
-         weighted=True, augment_val=False, validate_before=False, restore=True, check=True, shuffle=True):
+         weighted=True, augment_val=False, validate_before=False, restore=True, check=True, shuffle=True, consecutive=True):
     """A training loop with one switchable mistake (each mutant below turns one on)."""
     if check:
         for value in (max_epochs, patience, batch_size):
@@ -748,7 +748,7 @@ def _fit(model, optimizer, train, val, max_epochs, patience, batch_size=32, gene
                 raise ValueError("lengths differ")
     x_train, y_train = train
     history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
-    best_loss, best_epoch, best_state = float("inf"), 0, None
+    best_loss, best_epoch, best_state, worse = float("inf"), 0, None, 0
 
     def validate():
         model.eval()
@@ -782,8 +782,10 @@ def _fit(model, optimizer, train, val, max_epochs, patience, batch_size=32, gene
             best_loss, best_epoch = val_loss, epoch
             state = model.state_dict()
             best_state = {k: v.detach().clone() for k, v in state.items()} if copy_best else state
-        elif epoch - best_epoch >= patience + extra_patience:
-            break
+        else:
+            worse += 1
+            if (epoch - best_epoch if consecutive else worse) >= patience + extra_patience:
+                break
     if restore:
         model.load_state_dict(best_state)
     model.eval()
@@ -861,3 +863,9 @@ def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience
 def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
                               generator=None, augment=None):
     return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, shuffle=False)
+
+
+@mutant("train_with_early_stopping", "patience counts every epoch without improvement, not consecutive ones")
+def train_with_early_stopping(model, optimizer, train, val, max_epochs, patience, batch_size=32,  # noqa: F811
+                              generator=None, augment=None):
+    return _fit(model, optimizer, train, val, max_epochs, patience, batch_size, generator, augment, consecutive=False)
