@@ -965,3 +965,18 @@ factories.returned_dtype(book, "max_pool_backward",
                          lambda: (_rng(112).normal(size=(1, 2, 2, 2)).astype(np.float32),
                                   _rng(113).normal(size=(1, 2, 4, 4)).astype(np.float32), 2, 2),
                          "float32 upstream gradients and maps give a float64 array", rtol=1e-6, atol=1e-6)
+
+
+@book.scenario("train_with_early_stopping",
+               hint="draw the order of the training examples with the generator you are given")
+def loop_generator_decides_the_order(train_with_early_stopping):
+    """two runs with equally seeded generators but different global seeds visit the examples in the same orders"""
+    orders = []
+    for global_seed in (21, 22):
+        train, val = _loop_data(13)
+        model = _Recorder(13)
+        torch.manual_seed(global_seed)
+        train_with_early_stopping(model, torch.optim.SGD(model.parameters(), lr=0.0), train, val, 2, 2, 4,
+                                  torch.Generator().manual_seed(5))
+        orders.append(_training_orders(model, 2, 3))
+    return {"same orders": orders[0] == orders[1], "epochs": len(orders[0])}
