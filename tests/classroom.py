@@ -7,15 +7,15 @@ meant for them) and is removed afterwards, users included:
 - ``exchange/``: nbgrader's exchange, 1777 as nbgrader's docs ask (anyone may create the course's
   folder in it, nobody may delete another's); nbgrader sets the course's ``outbound`` 0755,
   ``inbound`` 2733 and ``feedback`` 0711 itself.
-- ``env/``: the Python environment the users run (nbgrader, JupyterLab, the kernel). This
-  machine's interpreter lives under /root (0700), which no other user can enter, so the
-  environment is a venv on the system's Python 3.11 whose ``.pth`` file adds the course
-  venv's site-packages by plain path: the packages are shared, the editable install's finder
-  (which would expose the whole checkout, ``solutions/`` included) is not. The students' copy
-  holds the ``course`` support package only; the instructor's (``instructor-env/``) adds the
-  checkout, for ``grader`` and ``solutions``.
+- ``env/``: the Python environment the students run (nbgrader, JupyterLab, the kernel). This
+  machine's interpreter lives under /root (0700), which no other user can enter, so it is a
+  venv on the system's Python 3.11 that shares the course venv's packages without the
+  editable install of the checkout (which would expose ``solutions/``), plus the ``course``
+  support package. ``instructor-env/`` (for an instructor user) holds hard links to the
+  packages, checkout included (see :func:`make_environment`). Both link ``share/jupyter`` and
+  ``etc/jupyter`` to the course venv's (JupyterLab's assets, the enabled server extensions).
 - ``student-config/nbgrader_config.py``: what a student's nbgrader needs (exchange, course id),
-  given through ``JUPYTER_CONFIG_PATH``; on a real hub it is ``/etc/jupyter/nbgrader_config.py``.
+  given through ``JUPYTER_CONFIG_PATH`` (on the hub, tools/jupyterhub_config.py writes it).
 - ``home/<user>``: each user's home, 0700.
 """
 from __future__ import annotations
@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.config import COURSE_ID
-from grader.lectures import ROOT
 
+SCRATCH_PARENT = Path("/tmp")
 STUDENT_CONFIG = """\
 c = get_config()  # noqa: F821
 c.Exchange.root = {exchange!r}
@@ -68,16 +68,27 @@ def site_packages(venv: Path) -> Path:
     return venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
 
 
-def make_environment(venv: Path, extra_paths: list[Path]) -> Path:
-    """A venv at ``venv`` on the system Python that sees this venv's packages and ``extra_paths``;
-    return its interpreter."""
+def make_environment(venv: Path, instructor: bool) -> Path:
+    """A venv at ``venv`` on the system Python with this venv's packages; return its interpreter.
+
+    The students' venv adds the course venv's site-packages by a plain path in a ``.pth`` file:
+    the ``.pth`` files in there (the editable install of the checkout among them) do not run,
+    so ``solutions`` and ``grader`` stay out; the ``course`` support package is copied in. The
+    instructor's holds hard links to the packages, the editable install included: the grading
+    sandbox binds only the interpreter's own prefix, so the packages must live under it.
+    """
     from grader.release import _copy_support_package
 
     subprocess.run([str(system_python()), "-m", "venv", "--without-pip", str(venv)], check=True)
-    shared = Path(next(p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix)))
-    target = site_packages(venv)
-    (target / "dlrl-course-env.pth").write_text("\n".join(str(p) for p in [shared, *extra_paths]) + "\n")
-    if ROOT not in extra_paths:  # the students' environment: the support package, not the checkout
+    target, shared = site_packages(venv), site_packages(Path(sys.prefix))
+    for part in ("share", "etc"):  # JupyterLab's assets, kernels and extension switches
+        (venv / part).mkdir(exist_ok=True)
+        (venv / part / "jupyter").symlink_to(Path(sys.prefix) / part / "jupyter")
+    if instructor:
+        target.rmdir()
+        subprocess.run(["cp", "-al", str(shared), str(target)], check=True)
+    else:
+        (target / "dlrl-course-env.pth").write_text(f"{shared}\n")
         _copy_support_package(target / "course")
     return venv / "bin" / "python"
 
@@ -96,15 +107,17 @@ class Classroom:
     users: list[str] = field(default_factory=list)
 
     @classmethod
-    def create(cls) -> Classroom:
-        scratch = Path(tempfile.mkdtemp(prefix="dlrl-class-", dir="/tmp"))
+    def create(cls, instructor_env: bool = False) -> Classroom:
+        """The scratch folder; ``instructor_env``: also an environment for an instructor user."""
+        scratch = Path(tempfile.mkdtemp(prefix="dlrl-class-", dir=SCRATCH_PARENT))
         scratch.chmod(0o755)
         room = cls(scratch)
         room.exchange.mkdir()
         room.exchange.chmod(0o1777)
         (scratch / "home").mkdir(mode=0o755)
-        make_environment(scratch / "env", [])
-        make_environment(scratch / "instructor-env", [ROOT])
+        make_environment(scratch / "env", instructor=False)
+        if instructor_env:
+            make_environment(scratch / "instructor-env", instructor=True)
         room.student_config.mkdir()
         (room.student_config / "nbgrader_config.py").write_text(
             STUDENT_CONFIG.format(exchange=str(room.exchange), course_id=COURSE_ID))

@@ -99,7 +99,7 @@ def write_notebook(course: Course, role: str, notebook: nbformat.NotebookNode) -
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def course():
     reason = unix_users_unavailable()
     if reason:
         pytest.skip(reason)
