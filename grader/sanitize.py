@@ -25,6 +25,7 @@ import binascii
 import copy
 import html
 import re
+import uuid
 from typing import Any
 
 import bleach
@@ -242,6 +243,10 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _image_metadata(metadata: Any) -> dict:
     """Only numeric width and height of images (nbconvert writes them into ``<img>`` unquoted)."""
     kept: dict = {}
@@ -302,8 +307,7 @@ def sanitize_output(output: Any) -> NotebookNode | None:
         return None
     safe = NotebookNode(output_type=kind, data=data, metadata=_image_metadata(output.get("metadata")))
     if kind == "execute_result":
-        count = output.get("execution_count")
-        safe["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+        safe["execution_count"] = _count(output.get("execution_count"))
     return safe
 
 
@@ -348,47 +352,51 @@ def released_markdown(release: NotebookNode | None) -> set[str]:
     return {cell.source for cell in release.cells if cell.cell_type == "markdown"}
 
 
+_CELL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def sanitize_cell(cell: NotebookNode, trusted: set[str] | None) -> None:
+    """Make one cell safe in place: a code cell's outputs and execution count (nbconvert prints
+    it unescaped), a markdown cell's attachments and, unless its source is in ``trusted`` (or
+    ``trusted`` is None: the exporters clean markdown as they render it), its text; a raw cell's
+    mime type. A cell id outside nbformat's pattern is replaced."""
+    if "id" in cell and not _CELL_ID.match(str(cell["id"])):
+        cell["id"] = uuid.uuid4().hex[:8]
+    if cell.cell_type == "code":
+        cell.outputs = sanitize_outputs(cell.get("outputs"))
+        cell.execution_count = _count(cell.get("execution_count"))
+    elif cell.cell_type == "markdown":
+        if trusted is None or cell.source in trusted:
+            keep_raster_attachments(cell)
+        else:
+            sanitize_markdown_cell(cell)
+    else:
+        make_raw_inert(cell)
+
+
 def sanitize_notebook(notebook: NotebookNode, release: NotebookNode | None = None) -> NotebookNode:
     """A copy of ``notebook`` that is safe to open (see the module's docstring).
 
     Markdown cells equal to one of ``release``'s are kept as they are (apart from their
-    attachments); every other markdown cell is the student's and is checked. Raw cells lose the mime type
-    that would make nbconvert paste them into the page.
+    attachments); every other markdown cell is the student's and is checked.
     """
     safe = copy.deepcopy(notebook)
     trusted = released_markdown(release)
     safe.metadata = NotebookNode(sanitize_metadata(safe.get("metadata")))
     for cell in safe.cells:
-        if cell.cell_type == "code":
-            cell.outputs = sanitize_outputs(cell.get("outputs"))
-            count = cell.get("execution_count")
-            cell.execution_count = count if isinstance(count, int) and not isinstance(count, bool) else None
-        elif cell.cell_type == "markdown":
-            if cell.source in trusted:
-                keep_raster_attachments(cell)
-            else:
-                sanitize_markdown_cell(cell)
-        else:
-            make_raw_inert(cell)
+        sanitize_cell(cell, trusted)
     return safe
 
 
 class SanitizeNotebook(Preprocessor):
-    """The exporters' layer: outputs, metadata and attachments made safe before rendering.
-
-    Markdown cells are left to the :func:`markdown2html` filter (which cleans what it renders),
-    since the exporters cannot tell the release's cells from the student's.
-    """
+    """The exporters' layer: outputs, metadata, attachments and cell fields made safe before
+    rendering. Markdown text is left to the :func:`markdown2html` filter (which cleans what it
+    renders), since the exporters cannot tell the release's cells from the student's."""
 
     enabled = Bool(True).tag(config=True)  # nbconvert skips preprocessors not enabled
 
     def preprocess(self, nb, resources):
         nb.metadata = NotebookNode(sanitize_metadata(nb.get("metadata")))
         for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = sanitize_outputs(cell.get("outputs"))
-            elif cell.cell_type == "markdown":
-                keep_raster_attachments(cell)
-            else:
-                make_raw_inert(cell)
+            sanitize_cell(cell, None)
         return nb, resources

@@ -241,6 +241,14 @@ def test_plain_outputs_stay_and_malformed_ones_go():
     assert kept[0].text == "hello <b>\n" and kept[1].evalue == "bad <script>" and kept[2].execution_count == 4
 
 
+def test_cell_fields_nbconvert_prints_unescaped_are_normalised():
+    notebook = new_notebook(cells=[new_code_cell("x")])
+    notebook.cells[0].execution_count = "<script>alert(1)</script>"
+    notebook.cells[0].id = 'x" onmouseover="alert(1)'
+    for cell in (sanitize_notebook(notebook).cells[0], SanitizeNotebook().preprocess(notebook, {})[0].cells[0]):
+        assert cell.execution_count is None and re.fullmatch(r"[A-Za-z0-9_-]+", cell.id)
+
+
 def test_notebook_metadata_and_raw_cells_lose_what_renders_html():
     notebook = new_notebook(cells=[new_raw_cell("<script>alert(1)</script>", metadata={"raw_mimetype": "text/html"})],
                             metadata={"widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}},
