@@ -213,3 +213,23 @@ def test_notebook_text_keeps_K_for_the_weights_and_W_for_the_width():
     text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
     assert not re.search(r"(?<![A-Za-z_])W\[|W_\\text\{row\}|rot\}_\{180\}\(W\)", text)
     assert "$K[o, c, a, d]$" in text and "(N, C_\\text{in}, H, W)" in text
+
+
+def test_reference_strided_backward_is_torchs_transposed_convolution_and_autograd():
+    """The reference the hidden scenarios compare with equals conv_transpose2d and autograd on every scenario shape."""
+    from solutions.convolutional_networks import conv2d_backward_strided
+
+    rng = np.random.default_rng(5)
+    for size, kernel, stride, padding in [((7, 6), (3, 2), 2, 1), ((9, 9), (3, 3), 3, 0), ((10, 11), (3, 3), 3, 0),
+                                          ((5, 6), (3, 3), 1, 2), ((6, 5), (1, 1), 2, 0), ((8, 8), (4, 4), 2, 1),
+                                          ((5, 4), (3, 3), 2, 3), ((12, 7), (5, 2), 4, 2)]:
+        x = torch.as_tensor(rng.normal(size=(2, 3, *size))).requires_grad_()
+        weight = torch.as_tensor(rng.normal(size=(4, 3, *kernel)))
+        out = torch.nn.functional.conv2d(x, weight, stride=stride, padding=padding)
+        grad_out = torch.as_tensor(rng.normal(size=tuple(out.shape)))
+        (expected,) = torch.autograd.grad(out, x, grad_out)
+        extra = tuple(s + 2 * padding - ((o - 1) * stride + k) for s, o, k in zip(size, out.shape[2:], kernel))
+        transposed = torch.nn.functional.conv_transpose2d(grad_out, weight, stride=stride, padding=padding,
+                                                          output_padding=extra)
+        result = conv2d_backward_strided(grad_out.numpy(), weight.numpy(), size, stride, padding)
+        assert np.allclose(result, expected.numpy(), atol=1e-12) and np.allclose(result, transposed.numpy(), atol=1e-12)
