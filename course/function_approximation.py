@@ -8,6 +8,7 @@ functions, so every picture works before any exercise is solved.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 
 import ipywidgets as widgets
 import numpy as np
@@ -330,6 +331,35 @@ def draw_training_curves(histories: dict[str, dict[str, list[float]]]) -> Figure
     left.legend(fontsize=8, loc="upper right")
     right.legend(fontsize=8, loc="lower right")
     return fig
+
+
+DIGITS_LEARNING_RATES = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
+
+
+def benchmark_training(reference: ModuleType, epochs: int = 30) -> dict:
+    """What ``make bench`` reports: the notebook's digits experiment run with the reference
+    module's functions. Per model, the validation accuracy of each learning rate in
+    ``DIGITS_LEARNING_RATES``, the one chosen, and the chosen model's test accuracy."""
+    digits = digits_split(seed=0)
+    models = {"softmax classifier": (lambda: init_linear_classifier(64, 10),
+                                     lambda p, x: reference.dense_layer(x, p["W"], p["b"], lambda a: a)),
+              "MLP, 64 ReLU units": (lambda: init_mlp(64, 64, 10, seed=0),
+                                     lambda p, x: reference.mlp_forward(x, p, reference.relu))}
+    report = {}
+    for name, (init, logits_of) in models.items():
+        def accuracy(params, x, labels, logits_of=logits_of):
+            return float(np.mean(np.argmax(logits_of(params, x), axis=1) == labels))
+
+        def train(lr, init=init):
+            return reference.train_classifier(init(), classifier_loss_and_gradients, digits["x_train"],
+                                              digits["y_train"], lr, epochs, 32, seed=0)[0]
+
+        with np.errstate(all="ignore"):  # a learning rate that is too large overflows
+            lr, scores, params = reference.select_learning_rate(
+                train, DIGITS_LEARNING_RATES, lambda p: accuracy(p, digits["x_val"], digits["y_val"]))
+            report[name] = {"validation_accuracy": dict(zip(DIGITS_LEARNING_RATES, scores)), "chosen_lr": lr,
+                            "test_accuracy": accuracy(params, digits["x_test"], digits["y_test"])}
+    return {"digits": report}
 
 
 # --- widget 3: a small MLP trained live ---------------------------------------------------------
