@@ -150,12 +150,16 @@ def test_best_steepness_measured_range():
 
 def test_one_relu_unit_is_a_hinge_that_dies_here():
     """A 1-unit ReLU network is a hinge; the widget's one trained ReLU unit ends flat (dead)."""
-    net = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.ReLU(), torch.nn.Linear(1, 1))
-    grid = torch.linspace(-1, 1, 201)[:, None]
+    torch.manual_seed(3)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.ReLU(), torch.nn.Linear(1, 1)).double()
     with torch.no_grad():
-        slopes = np.diff(net(grid)[:, 0].numpy())
-    assert np.all(slopes >= -1e-6) or np.all(slopes <= 1e-6)
-    assert len(set(np.round(slopes[np.abs(slopes) > 1e-6] / 0.01, 3))) <= 2  # one straight ramp (kink cell aside)
+        net[0].bias.fill_(0.2)  # the bend at x = -0.2 / w, inside [-1, 1]
+        net[0].weight.fill_(0.8)
+        slopes = np.diff(net(torch.linspace(-1, 1, 201, dtype=torch.float64)[:, None])[:, 0].numpy())
+    flat = np.abs(slopes) < 1e-12
+    ramp = slopes[~flat]
+    assert flat.sum() > 10 and ramp.size > 10  # flat on one side, a ramp on the other
+    assert np.sum(np.abs(ramp - np.median(ramp)) > 1e-12) <= 1  # one straight ramp (the cell of the bend aside)
     dead = lecture.train_mlp(1, "relu", 0.1, 300)["prediction"]
     assert np.ptp(dead) < 1e-6
 
