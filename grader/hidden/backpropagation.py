@@ -462,6 +462,8 @@ def mlp_leaves_inputs_alone(mlp_backward):
 factories.raises(book, "mlp_backward", {
     "swish": lambda: (*_mlp(69, 3, 2, 3, 2)[:3], "swish"),
     "hinge head": lambda: (*_mlp(69, 3, 2, 3, 2)[:3], "tanh", "hinge"),
+    "hinge head, integer labels": lambda: (_mlp(69, 3, 2, 3, 2)[0], np.array([0, 1, 1]),
+                                           _mlp(69, 3, 2, 3, 2)[2], "tanh", "hinge"),
     "y (N, 1)": lambda: (_mlp(69, 3, 2, 3, 2)[0], _mlp(69, 3, 2, 3, 2)[1][:, :1],
                                                      _mlp(69, 3, 2, 3, 2)[2]),
     "y (N-1, 2)": lambda: (_mlp(69, 3, 2, 3, 2)[0], _mlp(69, 3, 2, 3, 2)[1][:-1],
@@ -717,6 +719,14 @@ def sgd_matrix(sgd_step):
     """one step on a 2 x 3 parameter matrix (the state stays empty)"""
     rng = _rng(21)
     return sgd_step(rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), {}, 0.3)
+
+
+@book.scenario("sgd_step", hint="the returned state holds the same entries as the state passed in")
+def sgd_keeps_the_state(sgd_step):
+    """one step with a state that already holds entries (they come back unchanged)"""
+    rng = _rng(23)
+    state = {"k": 3, "note": 1.5}
+    return sgd_step(rng.normal(size=3), rng.normal(size=3), state, 0.1)
 
 
 @book.scenario("sgd_step", rtol=0.0, atol=0.0,

@@ -237,6 +237,15 @@ def _head(out, y, head):
     return softmax_cross_entropy_backward(out, y)
 
 
+@mutant("mlp_backward", "an unknown head runs the softmax cross-entropy instead of raising ValueError")
+def mlp_backward(x, y, params, activation="tanh", head="mse"):  # noqa: F811
+    known = head if head == "mse" else "softmax_ce"
+    x, z1, h, out = _forward(x, y, params, activation, known)
+    loss, d_out = _head(out, y, known)
+    d_z1 = (d_out @ params["W2"]) * ((1 - h ** 2) if activation == "tanh" else (z1 > 0).astype(float))
+    return loss, {"W1": d_z1.T @ x, "b1": d_z1.sum(0), "W2": d_out.T @ h, "b2": d_out.sum(0)}
+
+
 @mutant("mlp_backward", "forgets to divide by the number of entries in the mean")
 def mlp_backward(x, y, params, activation="tanh", head="mse"):
     x, z1, h, out = _forward(x, y, params, activation, head)
@@ -770,6 +779,11 @@ def sgd_step(theta, grad, state, lr):
 @mutant("sgd_step", "forgets the learning rate")
 def sgd_step(theta, grad, state, lr):  # noqa: F811
     return theta - grad, dict(state)
+
+
+@mutant("sgd_step", "drops the state: returns an empty dict whatever it was given")
+def sgd_step(theta, grad, state, lr):  # noqa: F811
+    return theta - lr * grad, {}
 
 
 @mutant("sgd_step", "updates the parameters in place")
