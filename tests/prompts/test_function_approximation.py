@@ -225,3 +225,20 @@ def test_the_notebook_tries_the_benchmarked_learning_rates():
     from tests.conftest import LECTURES
     notebook = nbformat.read(next(l for l in LECTURES if l.slug == "function_approximation").student_notebook, 4)
     assert any(f"learning_rates = {lecture.DIGITS_LEARNING_RATES}" in cell.source for cell in notebook.cells)
+
+
+def test_digits_curves_mlp_loss_nearly_zero_and_validation_levels_off():
+    """The cell after the digits run: the MLP's training loss ends near 0.003, and the validation
+    accuracy of both chosen runs moves by at most 3.5 points over the last 20 epochs."""
+    from solutions import function_approximation as reference
+    digits = lecture.digits_split(seed=0)
+    runs = {"linear": (lecture.init_linear_classifier(64, 10), 3.0, lambda p, x: x @ p["W"].T + p["b"]),
+            "mlp": (lecture.init_mlp(64, 64, 10, seed=0), 1.0, lambda p, x: reference.mlp_forward(x, p, reference.relu))}
+    for name, (start, lr, logits_of) in runs.items():
+        accuracy = []
+        _, losses = reference.train_classifier(
+            start, lecture.classifier_loss_and_gradients, digits["x_train"], digits["y_train"], lr, 30, 32, 0,
+            lambda epoch, p, loss: accuracy.append(np.mean(np.argmax(logits_of(p, digits["x_val"]), axis=1) == digits["y_val"])))
+        assert losses[-1] < 0.5 * losses[5] and np.ptp(accuracy[10:]) <= 0.035, name
+        if name == "mlp":
+            assert round(losses[-1], 3) == 0.003
