@@ -16,10 +16,12 @@
 Settings, from the environment (the defaults suit a course installed as the documentation says):
 
     DLRL_HUB_PYTHON          the course environment's python, readable by every user (/opt/dlrl/venv/bin/python)
-    DLRL_HUB_INSTRUCTOR_PYTHON  the instructor's (with the grader: an install of the checkout; default: the same)
+    DLRL_HUB_INSTRUCTOR_PYTHON  the instructor's: the checkout's venv, with the grader
+                             (/home/instructor/dlrl/.venv/bin/python)
     DLRL_HUB_INSTRUCTORS     comma-separated instructor user names (instructor)
     DLRL_HUB_STUDENTS        comma-separated student user names allowed to log in (empty: every system user PAM accepts)
-    DLRL_HUB_COURSE_DIR      the instructor's course directory, inside the instructor's home (/home/instructor/dlrl/build/nbgrader)
+    DLRL_HUB_COURSE_DIR      the instructor's course directory, inside their home
+                             (/home/instructor/dlrl/build/nbgrader)
     DLRL_HUB_EXCHANGE        nbgrader's exchange, mode 1777 (/srv/nbgrader/exchange)
     DLRL_HUB_STUDENT_CONFIG  the students' Jupyter configuration folder, written at start (/etc/dlrl/jupyter-student)
     DLRL_HUB_URL             where the hub listens (http://127.0.0.1:8000; put TLS or a reverse proxy in front)
@@ -32,7 +34,7 @@ c = get_config()  # noqa: F821 - JupyterHub provides it
 
 COURSE_ID = "dlrl"  # grader/config.py's COURSE_ID
 PYTHON = os.environ.get("DLRL_HUB_PYTHON", "/opt/dlrl/venv/bin/python")
-INSTRUCTOR_PYTHON = os.environ.get("DLRL_HUB_INSTRUCTOR_PYTHON", PYTHON)
+INSTRUCTOR_PYTHON = os.environ.get("DLRL_HUB_INSTRUCTOR_PYTHON", "/home/instructor/dlrl/.venv/bin/python")
 INSTRUCTORS = {name for name in os.environ.get("DLRL_HUB_INSTRUCTORS", "instructor").split(",") if name}
 STUDENTS = {name for name in os.environ.get("DLRL_HUB_STUDENTS", "").split(",") if name}
 COURSE_DIR = os.environ.get("DLRL_HUB_COURSE_DIR", "/home/instructor/dlrl/build/nbgrader")

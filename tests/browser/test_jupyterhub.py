@@ -71,8 +71,8 @@ class Hub:
     student: str
     instructor: str
     course_dir: Path
-    process: subprocess.Popen
     log: Path
+    process: subprocess.Popen | None = None
     user_password: str = field(default_factory=lambda: secrets.token_hex(8))
     admin_password: str = field(default_factory=lambda: secrets.token_hex(20))
     seconds: dict[str, float] = field(default_factory=dict)
@@ -83,7 +83,8 @@ class Hub:
 
 def _start_hub(hub: Hub, proxy: Path, state: Path) -> subprocess.Popen:
     env = {**os.environ,
-           "DLRL_HUB_PYTHON": str(hub.room.python()), "DLRL_HUB_INSTRUCTOR_PYTHON": str(hub.room.python(instructor=True)),
+           "DLRL_HUB_PYTHON": str(hub.room.python()),
+           "DLRL_HUB_INSTRUCTOR_PYTHON": str(hub.room.python(instructor=True)),
            "DLRL_HUB_INSTRUCTORS": hub.instructor, "DLRL_HUB_STUDENTS": hub.student,
            "DLRL_HUB_COURSE_DIR": str(hub.course_dir), "DLRL_HUB_EXCHANGE": str(hub.room.exchange),
            "DLRL_HUB_STUDENT_CONFIG": str(hub.room.scratch / "hub-student-config"), "DLRL_HUB_URL": hub.url,
@@ -126,7 +127,7 @@ def _stop_hub(hub: Hub) -> None:
 
 
 @pytest.fixture(scope="module")
-def hub(browser_available, tmp_path_factory):
+def hub(browser_available):
     reason = unix_users_unavailable()
     if reason:
         pytest.skip(reason)
@@ -151,7 +152,7 @@ def hub(browser_available, tmp_path_factory):
         state = room.scratch / "hub"
         state.mkdir(mode=0o700)
         hub = Hub(room, lecture, f"http://127.0.0.1:{free_port()}", student, instructor, course_dir,
-                  process=None, log=state / "jupyterhub.log")  # type: ignore[arg-type]
+                  log=state / "jupyterhub.log")
         started = time.monotonic()
         hub.process = _start_hub(hub, proxy, state)
         _wait_for_hub(hub)
