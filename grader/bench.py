@@ -4,8 +4,11 @@
   under grading (``NBGRADER_EXECUTION`` set, demo cells reduced);
 - the autograde time per submission (the reference student, graded in one process);
 - a small class graded in one run: each submission with and without the sandbox, back to back
-  (the sandbox's cost as a ratio), then on a local Dask cluster with 1 and with 2 workers (the
-  throughput ratio, and the overhead per submission beyond the worker's own work);
+  (the sandbox's cost as a ratio), then on a local Dask cluster with 1 and with 2 workers and on
+  a real 2-worker cluster (``dask scheduler`` and ``dask worker`` processes on 127.0.0.1): the
+  throughput ratios, the overhead per submission beyond the worker's own work, and every
+  submission's times (worker, queued, kernel, scenarios, total, returned, record), so that a
+  submission that stalls shows;
 - the median time of each widget's update (``WIDGET_UPDATES`` of each support module: the
   pure function at a slider setting, rendered to the PNG the widget shows): one slider move;
 - training targets: for a lecture whose support module ``course.<slug>`` defines
@@ -17,6 +20,7 @@ Figures are measured, never asserted: tests do not time anything.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import statistics
@@ -27,6 +31,8 @@ from pathlib import Path
 import matplotlib
 import nbclient
 import nbformat
+from rich.console import Console
+from rich.table import Table
 
 from grader.assemble import assemble
 from grader.lectures import BUILD, Lecture, all_lectures
@@ -52,18 +58,32 @@ def notebook_seconds(lecture: Lecture, grading: bool) -> float:
             os.environ["NBGRADER_EXECUTION"] = previous
 
 
+MIN_CLASS = 10  # submissions in the bench class at least (COURSE_LECTURES=01: ten of lecture 01)
+
+
 def bench_class(folder: Path, lectures: list[Lecture]) -> int:
-    """Two submissions per lecture (the reference and a mutant); return how many."""
+    """The reference and mutants of each lecture, two per lecture or more, so that the class
+    holds at least :data:`MIN_CLASS` submissions; return how many."""
     from grader.demo import solved, with_mutant
 
+    per_lecture = max(2, -(-MIN_CLASS // len(lectures)))
     count = 0
     for lecture in lectures:
-        for student, notebook in (("reference", solved(lecture)), ("mutant", with_mutant(lecture, 0))):
+        students = {"reference": lambda: solved(lecture),
+                    **{f"mutant-{k + 1}": (lambda k=k: with_mutant(lecture, k)) for k in range(per_lecture - 1)}}
+        for student, build in students.items():
             path = folder / student / lecture.assignment / lecture.notebook_name
             path.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(notebook, path)
+            nbformat.write(build(), path)
             count += 1
     return count
+
+
+PHASES = ("queued", "kernel", "scenarios", "total", "returned", "record")
+# A submission whose worker time in one run passes this multiple of its median over all runs
+# (and by more than STALL_MARGIN seconds) is flagged as stalled.
+STALL_FACTOR = 1.8
+STALL_MARGIN = 5.0
 
 
 def _graded_in(folder: Path, lectures: list[Lecture], **options) -> tuple[float, list]:
@@ -74,6 +94,40 @@ def _graded_in(folder: Path, lectures: list[Lecture], **options) -> tuple[float,
         start = time.perf_counter()
         outcomes, _ = autograde_all(folder, Path(scratch) / "nbgrader", lectures, **options)
         return time.perf_counter() - start, outcomes
+
+
+def _graded_on_cluster(folder: Path, lectures: list[Lecture], workers: int) -> tuple[float, list]:
+    """As :func:`_graded_in`, on a real cluster of ``workers`` started here (its start not timed)."""
+    from grader.executor.cluster import cluster_on_this_machine
+
+    with cluster_on_this_machine(workers) as address:
+        return _graded_in(folder, lectures, scheduler=address)
+
+
+def submission_rows(run: str, outcomes: list) -> list[dict]:
+    """One row per submission of a run: where it was graded and its seconds per phase."""
+    return [{"run": run, "submission": f"{o.student}/{o.assignment[:2]}", "worker": o.worker.rsplit(":", 1)[-1],
+             **{phase: round(o.timings[phase], 2) for phase in PHASES if phase in o.timings}} for o in outcomes]
+
+
+def mark_stalls(rows: list[dict]) -> None:
+    """Set each row's "stalled": its worker time far above the same submission's median over the runs."""
+    for row in rows:
+        totals = [r["total"] for r in rows if r["submission"] == row["submission"] and "total" in r]
+        usual = statistics.median(totals) if totals else 0.0
+        row["stalled"] = "total" in row and row["total"] > max(STALL_FACTOR * usual, usual + STALL_MARGIN)
+
+
+def grading_span(outcomes: list) -> float:
+    """Seconds from the jobs' submission to the last result recorded: the part of a batch that
+    more workers can shorten (all jobs are submitted at once; the batch's wall time also holds
+    the release, the gradebook's creation and the local cluster's start and stop)."""
+    return max((sum(o.timings.get(phase, 0.0) for phase in ("queued", "total", "returned", "record"))
+                for o in outcomes), default=0.0)
+
+
+def _stalls(rows: list[dict]) -> int:
+    return sum(1 for row in rows if row["stalled"])
 
 
 def sandbox_seconds(folder: Path, lectures: list[Lecture]) -> tuple[float, float]:
@@ -107,25 +161,44 @@ def sandbox_seconds(folder: Path, lectures: list[Lecture]) -> tuple[float, float
     return unsafe, sandboxed
 
 
+# The class is graded six times in this order: a machine that speeds up or slows down over the
+# run favours no configuration. "cluster 2" is a real cluster of separate processes.
+GRADING_RUNS = ("local 1", "local 2", "cluster 2", "cluster 2", "local 2", "local 1")
+
+
+def grade_class(folder: Path, lectures: list[Lecture], run: str) -> tuple[float, list]:
+    """Grade the class in ``folder`` as ``run`` ("local N" or "cluster N") says."""
+    kind, workers = run.split()
+    if kind == "cluster":
+        return _graded_on_cluster(folder, lectures, int(workers))
+    return _graded_in(folder, lectures, workers=int(workers))
+
+
 def grading_figures(lectures: list[Lecture]) -> dict:
-    """The same class graded three ways in one run: each submission with and without the
-    sandbox (its cost), and on a local Dask cluster with 1 and with 2 workers, twice each (the
-    scaling; the times are the means of the two runs)."""
+    """The same class graded several ways in one run: each submission with and without the
+    sandbox (its cost), then on a local Dask cluster with 1 and with 2 workers and on a real
+    2-worker cluster, twice each (the scaling; the times are the means of the two runs), with
+    every submission's times."""
     from grader.judge import reference_results
 
     for lecture in lectures:  # computed once per process: warm it so no run pays for it
         reference_results(lecture.slug)
+    walls: dict[str, list[float]] = {run: [] for run in GRADING_RUNS}
+    spans: dict[str, list[float]] = {run: [] for run in GRADING_RUNS}
+    rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-class-") as scratch:
         folder = Path(scratch) / "submitted"
         count = bench_class(folder, lectures)
         unsafe, sandboxed = sandbox_seconds(folder, lectures)
-        # 1, 2, 2, 1 workers: a machine that speeds up or slows down over the run favours neither
-        one_first, outcomes_one = _graded_in(folder, lectures, workers=1)
-        two_first, _ = _graded_in(folder, lectures, workers=2)
-        two_second, _ = _graded_in(folder, lectures, workers=2)
-        one_second, _ = _graded_in(folder, lectures, workers=1)
-    one, two = (one_first + one_second) / 2, (two_first + two_second) / 2
-    executing = statistics.mean(o.seconds for o in outcomes_one)  # kernel + scenarios, on the worker
+        for number, run in enumerate(GRADING_RUNS, start=1):
+            wall, outcomes = grade_class(folder, lectures, run)
+            walls[run].append(wall)
+            spans[run].append(grading_span(outcomes))
+            rows += submission_rows(f"{number}: {run}", outcomes)
+    mark_stalls(rows)
+    one, two, cluster = (statistics.mean(walls[run]) for run in ("local 1", "local 2", "cluster 2"))
+    one_span, two_span, cluster_span = (statistics.mean(spans[run]) for run in ("local 1", "local 2", "cluster 2"))
+    executing = statistics.mean(row["total"] for row in rows if row["run"].endswith("local 1") and "total" in row)
     return {
         "submissions": count,
         "unsandboxed_s_per_submission": round(unsafe / count, 2),
@@ -133,10 +206,37 @@ def grading_figures(lectures: list[Lecture]) -> dict:
         "sandbox_cost_ratio": round(sandboxed / unsafe, 3),
         "one_worker_s": round(one, 1),
         "two_workers_s": round(two, 1),
+        "cluster_two_workers_s": round(cluster, 1),
         "throughput_ratio_2_vs_1": round(one / two, 3),
+        "cluster_throughput_ratio_2_vs_1": round(one / cluster, 3),
+        "runs_s": {run: [round(w, 1) for w in times] for run, times in walls.items()},
+        "grading_span_s": {run: [round(w, 1) for w in times] for run, times in spans.items()},
+        "span_ratio_2_vs_1": round(one_span / two_span, 3),
+        "cluster_span_ratio_2_vs_1": round(one_span / cluster_span, 3),
         "worker_s_per_submission": round(executing, 2),
         "overhead_s_per_submission": round(one / count - executing, 2),
+        "stalled_submissions": _stalls(rows),
+        "per_submission": rows,
     }
+
+
+def submissions_table(rows: list[dict]) -> Table:
+    """Every graded submission's seconds per phase, run by run; a stalled one in red."""
+    table = Table(title="per-submission seconds (worker: its port; stalled: the total over "
+                        f"{STALL_FACTOR:g}x the submission's median over the runs)", header_style="bold")
+    for column in ("run", "submission", "worker", *PHASES, "stalled"):
+        table.add_column(column, justify="right" if column in PHASES else "left")
+    for row in rows:
+        table.add_row(row["run"], row["submission"], row["worker"],
+                      *(f"{row[phase]:.1f}" if phase in row else "-" for phase in PHASES),
+                      "STALLED" if row["stalled"] else "", style="bold red" if row["stalled"] else None)
+    return table
+
+
+def _rendered(table: Table, width: int = 110) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    console.print(table)
+    return console.file.getvalue().rstrip("\n")
 
 
 def autograde_seconds(lectures: list[Lecture]) -> dict[str, float]:
@@ -219,9 +319,15 @@ def as_text(results: dict) -> str:
               f"{g['unsandboxed_s_per_submission']:.2f} s (kernel and scenarios, each submission both ways "
               f"back to back): the sandbox costs x{g['sandbox_cost_ratio']:.2f}",
               f"  Dask, 1 worker {g['one_worker_s']:.0f} s, 2 workers {g['two_workers_s']:.0f} s: "
-              f"throughput x{g['throughput_ratio_2_vs_1']:.2f}",
+              f"throughput x{g['throughput_ratio_2_vs_1']:.2f}; a real 2-worker cluster (dask scheduler and "
+              f"dask worker processes) {g['cluster_two_workers_s']:.0f} s: x{g['cluster_throughput_ratio_2_vs_1']:.2f}",
+              "  each run, wall s: " + ", ".join(f"{run} {times}" for run, times in g["runs_s"].items()),
+              "  each run, from the jobs' submission to the last result recorded, s: "
+              + ", ".join(f"{run} {times}" for run, times in g["grading_span_s"].items())
+              + f": x{g['span_ratio_2_vs_1']:.2f} local, x{g['cluster_span_ratio_2_vs_1']:.2f} on the real cluster",
               f"  per submission: {g['worker_s_per_submission']:.2f} s on the worker (kernel and scenarios), "
-              f"{g['overhead_s_per_submission']:.2f} s beyond that (distribution, judging, recording)"]
+              f"{g['overhead_s_per_submission']:.2f} s beyond that (distribution, judging, recording)",
+              f"  stalled submissions: {g['stalled_submissions']}", "", _rendered(submissions_table(g["per_submission"]))]
     lines += ["", "widget update: median time to draw and render the figure"]
     for assignment, figures in results["lectures"].items():
         for name, seconds in figures["widget_median_s"].items():

@@ -1,10 +1,10 @@
 """Grading on a real Dask cluster (a scheduler and two workers on 127.0.0.1), with one worker
-killed mid-batch: the grades equal in-process grading, and nothing is lost or graded twice."""
+killed mid-batch: the grades equal in-process grading, nothing is lost or graded twice, and each
+submission's seconds per phase are recorded (so that ``make bench`` can show a stall)."""
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,16 +16,11 @@ import pytest
 
 from grader.autograde import autograde_all, load_status
 from grader.demo import solved, with_mutant
+from grader.executor.cluster import cluster_on_this_machine
 from grader.lectures import find_lecture
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
-DASK = str(Path(sys.executable).parent / "dask")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+WORKER_PHASES = {"kernel", "scenarios", "total"}  # seconds the worker measures
 
 
 def write_class(folder: Path) -> list[str]:
@@ -42,28 +37,8 @@ def write_class(folder: Path) -> list[str]:
 
 @pytest.fixture
 def cluster():
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    processes = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                   "--dashboard-address", ":0"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    time.sleep(3)
-    for name in ("w1", "w2"):
-        processes.append(subprocess.Popen([DASK, "worker", address, "--nthreads", "1", "--no-nanny", "--name", name,
-                                           "--dashboard-address", ":0"], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    from distributed import Client
-    with Client(address, timeout="60s") as client:
-        client.wait_for_workers(2, timeout=120)
-    yield address
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with cluster_on_this_machine(2) as address:
+        yield address
 
 
 def kill_a_busy_worker(address: str, killed: list[str]) -> None:
@@ -99,8 +74,15 @@ def test_a_lost_worker_loses_nothing_and_grades_match_in_process_grading(cluster
     assert killed, "no worker was killed"
     assert sorted(o.student for o in outcomes) == sorted(students), "a submission was lost or graded twice"
     assert any("worker was lost" in p for o in outcomes for p in o.problems), "the retry was not reported"
+    for outcome in outcomes:  # each submission's seconds per phase, so that a stall shows
+        assert set(outcome.timings) >= WORKER_PHASES | {"queued", "returned", "record"}, outcome.timings
+        assert all(seconds >= 0 for seconds in outcome.timings.values()), outcome.timings
+        assert outcome.timings["total"] >= outcome.timings["kernel"] + outcome.timings["scenarios"]
+    stored = load_status(tmp_path / "cluster")
+    assert all(set(entry[lecture.assignment]["timings"]) >= WORKER_PHASES for entry in stored.values())
 
     reference, _ = autograde_all(tmp_path / "submitted", tmp_path / "local", [lecture], in_process=True)
+    assert all(set(o.timings) >= WORKER_PHASES | {"record"} for o in reference)
     on_cluster = {s: e[lecture.assignment]["score"] for s, e in load_status(tmp_path / "cluster").items()}
     in_process = {s: e[lecture.assignment]["score"] for s, e in load_status(tmp_path / "local").items()}
     assert on_cluster == in_process

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -26,15 +30,31 @@ def job_key(job: GradingJob) -> str:
     return f"grade-{job.student}-{job.assignment}-{job.digest[:12]}"
 
 
-def grade_on_worker(job: GradingJob) -> GradingResult:
-    """The task a Dask worker runs: log the start (to detect retries), then grade."""
+def grade_on_worker(job: GradingJob, submitted_at: float | None = None) -> GradingResult:
+    """The task a Dask worker runs: log the start (to detect retries), then grade.
+
+    ``submitted_at`` is the client's clock (``time.time()``) when it submitted the job: the
+    result's ``seconds["queued"]`` is how long the job waited for a worker (clocks of the client
+    and the worker agree on one machine; elsewhere, as far as the machines' clocks do).
+    """
+    started = time.time()
     try:
         from distributed import get_worker
         worker = get_worker()
         worker.log_event(EVENT_TOPIC, {"key": job_key(job), "worker": worker.address})
     except (ImportError, ValueError):  # not on a Dask worker
         pass
-    return grade_submission(job)
+    result = grade_submission(job)
+    if submitted_at is not None:
+        result.seconds["queued"] = max(0.0, started - submitted_at)
+    return result
+
+
+def _returned(result: GradingResult, submitted_at: float) -> None:
+    """Set ``seconds["returned"]``: from the worker's end to the client holding the result
+    (the result's transfer, and the wait while the client recorded earlier results)."""
+    worked = result.seconds.get("queued", 0.0) + result.seconds.get("total", 0.0)
+    result.seconds["returned"] = max(0.0, time.time() - submitted_at - worked)
 
 
 @contextmanager
@@ -50,6 +70,43 @@ def dask_client(workers: int | None = None, scheduler: str | None = None):
     with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def cluster_on_this_machine(workers: int = 2) -> Iterator[str]:
+    """A real Dask cluster on 127.0.0.1, started as on other machines: a ``dask scheduler`` and
+    ``workers`` ``dask worker`` processes (one thread each, no nanny). Yields the scheduler's
+    address; stops them all on exit. For the tests and ``make bench``."""
+    from distributed import Client
+
+    dask = str(Path(sys.executable).parent / "dask")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                                   "--dashboard-address", ":0"], **quiet)]
+    try:
+        for number in range(1, workers + 1):
+            processes.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-nanny",
+                                               "--name", f"w{number}", "--dashboard-address", ":0"], **quiet))
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield address
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _progress() -> Progress:
@@ -68,7 +125,8 @@ def grade_all(client, jobs: list[GradingJob], on_result: Callable[[GradingResult
     """
     from distributed import as_completed
 
-    futures = {client.submit(grade_on_worker, job, key=job_key(job), pure=False): job for job in jobs}
+    submitted_at = time.time()
+    futures = {client.submit(grade_on_worker, job, submitted_at, key=job_key(job), pure=False): job for job in jobs}
     started = time.monotonic()
     failures = 0
     with _progress() as progress:
@@ -80,6 +138,7 @@ def grade_all(client, jobs: list[GradingJob], on_result: Callable[[GradingResult
             except Exception as error:  # the task itself failed, e.g. KilledWorker
                 result = GradingResult(job.student, job.assignment, job.digest, sandboxed=not job.unsafe,
                                        problems=[f"grading failed on the cluster ({type(error).__name__}: {str(error)[:200]})"])
+            _returned(result, submitted_at)
             starts = sum(1 for _, event in client.get_events(EVENT_TOPIC) if event.get("key") == future.key)
             if not on_result(result, starts):
                 failures += 1
