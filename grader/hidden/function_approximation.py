@@ -753,7 +753,7 @@ def _train_recorded(train_classifier, n=23, batch_size=5, epochs=3, seed=7, lr=0
 
 
 @book.scenario("train_classifier",
-               hint="in every epoch use each example exactly once, in batches of batch_size; only one batch may be smaller")
+               hint="in every epoch use each example exactly once, in batches of the batch size; only one batch may be smaller")
 def train_batches_cover_each_epoch(train_classifier):
     """N = 23, B = 5, 3 epochs: 5 batches per epoch, sizes 5, 5, 5, 5, 3, each example once per epoch"""
     recorder, _, _ = _train_recorded(train_classifier)
@@ -811,7 +811,7 @@ def train_losses_are_weighted_means(train_classifier):
 
 
 @book.scenario("train_classifier",
-               hint="take all randomness from np.random.default_rng(seed), created inside the function")
+               hint="take all randomness from a generator made from the seed inside the function, not from a global one")
 def train_is_reproducible(train_classifier):
     """the same seed gives the same batches and result; another seed gives another order"""
     np.random.seed(1)  # numpy's global generator in two different states: a loop that uses it does not repeat
@@ -826,7 +826,7 @@ def train_is_reproducible(train_classifier):
 
 
 @book.scenario("train_classifier",
-               hint="call on_epoch after each epoch's last step, with epochs counted from 1 and that epoch's loss")
+               hint="call the callback after each epoch's last step, with epochs counted from 1 and that epoch's loss")
 def train_callback_timing(train_classifier):
     """on_epoch runs once after each epoch (1, 2, 3), with that epoch's end parameters and loss"""
     seen = []
@@ -870,7 +870,7 @@ factories.raises(book, "train_classifier", {
     "batch_size 0": lambda: ({"w": np.array([0.0])}, _Recorder(), *_line_data(5), 0.1, 1, 0, 0),
     "epochs -1": lambda: ({"w": np.array([0.0])}, _Recorder(), *_line_data(5), 0.1, -1, 2, 0),
     "valid arguments": lambda: ({"w": np.array([0.0])}, _Recorder(), *_line_data(5), 0.1, 1, 2, 0),
-}, hint="check the arguments first: lengths must match, batch_size >= 1, epochs >= 0")
+}, hint="check the arguments first: the lengths must match, the batch size must be positive, the epochs not negative")
 
 
 def _shorter_labels():
