@@ -180,6 +180,58 @@ ATTACKS: dict[str, str] = {
         except Exception:
             pass
     """,
+    # Resource attacks: each is graded beside an honest neighbour (RESOURCE_ATTACKS).
+    "disk-fill": """
+        import os
+        for _folder in (os.path.expanduser("~"), os.getcwd(), "/tmp", "/var/tmp", "/dev/shm"):
+            for _i in range(64):  # 64 files of 64 MB (under the per-file limit) per folder
+                try:
+                    with open(os.path.join(_folder, "fill-%d" % _i), "wb") as _f:
+                        for _ in range(64):
+                            _f.write(b"x" * 2**20)
+                except Exception:
+                    break
+    """,
+    "memory-fill": """
+        import subprocess, sys
+        _code = ("import time  # {marker}\\n"
+                 "_b = bytearray(1536 * 2**20)\\n"
+                 "for _i in range(0, len(_b), 4096):\\n"
+                 "    _b[_i] = 1\\n"
+                 "time.sleep(10)\\n")
+        for _ in range(4):  # 4 x 1.5 GiB: each under the per-process limit, together past the submission's
+            try:
+                subprocess.Popen([sys.executable, "-c", _code], start_new_session=True,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            except Exception:
+                pass
+    """,
+    "cpu-hog": """
+        import os, time
+        _end = time.time() + 10
+        for _ in range(48):
+            try:
+                if os.fork() == 0:
+                    os.setsid()
+                    while time.time() < _end:
+                        pass
+                    os._exit(0)
+            except Exception:
+                pass
+    """,
+    "thread-flood": """
+        import threading, time
+        threading.stack_size(128 * 1024)
+        _threads = []
+        try:
+            for _ in range(20000):
+                _t = threading.Thread(target=time.sleep, args=(10,), daemon=True)
+                _t.start()
+                _threads.append(_t)
+        except Exception:
+            pass
+        threading.stack_size(0)
+    """,
     "retry-loop": """
         import time
         _deadline = time.time() + 3600
@@ -268,6 +320,14 @@ ATTACKS["html-js"] = html_js.ATTACK
 EXTRA_CELLS = {"html-js": html_js.add_markdown}
 
 
+RESOURCE_ATTACKS = ("disk-fill", "memory-fill", "cpu-hog", "thread-flood")
+
+
+def neighbour(attack: str) -> str:
+    """The honest student graded right after ``attack`` (names sort next to each other)."""
+    return f"m-{attack}-neighbour"
+
+
 def wrong_submission(lecture: Lecture) -> tuple[NotebookNode, NotebookNode, str]:
     """The reference with its first exercise replaced by a mutant: (notebook, the cell, the name)."""
     from tests.mutants import load_catalogue
@@ -293,13 +353,17 @@ def build(lecture: Lecture, attack: str, target: Target) -> NotebookNode:
 
 
 def write_class(folder: Path, lecture: Lecture, target: Target) -> dict[str, str]:
-    """Write honest students, the twin and every attack; return {student: kind}."""
+    """Write honest students (one beside each resource attack), the twin and every attack;
+    return {student: kind}."""
     kinds = {"a-honest-first": "honest", "twin": "twin", "z-honest-last": "honest"}
     notebooks = {"a-honest-first": solved(lecture), "twin": wrong_submission(lecture)[0],
                  "z-honest-last": solved(lecture)}
     for attack in ATTACKS:
         notebooks[f"m-{attack}"] = build(lecture, attack, target)
         kinds[f"m-{attack}"] = "attack"
+    for attack in RESOURCE_ATTACKS:
+        notebooks[neighbour(attack)] = solved(lecture)
+        kinds[neighbour(attack)] = "honest"
     for student, notebook in notebooks.items():
         path = folder / student / lecture.assignment / lecture.notebook_name
         path.parent.mkdir(parents=True, exist_ok=True)
