@@ -80,8 +80,8 @@ def bench_class(folder: Path, lectures: list[Lecture]) -> int:
 
 
 PHASES = ("queued", "kernel", "scenarios", "total", "returned", "record")
-# A submission whose worker time in one run passes this multiple of its median over all runs
-# (and by more than STALL_MARGIN seconds) is flagged as stalled.
+# A submission whose worker time in one run passes this multiple of what it usually takes in a
+# run of that speed (and by more than STALL_MARGIN seconds) is flagged as stalled.
 STALL_FACTOR = 1.8
 STALL_MARGIN = 5.0
 
@@ -111,11 +111,18 @@ def submission_rows(run: str, outcomes: list) -> list[dict]:
 
 
 def mark_stalls(rows: list[dict]) -> None:
-    """Set each row's "stalled": its worker time far above the same submission's median over the runs."""
+    """Set each row's "stalled": its worker time far above what it usually takes (its median over
+    the runs) scaled by its run's speed. A loaded machine slows a whole run; a stall, one
+    submission. A run's speed is the lower median of its submissions' times over their usual
+    times, so that a stalled submission does not set it."""
+    timed = [row for row in rows if "total" in row]
+    usual = {row["submission"]: statistics.median(r["total"] for r in timed if r["submission"] == row["submission"])
+             for row in timed}
+    speed = {run: statistics.median_low(r["total"] / max(usual[r["submission"]], 1e-9) for r in timed if r["run"] == run)
+             for run in {row["run"] for row in timed}}
     for row in rows:
-        totals = [r["total"] for r in rows if r["submission"] == row["submission"] and "total" in r]
-        usual = statistics.median(totals) if totals else 0.0
-        row["stalled"] = "total" in row and row["total"] > max(STALL_FACTOR * usual, usual + STALL_MARGIN)
+        expected = usual[row["submission"]] * speed[row["run"]] if "total" in row else 0.0
+        row["stalled"] = "total" in row and row["total"] > max(STALL_FACTOR * expected, expected + STALL_MARGIN)
 
 
 def grading_span(outcomes: list) -> float:
@@ -223,7 +230,7 @@ def grading_figures(lectures: list[Lecture]) -> dict:
 def submissions_table(rows: list[dict]) -> Table:
     """Every graded submission's seconds per phase, run by run; a stalled one in red."""
     table = Table(title="per-submission seconds (worker: its port; stalled: the total over "
-                        f"{STALL_FACTOR:g}x the submission's median over the runs)", header_style="bold")
+                        f"{STALL_FACTOR:g}x the submission's usual time at its run's speed)", header_style="bold")
     for column in ("run", "submission", "worker", *PHASES, "stalled"):
         table.add_column(column, justify="right" if column in PHASES else "left")
     for row in rows:

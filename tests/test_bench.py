@@ -25,6 +25,15 @@ def test_a_stalled_submission_is_flagged_and_shown():
     assert any("ann/01" in line and "27.5" in line and "4003" in line and "STALLED" in line for line in text.split("\n"))
 
 
+def test_a_run_slowed_as_a_whole_is_not_a_stall():
+    runs = [[outcome("ann", "4001", 7.0), outcome("ben", "4002", 6.5), outcome("cy", "4001", 9.0)],
+            [outcome("ann", "4003", 21.0), outcome("ben", "4004", 19.0), outcome("cy", "4003", 28.0)],  # a loaded machine
+            [outcome("ann", "4005", 7.4), outcome("ben", "4006", 7.1), outcome("cy", "4005", 8.5)]]
+    rows = [row for number, outcomes in enumerate(runs, start=1) for row in submission_rows(f"{number}: local 2", outcomes)]
+    mark_stalls(rows)
+    assert not any(row["stalled"] for row in rows)
+
+
 def test_the_grading_span_runs_to_the_last_result_recorded():
     first, last = outcome("ann", "4001", 7.0), outcome("ben", "4002", 6.0, queued=7.0)
     assert grading_span([first, last]) == 7.0 + 6.0 + 0.1 + 0.4
