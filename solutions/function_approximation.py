@@ -61,7 +61,7 @@ def dense_layer(x: np.ndarray, W: np.ndarray, b: np.ndarray,
         raise ValueError(f"x has {x.shape[-1]} features but W expects {W.shape[1]} (W has shape {W.shape})")
     if b.shape != (W.shape[0],):
         raise ValueError(f"b should have shape ({W.shape[0]},) to match W {W.shape}, got {b.shape}")
-    return activation(x @ W.T + b)
+    return np.asarray(activation(x @ W.T + b), dtype=np.float64)
 
 
 def mlp_forward(x: np.ndarray, params: dict[str, np.ndarray],

@@ -53,6 +53,13 @@ def size_kernel_too_large(conv_output_size):
     return [error_name(conv_output_size, 3, 5, 1, 0), error_name(conv_output_size, 3, 5, 1, 1)]
 
 
+@book.scenario("conv_output_size",
+               hint="the size is a floor division: a kernel that overhangs by less than one stride still does not fit")
+def size_kernel_overhangs_with_a_stride(conv_output_size):
+    """a kernel that overhangs the input by less than one stride (must raise ValueError)"""
+    return [error_name(conv_output_size, 2, 3, 2, 0), error_name(conv_output_size, 3, 5, 3, 0)]
+
+
 # --- naive forward and im2col forward (the same scenarios) ---------------------------------------
 
 def _forward_scenarios(name: str) -> None:

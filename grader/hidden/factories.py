@@ -84,3 +84,20 @@ def invariant(book: ScenarioBook, name: str, make_args: Args, transform: Callabl
         return [_as_data(candidate(*make_args())), _as_data(candidate(*transform(make_args())))]
     run.__doc__ = description
     book.scenario(name, rtol=rtol, atol=atol, hint=hint)(run)
+
+
+def quiet(book: ScenarioBook, name: str, make_args: Args, description: str, *,
+          hint: str | None = "an overflow warning means the formula overflows there: use a form that is safe") -> None:
+    """``name(*make_args())`` emits no numpy floating-point warning (overflow, invalid, division by
+    zero; underflow to 0 is harmless and not counted): the scenario returns the warnings' messages,
+    an empty list for a safe formula."""
+    import warnings
+
+    def run(candidate):
+        with warnings.catch_warnings(record=True) as caught, \
+                np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+            warnings.simplefilter("always")
+            candidate(*make_args())
+        return sorted({str(warning.message) for warning in caught if issubclass(warning.category, RuntimeWarning)})
+    run.__doc__ = description
+    book.scenario(name, hint=hint)(run)

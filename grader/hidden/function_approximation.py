@@ -114,6 +114,19 @@ for _name in ["sigmoid", "relu", "sigmoid_derivative", "tanh_derivative", "relu_
             return function(EXTREMES.copy())
 
 
+@book.scenario("sigmoid", rtol=1e-9, atol=0.0,
+               hint="far in the negative tail the value is tiny but not zero: compute it without cancellation or clipping")
+def sigmoid_negative_tail(sigmoid):
+    """z = -40, -100, -700: tiny probabilities, accurate relative to their size"""
+    with np.errstate(all="ignore"):
+        return sigmoid(np.array([-40.0, -100.0, -700.0]))
+
+
+for _name in ["sigmoid", "sigmoid_derivative", "tanh_derivative"]:
+    factories.quiet(book, _name, lambda: (EXTREMES.copy(),),
+                    "z = +-1000 and +-40 without an overflow warning (the form is safe at both signs)")
+
+
 # --- dense layer and MLP ---------------------------------------------------------------------
 
 def _layer(seed: int, n: int, d_in: int, d_out: int):
@@ -193,6 +206,15 @@ def mlp_mismatched_shapes(mlp_forward):
     return error_name(mlp_forward, x, params, np.tanh)
 
 
+factories.raises(book, "mlp_forward", {
+    "b1 of shape (1,)": lambda: (_mlp(18, 4, 2, 5, 3)[0], {**_mlp(18, 4, 2, 5, 3)[1], "b1": np.zeros(1)}, np.tanh),
+    "b2 of shape (1,)": lambda: (_mlp(18, 4, 2, 5, 3)[0], {**_mlp(18, 4, 2, 5, 3)[1], "b2": np.zeros(1)}, np.tanh),
+}, "biases of shape (1,) that numpy would broadcast (must raise ValueError)")
+factories.returned_dtype(book, "dense_layer", lambda: (np.arange(6).reshape(2, 3), np.ones((2, 3), dtype=int),
+                                                       np.array([1, -1]), lambda a: a),
+                         "integer x, W and b with the identity activation give a float64 array")
+
+
 # --- losses --------------------------------------------------------------------------------
 
 @book.scenario("mse_loss",
@@ -253,6 +275,20 @@ def bce_soft_labels(binary_cross_entropy):
     """labels in [0, 1] that are not 0 or 1"""
     rng = _rng(22)
     return binary_cross_entropy(rng.normal(size=(5, 2)), rng.uniform(size=(5, 2)))
+
+
+@book.scenario("binary_cross_entropy", rtol=1e-6, atol=0.0,
+               hint="log(1 + tiny) rounds to 0: use a logarithm that stays accurate near 1")
+def bce_confident_and_right_accurately(binary_cross_entropy):
+    """a logit of 40 with the label 1 costs about 4.2e-18, accurate relative to its size"""
+    with np.errstate(all="ignore"):
+        return binary_cross_entropy(np.array([40.0]), np.array([1.0]))
+
+
+factories.returned_dtype(book, "mse_loss", lambda: (_rng(23).normal(size=6), _rng(24).normal(size=6)),
+                         "the loss is a Python float, not a numpy scalar")
+factories.returned_dtype(book, "binary_cross_entropy", lambda: (_rng(25).normal(size=6), np.ones(6)),
+                         "the loss is a Python float, not a numpy scalar")
 
 
 # --- SGD -----------------------------------------------------------------------------------

@@ -23,6 +23,14 @@ def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
     return (size + 2 * padding - kernel_size) // stride + 1
 
 
+@mutant("conv_output_size", "int() of a true division rounds toward zero: an overhanging kernel gets size 1")
+def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
+    out = int((size + 2 * padding - kernel_size) / stride) + 1
+    if out < 1:
+        raise ValueError("kernel too large")
+    return out
+
+
 @mutant("conv_output_size", "returns a numpy float (np.floor of a true division) instead of an int")
 def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
     out = np.floor((size + 2 * padding - kernel_size) / stride) + 1

@@ -869,3 +869,46 @@ def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
         if scores[-1] > best_score:
             best, best_score = i, scores[-1]
     return learning_rates[best], scores, models[best]
+
+
+# --- mistakes an independent student made that passed the first scenarios ------------------
+
+@mutant("sigmoid", "clips z to [-30, 30] before the naive formula: the negative tail loses its accuracy")
+def sigmoid(z):  # noqa: F811
+    z = np.clip(np.asarray(z, dtype=np.float64), -30.0, 30.0)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@mutant("sigmoid", "the naive formula: right values, but exp overflows (with a warning) for z = -1000")
+def sigmoid(z):  # noqa: F811
+    with np.errstate(divide="ignore"):
+        return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
+@mutant("tanh_derivative", "1 / cosh(z)^2: right values, but cosh overflows (with a warning) for |z| = 1000")
+def tanh_derivative(z):  # noqa: F811
+    return 1.0 / np.cosh(np.asarray(z, dtype=np.float64)) ** 2
+
+
+@mutant("dense_layer", "no float cast: integer inputs give an integer array")
+def dense_layer(x, W, b, activation):  # noqa: F811
+    if x.shape[-1] != W.shape[1] or b.shape != (W.shape[0],):
+        raise ValueError("shapes")
+    return activation(x @ W.T + b)
+
+
+@mutant("mlp_forward", "writes the layers out without dense_layer's checks: a bias of shape (1,) broadcasts")
+def mlp_forward(x, params, activation):  # noqa: F811
+    hidden = activation(np.asarray(x, dtype=float) @ params["W1"].T + params["b1"])
+    return hidden @ params["W2"].T + params["b2"]
+
+
+@mutant("mse_loss", "returns a numpy float64 scalar instead of a Python float")
+def mse_loss(y_pred, y):  # noqa: F811
+    return np.mean((np.asarray(y_pred) - np.asarray(y)) ** 2)
+
+
+@mutant("binary_cross_entropy", "log(1 + exp(-|z|)) instead of log1p: a confident right logit costs exactly 0")
+def binary_cross_entropy(logits, y):  # noqa: F811
+    z, y = np.asarray(logits, dtype=float), np.asarray(y, dtype=float)
+    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log(1.0 + np.exp(-np.abs(z)))))
