@@ -228,12 +228,17 @@ def write_limits_table(graded) -> None:
 
 def test_honest_students_keep_full_marks_and_their_speed_beside_resource_attacks(graded):
     """Each resource attack's neighbour (graded right after it, never first on a worker, whose
-    first submission also pays the worker's start-up) keeps its marks and its speed."""
+    first submission also pays the worker's start-up) keeps its marks and its speed.
+
+    The goal is at most 1.5x its time alone (build/hostile/limits.txt records the figures; a
+    quiet run measured 1.14-1.42x). The test allows 2x, so a busy spell of the machine does not
+    fail it, while a lost CPU or process limit (7x before the per-submission limits) still does.
+    """
     write_limits_table(graded)
     for student in [neighbour(attack) for attack in RESOURCE_ATTACKS]:
         outcome = graded["outcomes"][student]
         assert outcome.graded and outcome.score == outcome.max_score, (student, outcome.problems)
-        assert outcome.seconds <= 1.5 * graded["alone"], f"{student}: {outcome.seconds:.1f} s, alone {graded['alone']:.1f} s"
+        assert outcome.seconds <= 2 * graded["alone"], f"{student}: {outcome.seconds:.1f} s, alone {graded['alone']:.1f} s"
 
 
 def test_resource_attacks_got_at_most_the_submission_limits(graded):
