@@ -906,9 +906,3 @@ def mlp_forward(x, params, activation):  # noqa: F811
 @mutant("mse_loss", "returns a numpy float64 scalar instead of a Python float")
 def mse_loss(y_pred, y):  # noqa: F811
     return np.mean((np.asarray(y_pred) - np.asarray(y)) ** 2)
-
-
-@mutant("binary_cross_entropy", "log(1 + exp(-|z|)) instead of log1p: a confident right logit costs exactly 0")
-def binary_cross_entropy(logits, y):  # noqa: F811
-    z, y = np.asarray(logits, dtype=float), np.asarray(y, dtype=float)
-    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log(1.0 + np.exp(-np.abs(z)))))
