@@ -40,7 +40,7 @@ from rich.text import Text
 from traitlets import Bool
 
 from grader.assemble import defined_names
-from grader.cells import answer_cells
+from grader.cells import answer_cells, check_cells, nbgrader_meta
 from grader.collect import collect
 from grader.config import NBGRADER_ROOT, check_gradebook, gradebook_url, nbgrader_api
 from grader.executor.sandbox import Limits, require
@@ -161,14 +161,27 @@ class TrustedResults(Preprocessor):
         data = (root / "submitted" / student / assignment / lecture.notebook_name).read_bytes()
         release = release_notebook(lecture, root)
         result = grade_submission(make_job(lecture, student, data, release, unsafe=unsafe))
-        if not result.graded:
+        # The Formgrader's Autograde button comes this way: its outcome goes to the status file
+        # too, so the report and grades.csv show this grading's problems and failed scenarios.
+        outcome, judged = judge_result(lecture, result, release)
+        if judged is not None:
+            outcome.graded, outcome.score = True, _passed_points(judged)
+        save_outcomes([outcome], root)
+        if judged is None:
             raise RuntimeError("; ".join(result.problems) or "the submission could not be graded")
-        return judged_notebook(lecture, result, release)[0]
+        return judged
 
 
-def record(api, root: Path, lecture: Lecture, result: GradingResult, starts: int = 1) -> Outcome:
-    """Judge ``result`` and record it in the gradebook (the trusted side's one write path)."""
-    release = release_notebook(lecture, root)
+def _passed_points(judged: NotebookNode) -> float:
+    """The points nbgrader gives the judged notebook: those of every test cell without an error."""
+    return float(sum(nbgrader_meta(cell).get("points", 0) for cell in check_cells(judged)
+                     if not any(output.get("output_type") == "error" for output in cell.get("outputs", []))))
+
+
+def judge_result(lecture: Lecture, result: GradingResult, release: NotebookNode, starts: int = 1
+                 ) -> tuple[Outcome, NotebookNode | None]:
+    """The outcome of ``result`` before the gradebook records it, and the judged notebook
+    (None when the submission could not be graded)."""
     outcome = Outcome(result.student, lecture.assignment, graded=False, score=0.0, max_score=_max_score(release),
                       problems=list(result.problems), seconds=result.seconds.get("total", 0.0),
                       digest=result.digest, sandboxed=result.sandboxed, worker=result.worker, limits=result.limits)
@@ -180,9 +193,17 @@ def record(api, root: Path, lecture: Lecture, result: GradingResult, starts: int
     if not result.graded:
         outcome.complete = any(p.startswith("the file is") or p.startswith("the notebook is malformed")
                                for p in result.problems)
-        return outcome
+        return outcome, None
     judged, problems, outcome.failed_scenarios, outcome.failures = judged_notebook(lecture, result, release)
     outcome.problems.extend(problems)
+    return outcome, judged
+
+
+def record(api, root: Path, lecture: Lecture, result: GradingResult, starts: int = 1) -> Outcome:
+    """Judge ``result`` and record it in the gradebook (the trusted side's one write path)."""
+    outcome, judged = judge_result(lecture, result, release_notebook(lecture, root), starts)
+    if judged is None:
+        return outcome
     PENDING[(result.student, lecture.assignment)] = judged
     try:
         response = api.autograde(lecture.assignment, result.student)

@@ -36,6 +36,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from grader.autograde import load_status
 from grader.config import COURSE_ID, gradebook_url
 from grader.demo import solved
 from grader.grades import write_grades
@@ -248,6 +249,16 @@ def test_scores_reference_full_mutant_less_attack_no_more_than_its_twin(graded):
     assert 0 < scores["mut"] < top
     assert scores["atk"] <= scores["mut"], f"the import-the-reference attack scored {scores['atk']} > {scores['mut']}"
     assert scores["two"] == scores["mut"], "the later submission (the mutant) must count, not the first (reference)"
+
+
+def test_the_formgrader_path_records_each_outcome_for_the_report(graded):
+    """Grading from the Formgrader writes the status file as make autograde does: the score
+    the gradebook holds and, for the mutant, the hidden scenarios it failed."""
+    status = load_status(graded.root)
+    for role, user in graded.students.items():
+        entry = status[user][graded.assignment]
+        assert entry["graded"] and entry["score"] == graded.scores[role], (role, entry["score"], graded.scores[role])
+    assert status[graded.students["mut"]][graded.assignment]["failures"], "the mutant's failed scenarios are missing"
 
 
 def test_the_trusted_judge_wrote_the_verdicts(graded):
