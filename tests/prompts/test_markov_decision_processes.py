@@ -55,7 +55,7 @@ def test_notes_grid_values_spread_one_cell_per_sweep_and_settle_at_sweep_3():
 
 def test_notes_grid_with_slip_arrows_settle_long_before_the_values():
     step = changes(NOTES, 0.9, 0.2, 0.04)
-    assert np.all(step[:15] > 1e-6)
+    assert np.all(step[:17] > 1e-6) and step[17] < 1e-6  # above 1e-6 up to sweep 17 (step[k - 1] is sweep k)
     arrows = [best(NOTES, 0.9, 0.2, 0.04, k) for k in range(101)]
     assert all(np.array_equal(arrows[k], arrows[100]) for k in range(2, 101))
     assert not np.array_equal(arrows[1], arrows[100])
@@ -87,10 +87,26 @@ def test_gamma_close_to_one_flattens_the_convergence_curve():
     assert step[3] == 0.0 and step[0] * 0.9 ** 3 > 0.5
 
 
-def test_gamma_one_without_step_cost_draws_every_arrow():
+def test_gamma_one_without_step_cost_draws_every_arrow_on_the_notes_grid_only():
     model, _ = lecture.gridworld_values(NOTES, 1.0, 0.0, 0.0)
     arrows = best(NOTES, 1.0, 0.0, 0.0)
     assert arrows[~model.terminal].all()
+    # on the cliff every arrow is drawn except those that step into the cliff
+    cliff, _ = lecture.gridworld_values("cliff", 1.0, 0.0, 0.0)
+    arrows = best("cliff", 1.0, 0.0, 0.0)
+    missing = {(int(s), int(a)) for s, a in zip(*np.nonzero(~arrows)) if not cliff.terminal[s]}
+    assert missing == {(13, rl.DOWN), (14, rl.DOWN), (15, rl.DOWN), (16, rl.DOWN), (18, rl.RIGHT)}
+
+
+def test_gamma_one_on_the_lake_improper_policy_and_monotone_value_iteration():
+    lake = rl.model_from_env(rl.make_frozen_lake())
+    assert lake.R.min() >= 0.0
+    top_row = [0, 1, 2, 3]
+    for s in top_row:  # UP in the top row never leaves it: an improper policy
+        assert lake.P[s, rl.UP, top_row].sum() == 1.0
+    history = lecture.sweep_history(lake, 1.0, 3000)
+    assert np.all(np.diff(history, axis=0) >= 0.0)  # V_0 = 0 and rewards >= 0: V_k rises monotonically
+    assert np.all(history[-1] <= 1.0)
 
 
 def test_long_way_round_threshold_between_018_and_019():
@@ -146,3 +162,18 @@ def test_a_second_solution_of_the_optimality_equation_at_gamma_one():
     continuing = dry.P * ~dry.terminal[None, None, :]
     backed_up = np.where(dry.terminal, 0.0, (dry.R + continuing @ twos).max(axis=1))
     assert np.array_equal(backed_up, twos)
+
+
+def _markdown() -> str:
+    import nbformat
+    from tests.conftest import LECTURES
+    notebook = next(lecture.student_notebook for lecture in LECTURES if lecture.slug == "markov_decision_processes")
+    return "\n".join(cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "markdown")
+
+
+def test_the_text_does_not_print_q_from_v_or_the_fixed_claims():
+    text = _markdown()
+    assert "P @ V" not in text and "V_masked" not in text  # q_from_v's answer
+    assert "up to sweep 17" in text and "up to sweep 15" not in text
+    assert "on the **notes' grid**, which has no trap, every free cell shows all four arrows" in text
+    assert "improper" in text and "rise monotonically" in text
