@@ -31,6 +31,8 @@ SAMPLE_COUNTS = 2 ** np.arange(9)  # 1, 2, 4, ..., 256
 # The bandit of the training-curve widget: expected reward of each arm (plus the offset).
 BANDIT_MEANS = np.array([1.0, 1.2, 1.6, 2.0, 0.6])
 CARTPOLE_THRESHOLD = 475.0  # "solved": average greedy return over 20 evaluation episodes
+# Seeds of the held-out greedy evaluation: the selection episodes use 10_000.. (GreedyCheckpoint).
+HELD_OUT_SEED = 20_000
 
 
 def softmax_probabilities(logits: np.ndarray) -> np.ndarray:
@@ -71,16 +73,31 @@ def total_variance(estimates: np.ndarray) -> float:
     return float(np.sum(np.var(estimates, axis=0)))
 
 
-def estimator_variance(n_samples: int, offset: float, baseline: bool) -> float:
+def toy_mean_reward() -> float:
+    """E[f] under the toy distribution."""
+    return float(softmax_probabilities(TOY_LOGITS) @ TOY_REWARDS)
+
+
+def optimal_constant_baseline() -> float:
+    """The constant b with the least estimator variance: E[f |score|^2] / E[|score|^2] (toy problem)."""
+    probabilities = softmax_probabilities(TOY_LOGITS)
+    squared_scores = np.sum((np.eye(len(probabilities)) - probabilities) ** 2, axis=1)
+    return float(probabilities @ (TOY_REWARDS * squared_scores) / (probabilities @ squared_scores))
+
+
+def estimator_variance(n_samples: int, offset: float, baseline: bool | float) -> float:
     """The exact total variance of the estimator from ``n_samples`` samples.
 
-    The N samples are independent, so the variance is that of one sample's term divided by N;
-    with three outcomes that one-sample variance is an exact finite sum.
+    ``baseline`` is True (subtract the exact mean reward), False (none) or a number subtracted
+    from every reward. The N samples are independent, so the variance is that of one sample's
+    term divided by N; with three outcomes that one-sample variance is an exact finite sum.
     """
     probabilities = softmax_probabilities(TOY_LOGITS)
     rewards = TOY_REWARDS + offset
-    if baseline:
-        rewards = rewards - float(probabilities @ rewards)
+    if isinstance(baseline, bool):
+        rewards = rewards - float(probabilities @ rewards) if baseline else rewards
+    else:
+        rewards = rewards - baseline
     terms = rewards[:, None] * (np.eye(len(probabilities)) - probabilities)  # row x: one sample's term
     mean = probabilities @ terms
     return float(probabilities @ np.sum((terms - mean) ** 2, axis=1)) / n_samples
@@ -336,9 +353,14 @@ class GreedyCheckpoint:
     def seconds(self) -> float:
         return time.perf_counter() - self.start
 
-    def evaluate(self, n_eval: int | None = None) -> np.ndarray:
-        """Greedy returns of the current policy on the evaluation episodes (played side by side)."""
-        return rl.greedy_returns(greedy_batch_policy(self.policy), n_eval or self.n_eval, self.eval_seed)
+    def evaluate(self, n_eval: int | None = None, seed: int | None = None) -> np.ndarray:
+        """Greedy returns of the current policy on the evaluation episodes (played side by side).
+
+        By default these are the selection episodes (seeds ``eval_seed, eval_seed + 1, ...``);
+        pass ``seed=HELD_OUT_SEED`` for fresh episodes that played no part in picking the snapshot.
+        """
+        return rl.greedy_returns(greedy_batch_policy(self.policy), n_eval or self.n_eval,
+                                 self.eval_seed if seed is None else seed)
 
     def restore(self) -> None:
         """Load the best snapshot into the policy."""

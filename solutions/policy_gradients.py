@@ -45,12 +45,19 @@ def reward_to_go(rewards: np.ndarray, gamma: float) -> np.ndarray:
 
 def reinforce_loss(log_probs: torch.Tensor, returns: torch.Tensor, baselines: torch.Tensor | float = 0.0) -> torch.Tensor:
     """Reference for the exercise of the same name."""
+    if log_probs.dim() != 1 or len(log_probs) == 0 or returns.shape != log_probs.shape:
+        raise ValueError(f"log_probs and returns must both have shape (N,), N >= 1; got {tuple(log_probs.shape)} "
+                         f"and {tuple(returns.shape)}")
+    if isinstance(baselines, torch.Tensor) and baselines.shape != log_probs.shape:
+        raise ValueError(f"baselines must have shape {tuple(log_probs.shape)}, got {tuple(baselines.shape)}")
     advantages = (returns - baselines).detach()
     return -(log_probs * advantages).mean()
 
 
 def normalize_advantages(advantages: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     """Reference for the exercise of the same name."""
+    if advantages.dim() != 1 or len(advantages) == 0:
+        raise ValueError(f"advantages must have shape (N,) with N >= 1, got {tuple(advantages.shape)}")
     advantages = advantages.detach()
     return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + eps)
 
@@ -59,7 +66,11 @@ def actor_critic_losses(log_probs: torch.Tensor, values: torch.Tensor, rewards: 
                         next_values: torch.Tensor, terminated: torch.Tensor,
                         gamma: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Reference for the exercise of the same name."""
-    targets = (rewards + gamma * next_values * (1.0 - terminated.float())).detach()
+    shapes = {tuple(t.shape) for t in (log_probs, values, rewards, next_values, terminated)}
+    if len(shapes) != 1 or log_probs.dim() != 1:
+        raise ValueError(f"the five tensors must share one shape (N,), got {sorted(shapes)}")
+    bootstrap = torch.where(terminated, torch.zeros_like(next_values), next_values)
+    targets = (rewards + gamma * bootstrap).detach()
     advantages = (targets - values).detach()
     actor_loss = -(log_probs * advantages).mean()
     critic_loss = ((values - targets) ** 2).mean()
@@ -69,6 +80,11 @@ def actor_critic_losses(log_probs: torch.Tensor, values: torch.Tensor, rewards: 
 def ppo_clip_loss(log_probs: torch.Tensor, old_log_probs: torch.Tensor, advantages: torch.Tensor,
                   epsilon: float = 0.2) -> torch.Tensor:
     """Reference for the exercise of the same name."""
+    shapes = {tuple(t.shape) for t in (log_probs, old_log_probs, advantages)}
+    if len(shapes) != 1 or log_probs.dim() != 1:
+        raise ValueError(f"the three tensors must share one shape (N,), got {sorted(shapes)}")
+    if epsilon <= 0:
+        raise ValueError(f"epsilon must be positive, got {epsilon}")
     ratio = torch.exp(log_probs - old_log_probs.detach())
     clipped = torch.clamp(ratio, 1.0 - epsilon, 1.0 + epsilon)
     advantages = advantages.detach()

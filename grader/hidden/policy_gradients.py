@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from course.policy_gradients import make_cartpole
-from grader.hidden import ScenarioBook, error_name
+from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
 
@@ -717,3 +717,50 @@ def normalize_keeps_dtype(normalize_advantages):
     values = _rng(31).normal(size=6) * 3 + 1
     return {name: str(normalize_advantages(torch.tensor(values, dtype=dtype)).dtype)
             for name, dtype in (("float32", torch.float32), ("float64", torch.float64))}
+
+
+# --- the documented errors of the four losses (shapes torch would broadcast silently) ----------------
+
+def _t(*shape) -> torch.Tensor:
+    return torch.tensor(_rng(40).normal(size=shape))
+
+
+factories.raises(book, "reinforce_loss", {
+    "baselines of shape (N, 1)": lambda: (_t(4), _t(4), _t(4, 1)),
+    "returns of shape (N, 1)": lambda: (_t(4), _t(4, 1)),
+    "returns one step short": lambda: (_t(4), _t(3)),
+    "a (N, 1) column of log-probabilities": lambda: (_t(4, 1), _t(4, 1)),
+    "an empty batch": lambda: (_t(0), _t(0)),
+    "baselines of shape (1,)": lambda: (_t(4), _t(4), _t(1)),
+    "a scalar baseline (allowed)": lambda: (_t(4), _t(4), 0.5),
+})
+factories.raises(book, "normalize_advantages", {
+    "a (N, 1) column": lambda: (_t(4, 1),),
+    "an empty tensor": lambda: (_t(0),),
+    "a 0-dimensional tensor": lambda: (torch.tensor(1.5),),
+})
+factories.raises(book, "actor_critic_losses", {
+    "values of shape (N, 1)": lambda: (_t(3), _t(3, 1), _t(3), _t(3), torch.zeros(3, dtype=torch.bool), 0.9),
+    "next values of shape (N, 1)": lambda: (_t(3), _t(3), _t(3), _t(3, 1), torch.zeros(3, dtype=torch.bool), 0.9),
+    "one terminal flag for the batch": lambda: (_t(3), _t(3), _t(3), _t(3), torch.zeros(1, dtype=torch.bool), 0.9),
+    "rewards one step short": lambda: (_t(3), _t(3), _t(2), _t(3), torch.zeros(3, dtype=torch.bool), 0.9),
+    "log-probabilities of shape (N, 1)": lambda: (_t(3, 1), _t(3), _t(3), _t(3), torch.zeros(3, dtype=torch.bool), 0.9),
+})
+factories.raises(book, "ppo_clip_loss", {
+    "advantages of shape (N, 1)": lambda: (_t(4), _t(4), _t(4, 1)),
+    "old log-probabilities of shape (1,)": lambda: (_t(4), _t(1), _t(4)),
+    "epsilon 0": lambda: (_t(4), _t(4), _t(4), 0.0),
+    "epsilon -0.2": lambda: (_t(4), _t(4), _t(4), -0.2),
+    "a (N, 1) batch throughout": lambda: (_t(4, 1), _t(4, 1), _t(4, 1)),
+})
+
+
+@book.scenario("actor_critic_losses", hint="terminal steps do not bootstrap, whatever the next value holds")
+def ac_junk_after_terminal(actor_critic_losses):
+    """terminal transitions whose next value is a large junk number (it must not enter the target)"""
+    values = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    log_probs = torch.tensor([-0.2, -1.5, -0.7], dtype=torch.float64, requires_grad=True)
+    next_values = torch.tensor([1.0, 1e6, -3e5], dtype=torch.float64)
+    actor, critic = actor_critic_losses(log_probs, values, torch.tensor([1.0, 2.0, -1.0], dtype=torch.float64),
+                                        next_values, torch.tensor([False, True, True]), 0.9)
+    return {"actor": _scalar(actor), "critic": _scalar(critic), "actor grads": _grads(actor, log_probs, values)}

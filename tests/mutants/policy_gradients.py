@@ -452,3 +452,30 @@ def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_epi
     wrapped = None if callback is None else (lambda history: bool(callback(history)) and False)
     return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
                   seed, wrapped)
+
+
+# --- the losses without their shape checks (torch broadcasts a (N, 1) column silently) -------------
+
+@mutant("reinforce_loss", "no shape check: a (N, 1) baseline broadcasts to an (N, N) loss matrix")
+def reinforce_loss(log_probs, returns, baselines=0.0):  # noqa: F811
+    return -(log_probs * (returns - baselines).detach()).mean()
+
+
+@mutant("normalize_advantages", "no shape check: a (N, 1) column is normalized as it is")
+def normalize_advantages(advantages, eps=1e-8):  # noqa: F811
+    advantages = advantages.detach()
+    return (advantages - advantages.mean()) / (advantages.std(unbiased=False) + eps)
+
+
+@mutant("actor_critic_losses", "no shape check, and the terminal mask by 1 - float (correct values otherwise)")
+def actor_critic_losses(log_probs, values, rewards, next_values, terminated, gamma):  # noqa: F811
+    targets = (rewards + gamma * next_values * (1.0 - terminated.float())).detach()
+    advantages = (targets - values).detach()
+    return -(log_probs * advantages).mean(), ((values - targets) ** 2).mean()
+
+
+@mutant("ppo_clip_loss", "no shape or epsilon check")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
+    ratio = torch.exp(log_probs - old_log_probs.detach())
+    advantages = advantages.detach()
+    return -torch.minimum(ratio * advantages, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantages).mean()

@@ -113,3 +113,24 @@ def test_ppo_flat_below_one_minus_epsilon_for_bad_actions(epsilon):
 def test_ppo_control_reaches_the_prompted_values():
     (epsilon,) = pg.ppo_widget().children[0].children
     assert epsilon.min <= 0.05 and epsilon.max >= 0.5 and epsilon.value == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("epsilon", [0.05, 0.2, 0.5])
+def test_ppo_bad_action_follows_r_times_a_for_every_ratio_from_one_minus_epsilon(epsilon):
+    """Cell "Things to try" of widget C: for A < 0 the curve is r A for every r >= 1 - epsilon."""
+    ratio = np.linspace(1.0 - epsilon, 3.0, 500)
+    assert np.allclose(pg.clipped_objective(ratio, -1.0, epsilon), -ratio)
+    below = np.linspace(0.0, 1.0 - epsilon - 1e-6, 50)
+    assert np.allclose(pg.clipped_objective(below, -1.0, epsilon), -(1.0 - epsilon))
+
+
+# --- the best constant baseline (section 5 and the summary) ----------------------------------------
+
+def test_best_constant_baseline_is_2_08_against_mean_1_80_and_has_less_variance():
+    best, mean = pg.optimal_constant_baseline(), pg.toy_mean_reward()
+    assert round(best, 2) == 2.08 and round(mean, 2) == 1.80
+    variances = {b: pg.estimator_variance(1, 0.0, b) for b in np.linspace(0.0, 4.0, 401)}
+    assert min(variances, key=variances.get) == pytest.approx(best, abs=0.01)
+    assert pg.estimator_variance(1, 0.0, best) < pg.estimator_variance(1, 0.0, mean)
+    # the float baseline equals the boolean one at the mean
+    assert pg.estimator_variance(5, 3.0, True) == pytest.approx(pg.estimator_variance(5, 3.0, mean + 3.0))
