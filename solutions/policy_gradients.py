@@ -135,3 +135,87 @@ def train_reinforce(env, policy: torch.nn.Module, value: torch.nn.Module, policy
             if callback is not None and callback(history):
                 break
     return history
+
+
+def gae(rewards: np.ndarray, values: np.ndarray, next_values: np.ndarray, terminated: np.ndarray,
+        truncated: np.ndarray, gamma: float, lam: float) -> np.ndarray:
+    """Reference for the exercise of the same name."""
+    rewards = np.asarray(rewards, dtype=float)
+    values = np.asarray(values, dtype=float)
+    next_values = np.asarray(next_values, dtype=float)
+    terminated = np.asarray(terminated, dtype=bool)
+    truncated = np.asarray(truncated, dtype=bool)
+    arrays = (rewards, values, next_values, terminated, truncated)
+    if rewards.ndim != 1 or len({a.shape for a in arrays}) != 1:
+        raise ValueError(f"the five arrays must share one shape (T,), got {[a.shape for a in arrays]}")
+    if not (0.0 <= gamma <= 1.0 and 0.0 <= lam <= 1.0):
+        raise ValueError(f"gamma and lam must lie in [0, 1], got {gamma} and {lam}")
+    deltas = rewards + gamma * np.where(terminated, 0.0, next_values) - values
+    advantages = np.zeros(len(rewards))
+    running = 0.0
+    for t in reversed(range(len(rewards))):
+        if terminated[t] or truncated[t]:
+            running = 0.0
+        running = deltas[t] + gamma * lam * running
+        advantages[t] = running
+    return advantages
+
+
+def train_ppo(env, policy: torch.nn.Module, value: torch.nn.Module, policy_optimizer: torch.optim.Optimizer,
+              value_optimizer: torch.optim.Optimizer, n_steps: int, rollout_steps: int = 256, epochs: int = 10,
+              minibatch_size: int = 64, gamma: float = 0.99, lam: float = 0.95, epsilon: float = 0.2,
+              seed: int = 0, callback=None) -> dict:
+    """Reference for the exercise of the same name."""
+    history = {"returns": [], "lengths": [], "steps": [], "policy_losses": [], "value_losses": []}
+    observation, _ = env.reset(seed=seed)
+    episode_return, episode_length, steps = 0.0, 0, 0
+    while steps < n_steps:
+        batch = {key: [] for key in ("states", "actions", "log_probs", "rewards", "next_states", "terminated",
+                                     "truncated")}
+        for _ in range(min(rollout_steps, n_steps - steps)):
+            state = torch.as_tensor(observation, dtype=torch.float32)
+            with torch.no_grad():
+                distribution = torch.distributions.Categorical(logits=policy(state))
+                action = distribution.sample()
+            observation, reward, terminated, truncated, _ = env.step(int(action))
+            for key, item in (("states", state), ("actions", action), ("log_probs", distribution.log_prob(action)),
+                              ("rewards", float(reward)), ("terminated", bool(terminated)),
+                              ("truncated", bool(truncated)),
+                              ("next_states", torch.as_tensor(observation, dtype=torch.float32))):
+                batch[key].append(item)
+            steps += 1
+            episode_return, episode_length = episode_return + float(reward), episode_length + 1
+            if terminated or truncated:
+                history["returns"].append(episode_return)
+                history["lengths"].append(episode_length)
+                episode_return, episode_length = 0.0, 0
+                observation, _ = env.reset()
+        states, next_states = torch.stack(batch["states"]), torch.stack(batch["next_states"])
+        actions, old_log_probs = torch.stack(batch["actions"]), torch.stack(batch["log_probs"])
+        with torch.no_grad():
+            values, next_values = value(states).squeeze(-1), value(next_states).squeeze(-1)
+        advantages = gae(np.array(batch["rewards"]), values.numpy(), next_values.numpy(),
+                         np.array(batch["terminated"]), np.array(batch["truncated"]), gamma, lam)
+        advantages = torch.as_tensor(advantages, dtype=torch.float32)
+        targets = advantages + values
+        policy_losses, value_losses = [], []
+        for _ in range(epochs):
+            for index in torch.randperm(len(states)).split(minibatch_size):
+                log_probs = torch.distributions.Categorical(logits=policy(states[index])).log_prob(actions[index])
+                weights = normalize_advantages(advantages[index]) if len(index) > 1 else advantages[index]
+                policy_loss = ppo_clip_loss(log_probs, old_log_probs[index], weights, epsilon)
+                policy_optimizer.zero_grad()
+                policy_loss.backward()
+                policy_optimizer.step()
+                value_loss = ((value(states[index]).squeeze(-1) - targets[index]) ** 2).mean()
+                value_optimizer.zero_grad()
+                value_loss.backward()
+                value_optimizer.step()
+                policy_losses.append(policy_loss.item())
+                value_losses.append(value_loss.item())
+        history["steps"].append(steps)
+        history["policy_losses"].append(float(np.mean(policy_losses)))
+        history["value_losses"].append(float(np.mean(value_losses)))
+        if callback is not None and callback(history):
+            break
+    return history

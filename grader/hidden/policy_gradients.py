@@ -764,3 +764,139 @@ def ac_junk_after_terminal(actor_critic_losses):
     actor, critic = actor_critic_losses(log_probs, values, torch.tensor([1.0, 2.0, -1.0], dtype=torch.float64),
                                         next_values, torch.tensor([False, True, True]), 0.9)
     return {"actor": _scalar(actor), "critic": _scalar(critic), "actor grads": _grads(actor, log_probs, values)}
+
+
+# --- gae -------------------------------------------------------------------------------------------
+
+def _rollout(seed: int, n: int, p_end: float = 0.2):
+    """A random rollout: rewards, values, next values, and episode ends of both kinds."""
+    rng = _rng(seed)
+    ends = rng.random(n) < p_end
+    terminated = ends & (rng.random(n) < 0.5)
+    truncated = ends & ~terminated
+    rewards, values, next_values = rng.normal(size=n), rng.normal(size=n), rng.normal(size=n)
+    within = ~ends[:-1]
+    next_values[:-1][within] = values[1:][within]  # inside an episode, V(s_(t+1)) is the next row's V
+    next_values[terminated] = rng.normal(size=int(terminated.sum())) * 1e3  # junk after a terminal state
+    return rewards, values, next_values, terminated, truncated
+
+
+def _n_step_gae(rewards, values, next_values, terminated, truncated, gamma, lam):
+    """GAE from its definition: the lambda-weighted n-step advantages, the longest repeated at the edge."""
+    out = np.zeros(len(rewards))
+    for t in range(len(rewards)):
+        end = t
+        while not (terminated[end] or truncated[end]) and end + 1 < len(rewards):
+            end += 1
+        estimates = []
+        for last in range(t, end + 1):
+            ret = sum(gamma ** (k - t) * rewards[k] for k in range(t, last + 1))
+            tail = 0.0 if terminated[last] else next_values[last]
+            estimates.append(ret + gamma ** (last - t + 1) * tail - values[t])
+        weights = [(1 - lam) * lam ** i for i in range(len(estimates) - 1)] + [lam ** (len(estimates) - 1)]
+        out[t] = float(np.dot(weights, estimates))
+    return out
+
+
+@book.scenario("gae", hint="terminated steps do not bootstrap, and an advantage never reaches into the next episode")
+def gae_random_rollout(gae):
+    """30 random steps with terminations and truncations, gamma 0.95, lam 0.9"""
+    return gae(*_rollout(50, 30), 0.95, 0.9)
+
+
+@book.scenario("gae", hint="lambda 0 is the one-step TD advantage")
+def gae_lambda_zero(gae):
+    """lam = 0: the TD advantage of every row"""
+    return gae(*_rollout(51, 12), 0.9, 0.0)
+
+
+@book.scenario("gae", hint="lambda 1 is the return to the end of the data minus V")
+def gae_lambda_one(gae):
+    """lam = 1: the return to the end of the data minus V"""
+    return gae(*_rollout(52, 15), 0.8, 1.0)
+
+
+@book.scenario("gae", hint="a truncated episode bootstraps from the value of its last observation")
+def gae_truncations_only(gae):
+    """truncations and no termination, gamma 1, lam 0.7 (every episode bootstraps)"""
+    rewards, values, next_values, _, _ = _rollout(53, 10, p_end=0.0)
+    next_values[[2, 6]] = [2.5, -1.7]  # the last observations of the cut episodes, not the next resets
+    truncated = np.zeros(10, dtype=bool)
+    truncated[[2, 6]] = True
+    return gae(rewards, values, next_values, np.zeros(10, dtype=bool), truncated, 1.0, 0.7)
+
+
+@book.scenario("gae", hint="the end of the arrays cuts the episode: bootstrap from the last next value")
+def gae_cut_mid_episode(gae):
+    """one episode cut by the end of the rollout (no end flag at all), gamma 0.9, lam 0.95"""
+    rewards, values, next_values, _, _ = _rollout(54, 8, p_end=0.0)
+    return gae(rewards, values, next_values, np.zeros(8, dtype=bool), np.zeros(8, dtype=bool), 0.9, 0.95)
+
+
+@book.scenario("gae", hint="where a step is both terminated and truncated, terminated wins")
+def gae_both_flags(gae):
+    """a step flagged terminated and truncated at once (terminated wins: no bootstrap)"""
+    rewards, values, next_values, _, _ = _rollout(55, 5, p_end=0.0)
+    next_values[[1, 4]] = [800.0, -600.0]  # junk after the terminal states
+    flags = np.array([False, True, False, False, True])
+    return gae(rewards, values, next_values, flags, flags, 0.9, 0.8)
+
+
+@book.scenario("gae", hint="check the weights of the n-step estimates against the definition")
+def gae_matches_definition(gae):
+    """gamma 0.7, lam 0.6 on 25 steps: equal to the lambda-weighted n-step advantages of the text"""
+    return {"equals the definition": bool(np.allclose(gae(*_rollout(56, 25), 0.7, 0.6),
+                                                      _n_step_gae(*_rollout(56, 25), 0.7, 0.6), atol=1e-9))}
+
+
+@book.scenario("gae")
+def gae_visible(gae):
+    """the visible test's four rows with gamma 0.9 and lam 0, 0.5, 1"""
+    args = (np.array([1.0, 0.0, 2.0, 1.0]), np.array([0.5, 1.0, 1.5, 0.0]), np.array([1.0, 1.5, 0.0, 3.0]),
+            np.array([False, False, True, False]), np.zeros(4, dtype=bool))
+    return [gae(*args, 0.9, lam) for lam in (0.0, 0.5, 1.0)]
+
+
+@book.scenario("gae", hint="an empty rollout gives an empty array")
+def gae_empty_and_single(gae):
+    """an empty rollout, and a single terminated step (lists)"""
+    empty = gae([], [], [], [], [], 0.9, 0.9)
+    return {"empty shape": list(np.shape(empty)), "single": gae([2.0], [0.5], [7.0], [True], [False], 0.9, 0.9)}
+
+
+@book.scenario("gae")
+def gae_segments_independent(gae):
+    """episodes are independent: the rollout's result equals its two halves' (split at an episode end)"""
+    rewards, values, next_values, terminated, truncated = _rollout(57, 20)
+    truncated[9], terminated[9] = True, False
+    whole = gae(rewards, values, next_values, terminated, truncated, 0.9, 0.9)
+    halves = [gae(rewards[s], values[s], next_values[s], terminated[s], truncated[s], 0.9, 0.9)
+              for s in (slice(0, 10), slice(10, 20))]
+    return {"equal": bool(np.allclose(whole, np.concatenate(halves), atol=1e-12))}
+
+
+@book.scenario("gae", hint="the work must grow linearly with the rollout's length")
+def gae_long_rollout(gae):
+    """100,000 steps (linear time: a quadratic method runs out of time)"""
+    result = gae(*_rollout(58, 100_000, p_end=0.0001), 0.99, 0.95)
+    return {"shape": list(np.shape(result)), "mean": float(np.mean(result)), "first": float(result[0])}
+
+
+factories.returned_dtype(book, "gae", lambda: tuple(a.astype(np.float32) if a.dtype.kind == "f" else a
+                                                    for a in _rollout(59, 9)) + (0.9, 0.9),
+                         "float32 inputs give a float64 array", rtol=1e-5, atol=1e-6)
+factories.returned_dtype(book, "gae", lambda: ([1, 0, 2], [0, 1, 1], [1, 1, 0], [False, False, True],
+                                               [False, False, False], 0.5, 0.5),
+                         "integer lists give a float64 array")
+factories.inputs_unchanged(book, "gae", lambda: _rollout(60, 10) + (0.9, 0.9))
+factories.raises(book, "gae", {
+    "values of shape (T, 1)": lambda: (np.ones(3), np.ones((3, 1)), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 0.9, 0.9),
+    "next values one short": lambda: (np.ones(3), np.ones(3), np.ones(2), np.zeros(3, bool), np.zeros(3, bool), 0.9, 0.9),
+    "one terminal flag for the rollout": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(1, bool), np.zeros(3, bool), 0.9, 0.9),
+    "truncation flags of shape (T, 1)": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros((3, 1), bool), 0.9, 0.9),
+    "a (T, 1) rollout throughout": lambda: (np.ones((3, 1)),) * 3 + (np.zeros((3, 1), bool),) * 2 + (0.9, 0.9),
+    "lam 1.5": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 0.9, 1.5),
+    "lam -0.1": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 0.9, -0.1),
+    "gamma 1.01": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 1.01, 0.9),
+    "gamma 1 and lam 0 (allowed)": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 1.0, 0.0),
+})

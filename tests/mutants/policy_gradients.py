@@ -479,3 +479,68 @@ def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F
     ratio = torch.exp(log_probs - old_log_probs.detach())
     advantages = advantages.detach()
     return -torch.minimum(ratio * advantages, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantages).mean()
+
+
+# --- gae -------------------------------------------------------------------------------------------
+
+def _gae(rewards, values, next_values, terminated, truncated, gamma, lam, *, reset_on_truncation=True,
+         bootstrap_truncation=True, decay=None, check=True, next_from_values=False):
+    rewards, values, next_values = (np.asarray(a, dtype=float) for a in (rewards, values, next_values))
+    terminated, truncated = np.asarray(terminated, dtype=bool), np.asarray(truncated, dtype=bool)
+    if check and (rewards.ndim != 1 or len({a.shape for a in (rewards, values, next_values, terminated, truncated)}) != 1
+                  or not (0 <= gamma <= 1 and 0 <= lam <= 1)):
+        raise ValueError("shapes or parameters")
+    if next_from_values:
+        next_values = np.append(values[1:], next_values[-1:]) if len(values) else next_values
+    stop = terminated | (truncated if not bootstrap_truncation else np.zeros_like(truncated))
+    deltas = rewards + gamma * np.where(stop, 0.0, next_values) - values
+    advantages, running = np.zeros(len(rewards)), 0.0
+    for t in reversed(range(len(rewards))):
+        if terminated[t] or (truncated[t] and reset_on_truncation):
+            running = 0.0
+        running = deltas[t] + (gamma * lam if decay is None else decay) * running
+        advantages[t] = running
+    return advantages
+
+
+@mutant("gae", "carries the advantage across a truncation into the previous episode")
+def gae(rewards, values, next_values, terminated, truncated, gamma, lam):
+    return _gae(rewards, values, next_values, terminated, truncated, gamma, lam, reset_on_truncation=False)
+
+
+@mutant("gae", "treats a truncation like a termination (no bootstrap at a time limit)")
+def gae(rewards, values, next_values, terminated, truncated, gamma, lam):  # noqa: F811
+    return _gae(rewards, values, next_values, terminated, truncated, gamma, lam, bootstrap_truncation=False)
+
+
+@mutant("gae", "decays by lambda only, not gamma * lambda")
+def gae(rewards, values, next_values, terminated, truncated, gamma, lam):  # noqa: F811
+    return _gae(rewards, values, next_values, terminated, truncated, gamma, lam, decay=lam)
+
+
+@mutant("gae", "uses the next row's V(s) instead of next_values (wrong after a truncation and at the cut)")
+def gae(rewards, values, next_values, terminated, truncated, gamma, lam):  # noqa: F811
+    return _gae(rewards, values, next_values, terminated, truncated, gamma, lam, next_from_values=True)
+
+
+@mutant("gae", "no shape check: a (T, 1) column broadcasts")
+def gae(rewards, values, next_values, terminated, truncated, gamma, lam):  # noqa: F811
+    return _gae(rewards, values, next_values, terminated, truncated, gamma, lam, check=False)
+
+
+@mutant("gae", "bootstraps from the junk next value after a termination (masks only the recursion)")
+def gae(rewards, values, next_values, terminated, truncated, gamma, lam):  # noqa: F811
+    rewards, values, next_values = (np.asarray(a, dtype=float) for a in (rewards, values, next_values))
+    terminated, truncated = np.asarray(terminated, dtype=bool), np.asarray(truncated, dtype=bool)
+    if rewards.ndim != 1 or len({a.shape for a in (rewards, values, next_values, terminated, truncated)}) != 1:
+        raise ValueError("shapes")
+    if not (0 <= gamma <= 1 and 0 <= lam <= 1):
+        raise ValueError("parameters")
+    deltas = rewards + gamma * next_values - values
+    advantages, running = np.zeros(len(rewards)), 0.0
+    for t in reversed(range(len(rewards))):
+        if terminated[t] or truncated[t]:
+            running = 0.0
+        running = deltas[t] + gamma * lam * running
+        advantages[t] = running
+    return advantages
