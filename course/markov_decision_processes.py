@@ -8,6 +8,8 @@ step through them, and finite-horizon success probabilities from :func:`horizon_
 """
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
@@ -244,6 +246,105 @@ def rollouts_widget() -> widgets.VBox:
     )
 
 
+# --- widget C: modified policy iteration ----------------------------------------------------------
+
+MPI_MAP, MPI_GAMMA, MPI_TARGET = "8x8", 0.95, 1e-6  # the world, its discount, and "converged": |V - V*| < target
+MPI_SWEEPS = (1, 2, 3, 5, 10, 20, 50, 100, np.inf)  # k evaluation sweeps per round; inf: evaluate to convergence
+MPI_EVALUATION_TOL = 1e-10  # k = inf stops a round's evaluation when a sweep changes V by less than this
+
+
+@functools.cache
+def mpi_world() -> tuple[rl.TabularModel, np.ndarray]:
+    """The slippery FrozenLake 8x8 model and its V* for gamma = MPI_GAMMA (value iteration to convergence)."""
+    model = rl.model_from_env(rl.make_frozen_lake(MPI_MAP))
+    return model, sweep_history(model, MPI_GAMMA, 3000)[-1]
+
+
+def modified_policy_iteration(k: float, max_rounds: int = 5000) -> dict:
+    """Modified policy iteration from V_0 = 0 on the widget's world, until |V - V*| < MPI_TARGET.
+
+    A round makes the policy greedy for V (one backup with a max over actions, S^2 A
+    multiply-adds, which is also the policy's first evaluation sweep) and then applies k - 1
+    more sweeps of that policy's Bellman expectation backup (S^2 each). k = 1 is value
+    iteration; k = inf evaluates each policy until a sweep changes V by less than
+    MPI_EVALUATION_TOL, which is policy iteration warm-started from the last V.
+    Returns the ``errors`` |V - V*| after each round (the first for V_0), the cumulative
+    ``costs`` in multiply-adds, the ``sweeps`` of each round and the number of ``rounds``.
+    """
+    model, v_star = mpi_world()
+    continuing = model.P * ~model.terminal[None, None, :]
+    states = np.arange(model.n_states)
+    values = np.zeros(model.n_states)
+    errors, costs, sweeps = [float(np.max(np.abs(values - v_star)))], [0], []
+    while errors[-1] >= MPI_TARGET and len(sweeps) < max_rounds:
+        lookahead = model.R + MPI_GAMMA * continuing @ values
+        policy = lookahead.argmax(axis=1)
+        values = np.where(model.terminal, 0.0, lookahead.max(axis=1))
+        step, reward, done = continuing[states, policy], model.R[states, policy], 1
+        while done < k:
+            new = np.where(model.terminal, 0.0, reward + MPI_GAMMA * step @ values)
+            change, values, done = np.max(np.abs(new - values)), new, done + 1
+            if k == np.inf and change < MPI_EVALUATION_TOL:
+                break
+        sweeps.append(done)
+        costs.append(costs[-1] + model.n_states ** 2 * (model.n_actions + done - 1))
+        errors.append(float(np.max(np.abs(values - v_star))))
+    return {"errors": np.array(errors), "costs": np.array(costs), "sweeps": np.array(sweeps), "rounds": len(sweeps)}
+
+
+@functools.cache
+def mpi_table() -> dict[float, dict]:
+    """Every k's run (the slider only picks one: nothing here depends on a control)."""
+    return {k: modified_policy_iteration(k) for k in MPI_SWEEPS}
+
+
+def _k_label(k: float) -> str:
+    return "∞" if k == np.inf else str(int(k))
+
+
+def draw_modified_policy_iteration(k: float = 5) -> Figure:
+    """Error against cost for k evaluation sweeps per round, beside value and policy iteration."""
+    model, _ = mpi_world()
+    table = mpi_table()
+    run = table[k]
+    S, A = model.n_states, model.n_actions
+    fig = Figure(figsize=(10, 3.6))
+    left, right = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.8, wspace=0.25)  # fixed: fast redraws
+    floor = MPI_TARGET / 10
+    for other, style in [(1, ":"), (np.inf, "--")]:
+        left.semilogy(table[other]["costs"] / 1e6, np.maximum(table[other]["errors"], floor), style, c="0.5", lw=1)
+    left.semilogy(run["costs"] / 1e6, np.maximum(run["errors"], floor), ".-", c="tab:red", ms=4, lw=1.2)
+    left.set_ylim(floor, 2)
+    left.set_yticks([1e-6, 1e-3, 1.0])  # few ticks and no legend: each costs several artists per redraw
+    plain_log_ticks(left.yaxis)
+    left.set_xlabel("work so far (million multiply-adds)")
+    left.set_ylabel("max over s of |V(s) − V*(s)|")
+    left.set_title("red: this k; grey dotted: k = 1, dashed: k = ∞", fontsize=9)
+    totals = [table[j]["costs"][-1] / 1e6 for j in MPI_SWEEPS]
+    right.bar(range(len(MPI_SWEEPS)), totals, color=["tab:red" if j == k else "0.7" for j in MPI_SWEEPS])
+    right.set_xticks(range(len(MPI_SWEEPS)), [_k_label(j) for j in MPI_SWEEPS])
+    right.set_yticks([0, 2, 4, 6])
+    right.set_xlabel("k, evaluation sweeps per round")
+    right.set_title("work until |V − V*| < 1e-6 (millions)", fontsize=9)
+    if k == np.inf:
+        per_round = f"S²A + (k − 1)S² with k = {run['sweeps'].mean():.0f} sweeps on average: {run['costs'][-1] / run['rounds']:,.0f}"
+    else:
+        per_round = f"S²A + (k − 1)S² = {S * S * A:,} + {int(k) - 1} × {S * S:,} = {S * S * (A + int(k) - 1):,}"
+    fig.suptitle(f"FrozenLake 8x8, gamma = {MPI_GAMMA}, k = {_k_label(k)}: {run['rounds']} rounds, "
+                 f"{run['costs'][-1] / 1e6:.2f} million multiply-adds in all\ncost per round: {per_round}", fontsize=9)
+    return fig
+
+
+def modified_policy_iteration_widget() -> widgets.VBox:
+    """A slider for k, the number of evaluation sweeps per round (1 = value iteration, ∞ = policy iteration)."""
+    return interactive_figure(
+        draw_modified_policy_iteration,
+        k=widgets.SelectionSlider(options=[(_k_label(j), j) for j in MPI_SWEEPS], value=5,
+                                  description="k sweeps", continuous_update=False),
+    )
+
+
 # --- static pictures --------------------------------------------------------------------------------
 
 def draw_discount_weights(gammas: tuple[float, ...] = (0.5, 0.9, 0.99, 1.0), horizon: int = 60) -> Figure:
@@ -257,6 +358,43 @@ def draw_discount_weights(gammas: tuple[float, ...] = (0.5, 0.9, 0.99, 1.0), hor
     ax.set_xlabel("steps ahead k")
     ax.set_ylabel(r"weight $\gamma^k$")
     ax.legend(fontsize=8)
+    return fig
+
+
+def draw_agent_environment_loop() -> Figure:
+    """The agent-environment loop: the agent sends an action, the world answers with a reward and a state."""
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    fig = Figure(figsize=(7, 2.8))
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
+    boxes = {"agent": (0.35, 0.68), "environment": (0.35, 0.08)}
+    for name, (x, y) in boxes.items():
+        ax.add_patch(FancyBboxPatch((x, y), 0.3, 0.24, boxstyle="round,pad=0.02", facecolor="#dfe9f5",
+                                    edgecolor="0.2"))
+    ax.text(0.5, 0.84, "agent", ha="center", fontsize=12, weight="bold")
+    ax.text(0.5, 0.74, r"policy $\pi(a \mid s)$", ha="center", fontsize=10)
+    ax.text(0.5, 0.24, "environment", ha="center", fontsize=12, weight="bold")
+    ax.text(0.5, 0.14, r"$P(s' \mid s, a)$, $R(s, a)$", ha="center", fontsize=10)
+
+    def arrow(points, colour):
+        ax.add_patch(FancyArrowPatch(points[0], points[1], connectionstyle="arc3,rad=0", arrowstyle="-|>",
+                                     mutation_scale=14, lw=1.5, color=colour))
+
+    # action: from the agent's right side down into the environment's right side
+    ax.plot([0.67, 0.85, 0.85], [0.8, 0.8, 0.2], c="tab:red", lw=1.5)
+    arrow([(0.85, 0.2), (0.67, 0.2)], "tab:red")
+    ax.text(0.87, 0.5, r"action $a_t$", color="tab:red", fontsize=11, va="center")
+    # state and reward: from the environment's left side up into the agent's left side
+    for x, y, colour, label, side in [(0.12, 0.22, "tab:blue", r"state $s_{t+1}$", "right"),
+                                      (0.22, 0.16, "tab:green", r"reward $r_{t+1}$", "left")]:
+        ax.plot([0.33, x, x], [y, y, 1.0 - y], c=colour, lw=1.5)
+        arrow([(x, 1.0 - y), (0.33, 1.0 - y)], colour)
+        ax.text(x + (-0.01 if side == "right" else 0.01), 0.5, label, color=colour, fontsize=11, ha=side, va="center")
+    ax.text(0.5, 0.5, "then t ← t + 1", fontsize=9, color="0.4", ha="center", va="center")
+    ax.set_xlim(-0.1, 1.05)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
     return fig
 
 
@@ -328,4 +466,5 @@ def draw_backup_diagrams() -> Figure:
 WIDGET_UPDATES = [
     ("grid world", lambda: draw_gridworld(gamma=0.95, sweep=5)),
     ("rollouts", lambda: draw_rollouts(episode=3)),
+    ("modified policy iteration", lambda: draw_modified_policy_iteration(k=10)),
 ]

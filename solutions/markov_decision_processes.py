@@ -74,6 +74,25 @@ def policy_evaluation(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, policy
     return V, sweep
 
 
+def exact_policy_evaluation(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, policy: np.ndarray,
+                            gamma: float) -> np.ndarray:
+    """Reference for the exercise of the same name."""
+    P, R, policy = np.asarray(P, dtype=float), np.asarray(R, dtype=float), np.asarray(policy)
+    terminal = np.asarray(terminal, dtype=bool)
+    if R.ndim != 2 or P.shape != (R.shape[0], R.shape[1], R.shape[0]) or terminal.shape != R.shape[:1]:
+        raise ValueError("P, R and terminal must have shapes (S, A, S), (S, A) and (S,)")
+    if policy.shape == R.shape[:1]:
+        policy = np.eye(R.shape[1])[policy]
+    elif policy.shape != R.shape:
+        raise ValueError("the policy must be an (S,) array of actions or an (S, A) array of probabilities")
+    live = ~terminal  # terminal states are worth 0: solve for the others only
+    P_pi = np.einsum("sa,sat->st", policy, P)[np.ix_(live, live)]
+    R_pi = np.sum(policy * R, axis=1)[live]
+    V = np.zeros(R.shape[0])
+    V[live] = np.linalg.solve(np.eye(len(R_pi)) - gamma * P_pi, R_pi)
+    return V
+
+
 def greedy_policy(Q: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     """Reference for the exercise of the same name."""
     best = np.max(Q, axis=1, keepdims=True)
@@ -91,6 +110,25 @@ def value_iteration(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, gamma: f
         if change < tol:
             break
     return V, greedy_policy(q_from_v(P, R, terminal, V, gamma)), sweep
+
+
+def q_value_iteration(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, gamma: float, tol: float = 1e-8,
+                      max_sweeps: int = 10_000) -> tuple[np.ndarray, int]:
+    """Reference for the exercise of the same name."""
+    P, R = np.asarray(P, dtype=float), np.asarray(R, dtype=float)
+    terminal = np.asarray(terminal, dtype=bool)
+    if R.ndim != 2 or P.shape != (R.shape[0], R.shape[1], R.shape[0]) or terminal.shape != R.shape[:1]:
+        raise ValueError("P, R and terminal must have shapes (S, A, S), (S, A) and (S,)")
+    if not 0.0 <= gamma <= 1.0 or tol < 0 or max_sweeps < 1:
+        raise ValueError("gamma must lie in [0, 1], tol must be >= 0 and max_sweeps >= 1")
+    Q = np.zeros(R.shape)
+    for sweep in range(1, max_sweeps + 1):
+        Q_new = q_from_v(P, R, terminal, np.max(Q, axis=1), gamma)
+        change = np.max(np.abs(Q_new - Q))
+        Q = Q_new
+        if change < tol:
+            break
+    return Q, sweep
 
 
 def policy_iteration(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, gamma: float, tol: float = 1e-10,

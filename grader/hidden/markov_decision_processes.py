@@ -9,9 +9,21 @@ import numpy as np
 from gymnasium.envs.toy_text.frozen_lake import MAPS, FrozenLakeEnv
 
 from course.rl import model_from_env
-from grader.hidden import ScenarioBook, error_name
+from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
+
+EXERCISE_KINDS = {
+    "discounted_return": "T",        # the sum is printed
+    "gridworld_model": "D",          # a world described by its rules; the arrays, slips at edges and terminal rows designed
+    "q_from_v": "T",                 # the look-ahead formula is printed
+    "policy_evaluation": "P",        # the sweep is printed; both policy forms, stopping and counting are designed
+    "exact_policy_evaluation": "D",  # P_pi, R_pi and the terminal states' treatment built from the model
+    "greedy_policy": "P",            # argmax is given; the tolerance tie-break is designed
+    "value_iteration": "T",          # the sweep is printed
+    "q_value_iteration": "D",        # the iteration on Q derived from the optimality equation; validation designed
+    "policy_iteration": "P",         # the idea is described; the loop, its start, stop and return designed
+}
 
 NOTES_GRID = ["GFFF", "FFFF", "FFSF", "FFFG"]  # S is an ordinary free cell (FrozenLake needs one)
 
@@ -520,3 +532,223 @@ def pi_loose_tol(policy_iteration):
     """tol = 0.3 is passed on to every policy evaluation (the values stop short of convergence)"""
     P, R, terminal = _halving_chain()
     return [_as_dict(policy_iteration(P, R, terminal, 0.5, 0.3), ROUND_KEYS), P, R, terminal]
+
+
+# --- exact_policy_evaluation -----------------------------------------------------------------------------
+
+def _chain():
+    """The visible tests' 3-state chain: 0 -(right)-> 1 -(right, half the time)-> 2 (terminal, R of 5 is junk)."""
+    P = np.zeros((3, 2, 3))
+    P[0, 0, 0] = P[0, 1, 1] = P[1, 0, 1] = 1.0
+    P[1, 1, 1] = P[1, 1, 2] = 0.5
+    P[2, :, 2] = 1.0
+    R = np.array([[0.0, -1.0], [0.0, -1.0], [5.0, 5.0]])
+    return P, R, np.array([False, False, True])
+
+
+@book.scenario("exact_policy_evaluation", atol=1e-9)
+def exact_visible_cases(exact_policy_evaluation):
+    """the visible tests' cases: the notes' grid (random policy, gamma 1) and the chain (deterministic and as probabilities)"""
+    P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
+    P3, R3, terminal3 = _chain()
+    return [exact_policy_evaluation(P, R, terminal, np.full((16, 4), 0.25), 1.0),
+            exact_policy_evaluation(P3, R3, terminal3, np.array([1, 1, 1]), 0.9),
+            exact_policy_evaluation(P3, R3, terminal3, np.array([[0.0, 1.0]] * 3), 0.9),
+            error_name(exact_policy_evaluation, P3, R3, np.array([False]), np.array([1, 1, 1]), 0.9)]
+
+
+@book.scenario("exact_policy_evaluation", atol=1e-9,
+               hint="terminal states are worth zero whatever their rows of the model say")
+def exact_random_mdp_deterministic(exact_policy_evaluation):
+    """a random MDP whose terminal states have junk rows in P and R, a deterministic policy, gamma = 0.8"""
+    P, R, terminal = _random_mdp(50)
+    return exact_policy_evaluation(P, R, terminal, _rng(51).integers(0, 3, size=7), 0.8)
+
+
+@book.scenario("exact_policy_evaluation", atol=1e-9,
+               hint="weight each action's transitions and reward by its probability under the policy")
+def exact_random_mdp_stochastic(exact_policy_evaluation):
+    """a random MDP, a stochastic policy with junk rows (negative, not summing to 1) for the terminal states, gamma = 0.95"""
+    P, R, terminal = _random_mdp(52, n_states=9, n_actions=4, n_terminal=2)
+    policy = _rng(53).dirichlet(np.ones(4), size=9)
+    policy[terminal] = [-3.0, 2.0, 7.0, 0.5]
+    return exact_policy_evaluation(P, R, terminal, policy, 0.95)
+
+
+@book.scenario("exact_policy_evaluation", atol=1e-9,
+               hint="the matrix of the policy maps each state to its next states: check its orientation")
+def exact_frozen_lake_undiscounted(exact_policy_evaluation):
+    """FrozenLake 4 x 4, always LEFT, gamma = 1 (the probability of reaching the goal)"""
+    P, R, terminal = _lake()
+    return exact_policy_evaluation(P, R, terminal, np.zeros(16, dtype=int), 1.0)
+
+
+@book.scenario("exact_policy_evaluation", atol=1e-9)
+def exact_frozen_lake_8x8_random(exact_policy_evaluation):
+    """FrozenLake 8 x 8, uniformly random policy, gamma = 0.99"""
+    P, R, terminal = _lake("8x8")
+    return exact_policy_evaluation(P, R, terminal, np.full((64, 4), 0.25), 0.99)
+
+
+@book.scenario("exact_policy_evaluation", atol=1e-12,
+               hint="the reward of the first step is not discounted")
+def exact_myopic(exact_policy_evaluation):
+    """gamma = 0: V is the policy's expected immediate reward, 0 at terminal states"""
+    P, R, terminal = _random_mdp(54)
+    return exact_policy_evaluation(P, R, terminal, _rng(55).dirichlet(np.ones(3), size=7), 0.0)
+
+
+@book.scenario("exact_policy_evaluation")
+def exact_all_terminal(exact_policy_evaluation):
+    """every state terminal: all values are 0"""
+    P, R, _ = _random_mdp(56, n_states=3, n_actions=2)
+    return exact_policy_evaluation(P, R, np.ones(3, dtype=bool), np.array([0, 1, 0]), 0.9)
+
+
+@book.scenario("exact_policy_evaluation")
+def exact_dtypes(exact_policy_evaluation):
+    """float32 P and R, or integer R, give float64 values"""
+    P, R, terminal = _chain()
+    results = [exact_policy_evaluation(P.astype(np.float32), R.astype(np.float32), terminal, np.array([1, 1, 1]), 0.9),
+               exact_policy_evaluation(P, R.astype(int), terminal, np.array([1, 0, 1]), 0.5)]
+    return [[np.asarray(r).dtype.name for r in results], [np.asarray(r, dtype=float) for r in results]]
+
+
+@book.scenario("exact_policy_evaluation", hint="at gamma = 1 a policy that never ends the episode has no unique value")
+def exact_singular(exact_policy_evaluation):
+    """gamma = 1 and a state that loops on itself forever: numpy's LinAlgError"""
+    P = np.zeros((2, 1, 2))
+    P[0, 0, 0] = P[1, 0, 1] = 1.0
+    return error_name(exact_policy_evaluation, P, np.zeros((2, 1)), np.array([False, True]), np.array([0, 0]), 1.0)
+
+
+factories.inputs_unchanged(book, "exact_policy_evaluation",
+                           lambda: (*_random_mdp(57), _rng(58).dirichlet(np.ones(3), size=7), 0.9))
+factories.inputs_unchanged(book, "exact_policy_evaluation",
+                           lambda: (*_random_mdp(59), np.array([0, 1, 2, 0, 1, 2, 0]), 0.9),
+                           "a deterministic policy and the model are left unchanged; none is returned")
+_P7, _R7, _T7 = _random_mdp(60)
+factories.raises(book, "exact_policy_evaluation", {
+    "terminal of length 1": lambda: (_P7, _R7, np.array([False]), np.zeros(7, dtype=int), 0.9),
+    "policy of shape (1, A)": lambda: (_P7, _R7, _T7, np.full((1, 3), 1 / 3), 0.9),
+    "policy of shape (S, A + 1)": lambda: (_P7, _R7, _T7, np.full((7, 4), 0.25), 0.9),
+    "policy one state short": lambda: (_P7, _R7, _T7, np.zeros(6, dtype=int), 0.9),
+    "R of shape (S, 1)": lambda: (_P7, _R7[:, :1], _T7, np.zeros(7, dtype=int), 0.9),
+    "P of shape (1, A, S)": lambda: (_P7[:1], _R7, _T7, np.zeros(7, dtype=int), 0.9),
+})
+
+
+# --- q_value_iteration -------------------------------------------------------------------------------------
+
+Q_KEYS = ("Q", "sweeps")
+
+
+@book.scenario("q_value_iteration", atol=1e-6,
+               hint="terminal rows are zero and nothing is collected after arriving in a terminal state")
+def qi_visible_cases(q_value_iteration):
+    """the visible tests' cases: the notes' grid with gamma 1, one sweep, a mask of length 1 and gamma = 1.5"""
+    P, R, terminal = _grid(NOTES_GRID, 0.0, 1.0)
+    return [_as_dict(q_value_iteration(P, R, terminal, 1.0), Q_KEYS),
+            _as_dict(q_value_iteration(P, R, terminal, 1.0, 0.0, 1), Q_KEYS),
+            error_name(q_value_iteration, P, R, np.array([False]), 0.9),
+            error_name(q_value_iteration, P, R, terminal, 1.5)]
+
+
+@book.scenario("q_value_iteration", atol=1e-6,
+               hint="terminal states are worth zero whatever their rows of the model say")
+def qi_random_mdp(q_value_iteration):
+    """a random MDP with junk terminal rows, gamma = 0.9, tol = 1e-10"""
+    P, R, terminal = _random_mdp(61, n_states=8, n_actions=3)
+    return _as_dict(q_value_iteration(P, R, terminal, 0.9, 1e-10), Q_KEYS)
+
+
+@book.scenario("q_value_iteration",
+               hint="each sweep uses only the previous sweep's table")
+def qi_three_sweeps(q_value_iteration):
+    """exactly 3 sweeps (tol = 0, max_sweeps = 3) on a slippery grid with a trap, gamma = 0.95"""
+    P, R, terminal = _grid(["FFFG", "FHFH", "SFFF"], 0.2, 0.04, 1.0, -1.0)
+    return _as_dict(q_value_iteration(P, R, terminal, 0.95, 0.0, 3), Q_KEYS)
+
+
+@book.scenario("q_value_iteration", atol=1e-6)
+def qi_frozen_lake(q_value_iteration):
+    """FrozenLake 4 x 4, slippery, gamma = 0.99, tol = 1e-12"""
+    P, R, terminal = _lake()
+    return _as_dict(q_value_iteration(P, R, terminal, 0.99, 1e-12), Q_KEYS)
+
+
+@book.scenario("q_value_iteration", atol=1e-6)
+def qi_frozen_lake_undiscounted(q_value_iteration):
+    """FrozenLake 4 x 4 at gamma = 1 (rises monotonically from 0), tol = 1e-10"""
+    P, R, terminal = _lake()
+    return _as_dict(q_value_iteration(P, R, terminal, 1.0, 1e-10), Q_KEYS)
+
+
+@book.scenario("q_value_iteration",
+               hint="stop when the largest change of the whole table is strictly below the tolerance")
+def qi_strictly_below_tol(q_value_iteration):
+    """changes of exactly 1, 1/2, 1/4, 1/8 with tol = 1/4: stop after the sweep whose change is 1/8"""
+    P, R, terminal = _halving_chain()
+    return _as_dict(q_value_iteration(P, R, terminal, 0.5, 0.25), Q_KEYS)
+
+
+@book.scenario("q_value_iteration",
+               hint="measure the change over every state and action, not only the best action")
+def qi_change_of_the_whole_table(q_value_iteration):
+    """a change that only a non-greedy action sees: the table's change, not the values', decides the stop"""
+    # State 0: action 0 ends the episode for 1; action 1 loops for 0. max_a Q(0, .) = 1 from the first sweep on,
+    # while Q(0, 1) = gamma * 1 appears only in the second sweep, and nothing changes in the third.
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 1] = P[0, 1, 0] = 1.0
+    P[1, :, 1] = 1.0
+    R = np.array([[1.0, 0.0], [0.0, 0.0]])
+    return _as_dict(q_value_iteration(P, R, np.array([False, True]), 0.5, 0.1), Q_KEYS)
+
+
+@book.scenario("q_value_iteration")
+def qi_default_max_sweeps(q_value_iteration):
+    """tol = 0 with the default max_sweeps runs exactly 10,000 sweeps"""
+    P, R, terminal = _halving_chain()
+    return _as_dict(q_value_iteration(P, R, terminal, 0.5, 0.0), Q_KEYS)
+
+
+@book.scenario("q_value_iteration", hint="the reward of the first step is not discounted")
+def qi_myopic(q_value_iteration):
+    """gamma = 0: Q is the immediate reward (0 in terminal rows), and the second sweep changes nothing"""
+    P, R, terminal = _random_mdp(62)
+    return _as_dict(q_value_iteration(P, R, terminal, 0.0), Q_KEYS)
+
+
+@book.scenario("q_value_iteration")
+def qi_within_the_promised_distance(q_value_iteration):
+    """stopped by a loose tol = 0.05 at gamma = 0.8: every entry within gamma tol / (1 - gamma) of Q*"""
+    P, R, terminal = _random_mdp(63, n_states=10, n_actions=4)
+    Q, sweeps = q_value_iteration(P, R, terminal, 0.8, 0.05)
+    Q_star = np.zeros_like(R)
+    continuing = P * ~terminal[None, None, :]
+    for _ in range(400):
+        Q_star = np.where(terminal[:, None], 0.0, R + 0.8 * continuing @ Q_star.max(axis=1))
+    return {"within": bool(np.max(np.abs(Q - Q_star)) <= 0.8 * 0.05 / 0.2), "sweeps": sweeps}
+
+
+@book.scenario("q_value_iteration", hint="return a float64 table and a Python int")
+def qi_dtypes(q_value_iteration):
+    """float32 P and R give a float64 table; the sweep count is a Python int"""
+    P, R, terminal = _halving_chain()
+    Q, sweeps = q_value_iteration(P.astype(np.float32), R.astype(np.float32), terminal, 0.5, 0.25)
+    return [np.asarray(Q).dtype.name, type(sweeps).__name__, np.asarray(Q, dtype=float), sweeps]
+
+
+factories.inputs_unchanged(book, "q_value_iteration", lambda: (*_random_mdp(64), 0.9, 1e-6))
+_P8, _R8, _T8 = _random_mdp(65)
+factories.raises(book, "q_value_iteration", {
+    "terminal of length 1": lambda: (_P8, _R8, np.array([False]), 0.9),
+    "R of shape (S, 1)": lambda: (_P8, _R8[:, :1], _T8, 0.9),
+    "P of shape (1, A, S)": lambda: (_P8[:1], _R8, _T8, 0.9),
+    "P of shape (S, A, 1)": lambda: (_P8[:, :, :1], _R8, _T8, 0.9),
+    "gamma = -0.1": lambda: (_P8, _R8, _T8, -0.1),
+    "gamma = 1.5": lambda: (_P8, _R8, _T8, 1.5),
+    "tol = -1": lambda: (_P8, _R8, _T8, 0.9, -1.0),
+    "max_sweeps = 0": lambda: (_P8, _R8, _T8, 0.9, 1e-8, 0),
+    "gamma = 1 and tol = 0 are allowed": lambda: (_P8, _R8, _T8, 1.0, 0.0, 3),
+})

@@ -403,3 +403,199 @@ def policy_iteration(P, R, terminal, gamma, tol=1e-10, max_rounds=1000):  # noqa
         if np.array_equal(improved, policy) or rounds >= max_rounds:
             return V, policy, rounds
         policy = improved
+
+
+# --- exact_policy_evaluation -------------------------------------------------------------------------------
+
+def _policy_matrix(R, policy):
+    """An (S, A) probability array for a deterministic or stochastic policy (no checks)."""
+    policy = np.asarray(policy)
+    return np.eye(R.shape[1])[policy] if policy.ndim == 1 else policy
+
+
+@mutant("exact_policy_evaluation", "terminal states not treated: their junk rows enter the linear system")
+def exact_policy_evaluation(P, R, terminal, policy, gamma):
+    P, R = np.asarray(P, dtype=float), np.asarray(R, dtype=float)
+    probabilities = _policy_matrix(R, policy)
+    P_pi = np.einsum("sa,sat->st", probabilities, P)
+    return np.linalg.solve(np.eye(len(R)) - gamma * P_pi, np.sum(probabilities * R, axis=1))
+
+
+@mutant("exact_policy_evaluation", "transitions into terminal states cut, but the terminal states' own rows kept")
+def exact_policy_evaluation(P, R, terminal, policy, gamma):  # noqa: F811
+    P, R, terminal = np.asarray(P, dtype=float), np.asarray(R, dtype=float), np.asarray(terminal, dtype=bool)
+    probabilities = _policy_matrix(R, policy)
+    P_pi = np.einsum("sa,sat->st", probabilities, P) * ~terminal[None, :]
+    return np.linalg.solve(np.eye(len(R)) - gamma * P_pi, np.sum(probabilities * R, axis=1))
+
+
+@mutant("exact_policy_evaluation", "the policy's transition matrix transposed (columns as current states)")
+def exact_policy_evaluation(P, R, terminal, policy, gamma):  # noqa: F811
+    P, R, terminal = np.asarray(P, dtype=float), np.asarray(R, dtype=float), np.asarray(terminal, dtype=bool)
+    probabilities, live = _policy_matrix(R, policy), ~np.asarray(terminal, dtype=bool)
+    P_pi = np.einsum("sa,sat->st", probabilities, P)[np.ix_(live, live)].T
+    V = np.zeros(len(R))
+    V[live] = np.linalg.solve(np.eye(live.sum()) - gamma * P_pi, np.sum(probabilities * R, axis=1)[live])
+    return V
+
+
+@mutant("exact_policy_evaluation", "the reward averaged over all actions instead of weighted by the policy")
+def exact_policy_evaluation(P, R, terminal, policy, gamma):  # noqa: F811
+    P, R, terminal = np.asarray(P, dtype=float), np.asarray(R, dtype=float), np.asarray(terminal, dtype=bool)
+    probabilities, live = _policy_matrix(R, policy), ~terminal
+    P_pi = np.einsum("sa,sat->st", probabilities, P)[np.ix_(live, live)]
+    V = np.zeros(len(R))
+    V[live] = np.linalg.solve(np.eye(live.sum()) - gamma * P_pi, R.mean(axis=1)[live])
+    return V
+
+
+@mutant("exact_policy_evaluation", "the first reward discounted too: solves (I - gamma P_pi) V = gamma R_pi")
+def exact_policy_evaluation(P, R, terminal, policy, gamma):  # noqa: F811
+    P, R, terminal = np.asarray(P, dtype=float), np.asarray(R, dtype=float), np.asarray(terminal, dtype=bool)
+    probabilities, live = _policy_matrix(R, policy), ~terminal
+    P_pi = np.einsum("sa,sat->st", probabilities, P)[np.ix_(live, live)]
+    V = np.zeros(len(R))
+    V[live] = np.linalg.solve(np.eye(live.sum()) - gamma * P_pi, gamma * np.sum(probabilities * R, axis=1)[live])
+    return V
+
+
+@mutant("exact_policy_evaluation", "no shape checks: a terminal mask or policy that numpy broadcasts is accepted")
+def exact_policy_evaluation(P, R, terminal, policy, gamma):  # noqa: F811
+    P, R = np.asarray(P, dtype=float), np.asarray(R, dtype=float)
+    live = np.broadcast_to(~np.asarray(terminal, dtype=bool), (len(R),))
+    probabilities = np.broadcast_to(_policy_matrix(R, policy), R.shape)
+    P_pi = np.einsum("sa,sat->st", probabilities, np.broadcast_to(P, (len(R), R.shape[1], len(R))))[np.ix_(live, live)]
+    V = np.zeros(len(R))
+    V[live] = np.linalg.solve(np.eye(live.sum()) - gamma * P_pi, np.sum(probabilities * R, axis=1)[live])
+    return V
+
+
+@mutant("exact_policy_evaluation", "least squares instead of a solve: no error for a singular system")
+def exact_policy_evaluation(P, R, terminal, policy, gamma):  # noqa: F811
+    P, R, terminal = np.asarray(P, dtype=float), np.asarray(R, dtype=float), np.asarray(terminal, dtype=bool)
+    if R.ndim != 2 or P.shape != (R.shape[0], R.shape[1], R.shape[0]) or terminal.shape != R.shape[:1]:
+        raise ValueError("shapes")
+    probabilities = _policy_matrix(R, policy)
+    if probabilities.shape != R.shape:
+        raise ValueError("policy")
+    live = ~terminal
+    P_pi = np.einsum("sa,sat->st", probabilities, P)[np.ix_(live, live)]
+    V = np.zeros(len(R))
+    V[live] = np.linalg.lstsq(np.eye(live.sum()) - gamma * P_pi, np.sum(probabilities * R, axis=1)[live], rcond=None)[0]
+    return V
+
+
+# --- q_value_iteration --------------------------------------------------------------------------------------
+
+def _checked(P, R, terminal, gamma, tol, max_sweeps):
+    P, R, terminal = np.asarray(P, dtype=float), np.asarray(R, dtype=float), np.asarray(terminal, dtype=bool)
+    if R.ndim != 2 or P.shape != (R.shape[0], R.shape[1], R.shape[0]) or terminal.shape != R.shape[:1]:
+        raise ValueError("shapes")
+    if not 0.0 <= gamma <= 1.0 or tol < 0 or max_sweeps < 1:
+        raise ValueError("parameters")
+    return P, R, terminal
+
+
+@mutant("q_value_iteration", "terminal rows not zeroed: their junk rewards accumulate and others bootstrap from them")
+def q_value_iteration(P, R, terminal, gamma, tol=1e-8, max_sweeps=10_000):
+    P, R, terminal = _checked(P, R, terminal, gamma, tol, max_sweeps)
+    Q = np.zeros(R.shape)
+    for sweep in range(1, max_sweeps + 1):
+        Q_new = R + gamma * P @ np.max(Q, axis=1)
+        change = np.max(np.abs(Q_new - Q))
+        Q = Q_new
+        if change < tol:
+            break
+    return Q, sweep
+
+
+@mutant("q_value_iteration", "stops when the change is at most tol (not strictly below)")
+def q_value_iteration(P, R, terminal, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    P, R, terminal = _checked(P, R, terminal, gamma, tol, max_sweeps)
+    Q = np.zeros(R.shape)
+    for sweep in range(1, max_sweeps + 1):
+        Q_new = q_from_v(P, R, terminal, np.max(Q, axis=1), gamma)
+        change = np.max(np.abs(Q_new - Q))
+        Q = Q_new
+        if change <= tol:
+            break
+    return Q, sweep
+
+
+@mutant("q_value_iteration", "in-place sweeps: later states already see this sweep's new values")
+def q_value_iteration(P, R, terminal, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    P, R, terminal = _checked(P, R, terminal, gamma, tol, max_sweeps)
+    Q = np.zeros(R.shape)
+    for sweep in range(1, max_sweeps + 1):
+        old = Q.copy()
+        for s in range(len(R)):
+            Q[s] = q_from_v(P, R, terminal, np.max(Q, axis=1), gamma)[s]
+        if np.max(np.abs(Q - old)) < tol:
+            break
+    return Q, sweep
+
+
+@mutant("q_value_iteration", "the change measured on max_a Q (the values), not on the whole table")
+def q_value_iteration(P, R, terminal, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    P, R, terminal = _checked(P, R, terminal, gamma, tol, max_sweeps)
+    Q = np.zeros(R.shape)
+    for sweep in range(1, max_sweeps + 1):
+        Q_new = q_from_v(P, R, terminal, np.max(Q, axis=1), gamma)
+        change = np.max(np.abs(Q_new.max(axis=1) - Q.max(axis=1)))
+        Q = Q_new
+        if change < tol:
+            break
+    return Q, sweep
+
+
+@mutant("q_value_iteration", "starts from Q_0 = R instead of 0")
+def q_value_iteration(P, R, terminal, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    P, R, terminal = _checked(P, R, terminal, gamma, tol, max_sweeps)
+    Q = np.where(terminal[:, None], 0.0, R)
+    for sweep in range(1, max_sweeps + 1):
+        Q_new = q_from_v(P, R, terminal, np.max(Q, axis=1), gamma)
+        change = np.max(np.abs(Q_new - Q))
+        Q = Q_new
+        if change < tol:
+            break
+    return Q, sweep
+
+
+@mutant("q_value_iteration", "backs up the mean over next actions (evaluates the uniform policy) instead of the max")
+def q_value_iteration(P, R, terminal, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    P, R, terminal = _checked(P, R, terminal, gamma, tol, max_sweeps)
+    Q = np.zeros(R.shape)
+    for sweep in range(1, max_sweeps + 1):
+        Q_new = q_from_v(P, R, terminal, np.mean(Q, axis=1), gamma)
+        change = np.max(np.abs(Q_new - Q))
+        Q = Q_new
+        if change < tol:
+            break
+    return Q, sweep
+
+
+@mutant("q_value_iteration", "no checks: shapes numpy broadcasts and parameters out of range are accepted")
+def q_value_iteration(P, R, terminal, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    Q = np.zeros(np.shape(R))
+    sweep = 0
+    for sweep in range(1, max_sweeps + 1):
+        Q_new = q_from_v(P, R, terminal, np.max(Q, axis=1), gamma)
+        change = np.max(np.abs(Q_new - Q))
+        Q = Q_new
+        if change < tol:
+            break
+    return Q, sweep
+
+
+@mutant("q_value_iteration", "the sweep count as a numpy integer, the table in the input's float32")
+def q_value_iteration(P, R, terminal, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    _checked(P, R, terminal, gamma, tol, max_sweeps)
+    R = np.asarray(R)
+    Q = np.zeros(R.shape, dtype=R.dtype)
+    for sweep in np.arange(1, max_sweeps + 1):
+        Q_new = q_from_v(P, R, terminal, np.max(Q, axis=1), gamma).astype(R.dtype)
+        change = np.max(np.abs(Q_new - Q))
+        Q = Q_new
+        if change < tol:
+            break
+    return Q, sweep

@@ -177,3 +177,66 @@ def test_the_text_does_not_print_q_from_v_or_the_fixed_claims():
     assert "up to sweep 17" in text and "up to sweep 15" not in text
     assert "on the **notes' grid**, which has no trap, every free cell shows all four arrows" in text
     assert "improper" in text and "rise monotonically" in text
+
+
+# --- widget C: modified policy iteration, and the greedy-loss bound --------------------------------------
+
+def test_mpi_slider_reaches_every_k_and_k_1_is_value_iteration():
+    k_slider = lecture.modified_policy_iteration_widget().children[0].children[0]
+    assert [value for _, value in k_slider.options] == list(lecture.MPI_SWEEPS)
+    assert 1 in lecture.MPI_SWEEPS and np.inf in lecture.MPI_SWEEPS and 10 in lecture.MPI_SWEEPS
+    model, v_star = lecture.mpi_world()
+    run = lecture.modified_policy_iteration(1)
+    history = lecture.sweep_history(model, lecture.MPI_GAMMA, run["rounds"])
+    assert np.allclose(run["errors"], np.max(np.abs(history - v_star), axis=1), atol=1e-12)
+
+
+def test_mpi_prompts():
+    table = lecture.mpi_table()
+    model, _ = lecture.mpi_world()
+    S, A = model.n_states, model.n_actions
+    assert S * S * A == 16_384
+    vi, pi = table[1], table[np.inf]
+    assert vi["rounds"] == 181 and round(vi["costs"][-1] / 1e6, 2) == 2.97
+    assert pi["rounds"] == 9 and round(pi["sweeps"].mean()) == 156 and round(pi["costs"][-1] / 1e6, 2) == 5.86
+    totals = {k: table[k]["costs"][-1] for k in lecture.MPI_SWEEPS}
+    assert min(totals, key=totals.get) == 10 and round(totals[10] / 1e6, 2) == 1.06 and table[10]["rounds"] == 20
+    assert round(totals[50] / 1e6, 2) == 2.17
+    assert all(totals[a] > totals[b] for a, b in [(1, 2), (2, 3), (3, 5), (5, 10)])  # falls to k = 10 ...
+    assert all(totals[a] < totals[b] for a, b in [(10, 20), (20, 50), (50, 100), (100, np.inf)])  # ... then rises
+    errors = pi["errors"]
+    assert np.all(errors[1:-1] / errors[:-2] > 0.2) and round(errors[-2], 3) == 0.005 and errors[-1] < 1e-8
+    for k in lecture.MPI_SWEEPS:  # every k reaches the target
+        assert table[k]["errors"][-1] < lecture.MPI_TARGET
+    lecture.draw_modified_policy_iteration(np.inf)
+
+
+def test_greedy_loss_bound_table():
+    """Section 7's table, with the reference solutions and the same seeded perturbations."""
+    from solutions.markov_decision_processes import exact_policy_evaluation, greedy_policy, q_from_v, value_iteration
+    lake = rl.model_from_env(rl.make_frozen_lake("8x8"))
+    gamma = 0.9
+    v_star, _, _ = value_iteration(lake.P, lake.R, lake.terminal, gamma, tol=1e-12)
+    rng = np.random.default_rng(0)
+    ratios = []
+    for epsilon in (0.001, 0.003, 0.01, 0.03, 0.1):
+        worst = 0.0
+        for _ in range(50):
+            rough = v_star + epsilon * rng.choice([-1.0, 1.0], size=v_star.shape)
+            policy = greedy_policy(q_from_v(lake.P, lake.R, lake.terminal, rough, gamma))
+            worst = max(worst, float(np.max(v_star - exact_policy_evaluation(lake.P, lake.R, lake.terminal, policy, gamma))))
+        ratios.append(worst / epsilon)
+    bound = 2 * gamma / (1 - gamma)
+    assert bound == pytest.approx(18.0)
+    assert all(bound / 16 < r < bound / 4.5 for r in ratios)  # "below its bound by a factor of 4.5 to 16"
+    assert all(2.0 <= r <= 4.0 for r in ratios[:3])  # "about 2 eps to 4 eps at the smaller eps"
+
+
+def test_exact_against_iterative_prompt_and_the_loop_figure():
+    from solutions.markov_decision_processes import exact_policy_evaluation, policy_evaluation
+    grid = lecture.grid_world(["GFFF", "FFFF", "FFSF", "FFFG"], step_cost=1.0)
+    uniform = np.full((16, 4), 0.25)
+    exact = exact_policy_evaluation(grid.P, grid.R, grid.terminal, uniform, 1.0)
+    rough, _ = policy_evaluation(grid.P, grid.R, grid.terminal, uniform, 1.0, tol=1e-2)
+    assert np.max(np.abs(rough - exact)) > 1e-2  # "the sweeps stop short of the exact values by more than epsilon"
+    lecture.draw_agent_environment_loop()
