@@ -614,7 +614,7 @@ def exact_dtypes(exact_policy_evaluation):
     return [[np.asarray(r).dtype.name for r in results], [np.asarray(r, dtype=float) for r in results]]
 
 
-@book.scenario("exact_policy_evaluation", hint="at gamma = 1 a policy that never ends the episode has no unique value")
+@book.scenario("exact_policy_evaluation", hint="at gamma one a policy that never ends the episode has no unique value")
 def exact_singular(exact_policy_evaluation):
     """gamma = 1 and a state that loops on itself forever: numpy's LinAlgError"""
     P = np.zeros((2, 1, 2))
