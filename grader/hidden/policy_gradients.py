@@ -17,6 +17,19 @@ from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
 
+# Each answer cell's kind (tests/test_exercise_kinds.py): T transcription, P partial, D design.
+EXERCISE_KINDS = {
+    "score_function": "T",        # the exact gradient and the estimator are both printed in the text
+    "reward_to_go": "T",          # the backward recursion is printed
+    "reinforce_loss": "P",        # specified by its gradient; detaching and the shape rule are designed
+    "normalize_advantages": "T",  # the formula is printed in the text
+    "actor_critic_losses": "P",   # targets and losses described; masking a bool tensor and detaching are designed
+    "gae": "D",                   # only the lambda-weighted definition is given; the linear-time form is derived
+    "ppo_clip_loss": "P",         # the objective is printed; the ratio, detaching and the errors are designed
+    "train_reinforce": "T",       # the docstring fixes every step of an update
+    "train_ppo": "D",             # a training loop specified by behaviour only
+}
+
 
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(9000 + seed)
@@ -900,3 +913,187 @@ factories.raises(book, "gae", {
     "gamma 1.01": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 1.01, 0.9),
     "gamma 1 and lam 0 (allowed)": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 1.0, 0.0),
 })
+
+
+# --- train_ppo -------------------------------------------------------------------------------------
+# Judged by behaviour on small worlds: what it plays, what it returns, what the critic converges
+# to, how far one update moves the policy, and that it learns. None of it depends on the order of
+# the student's lines or on how they draw random actions.
+
+class _WatchedEnv(RecordingEnv):
+    """The recording world, which also notes a fingerprint of the policy's parameters at every step."""
+
+    def __init__(self, policy: nn.Module | None = None):
+        super().__init__()
+        self.policy, self.fingerprints = policy, []
+
+    def step(self, action):
+        if self.policy is not None:
+            self.fingerprints.append(float(sum(p.detach().double().sum() for p in self.policy.parameters())))
+        return super().step(action)
+
+
+def _ppo_run(train_ppo, env, n_steps: int, rollout: int, epochs: int, minibatch: int, seed: int, *,
+             gamma: float = 0.9, lam: float = 0.9, callback=None, sgd: bool = False, lr: float = 0.01,
+             n_inputs: int = 3):
+    policy, value = _linear_nets(seed, n_inputs=n_inputs)
+    if isinstance(env, _WatchedEnv):
+        env.policy = policy
+    if sgd:
+        policy_opt, value_opt = RecordingSGD(policy.parameters(), lr), RecordingSGD(value.parameters(), lr)
+    else:
+        policy_opt, value_opt = torch.optim.Adam(policy.parameters(), lr=lr), torch.optim.Adam(value.parameters(), lr=lr)
+    torch.manual_seed(seed + 1)
+    history = train_ppo(env, policy, value, policy_opt, value_opt, n_steps, rollout, epochs, minibatch, gamma, lam,
+                        0.2, seed, callback)
+    return policy, value, policy_opt, value_opt, history
+
+
+def _finished(env: RecordingEnv) -> list[dict]:
+    """The logged episodes that ended (the last one may still be running)."""
+    return env.episodes if env.ended else env.episodes[:-1]
+
+
+@book.scenario("train_ppo", hint="count environment steps, not episodes; seed only the first reset; reset right after an episode ends")
+def ppo_steps_resets_history(train_ppo):
+    """a logged random world, 50 steps in rollouts of 16: steps, resets and the history"""
+    env = _WatchedEnv()
+    *_, history = _ppo_run(train_ppo, env, 50, 16, 2, 8, seed=5)
+    done = _finished(env)
+    return {"steps played": sum(len(e["rewards"]) for e in env.episodes), "reset seeds": env.resets,
+            "history steps": history["steps"], "keys": sorted(history),
+            "returns": history["returns"], "logged returns": [float(np.sum(e["rewards"])) for e in done],
+            "lengths": history["lengths"], "logged lengths": [len(e["rewards"]) for e in done],
+            "losses": [len(history["policy_losses"]), len(history["value_losses"])],
+            "types": sorted({type(x).__name__ for x in history["policy_losses"] + history["value_losses"] + history["returns"]}
+                            | {"int" if all(isinstance(n, int) for n in history["lengths"] + history["steps"]) else "not int"})}
+
+
+@book.scenario("train_ppo", hint="the policy that plays a rollout must not change until the rollout is over")
+def ppo_policy_fixed_within_rollouts(train_ppo):
+    """60 steps in rollouts of 20: the parameters stay fixed within each rollout and change between them"""
+    env = _WatchedEnv()
+    _ppo_run(train_ppo, env, 60, 20, 2, 10, seed=6)
+    chunks = [env.fingerprints[i:i + 20] for i in range(0, len(env.fingerprints), 20)]
+    return {"fixed within": [len(set(chunk)) == 1 for chunk in chunks],
+            "changed between": [chunks[k][0] != chunks[k + 1][0] for k in range(len(chunks) - 1)]}
+
+
+@book.scenario("train_ppo", hint="each epoch visits every step of the rollout once, one optimizer step per minibatch for each network")
+def ppo_optimizer_steps(train_ppo):
+    """40 steps in rollouts of 16 (16, 16, 8), 3 epochs, minibatches of 6: optimizer steps per network"""
+    _, _, policy_opt, value_opt, history = _ppo_run(train_ppo, _WatchedEnv(), 40, 16, 3, 6, seed=7, sgd=True)
+    return {"policy steps": len(policy_opt.grads), "value steps": len(value_opt.grads), "history steps": history["steps"]}
+
+
+@book.scenario("train_ppo", hint="stop when the callback asks to")
+def ppo_callback_stops(train_ppo):
+    """a callback that stops training after its second call"""
+    calls = []
+
+    def callback(history):
+        calls.append(list(history["steps"]))
+        return len(calls) == 2
+    env = _WatchedEnv()
+    _ppo_run(train_ppo, env, 100, 12, 1, 12, seed=8, callback=callback)
+    return {"calls saw": calls, "steps played": sum(len(e["rewards"]) for e in env.episodes)}
+
+
+class _TwoStateEnv(gym.Env):
+    """Every episode: one step in state A (reward 0), then steps in state B (reward 1), five steps in
+    all, ended by a time limit (truncated) or by a termination. Actions do not matter. With gamma
+    0.5 the true values are V(B) = 2, V(A) = 1 when the limit truncates an endless task, and the
+    Monte Carlo averages V(B) = 1.53125, V(A) = 0.9375 when the fifth step terminates."""
+
+    observation_space = gym.spaces.Box(0.0, 1.0, shape=(3,), dtype=np.float32)
+    action_space = gym.spaces.Discrete(2)
+    A, B = np.array([0.0, 1.0, 0.0], dtype=np.float32), np.array([1.0, 0.0, 0.0], dtype=np.float32)
+
+    def __init__(self, truncate: bool):
+        self.truncate = truncate
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self.A.copy(), {}
+
+    def step(self, action):
+        reward = 0.0 if self.t == 0 else 1.0
+        self.t += 1
+        end = self.t == 5
+        return self.B.copy(), reward, end and not self.truncate, end and self.truncate, {}
+
+
+def _critic_values(train_ppo, truncate: bool, lam: float) -> dict:
+    policy, value, *_ = _ppo_run(train_ppo, _TwoStateEnv(truncate), 800, 50, 10, 25, seed=9, gamma=0.5, lam=lam,
+                                 lr=0.05)
+    with torch.no_grad():
+        v_a, v_b = (float(value(torch.as_tensor(s))) for s in (_TwoStateEnv.A, _TwoStateEnv.B))
+    return {"V(A)": round(v_a, 2), "V(B)": round(v_b, 2)}
+
+
+@book.scenario("train_ppo", rtol=0.0, atol=0.15,
+               hint="a time limit is not a termination: bootstrap from the value of the episode's last observation")
+def ppo_critic_bootstraps_truncation(train_ppo):
+    """a two-state world cut by a time limit, gamma 0.5: the critic converges to V(A) = 1, V(B) = 2"""
+    return _critic_values(train_ppo, truncate=True, lam=0.95)
+
+
+@book.scenario("train_ppo", rtol=0.0, atol=0.15, hint="a terminated episode is worth nothing after its end")
+def ppo_critic_termination(train_ppo):
+    """the same world ended by a termination, gamma 0.5, lambda 1: V(A) = 0.94, V(B) = 1.53"""
+    return _critic_values(train_ppo, truncate=False, lam=1.0)
+
+
+class _SignBandit(gym.Env):
+    """One-step episodes: a random 3-vector; action 1 pays 1 when its first entry is positive, action 0 otherwise."""
+
+    observation_space = gym.spaces.Box(-5.0, 5.0, shape=(3,), dtype=np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self):
+        self.states, self.actions = [], []
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.state = self.np_random.normal(size=3).astype(np.float32)
+        return self.state.copy(), {}
+
+    def step(self, action):
+        self.states.append(self.state.copy())
+        self.actions.append(int(action))
+        reward = float(int(action) == int(self.state[0] > 0))
+        return self.state.copy(), reward, True, False, {}
+
+
+def _log_probs(policy, states, actions) -> torch.Tensor:
+    with torch.no_grad():
+        logits = policy(torch.as_tensor(np.array(states)))
+    return torch.log_softmax(logits, dim=-1)[torch.arange(len(actions)), torch.as_tensor(actions)]
+
+
+@book.scenario("train_ppo", hint="the ratio's denominator is the policy that played the rollout, held fixed through the epochs")
+def ppo_update_stays_in_trust_region(train_ppo):
+    """one rollout of 200 steps, 20 epochs, clip range 0.02: the policy barely moves on the rollout's actions"""
+    env = _SignBandit()
+    policy, value = _linear_nets(20)
+    before = nn.Linear(3, 2)
+    before.load_state_dict(policy.state_dict())
+    torch.manual_seed(21)
+    train_ppo(env, policy, value, torch.optim.Adam(policy.parameters(), lr=0.02),
+              torch.optim.Adam(value.parameters(), lr=0.02), 200, 200, 20, 50, 0.9, 0.9, 0.02, 0)
+    log_ratio = _log_probs(policy, env.states, env.actions) - _log_probs(before, env.states, env.actions)
+    # measured: about 0.03 to 0.19 for the clipped loss (four seeds), 1.0 to 2.6 without the clip or
+    # with the ratio taken against the current policy
+    return {"mean |log ratio| < 0.5": bool(float(torch.abs(log_ratio).mean()) < 0.5)}
+
+
+@book.scenario("train_ppo", hint="the actor must ascend the clipped objective with the advantages of the actions taken")
+def ppo_learns_a_bandit(train_ppo):
+    """2,000 one-step episodes of a contextual bandit: the greedy policy picks the paying action"""
+    env = _SignBandit()
+    policy, *_ = _ppo_run(train_ppo, env, 2000, 100, 4, 25, seed=12, lr=0.02)
+    states = torch.as_tensor(_rng(61).normal(size=(500, 3)), dtype=torch.float32)
+    with torch.no_grad():
+        greedy = torch.argmax(policy(states), dim=1)
+    return {"greedy accuracy > 0.9": bool(float((greedy == (states[:, 0] > 0).long()).double().mean()) > 0.9)}

@@ -6,7 +6,7 @@ reference's (see ``MutantCatalogue.mutant``), so each mutant isolates one mistak
 import numpy as np
 import torch
 
-from solutions.policy_gradients import normalize_advantages, reinforce_loss, reward_to_go  # noqa: F401
+from solutions.policy_gradients import gae, normalize_advantages, ppo_clip_loss, reinforce_loss, reward_to_go  # noqa: F401
 from tests.mutants import MutantCatalogue
 
 catalogue = MutantCatalogue("solutions.policy_gradients")
@@ -544,3 +544,121 @@ def gae(rewards, values, next_values, terminated, truncated, gamma, lam):  # noq
         running = deltas[t] + gamma * lam * running
         advantages[t] = running
     return advantages
+
+
+# --- train_ppo -------------------------------------------------------------------------------------
+
+def _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,
+         minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None, *, reset_next=False,
+         truncation_ends=False, fresh_old=False, seed_every_reset=False, no_value_step=False, one_pass=False,
+         mc_targets=False):
+    from solutions.policy_gradients import gae as _gae_ref  # the reference helper, whatever a mutant shadows
+    history = {"returns": [], "lengths": [], "steps": [], "policy_losses": [], "value_losses": []}
+    observation, _ = env.reset(seed=seed)
+    episode_return, episode_length, steps = 0.0, 0, 0
+    while steps < n_steps:
+        rows = []
+        for _ in range(min(rollout_steps, n_steps - steps)):
+            state = torch.as_tensor(observation, dtype=torch.float32)
+            with torch.no_grad():
+                distribution = torch.distributions.Categorical(logits=policy(state))
+                action = distribution.sample()
+            observation, reward, terminated, truncated, _ = env.step(int(action))
+            final = observation
+            steps += 1
+            episode_return, episode_length = episode_return + float(reward), episode_length + 1
+            if terminated or truncated:
+                history["returns"].append(episode_return)
+                history["lengths"].append(episode_length)
+                episode_return, episode_length = 0.0, 0
+                observation, _ = env.reset(seed=seed) if seed_every_reset else env.reset()
+            next_state = torch.as_tensor(observation if reset_next else final, dtype=torch.float32)
+            rows.append((state, action, distribution.log_prob(action), float(reward), bool(terminated),
+                         bool(truncated), next_state))
+        states = torch.stack([r[0] for r in rows])
+        actions = torch.stack([r[1] for r in rows])
+        old_log_probs = torch.stack([r[2] for r in rows])
+        rewards = np.array([r[3] for r in rows])
+        terminated = np.array([r[4] for r in rows])
+        truncated = np.array([r[5] for r in rows])
+        next_states = torch.stack([r[6] for r in rows])
+        with torch.no_grad():
+            values, next_values = value(states).squeeze(-1), value(next_states).squeeze(-1)
+        ends = terminated | truncated if truncation_ends else terminated
+        advantages = _gae_ref(rewards, values.numpy(), next_values.numpy(), ends, truncated, gamma,
+                              1.0 if mc_targets else lam)
+        advantages = torch.as_tensor(advantages, dtype=torch.float32)
+        targets = advantages + values
+        policy_losses, value_losses = [], []
+        for _ in range(1 if one_pass else epochs):
+            for index in torch.randperm(len(states)).split(minibatch_size):
+                log_probs = torch.distributions.Categorical(logits=policy(states[index])).log_prob(actions[index])
+                weights = normalize_advantages(advantages[index]) if len(index) > 1 else advantages[index]
+                old = log_probs.detach() if fresh_old else old_log_probs[index]
+                policy_loss = ppo_clip_loss(log_probs, old, weights, epsilon)
+                policy_optimizer.zero_grad()
+                policy_loss.backward()
+                policy_optimizer.step()
+                value_loss = ((value(states[index]).squeeze(-1) - targets[index]) ** 2).mean()
+                value_optimizer.zero_grad()
+                value_loss.backward()
+                if not no_value_step:
+                    value_optimizer.step()
+                policy_losses.append(policy_loss.item())
+                value_losses.append(value_loss.item())
+        history["steps"].append(steps)
+        history["policy_losses"].append(float(np.mean(policy_losses)))
+        history["value_losses"].append(float(np.mean(value_losses)))
+        if callback is not None and callback(history):
+            break
+    return history
+
+
+@mutant("train_ppo", "bootstraps a truncated episode from the next episode's first observation")
+def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,
+              minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None):
+    return _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps, epochs, minibatch_size,
+                gamma, lam, epsilon, seed, callback, reset_next=True)
+
+
+@mutant("train_ppo", "treats a time limit like a termination (no bootstrap)")
+def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,  # noqa: F811
+              minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None):
+    return _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps, epochs, minibatch_size,
+                gamma, lam, epsilon, seed, callback, truncation_ends=True)
+
+
+@mutant("train_ppo", "recomputes the old log-probabilities in every minibatch (the ratio is always 1)")
+def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,  # noqa: F811
+              minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None):
+    return _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps, epochs, minibatch_size,
+                gamma, lam, epsilon, seed, callback, fresh_old=True)
+
+
+@mutant("train_ppo", "seeds every reset (every episode starts the same)")
+def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,  # noqa: F811
+              minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None):
+    return _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps, epochs, minibatch_size,
+                gamma, lam, epsilon, seed, callback, seed_every_reset=True)
+
+
+@mutant("train_ppo", "never steps the critic's optimizer")
+def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,  # noqa: F811
+              minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None):
+    return _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps, epochs, minibatch_size,
+                gamma, lam, epsilon, seed, callback, no_value_step=True)
+
+
+@mutant("train_ppo", "one pass over the rollout whatever epochs says")
+def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,  # noqa: F811
+              minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None):
+    return _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps, epochs, minibatch_size,
+                gamma, lam, epsilon, seed, callback, one_pass=True)
+
+
+@mutant("train_ppo", "plays whole rollouts past n_steps (the last rollout is not shortened)")
+def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,  # noqa: F811
+              minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None):
+    rounded = -(-n_steps // rollout_steps) * rollout_steps
+    return _ppo(env, policy, value, policy_optimizer, value_optimizer, rounded, rollout_steps, epochs, minibatch_size,
+                gamma, lam, epsilon, seed, callback)
