@@ -15,7 +15,7 @@ export SCHEDULER
 export UNSAFE_GRADING := $(UNSAFE)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades report validate demo-grading bench mutation clean
+.PHONY: help setup lab test test-fast test-browser sync release autograde feedback grades report validate demo-grading bench figures mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -78,6 +78,12 @@ demo-grading: $(STAMP) ## build a synthetic class and run release, autograde, fe
 
 bench: $(STAMP) ## measure notebook run times, autograde time and widget update times
 	$(GRADER) bench
+
+figures: $(STAMP) ## rerun the lectures' multi-seed comparisons with the reference solutions (L=08 for one); tables in build/figures/
+	@for script in $(sort $(wildcard tools/figures/*.py)); do \
+	  lecture=$$(basename $$(dirname $$(ls course/*/$$(basename $$script .py).ipynb))); \
+	  case "$$lecture" in $(or $(L),[0-9][0-9])_*) echo "== $$lecture"; PYTHONPATH=. $(PY) $$script || exit 1;; esac; \
+	done
 
 mutation: $(STAMP) ## mutmut's mutants of solutions/ vs the hidden scenarios; fails under 95 % (COURSE_LECTURES=07)
 	$(PY) -m grader.mutation

@@ -108,7 +108,11 @@ def exception_phrase(error: Any) -> str:
 
 
 def number(value: Any) -> str:
-    """One number at :data:`DIGITS` significant digits (integers below a million in full)."""
+    """One number at :data:`DIGITS` significant digits (integers below a million in full).
+
+    Not shared with ``course.checks``' rendering: that one formats the visible tests' messages
+    on the student's side, where showing more is fine; this one bounds what a hidden verdict can
+    carry, and must not change when the student-facing messages do."""
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, int | np.integer) and abs(int(value)) < 10**6:

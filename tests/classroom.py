@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.config import COURSE_ID
+from grader.processes import free_port, stop_process
 
 SCRATCH_PARENT = Path("/tmp")
 STUDENT_CONFIG = """\
@@ -91,12 +91,6 @@ def make_environment(venv: Path, instructor: bool) -> Path:
         (target / "dlrl-course-env.pth").write_text(f"{shared}\n")
         _copy_support_package(target / "course")
     return venv / "bin" / "python"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -206,13 +200,7 @@ class Server:
         raise RuntimeError(f"the server did not answer {path} within {seconds} s:\n{self.log_tail()}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def start_formgrader(course_root: Path, state: Path, env: dict[str, str]) -> Server:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,6 +19,7 @@ from grader.config import GradebookError, check_gradebook
 from grader.demo import solved
 from grader.grades import grade_rows
 from grader.lectures import find_lecture
+from grader.processes import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
 PASSWORD = "s3cret-Pa55word"
@@ -31,12 +31,6 @@ def postgres_bin() -> Path | None:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

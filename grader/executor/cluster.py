@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +20,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from grader.executor.worker import GradingJob, GradingResult, grade_submission
+from grader.processes import free_port, stop_process
 
 EVENT_TOPIC = "dlrl-grading-start"
 
@@ -72,12 +71,6 @@ def dask_client(workers: int | None = None, scheduler: str | None = None):
         yield client
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def cluster_on_this_machine(workers: int = 2) -> Iterator[str]:
     """A real Dask cluster on 127.0.0.1, started as on other machines: a ``dask scheduler`` and
@@ -86,7 +79,7 @@ def cluster_on_this_machine(workers: int = 2) -> Iterator[str]:
     from distributed import Client
 
     dask = str(Path(sys.executable).parent / "dask")
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
@@ -99,14 +92,8 @@ def cluster_on_this_machine(workers: int = 2) -> Iterator[str]:
             client.wait_for_workers(workers, timeout=120)
         yield address
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        for process in reversed(processes):  # the workers before their scheduler
+            stop_process(process)
 
 
 def _progress() -> Progress:

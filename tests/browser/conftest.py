@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ import nbformat
 import pytest
 
 from grader.lectures import BUILD, COURSE, Lecture, all_lectures
+from grader.processes import free_port, stop_process
 
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 # Headless, as root, with no network: without the background-networking flags Chromium keeps
@@ -133,12 +133,6 @@ def course_copy(browser_available, tmp_path_factory: pytest.TempPathFactory) -> 
 
 # --- the JupyterLab server ------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _write_user_settings(config_dir: Path) -> None:
     settings = {
         # the "get notified about Jupyter news?" toast goes away only with this setting
@@ -197,7 +191,7 @@ def _start_server(root: Path, cwd: Path, state: Path, attempt: int, lab_command:
     """Start JupyterLab on ``root`` with the tests' options; ``lab_command`` (a ``jupyter lab``
     command line, e.g. the Makefile's) replaces the default ``jupyter lab --ServerApp.root_dir=root``."""
     token = secrets.token_hex(16)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "NBGRADER_EXECUTION")}
     env.update(JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTER_DATA_DIR=str(state / "data"),
                JUPYTER_RUNTIME_DIR=str(state / "runtime"), IPYTHONDIR=str(state / "ipython"),
@@ -238,12 +232,7 @@ def _stop_server(server: LabServer) -> None:
             server.request("POST", "/api/shutdown", timeout=5)
             server.process.wait(timeout=20)
         except (urllib.error.URLError, OSError, subprocess.TimeoutExpired):
-            server.process.terminate()
-            try:
-                server.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait()
+            stop_process(server.process)
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,8 @@ import pytest
 from grader.demo import solved
 from grader.lectures import BUILD, ROOT, Lecture, find_lecture
 from grader.release import generate
-from tests.classroom import SCRATCH_PARENT, Classroom, free_port, unix_users_unavailable
+from grader.processes import free_port, stop_process
+from tests.classroom import SCRATCH_PARENT, Classroom, unix_users_unavailable
 
 pytestmark = pytest.mark.browser
 CHP_VERSION = "5.3.0"  # configurable-http-proxy, from the npm registry
@@ -117,13 +118,7 @@ def _wait_for_hub(hub: Hub, seconds: float = 90) -> None:
 
 def _stop_hub(hub: Hub) -> None:
     """Stop the hub; it stops the users' servers and the proxy it started."""
-    if hub.process.poll() is None:
-        hub.process.terminate()
-        try:
-            hub.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            hub.process.kill()
-            hub.process.wait()
+    stop_process(hub.process, timeout=60)
 
 
 @pytest.fixture(scope="module")
