@@ -7,6 +7,7 @@ time it is needed (then it is cached for the session).
 """
 from __future__ import annotations
 
+import copy
 import textwrap
 from dataclasses import dataclass
 from functools import cache
@@ -494,6 +495,197 @@ def draw_training_curves(history: dict[str, list[float]], baselines: dict[str, f
         ax.axhline(value, ls=style, c="0.4", label=f"{name} baseline ({value:.2f})")
     ax.set_xlabel("step")
     ax.set_ylabel("cross-entropy (nats / char)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+# --- the long-dependency task: recall the first symbol -----------------------------------------------
+
+RECALL_SYMBOLS = 4
+
+
+def recall_task(n: int, length: int, rng: np.random.Generator,
+                n_symbols: int = RECALL_SYMBOLS) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` sequences of ``length`` one-hot steps whose label is the symbol of the first step.
+
+    Step 0 shows one of ``n_symbols`` symbols; steps 1 .. length - 1 show random distractor
+    symbols from a second set of ``n_symbols``. Returns ``x`` (float64, shape (n, length,
+    2 n_symbols)) and ``targets`` (int64, shape (n, length)): -1 everywhere except the last
+    step, which holds the first symbol (a many-to-one problem; chance accuracy 1 / n_symbols).
+    """
+    labels = rng.integers(0, n_symbols, n)
+    x = np.zeros((n, length, 2 * n_symbols))
+    x[np.arange(n), 0, labels] = 1.0
+    distractors = rng.integers(n_symbols, 2 * n_symbols, (n, length - 1))
+    x[np.arange(n)[:, None], np.arange(1, length)[None], distractors] = 1.0
+    targets = -np.ones((n, length), dtype=np.int64)
+    targets[:, -1] = labels
+    return x, targets
+
+
+def rnn_parameters(n_inputs: int, n_hidden: int, n_outputs: int, seed: int,
+                   recurrent_scale: float = 1.0) -> dict[str, np.ndarray]:
+    """Starting weights for a numpy RNN with a read-out: float64 arrays "W_xh", "W_hh", "b", "W_hy", "b_y".
+
+    Gaussian entries with variance 1 / fan-in (W_hh's spectral radius is then about 1, times
+    ``recurrent_scale``); zero biases.
+    """
+    rng = np.random.default_rng(seed)
+    return {"W_xh": rng.normal(size=(n_hidden, n_inputs)) / np.sqrt(n_inputs),
+            "W_hh": recurrent_scale * rng.normal(size=(n_hidden, n_hidden)) / np.sqrt(n_hidden),
+            "b": np.zeros(n_hidden),
+            "W_hy": rng.normal(size=(n_outputs, n_hidden)) / np.sqrt(n_hidden),
+            "b_y": np.zeros(n_outputs)}
+
+
+class RecallNet(nn.Module):
+    """``torch.nn.RNN`` or ``torch.nn.LSTM`` (batch first) with a linear read-out of the last state."""
+
+    def __init__(self, kind: str, hidden_size: int = 16, forget_bias: float = 0.0,
+                 n_symbols: int = RECALL_SYMBOLS):
+        super().__init__()
+        layer = {"RNN": nn.RNN, "LSTM": nn.LSTM}[kind]
+        self.rnn = layer(2 * n_symbols, hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, n_symbols)
+        if kind == "LSTM":  # rows H..2H-1 of the bias are the forget gate's
+            with torch.no_grad():
+                self.rnn.bias_ih_l0[hidden_size:2 * hidden_size] += forget_bias
+
+    def states(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rnn(x)[0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.states(x)[:, -1])
+
+
+def fit_recall(model: RecallNet, length: int, steps: int, seed: int, lr: float = 0.02,
+               batch_size: int = 32) -> list[float]:
+    """Adam on fresh recall batches (gradients clipped at norm 1); the loss of every step."""
+    rng = np.random.default_rng(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        x, targets = recall_task(batch_size, length, rng)
+        loss = F.cross_entropy(model(torch.tensor(x, dtype=torch.float32)), torch.tensor(targets[:, -1]))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def recall_accuracy(predictions: np.ndarray, targets: np.ndarray) -> float:
+    """The share of sequences whose predicted symbol (an int array, shape (n,)) is the label."""
+    return float(np.mean(np.asarray(predictions) == targets[:, -1]))
+
+
+def torch_recall_accuracy(model: RecallNet, length: int, seed: int = 99, n: int = 500) -> float:
+    """Accuracy of a trained ``RecallNet`` on ``n`` fresh sequences of ``length`` steps."""
+    x, targets = recall_task(n, length, np.random.default_rng(seed))
+    with torch.no_grad():
+        return recall_accuracy(model(torch.tensor(x, dtype=torch.float32)).argmax(-1).numpy(), targets)
+
+
+def lag_gradient_norms(model: RecallNet, length: int, seed: int = 0, n: int = 8) -> np.ndarray:
+    """||dh_T / dx_k|| (Frobenius) against the lag T - k = 0 .. length - 1, averaged over ``n`` sequences.
+
+    Computed in float64 with autograd on recall-task inputs; h_T is the recurrent layer's last
+    hidden state.
+    """
+    x, _ = recall_task(n, length, np.random.default_rng(seed))
+    model = copy.deepcopy(model).double()  # float64, so that tiny norms do not underflow to 0
+    inputs = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    last = model.states(inputs)[:, -1]  # (n, H); the sequences are independent, so one
+    squares = torch.zeros(x.shape[:2], dtype=torch.float64)  # backward pass per unit serves all
+    for unit in range(last.shape[1]):
+        (grad,) = torch.autograd.grad(last[:, unit].sum(), inputs, retain_graph=True)
+        squares += grad.pow(2).sum(dim=2)
+    return squares.sqrt().mean(dim=0).flip(0).numpy()  # index = lag
+
+
+def draw_lag_norms(curves: dict[str, np.ndarray]) -> Figure:
+    """||dh_T/dx_k|| against the lag, one line per model (dashed for the untrained ones)."""
+    fig, (ax,) = figure_row(1, width=7, height=3.6)
+    colours = {"RNN": "tab:orange", "LSTM": "tab:blue"}
+    for name, norms in curves.items():
+        kind = name.split()[0]
+        ax.semilogy(np.arange(len(norms)), np.maximum(norms, 1e-30), c=colours.get(kind, "0.3"),
+                    ls="--" if "untrained" in name else "-", label=name)
+    ax.set_xlabel("lag T - k")
+    ax.set_ylabel("‖∂h_T / ∂x_k‖")
+    ax.legend(fontsize=8)
+    ax.set_title("how much the last state depends on the input k steps back", fontsize=9)
+    return fig
+
+
+def draw_recall_results(lengths: list[int], accuracies: dict[str, list[float]]) -> Figure:
+    """Held-out accuracy on the recall task against its length, one line per model."""
+    fig, (ax,) = figure_row(1, width=6, height=3.4)
+    for name, values in accuracies.items():
+        ax.plot(lengths, values, "o-", label=name)
+    ax.axhline(1 / RECALL_SYMBOLS, ls=":", c="0.4", label="chance")
+    ax.set_xscale("log")
+    ax.set_xticks(lengths)
+    ax.set_xticklabels([str(length) for length in lengths])
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("sequence length (the lag to remember)")
+    ax.set_ylabel("held-out accuracy")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def draw_clipping(histories: dict[str, list[tuple[float, float]]], max_norm: float) -> Figure:
+    """Loss and gradient norm per step for runs with and without clipping."""
+    fig, (left, right) = figure_row(2, width=10, height=3.4)
+    for name, history in histories.items():
+        losses, norms = np.array(history, dtype=np.float64).T
+        left.plot(losses, label=name)
+        right.semilogy(norms, label=name, lw=0.8)
+    left.axhline(np.log(RECALL_SYMBOLS), ls=":", c="0.4", label="chance (log 4)")
+    left.set_xlabel("step")
+    left.set_ylabel("loss")
+    left.legend(fontsize=8)
+    right.axhline(max_norm, ls="--", c="0.4", label=f"max_norm = {max_norm:g}")
+    right.set_xlabel("step")
+    right.set_ylabel("gradient norm before clipping")
+    right.legend(fontsize=8)
+    return fig
+
+
+# --- teacher forcing and exposure bias -------------------------------------------------------------
+
+def corrupted_context_losses(model: nn.Module, ids: torch.Tensor, position: int = 40, length: int = 80,
+                             n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per-position cross-entropy on ``n`` validation windows, clean and with one wrong character.
+
+    The corrupted windows replace the input at ``position`` by a different random character
+    (a mistake like the ones a sampling model makes and feeds back to itself); the targets stay
+    the true text. Returns two float64 arrays of shape (length,): the mean loss per position.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    starts = torch.randint(0, len(ids) - length - 1, (n,), generator=generator)
+    inputs = ids[starts[:, None] + torch.arange(length)]
+    targets = ids[starts[:, None] + torch.arange(length) + 1]
+    vocab_size = int(ids.max()) + 1
+    corrupted = inputs.clone()
+    shift = torch.randint(1, vocab_size, (n,), generator=generator)
+    corrupted[:, position] = (inputs[:, position] + shift) % vocab_size
+    model.eval()
+    with torch.no_grad():
+        losses = [F.cross_entropy(model(tokens)[0].transpose(1, 2), targets, reduction="none").mean(0)
+                  for tokens in (inputs, corrupted)]
+    return tuple(loss.double().numpy() for loss in losses)
+
+
+def draw_exposure(clean: np.ndarray, corrupted: np.ndarray, position: int) -> Figure:
+    """The per-position loss with the true context and with one wrong character at ``position``."""
+    fig, (ax,) = figure_row(1, width=7, height=3.2)
+    ax.plot(clean, label="true context (teacher forcing)")
+    ax.plot(corrupted, label=f"one wrong character at position {position}")
+    ax.axvline(position, ls=":", c="0.4")
+    ax.set_xlabel("position in the window")
+    ax.set_ylabel("cross-entropy (nats)")
     ax.legend(fontsize=8)
     return fig
 

@@ -14,13 +14,19 @@ def rnn_step(x_t: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh: np.nda
     """Reference for the exercise of the same name."""
     if x_t.shape[1] != W_xh.shape[1]:
         raise ValueError(f"x_t has {x_t.shape[1]} features but W_xh expects {W_xh.shape[1]}")
-    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)
+    if h_prev.shape != (x_t.shape[0], W_hh.shape[0]):
+        raise ValueError(f"h_prev has shape {h_prev.shape}, expected {(x_t.shape[0], W_hh.shape[0])}")
+    if b.shape != (W_hh.shape[0],):
+        raise ValueError(f"b has shape {b.shape}, expected {(W_hh.shape[0],)}")
+    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b).astype(np.float64)
 
 
 def rnn_forward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray,
                 b: np.ndarray) -> np.ndarray:
     """Reference for the exercise of the same name."""
     n_sequences, n_steps, _ = x.shape
+    if h0.shape[0] != n_sequences:
+        raise ValueError(f"h0 holds {h0.shape[0]} states for {n_sequences} sequences")
     hs = np.zeros((n_sequences, n_steps, h0.shape[1]))
     h = h0
     for t in range(n_steps):
@@ -115,3 +121,77 @@ def sample(model: nn.Module, prompt: list[int], length: int, temperature: float,
             drawn.append(token)
             logits, state = model(torch.tensor([[token]]), state)
     return drawn
+
+
+def softmax_readout(hs: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray,
+                    targets: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    """Reference for the exercise of the same name."""
+    n_sequences, n_steps, _ = hs.shape
+    if targets.shape != (n_sequences, n_steps):
+        raise ValueError(f"targets have shape {targets.shape}, the states {hs.shape[:2]}")
+    if np.any(targets < -1) or np.any(targets >= W_hy.shape[0]):
+        raise ValueError("a target is neither -1 nor the index of an output")
+    counted = targets >= 0
+    if not counted.any():
+        raise ValueError("no position has a target")
+    logits = hs @ W_hy.T + b_y
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    rows, steps = np.nonzero(counted)
+    loss = -log_p[rows, steps, targets[rows, steps]].sum() / len(rows)
+    grad_logits = np.exp(log_p)
+    grad_logits[rows, steps, targets[rows, steps]] -= 1.0
+    grad_logits *= counted[..., None] / len(rows)
+    grads = {"hs": grad_logits @ W_hy,
+             "W_hy": np.einsum("ntv,nth->vh", grad_logits, hs),
+             "b_y": grad_logits.sum(axis=(0, 1))}
+    return float(loss), grads
+
+
+def lstm_backward(grad_h: np.ndarray, grad_c: np.ndarray, x_t: np.ndarray, h_prev: np.ndarray,
+                  c_prev: np.ndarray, weight_ih: np.ndarray, weight_hh: np.ndarray, bias_ih: np.ndarray,
+                  bias_hh: np.ndarray) -> dict[str, np.ndarray]:
+    """Reference for the exercise of the same name."""
+    def sigmoid(z):
+        return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+    if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
+        raise ValueError(f"grad_h {grad_h.shape} and grad_c {grad_c.shape} must have the states' shape {h_prev.shape}")
+    z = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
+    zi, zf, zg, zo = np.split(z, 4, axis=1)
+    i, f, g, o = sigmoid(zi), sigmoid(zf), np.tanh(zg), sigmoid(zo)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    grad_c_total = grad_c + grad_h * o * (1.0 - tanh_c ** 2)
+    grad_z = np.concatenate([grad_c_total * g * i * (1.0 - i),
+                             grad_c_total * c_prev * f * (1.0 - f),
+                             grad_c_total * i * (1.0 - g ** 2),
+                             grad_h * tanh_c * o * (1.0 - o)], axis=1)
+    grad_bias = grad_z.sum(axis=0)
+    return {"x_t": grad_z @ weight_ih, "h_prev": grad_z @ weight_hh, "c_prev": grad_c_total * f,
+            "weight_ih": grad_z.T @ x_t, "weight_hh": grad_z.T @ h_prev,
+            "bias_ih": grad_bias, "bias_hh": grad_bias.copy()}
+
+
+def train_rnn(params: dict[str, np.ndarray], batches, lr: float,
+              max_norm: float | None = None) -> list[tuple[float, float]]:
+    """Reference for the exercise of the same name."""
+    if lr <= 0 or (max_norm is not None and max_norm <= 0):
+        raise ValueError(f"lr ({lr}) and max_norm ({max_norm}) must be positive")
+    names = ["W_xh", "W_hh", "b", "W_hy", "b_y"]
+    history = []
+    for x, targets in batches:
+        h0 = np.zeros((x.shape[0], params["W_hh"].shape[0]))
+        hs = rnn_forward(x, h0, params["W_xh"], params["W_hh"], params["b"])
+        loss, out = softmax_readout(hs, params["W_hy"], params["b_y"], targets)
+        inner = rnn_backward(out["hs"], x, h0, hs, params["W_xh"], params["W_hh"])
+        grads = [inner["W_xh"], inner["W_hh"], inner["b"], out["W_hy"], out["b_y"]]
+        if max_norm is None:
+            norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+        else:
+            grads, norm = clip_grad_norm(grads, max_norm)
+        history.append((float(loss), float(norm)))
+        if not np.isfinite(loss):
+            break
+        for name, grad in zip(names, grads):
+            params[name] -= lr * grad
+    return history

@@ -8,9 +8,24 @@ import numpy as np
 import torch
 from torch import nn
 
-from grader.hidden import ScenarioBook, error_name
+from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
+
+# Each answer cell's kind (tests/test_exercise_kinds.py): T transcription, P partial, D design.
+EXERCISE_KINDS = {
+    "rnn_step": "P",          # the batch (row) form, the dtype and the shape checks are designed
+    "rnn_forward": "P",       # the loop is short; the state's shape rules and T = 0 are designed
+    "softmax_readout": "D",   # the gradient p - onehot through W_hy is derived, masking and stability designed
+    "rnn_backward": "P",      # the per-sequence formulas are given; the batch form and the carry are designed
+    "clip_grad_norm": "T",    # the clipping rule is printed
+    "train_rnn": "D",         # a numpy training loop specified by behaviour only
+    "lstm_step": "P",         # the gate equations are given; the layout and a stable sigmoid are designed
+    "lstm_backward": "D",     # the backward pass through the gates is derived from the forward pass
+    "char_lstm": "P",         # parameter names are fixed; the modules and the data flow are designed
+    "lm_train_step": "P",     # a training step specified by behaviour (order, mode, clipping)
+    "sample": "P",            # the draw is prescribed; state carrying and modes are designed
+}
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -97,6 +112,23 @@ def step_mismatch(rnn_step):
     return error_name(rnn_step, np.ones((2, 3)), p["h0"], p["W_xh"], p["W_hh"], p["b"])
 
 
+factories.raises(book, "rnn_step", {
+    "h_prev (1, H), N = 3": lambda: (_step_args(_rnn_problem(8, 3, 1, 2, 4))[0], np.zeros((1, 4)),
+                                          *_step_args(_rnn_problem(8, 3, 1, 2, 4))[2:]),
+    "h_prev (N, H - 1)": lambda: (_step_args(_rnn_problem(8, 3, 1, 2, 4))[0], np.zeros((3, 3)),
+                                              *_step_args(_rnn_problem(8, 3, 1, 2, 4))[2:]),
+    "b (1,)": lambda: (*_step_args(_rnn_problem(8, 3, 1, 2, 4))[:4], np.ones(1)),
+    "b (1, H)": lambda: (*_step_args(_rnn_problem(8, 3, 1, 2, 4))[:4], np.ones((1, 4))),
+}, "a state or a bias of a shape numpy would broadcast (must raise ValueError)")
+factories.returned_dtype(book, "rnn_step", lambda: tuple(a.astype(np.float32) for a in _step_args(_rnn_problem(9, 2, 1, 3, 3))),
+                         "float32 inputs give a float64 array", rtol=1e-5, atol=1e-6)
+factories.returned_dtype(book, "rnn_step", lambda: (np.eye(3, dtype=np.int64)[:2], np.zeros((2, 4), dtype=np.int64),
+                                                    np.ones((4, 3), dtype=np.int64), np.eye(4, dtype=np.int64),
+                                                    np.arange(4)),
+                         "integer inputs give a float64 array")
+factories.inputs_unchanged(book, "rnn_step", lambda: _step_args(_rnn_problem(16, 2, 1, 3, 3)))
+
+
 # --- rnn_forward ---------------------------------------------------------------------------------
 
 def _forward_args(p):
@@ -144,6 +176,18 @@ def forward_inputs_unchanged(rnn_forward):
     before = _copies(p)
     out = rnn_forward(*_forward_args(p))
     return {"dtype": str(np.asarray(out).dtype), "inputs": p, "expected": before}
+
+
+factories.raises(book, "rnn_forward", {
+    "h0 (1, H), N = 3": lambda: (_rnn_problem(17, 3, 4, 2, 3)["x"], np.zeros((1, 3)),
+                                                  *_forward_args(_rnn_problem(17, 3, 4, 2, 3))[2:]),
+    "h0 (1, H), T = 0": lambda: (_rnn_problem(17, 3, 0, 2, 3)["x"], np.zeros((1, 3)),
+                                                             *_forward_args(_rnn_problem(17, 3, 0, 2, 3))[2:]),
+    "h0 (4, H), N = 3": lambda: (_rnn_problem(17, 3, 4, 2, 3)["x"], np.zeros((4, 3)),
+                                                 *_forward_args(_rnn_problem(17, 3, 4, 2, 3))[2:]),
+}, "initial states that do not match the sequences (must raise ValueError)")
+factories.returned_dtype(book, "rnn_forward", lambda: tuple(a.astype(np.float32) for a in _forward_args(_rnn_problem(18, 2, 3, 2, 3))),
+                         "float32 inputs give a float64 array", rtol=1e-5, atol=1e-6)
 
 
 # --- rnn_backward --------------------------------------------------------------------------------
@@ -614,3 +658,314 @@ def lstm_no_overflow(lstm_step):
             return _lstm(lstm_step, p)
         except FloatingPointError:
             return "FloatingPointError"
+
+
+# --- softmax_readout -----------------------------------------------------------------------------
+
+def _readout_problem(seed: int, n: int, t: int, h: int, v: int, missing: float = 0.3, scale: float = 1.0):
+    rng = _rng(seed)
+    targets = rng.integers(0, v, (n, t))
+    targets[rng.random((n, t)) < missing] = -1
+    targets.flat[0] = 0  # at least one position with a target
+    return (rng.normal(size=(n, t, h)), rng.normal(size=(v, h)) * scale, rng.normal(size=v), targets)
+
+
+def _readout(softmax_readout, args):
+    loss, grads = softmax_readout(*args)
+    return {"loss": loss, **{key: np.asarray(grads[key]) for key in ("hs", "W_hy", "b_y")}}
+
+
+def _torch_readout(hs, W_hy, b_y, targets):
+    """Loss and gradients by autograd (the check of the reference itself, see tests)."""
+    tensors = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (hs, W_hy, b_y)]
+    counted = torch.tensor(targets >= 0)
+    loss = nn.functional.cross_entropy((tensors[0] @ tensors[1].T + tensors[2])[counted], torch.tensor(targets)[counted])
+    loss.backward()
+    return {"loss": loss.item(), **{key: t.grad.numpy() for key, t in zip(("hs", "W_hy", "b_y"), tensors)}}
+
+
+@book.scenario("softmax_readout", rtol=1e-6, atol=1e-10,
+               hint="the gradient at the logits is the softmax minus the one-hot target, divided by the number of scored positions")
+def readout_basic(softmax_readout):
+    """3 sequences of 4 steps, 5 hidden units, 6 classes, some positions without a target"""
+    return _readout(softmax_readout, _readout_problem(70, 3, 4, 5, 6))
+
+
+@book.scenario("softmax_readout", rtol=1e-6, atol=1e-10,
+               hint="positions without a target add nothing to the loss, the gradients or the count")
+def readout_last_only(softmax_readout):
+    """a target at the last step only (many to one): zero gradient into every other state"""
+    hs, W_hy, b_y, _ = _readout_problem(71, 4, 5, 3, 4)
+    targets = -np.ones((4, 5), dtype=np.int64)
+    targets[:, -1] = [0, 3, 1, 3]
+    return _readout(softmax_readout, (hs, W_hy, b_y, targets))
+
+
+@book.scenario("softmax_readout", rtol=1e-6, atol=1e-10,
+               hint="the loss is a mean over the scored positions, not a sum")
+def readout_all_scored(softmax_readout):
+    """every position has a target (a language model's case); W_hy is not square"""
+    return _readout(softmax_readout, _readout_problem(72, 2, 6, 3, 7, missing=0.0))
+
+
+@book.scenario("softmax_readout", rtol=1e-6, atol=1e-10)
+def readout_single(softmax_readout):
+    """one sequence, one step, two classes"""
+    return _readout(softmax_readout, _readout_problem(73, 1, 1, 2, 2, missing=0.0))
+
+
+@book.scenario("softmax_readout", rtol=1e-9, atol=1e-12,
+               hint="subtract the largest logit before exponentiating (a stable log-softmax)")
+def readout_extreme_logits(softmax_readout):
+    """logits of +-1e4: the loss is 2e4 at a wrong confident position and 0 at a right one, gradients finite"""
+    hs = np.array([[[1e4], [1e4]]])
+    W_hy, b_y = np.array([[1.0], [-1.0]]), np.zeros(2)
+    return _readout(softmax_readout, (hs, W_hy, b_y, np.array([[1, 0]])))
+
+
+factories.quiet(book, "softmax_readout", lambda: _readout_problem(74, 2, 3, 2, 3, scale=1e4),
+                "logits in the ten thousands: no overflow or invalid-value warning")
+factories.invariant(book, "softmax_readout", lambda: _readout_problem(75, 2, 3, 4, 3),
+                    lambda args: (args[0], args[1], args[2] + 50.0, args[3]),
+                    "a constant added to every logit (through b_y) changes neither the loss nor the gradients",
+                    rtol=1e-6, atol=1e-9, hint="the softmax does not change when every logit moves by the same amount")
+factories.inputs_unchanged(book, "softmax_readout", lambda: _readout_problem(76, 2, 3, 2, 3))
+factories.returned_dtype(book, "softmax_readout",
+                         lambda: tuple(a.astype(np.float32) if a.dtype.kind == "f" else a for a in _readout_problem(77, 2, 2, 3, 3)),
+                         "float32 states and weights: the loss is a Python float, the gradients float64",
+                         rtol=1e-4, atol=1e-6)
+
+
+@book.scenario("softmax_readout", hint="return the loss as a Python float and the gradients as float64 arrays")
+def readout_types(softmax_readout):
+    """the loss is a Python float and each gradient a float64 array of its parameter's shape"""
+    loss, grads = softmax_readout(*_readout_problem(78, 2, 3, 4, 5))
+    return {"loss": type(loss).__name__,
+            "grads": {key: [str(np.asarray(grads[key]).dtype), list(np.shape(grads[key]))] for key in ("hs", "W_hy", "b_y")}}
+
+
+factories.raises(book, "softmax_readout", {
+    "targets (N, T - 1)": lambda: (*_readout_problem(79, 2, 3, 2, 3)[:3], np.zeros((2, 2), dtype=np.int64)),
+    "targets (1, T)": lambda: (*_readout_problem(79, 2, 3, 2, 3)[:3], np.zeros((1, 3), dtype=np.int64)),
+    "a target = V": lambda: (*_readout_problem(79, 2, 3, 2, 3)[:3], np.full((2, 3), 3)),
+    "a target = -2": lambda: (*_readout_problem(79, 2, 3, 2, 3)[:3], np.full((2, 3), -2)),
+    "all targets -1": lambda: (*_readout_problem(79, 2, 3, 2, 3)[:3], -np.ones((2, 3), dtype=np.int64)),
+}, "targets of the wrong shape, out of range, or all missing (must raise ValueError)",
+    hint="check the targets' shape and range before computing")
+
+
+# --- lstm_backward -------------------------------------------------------------------------------
+
+LSTM_KEYS = ("x_t", "h_prev", "c_prev", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _lstm_backward_problem(seed: int, n: int, d: int, h: int, scale: float = 0.5):
+    p = _lstm_problem(seed, n, d, h, scale)
+    rng = _rng(seed + 500)
+    return {"grad_h": rng.normal(size=(n, h)), "grad_c": rng.normal(size=(n, h)), **p}
+
+
+def _lstm_grads(lstm_backward, p):
+    grads = lstm_backward(**p)
+    return {key: np.asarray(grads[key]) for key in LSTM_KEYS}
+
+
+@book.scenario("lstm_backward", rtol=1e-6, atol=1e-9,
+               hint="the cell state reaches the loss directly and through h = o tanh(c): add both paths")
+def lstm_backward_basic(lstm_backward):
+    """3 sequences, 4 input features, 5 hidden units, gradients into both h and c"""
+    return _lstm_grads(lstm_backward, _lstm_backward_problem(80, 3, 4, 5))
+
+
+@book.scenario("lstm_backward", rtol=1e-6, atol=1e-9,
+               hint="the gate derivatives: sigmoid' = s(1 - s) and tanh' = 1 - t^2, at the right gate in torch's order")
+def lstm_backward_h_only(lstm_backward):
+    """a gradient into h only (grad_c = 0): only the path through the output gate and tanh(c)"""
+    p = _lstm_backward_problem(81, 2, 3, 4)
+    p["grad_c"] = np.zeros_like(p["grad_c"])
+    return _lstm_grads(lstm_backward, p)
+
+
+@book.scenario("lstm_backward", rtol=1e-6, atol=1e-9,
+               hint="a gradient arriving at c goes to c_prev through the forget gate and to the gates i, f, g")
+def lstm_backward_c_only(lstm_backward):
+    """a gradient into c only (grad_h = 0): the output gate gets no gradient"""
+    p = _lstm_backward_problem(82, 2, 3, 4)
+    p["grad_h"] = np.zeros_like(p["grad_h"])
+    return _lstm_grads(lstm_backward, p)
+
+
+@book.scenario("lstm_backward", rtol=1e-6, atol=1e-9,
+               hint="sum the parameter gradients over the sequences of the batch")
+def lstm_backward_nonsquare(lstm_backward):
+    """one sequence, 6 features, 2 hidden units; then 5 sequences, 1 feature, 3 units"""
+    return [_lstm_grads(lstm_backward, _lstm_backward_problem(83, 1, 6, 2)),
+            _lstm_grads(lstm_backward, _lstm_backward_problem(84, 5, 1, 3))]
+
+
+@book.scenario("lstm_backward", rtol=1e-6, atol=1e-9,
+               hint="both biases receive the same gradient, that of the pre-activations")
+def lstm_backward_biases(lstm_backward):
+    """bias_ih and bias_hh differ: each gets the gradient of the summed pre-activation"""
+    p = _lstm_backward_problem(85, 3, 2, 3)
+    p["bias_hh"] = np.linspace(-2, 2, 12)
+    return _lstm_grads(lstm_backward, p)
+
+
+@book.scenario("lstm_backward", rtol=1e-5, atol=1e-9)
+def lstm_backward_matches_torch(lstm_backward):
+    """two chained steps of a seeded torch.nn.LSTMCell, backward through both with the second's gradients carried"""
+    torch.manual_seed(86)
+    cell = nn.LSTMCell(3, 4).double()
+    params = {name: p.detach().numpy() for name, p in cell.named_parameters()}
+    rng = _rng(86)
+    x = rng.normal(size=(2, 2, 3))
+    h1 = c1 = np.zeros((2, 4))
+    h0, c0 = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+    states = [(h0, c0)]
+    for t in range(2):  # forward in torch, float64
+        with torch.no_grad():
+            h1, c1 = (v.numpy() for v in cell(torch.as_tensor(x[:, t]), tuple(torch.as_tensor(a) for a in states[-1])))
+        states.append((h1, c1))
+    grad_h, grad_c = rng.normal(size=(2, 4)), np.zeros((2, 4))
+    second = lstm_backward(grad_h, grad_c, x[:, 1], *states[1], **params)
+    first = lstm_backward(np.asarray(second["h_prev"]), np.asarray(second["c_prev"]), x[:, 0], *states[0], **params)
+    return [{key: np.asarray(g[key]) for key in LSTM_KEYS} for g in (second, first)]
+
+
+@book.scenario("lstm_backward", rtol=1e-6, atol=1e-9,
+               hint="use a sigmoid that does not overflow; saturated gates pass (almost) no gradient")
+def lstm_backward_saturated(lstm_backward):
+    """pre-activations of -1000 and +1000: finite gradients, zero where the gates saturate"""
+    p = _lstm_backward_problem(87, 2, 3, 3, scale=0.01)
+    p["bias_ih"] = np.tile([-1000.0, 1000.0, -1000.0], 4)
+    return _lstm_grads(lstm_backward, p)
+
+
+factories.quiet(book, "lstm_backward", lambda: tuple(_lstm_backward_problem(88, 2, 3, 3, scale=300.0).values()),
+                "weights in the hundreds (pre-activations in the thousands): no overflow warning")
+factories.inputs_unchanged(book, "lstm_backward", lambda: tuple(_lstm_backward_problem(89, 2, 3, 4).values()))
+
+
+@book.scenario("lstm_backward", hint="return a dict of float64 arrays, one per input, of that input's shape")
+def lstm_backward_types(lstm_backward):
+    """the keys, dtypes and shapes of the returned gradients"""
+    grads = lstm_backward(**_lstm_backward_problem(90, 2, 3, 4))
+    return {key: [str(np.asarray(value).dtype), list(np.shape(value))] for key, value in sorted(dict(grads).items())}
+
+
+factories.raises(book, "lstm_backward", {
+    "grad_h (1, H)": lambda: tuple({**_lstm_backward_problem(91, 3, 2, 4),
+                                                   "grad_h": np.ones((1, 4))}.values()),
+    "grad_c (1, H)": lambda: tuple({**_lstm_backward_problem(91, 3, 2, 4),
+                                                   "grad_c": np.ones((1, 4))}.values()),
+    "grad_h (N, 1)": lambda: tuple({**_lstm_backward_problem(91, 3, 2, 4), "grad_h": np.ones((3, 1))}.values()),
+}, "incoming gradients of a shape numpy would broadcast (must raise ValueError)")
+
+
+# --- train_rnn -----------------------------------------------------------------------------------
+
+PARAM_NAMES = ("W_xh", "W_hh", "b", "W_hy", "b_y")
+
+
+def _train_params(seed: int, d: int, h: int, v: int, scale: float = 0.5) -> dict:
+    rng = _rng(seed)
+    return {"W_xh": rng.normal(size=(h, d)) * scale, "W_hh": rng.normal(size=(h, h)) * scale,
+            "b": rng.normal(size=h) * 0.1, "W_hy": rng.normal(size=(v, h)) * scale, "b_y": rng.normal(size=v) * 0.1}
+
+
+def _train_batch(seed: int, n: int, t: int, d: int, v: int, missing: float = 0.3):
+    rng = _rng(seed)
+    targets = rng.integers(0, v, (n, t))
+    targets[rng.random((n, t)) < missing] = -1
+    targets[0, -1] = 0
+    return rng.normal(size=(n, t, d)), targets
+
+
+def _trained(train_rnn, params, batches, lr, max_norm=None):
+    history = train_rnn(params, batches, lr, max_norm)
+    return {"history": [list(step) for step in history], "params": {k: params[k] for k in PARAM_NAMES}}
+
+
+@book.scenario("train_rnn", rtol=1e-6, atol=1e-9,
+               hint="one gradient step per batch on every parameter, loss recorded before the update")
+def train_rnn_one_step(train_rnn):
+    """one batch, no clipping: the loss, the norm and the parameters after one step"""
+    return _trained(train_rnn, _train_params(100, 3, 4, 2), [_train_batch(101, 3, 5, 3, 2)], 0.1)
+
+
+@book.scenario("train_rnn", rtol=1e-6, atol=1e-9,
+               hint="start every batch from a zero state, and let the shapes follow the batch")
+def train_rnn_varying_batches(train_rnn):
+    """three batches of different sizes and lengths, no clipping"""
+    batches = [_train_batch(102, 2, 4, 3, 3), _train_batch(103, 5, 2, 3, 3), _train_batch(104, 1, 6, 3, 3)]
+    return _trained(train_rnn, _train_params(105, 3, 4, 3), batches, 0.2)
+
+
+@book.scenario("train_rnn", rtol=1e-6, atol=1e-9,
+               hint="clip the five gradients together, by their global norm, and record the norm before clipping")
+def train_rnn_clipped(train_rnn):
+    """three steps with max_norm = 0.05 (every step clipped)"""
+    batches = [_train_batch(106 + i, 3, 4, 2, 3) for i in range(3)]
+    return _trained(train_rnn, _train_params(109, 2, 5, 3, scale=1.5), batches, 0.5, 0.05)
+
+
+@book.scenario("train_rnn", rtol=1e-6, atol=1e-9,
+               hint="apply max_norm only when the norm is above it")
+def train_rnn_clip_inactive(train_rnn):
+    """max_norm = 1e6 gives the same steps as no clipping"""
+    batches = [_train_batch(110 + i, 2, 3, 2, 2) for i in range(2)]
+    return [_trained(train_rnn, _train_params(112, 2, 3, 2), batches, 0.3, 1e6),
+            _trained(train_rnn, _train_params(112, 2, 3, 2), batches, 0.3)]
+
+
+@book.scenario("train_rnn", hint="update the arrays of params in place; do not replace them")
+def train_rnn_in_place(train_rnn):
+    """after training, params holds the same array objects (updated), and the batches are unchanged"""
+    params = _train_params(113, 2, 3, 2)
+    arrays = dict(params)
+    batches = [_train_batch(114, 2, 3, 2, 2)]
+    before = [tuple(a.copy() for a in batch) for batch in batches]
+    train_rnn(params, batches, 0.1)
+    return {"same arrays": [params[k] is arrays[k] for k in PARAM_NAMES],
+            "changed": [not np.allclose(params[k], _train_params(113, 2, 3, 2)[k]) for k in PARAM_NAMES],
+            "batches unchanged": all(np.array_equal(a, b) for batch, old in zip(batches, before) for a, b in zip(batch, old))}
+
+
+@book.scenario("train_rnn", hint="return a list with one pair of Python floats per batch")
+def train_rnn_history(train_rnn):
+    """a generator of 4 batches: 4 (loss, norm) pairs of Python floats; no batches: an empty list"""
+    history = train_rnn(_train_params(115, 2, 3, 2), (_train_batch(116 + i, 2, 3, 2, 2) for i in range(4)), 0.1, 1.0)
+    empty = train_rnn(_train_params(115, 2, 3, 2), [], 0.1)
+    return {"length": len(history), "types": [[type(v).__name__ for v in step] for step in history],
+            "empty": list(empty)}
+
+
+@book.scenario("train_rnn", hint="stop after a step whose loss is not finite, without updating")
+def train_rnn_stops_on_nan(train_rnn):
+    """a NaN in W_hy: one step recorded, then training stops and no parameter changes"""
+    params = _train_params(120, 2, 3, 2)
+    params["W_hy"][0, 0] = np.nan
+    with np.errstate(invalid="ignore"):
+        history = train_rnn(params, [_train_batch(121 + i, 2, 3, 2, 2) for i in range(3)], 0.1)
+    return {"steps": len(history), "loss is finite": [bool(np.isfinite(step[0])) for step in history],
+            "W_xh": params["W_xh"]}
+
+
+@book.scenario("train_rnn", hint="gradient descent moves against the gradient; the loss must fall")
+def train_rnn_learns(train_rnn):
+    """60 steps on a short recall task (3 steps): the loss falls below half its first value"""
+    from course.recurrent_networks import recall_task, rnn_parameters
+    params = rnn_parameters(8, 16, 4, seed=0)
+    history = train_rnn(params, [recall_task(32, 3, np.random.default_rng(i)) for i in range(60)], 0.5, 1.0)
+    return bool(np.mean([loss for loss, _ in history[-10:]]) < 0.5 * history[0][0])
+
+
+factories.raises(book, "train_rnn", {
+    "lr = 0": lambda: (_train_params(122, 2, 3, 2), [_train_batch(123, 2, 3, 2, 2)], 0.0),
+    "lr = -0.1": lambda: (_train_params(122, 2, 3, 2), [_train_batch(123, 2, 3, 2, 2)], -0.1),
+    "max_norm = 0": lambda: (_train_params(122, 2, 3, 2), [_train_batch(123, 2, 3, 2, 2)], 0.1, 0.0),
+    "max_norm 0, no batch": lambda: (_train_params(122, 2, 3, 2), [], 0.1, 0.0),
+    "lr 0, no batch": lambda: (_train_params(122, 2, 3, 2), [], 0.0),
+}, "a learning rate or max_norm that is not positive (must raise ValueError, even with no batches)",
+    hint="check lr and max_norm before the first step")

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from solutions.recurrent_networks import rnn_step  # noqa: F401
+from solutions.recurrent_networks import clip_grad_norm, rnn_backward, rnn_forward, rnn_step, softmax_readout  # noqa: F401
 from tests.mutants import MutantCatalogue
 
 catalogue = MutantCatalogue("solutions.recurrent_networks")
@@ -712,3 +712,404 @@ def sample(model, prompt, length, temperature, generator):  # noqa: F811
             drawn.append(int(token))
             logits, state = model(token.reshape(1, 1), state)
     return torch.tensor(drawn, dtype=torch.int64)
+
+
+# --- rnn_step and rnn_forward: the shape rules ---------------------------------------------------
+
+@mutant("rnn_step", "checks only the input's features: a single state broadcasts over the batch")
+def rnn_step(x_t, h_prev, W_xh, W_hh, b):  # noqa: F811
+    if x_t.shape[1] != W_xh.shape[1]:
+        raise ValueError("shape mismatch")
+    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)
+
+
+@mutant("rnn_step", "computed in the input's dtype (float32 in, float32 out)")
+def rnn_step(x_t, h_prev, W_xh, W_hh, b):  # noqa: F811
+    if x_t.shape[1] != W_xh.shape[1] or h_prev.shape != (x_t.shape[0], W_hh.shape[0]) or b.shape != (W_hh.shape[0],):
+        raise ValueError("shape mismatch")
+    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b)
+
+
+@mutant("rnn_forward", "no check of h0: one initial state broadcasts over the sequences")
+def rnn_forward(x, h0, W_xh, W_hh, b):  # noqa: F811
+    n, t, _ = x.shape
+    hs = np.zeros((n, t, h0.shape[1]))
+    h = np.broadcast_to(h0, (n, h0.shape[1]))
+    for step in range(t):
+        h = np.tanh(x[:, step] @ W_xh.T + h @ W_hh.T + b)
+        hs[:, step] = h
+    return hs
+
+
+@mutant("rnn_forward", "states stored in the input's dtype")
+def rnn_forward(x, h0, W_xh, W_hh, b):  # noqa: F811
+    if h0.shape[0] != x.shape[0]:
+        raise ValueError("h0 does not match")
+    hs = np.zeros((x.shape[0], x.shape[1], h0.shape[1]), dtype=x.dtype)
+    h = h0
+    for step in range(x.shape[1]):
+        h = np.tanh(x[:, step] @ W_xh.T + h @ W_hh.T + b)
+        hs[:, step] = h
+    return hs
+
+
+# --- softmax_readout -------------------------------------------------------------------------------
+
+def _log_softmax(logits):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _check_targets(hs, W_hy, targets):
+    if targets.shape != hs.shape[:2] or np.any(targets < -1) or np.any(targets >= W_hy.shape[0]) or not np.any(targets >= 0):
+        raise ValueError("bad targets")
+
+
+@mutant("softmax_readout", "gradient at the logits is p, without subtracting the one-hot target")
+def softmax_readout(hs, W_hy, b_y, targets):  # noqa: F811
+    _check_targets(hs, W_hy, targets)
+    log_p = _log_softmax(hs @ W_hy.T + b_y)
+    n, t = np.nonzero(targets >= 0)
+    loss = -log_p[n, t, targets[n, t]].mean()
+    grad = np.exp(log_p) * (targets >= 0)[..., None] / len(n)
+    return float(loss), {"hs": grad @ W_hy, "W_hy": np.einsum("ntv,nth->vh", grad, hs), "b_y": grad.sum(axis=(0, 1))}
+
+
+@mutant("softmax_readout", "the loss is summed over positions, but the gradient is of the mean")
+def softmax_readout(hs, W_hy, b_y, targets):  # noqa: F811
+    _check_targets(hs, W_hy, targets)
+    log_p = _log_softmax(hs @ W_hy.T + b_y)
+    n, t = np.nonzero(targets >= 0)
+    loss = -log_p[n, t, targets[n, t]].sum()
+    grad = np.exp(log_p)
+    grad[n, t, targets[n, t]] -= 1.0
+    grad *= (targets >= 0)[..., None] / len(n)
+    return float(loss), {"hs": grad @ W_hy, "W_hy": np.einsum("ntv,nth->vh", grad, hs), "b_y": grad.sum(axis=(0, 1))}
+
+
+@mutant("softmax_readout", "divides by all N * T positions, not by the scored ones")
+def softmax_readout(hs, W_hy, b_y, targets):  # noqa: F811
+    _check_targets(hs, W_hy, targets)
+    log_p = _log_softmax(hs @ W_hy.T + b_y)
+    n, t = np.nonzero(targets >= 0)
+    loss = -log_p[n, t, targets[n, t]].sum() / targets.size
+    grad = np.exp(log_p)
+    grad[n, t, targets[n, t]] -= 1.0
+    grad *= (targets >= 0)[..., None] / targets.size
+    return float(loss), {"hs": grad @ W_hy, "W_hy": np.einsum("ntv,nth->vh", grad, hs), "b_y": grad.sum(axis=(0, 1))}
+
+
+@mutant("softmax_readout", "unmasked gradient: positions without a target still send p into the states")
+def softmax_readout(hs, W_hy, b_y, targets):  # noqa: F811
+    _check_targets(hs, W_hy, targets)
+    log_p = _log_softmax(hs @ W_hy.T + b_y)
+    n, t = np.nonzero(targets >= 0)
+    loss = -log_p[n, t, targets[n, t]].mean()
+    grad = np.exp(log_p)
+    grad[n, t, targets[n, t]] -= 1.0
+    grad /= len(n)
+    return float(loss), {"hs": grad @ W_hy, "W_hy": np.einsum("ntv,nth->vh", grad, hs), "b_y": grad.sum(axis=(0, 1))}
+
+
+@mutant("softmax_readout", "gradient into the states through W_hy transposed the wrong way (uses W_hy.T)")
+def softmax_readout(hs, W_hy, b_y, targets):  # noqa: F811
+    _check_targets(hs, W_hy, targets)
+    log_p = _log_softmax(hs @ W_hy.T + b_y)
+    n, t = np.nonzero(targets >= 0)
+    loss = -log_p[n, t, targets[n, t]].mean()
+    grad = np.exp(log_p)
+    grad[n, t, targets[n, t]] -= 1.0
+    grad *= (targets >= 0)[..., None] / len(n)
+    grad_hs = grad @ W_hy if W_hy.shape[0] != W_hy.shape[1] else grad @ W_hy.T
+    return float(loss), {"hs": grad_hs, "W_hy": np.einsum("ntv,nth->vh", grad, hs), "b_y": grad.sum(axis=(0, 1))}
+
+
+@mutant("softmax_readout", "naive softmax: exp of the raw logits overflows for large logits")
+def softmax_readout(hs, W_hy, b_y, targets):  # noqa: F811
+    _check_targets(hs, W_hy, targets)
+    logits = hs @ W_hy.T + b_y
+    p = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    n, t = np.nonzero(targets >= 0)
+    loss = -np.log(p[n, t, targets[n, t]]).mean()
+    grad = p.copy()
+    grad[n, t, targets[n, t]] -= 1.0
+    grad *= (targets >= 0)[..., None] / len(n)
+    return float(loss), {"hs": grad @ W_hy, "W_hy": np.einsum("ntv,nth->vh", grad, hs), "b_y": grad.sum(axis=(0, 1))}
+
+
+@mutant("softmax_readout", "no check of the targets: -1 is used as an index (the last class)")
+def softmax_readout(hs, W_hy, b_y, targets):  # noqa: F811
+    log_p = _log_softmax(hs @ W_hy.T + b_y)
+    n, t = np.indices(targets.shape).reshape(2, -1)
+    loss = -log_p[n, t, targets[n, t]].mean()
+    grad = np.exp(log_p)
+    grad[n, t, targets[n, t]] -= 1.0
+    grad /= len(n)
+    return float(loss), {"hs": grad @ W_hy, "W_hy": np.einsum("ntv,nth->vh", grad, hs), "b_y": grad.sum(axis=(0, 1))}
+
+
+# --- lstm_backward ---------------------------------------------------------------------------------
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
+    z = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
+    zi, zf, zg, zo = np.split(z, 4, axis=1)
+    return _sigmoid(zi), _sigmoid(zf), np.tanh(zg), _sigmoid(zo)
+
+
+def _lstm_result(grad_z, grad_c_prev, x_t, h_prev, weight_ih, weight_hh):
+    return {"x_t": grad_z @ weight_ih, "h_prev": grad_z @ weight_hh, "c_prev": grad_c_prev,
+            "weight_ih": grad_z.T @ x_t, "weight_hh": grad_z.T @ h_prev,
+            "bias_ih": grad_z.sum(axis=0), "bias_hh": grad_z.sum(axis=0)}
+
+
+@mutant("lstm_backward", "the path from c through h is forgotten (only grad_c reaches the cell)")
+def lstm_backward(grad_h, grad_c, x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
+        raise ValueError("shape mismatch")
+    i, f, g, o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = grad_c
+    grad_z = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                             grad_h * tanh_c * o * (1 - o)], axis=1)
+    return _lstm_result(grad_z, dc * f, x_t, h_prev, weight_ih, weight_hh)
+
+
+@mutant("lstm_backward", "tanh' taken at c instead of 1 - tanh(c)^2")
+def lstm_backward(grad_h, grad_c, x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
+        raise ValueError("shape mismatch")
+    i, f, g, o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    c = f * c_prev + i * g
+    dc = grad_c + grad_h * o * (1 - c ** 2)
+    grad_z = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                             grad_h * np.tanh(c) * o * (1 - o)], axis=1)
+    return _lstm_result(grad_z, dc * f, x_t, h_prev, weight_ih, weight_hh)
+
+
+@mutant("lstm_backward", "gate blocks in the lecture notes' order (i, f, o, g) instead of torch's")
+def lstm_backward(grad_h, grad_c, x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
+        raise ValueError("shape mismatch")
+    z = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
+    zi, zf, zo, zg = np.split(z, 4, axis=1)
+    i, f, g, o = _sigmoid(zi), _sigmoid(zf), np.tanh(zg), _sigmoid(zo)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = grad_c + grad_h * o * (1 - tanh_c ** 2)
+    grad_z = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), grad_h * tanh_c * o * (1 - o),
+                             dc * i * (1 - g ** 2)], axis=1)
+    return _lstm_result(grad_z, dc * f, x_t, h_prev, weight_ih, weight_hh)
+
+
+@mutant("lstm_backward", "the gradient to c_prev ignores the forget gate")
+def lstm_backward(grad_h, grad_c, x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
+        raise ValueError("shape mismatch")
+    i, f, g, o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = grad_c + grad_h * o * (1 - tanh_c ** 2)
+    grad_z = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                             grad_h * tanh_c * o * (1 - o)], axis=1)
+    return _lstm_result(grad_z, dc, x_t, h_prev, weight_ih, weight_hh)
+
+
+@mutant("lstm_backward", "sigmoid' written as s instead of s(1 - s)")
+def lstm_backward(grad_h, grad_c, x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
+        raise ValueError("shape mismatch")
+    i, f, g, o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = grad_c + grad_h * o * (1 - tanh_c ** 2)
+    grad_z = np.concatenate([dc * g * i, dc * c_prev * f, dc * i * (1 - g ** 2), grad_h * tanh_c * o], axis=1)
+    return _lstm_result(grad_z, dc * f, x_t, h_prev, weight_ih, weight_hh)
+
+
+@mutant("lstm_backward", "weight gradients averaged over the batch instead of summed")
+def lstm_backward(grad_h, grad_c, x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
+        raise ValueError("shape mismatch")
+    i, f, g, o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = grad_c + grad_h * o * (1 - tanh_c ** 2)
+    grad_z = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                             grad_h * tanh_c * o * (1 - o)], axis=1)
+    grads = _lstm_result(grad_z, dc * f, x_t, h_prev, weight_ih, weight_hh)
+    for key in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        grads[key] = grads[key] / len(x_t)
+    return grads
+
+
+@mutant("lstm_backward", "a naive sigmoid 1 / (1 + exp(-z)) that overflows")
+def lstm_backward(grad_h, grad_c, x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
+        raise ValueError("shape mismatch")
+    z = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
+    zi, zf, zg, zo = np.split(z, 4, axis=1)
+    i, f, g, o = (1 / (1 + np.exp(-zi)), 1 / (1 + np.exp(-zf)), np.tanh(zg), 1 / (1 + np.exp(-zo)))
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = grad_c + grad_h * o * (1 - tanh_c ** 2)
+    grad_z = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                             grad_h * tanh_c * o * (1 - o)], axis=1)
+    return _lstm_result(grad_z, dc * f, x_t, h_prev, weight_ih, weight_hh)
+
+
+@mutant("lstm_backward", "no shape check: a single row of grad_h broadcasts over the batch")
+def lstm_backward(grad_h, grad_c, x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    i, f, g, o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = grad_c + grad_h * o * (1 - tanh_c ** 2)
+    grad_z = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                             grad_h * tanh_c * o * (1 - o)], axis=1)
+    return _lstm_result(grad_z, dc * f, x_t, h_prev, weight_ih, weight_hh)
+
+
+# --- train_rnn -------------------------------------------------------------------------------------
+
+_NAMES = ("W_xh", "W_hh", "b", "W_hy", "b_y")
+
+
+def _gradients(params, x, targets):
+    h0 = np.zeros((x.shape[0], params["W_hh"].shape[0]))
+    hs = rnn_forward(x, h0, params["W_xh"], params["W_hh"], params["b"])
+    loss, out = softmax_readout(hs, params["W_hy"], params["b_y"], targets)
+    inner = rnn_backward(out["hs"], x, h0, hs, params["W_xh"], params["W_hh"])
+    return loss, [inner["W_xh"], inner["W_hh"], inner["b"], out["W_hy"], out["b_y"]]
+
+
+@mutant("train_rnn", "parameters replaced by new arrays instead of updated in place")
+def train_rnn(params, batches, lr, max_norm=None):  # noqa: F811
+    if lr <= 0 or (max_norm is not None and max_norm <= 0):
+        raise ValueError("bad settings")
+    history = []
+    for x, targets in batches:
+        loss, grads = _gradients(params, x, targets)
+        if max_norm is None:
+            norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+        else:
+            grads, norm = clip_grad_norm(grads, max_norm)
+        history.append((float(loss), norm))
+        if not np.isfinite(loss):
+            break
+        for name, grad in zip(_NAMES, grads):
+            params[name] = params[name] - lr * grad
+    return history
+
+
+@mutant("train_rnn", "each array clipped on its own instead of by the global norm")
+def train_rnn(params, batches, lr, max_norm=None):  # noqa: F811
+    if lr <= 0 or (max_norm is not None and max_norm <= 0):
+        raise ValueError("bad settings")
+    history = []
+    for x, targets in batches:
+        loss, grads = _gradients(params, x, targets)
+        norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+        if max_norm is not None:
+            grads = [clip_grad_norm([g], max_norm)[0][0] for g in grads]
+        history.append((float(loss), norm))
+        if not np.isfinite(loss):
+            break
+        for name, grad in zip(_NAMES, grads):
+            params[name] -= lr * grad
+    return history
+
+
+@mutant("train_rnn", "the read-out W_hy and b_y are never updated")
+def train_rnn(params, batches, lr, max_norm=None):  # noqa: F811
+    if lr <= 0 or (max_norm is not None and max_norm <= 0):
+        raise ValueError("bad settings")
+    history = []
+    for x, targets in batches:
+        loss, grads = _gradients(params, x, targets)
+        if max_norm is None:
+            norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+        else:
+            grads, norm = clip_grad_norm(grads, max_norm)
+        history.append((float(loss), norm))
+        if not np.isfinite(loss):
+            break
+        for name, grad in zip(_NAMES[:3], grads[:3]):
+            params[name] -= lr * grad
+    return history
+
+
+@mutant("train_rnn", "the state is carried from one batch to the next")
+def train_rnn(params, batches, lr, max_norm=None):  # noqa: F811
+    if lr <= 0 or (max_norm is not None and max_norm <= 0):
+        raise ValueError("bad settings")
+    history, carried = [], None
+    for x, targets in batches:
+        h0 = np.zeros((x.shape[0], params["W_hh"].shape[0]))
+        if carried is not None and carried.shape == h0.shape:
+            h0 = carried
+        hs = rnn_forward(x, h0, params["W_xh"], params["W_hh"], params["b"])
+        carried = hs[:, -1]
+        loss, out = softmax_readout(hs, params["W_hy"], params["b_y"], targets)
+        inner = rnn_backward(out["hs"], x, h0, hs, params["W_xh"], params["W_hh"])
+        grads = [inner["W_xh"], inner["W_hh"], inner["b"], out["W_hy"], out["b_y"]]
+        if max_norm is None:
+            norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+        else:
+            grads, norm = clip_grad_norm(grads, max_norm)
+        history.append((float(loss), norm))
+        if not np.isfinite(loss):
+            break
+        for name, grad in zip(_NAMES, grads):
+            params[name] -= lr * grad
+    return history
+
+
+@mutant("train_rnn", "the norm recorded after clipping")
+def train_rnn(params, batches, lr, max_norm=None):  # noqa: F811
+    if lr <= 0 or (max_norm is not None and max_norm <= 0):
+        raise ValueError("bad settings")
+    history = []
+    for x, targets in batches:
+        loss, grads = _gradients(params, x, targets)
+        if max_norm is not None:
+            grads, _ = clip_grad_norm(grads, max_norm)
+        norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+        history.append((float(loss), norm))
+        if not np.isfinite(loss):
+            break
+        for name, grad in zip(_NAMES, grads):
+            params[name] -= lr * grad
+    return history
+
+
+@mutant("train_rnn", "gradient ascent (the update adds the gradient)")
+def train_rnn(params, batches, lr, max_norm=None):  # noqa: F811
+    if lr <= 0 or (max_norm is not None and max_norm <= 0):
+        raise ValueError("bad settings")
+    history = []
+    for x, targets in batches:
+        loss, grads = _gradients(params, x, targets)
+        if max_norm is None:
+            norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+        else:
+            grads, norm = clip_grad_norm(grads, max_norm)
+        history.append((float(loss), norm))
+        if not np.isfinite(loss):
+            break
+        for name, grad in zip(_NAMES, grads):
+            params[name] += lr * grad
+    return history
+
+
+@mutant("train_rnn", "no stop on a non-finite loss, and settings checked only inside the loop")
+def train_rnn(params, batches, lr, max_norm=None):  # noqa: F811
+    history = []
+    for x, targets in batches:
+        if lr <= 0:
+            raise ValueError("bad lr")
+        loss, grads = _gradients(params, x, targets)
+        if max_norm is None:
+            norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+        else:
+            grads, norm = clip_grad_norm(grads, max_norm)
+        history.append((float(loss), norm))
+        for name, grad in zip(_NAMES, grads):
+            params[name] -= lr * grad
+    return history

@@ -109,3 +109,144 @@ def test_high_temperature_flattens_and_makes_non_words(model_and_vocab):
         sample = words(lecture.generate(model, vocab, "First Citizen:\n", 240, 2.0, seed))
         assert np.mean([w in known for w in sample]) < 0.5
     lecture.draw_temperature(temperature=2.0)
+
+
+# --- the fixes of issue #25: what the text states, checked ------------------------------------------
+
+import json  # noqa: E402
+import pathlib  # noqa: E402
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from solutions import recurrent_networks as reference  # noqa: E402
+
+NOTEBOOK = pathlib.Path(__file__).resolve().parents[2] / "course" / "04_recurrent_networks" / "recurrent_networks.ipynb"
+
+
+def cells(kind: str = "markdown") -> list[str]:
+    return ["".join(cell["source"]) for cell in json.loads(NOTEBOOK.read_text())["cells"] if cell["cell_type"] == kind]
+
+
+def cell_with(text: str, kind: str = "markdown") -> str:
+    return next(source for source in cells(kind) if text in source)
+
+
+def test_singular_value_above_one_does_not_force_explosion():
+    """Cell 0 and section 5: sigma_max < 1/gamma forces vanishing; above, explosion is possible, not certain."""
+    assert "decides between vanishing and exploding" not in "".join(cells())
+    assert "below $1/\\gamma$" in cells()[0] and "may explode but need not" in cells()[0]
+    sigma = np.linalg.norm(lecture.recurrent_matrix(0.8), 2)
+    assert round(sigma, 2) == 1.34 and "the largest singular value is 1.34" in cell_with("## 5. Vanishing")
+    assert norms(0.8, "tanh")[60] < 1e-3 and norms(0.8, "identity")[60] < 1e-3  # above 1, and still vanishing
+
+
+def test_product_order_and_g_t():
+    section = cell_with("## 5. Vanishing")
+    assert "\\operatorname{diag}\\big(f'(a_T)\\big) W_{hh}\\; \\operatorname{diag}\\big(f'(a_{T-1})\\big)" in section
+    assert "leftmost" in section
+    bptt = cell_with("## 4. Backpropagation through time")
+    assert "through $y_t$ alone" in bptt and "It is not the total gradient $\\partial L / \\partial h_t$" in bptt
+    assert "g_t = \\partial L / \\partial h_t" not in bptt
+
+
+def test_windows_are_trained_and_evaluated_alike():
+    """Cell 16: the model trains on 64-character windows from a zero state, and is evaluated the same way."""
+    assert "does *not* carry the state" in cell_with("## 4. Backpropagation through time")
+    training = cell_with("lm_train_step(model, optimizer", "code")
+    assert "seq_len=64" in training and "lecture.evaluate(model, val_ids, seq_len=64)" in training
+
+
+def test_forget_gate_citation_and_gru_reset_gate():
+    assert "Gers, Schmidhuber and Cummins, 2000" in cell_with("## 7. The LSTM")
+    gru = cell_with("**The GRU**")
+    assert "**reset gate** $r$" in gru and "r \\odot (W_{hn} h_{t-1} + b_{hn})" in gru
+
+
+def test_gru_equations_are_torchs():
+    """The GRU equations of section 8, with b_hn inside r * (.), give nn.GRUCell's state."""
+    torch.manual_seed(0)
+    cell = nn.GRUCell(3, 4).double()
+    x, h = torch.randn(2, 3, dtype=torch.float64), torch.randn(2, 4, dtype=torch.float64)
+    W_i, W_h = cell.weight_ih.chunk(3), cell.weight_hh.chunk(3)
+    b_i, b_h = cell.bias_ih.chunk(3), cell.bias_hh.chunk(3)
+    r = torch.sigmoid(x @ W_i[0].T + b_i[0] + h @ W_h[0].T + b_h[0])
+    z = torch.sigmoid(x @ W_i[1].T + b_i[1] + h @ W_h[1].T + b_h[1])
+    n = torch.tanh(x @ W_i[2].T + b_i[2] + r * (h @ W_h[2].T + b_h[2]))
+    torch.testing.assert_close((1 - z) * n + z * h, cell(x, h))
+
+
+def test_parameter_cell_prints_three_counts_that_match_the_blocks(capsys):
+    exec(cell_with("def parameter_count", "code"), {"nn": nn})
+    lines = capsys.readouterr().out.strip().split("\n")
+    per_block = 32 * 128 + 128 * 128 + 2 * 128
+    for line, blocks in zip(lines, (1, 3, 4)):
+        count = int(line.split("parameters")[0].split(":")[1].replace(",", ""))
+        assert count == blocks * per_block and f"{blocks} x {per_block:,d}" in line
+    assert len(lines) == 4
+
+
+def test_notation_h_and_v():
+    text = "".join(cells())
+    assert "H_{t-1}" not in text and "H_t" not in text  # the state matrix is S_t; H is the hidden size
+    first_v = next(source for source in cells() if "V \\times H" in source)
+    assert "where $V$ is the number of outputs" in first_v
+
+
+# --- the new demonstrations: what the text says they show -------------------------------------------
+
+def recall_history(max_norm, seed=0):
+    params = lecture.rnn_parameters(8, 32, 4, seed=seed, recurrent_scale=2.5)
+    batch_rng = np.random.default_rng(seed)
+    with np.errstate(all="ignore"):
+        return np.array(reference.train_rnn(params, (lecture.recall_task(32, 20, batch_rng) for _ in range(300)),
+                                            lr=0.5, max_norm=max_norm))
+
+
+def test_unclipped_run_diverges_and_the_clipped_one_learns_with_clipping_firing():
+    unclipped, clipped = recall_history(None), recall_history(1.0)
+    assert unclipped[:, 0].max() > 4 * unclipped[0, 0] and unclipped[-50:, 0].mean() > np.log(4)
+    assert clipped[-50:, 0].mean() < 0.05 and np.mean(clipped[:, 1] > 1) > 1 / 3
+    assert "spectral radius of about 2.5" in cell_with("### Clipping in action")
+
+
+def numpy_accuracy(length):
+    params = lecture.rnn_parameters(8, 32, 4, seed=0)
+    batch_rng = np.random.default_rng(length)
+    reference.train_rnn(params, (lecture.recall_task(32, length, batch_rng) for _ in range(400)), lr=0.5, max_norm=1.0)
+    x, targets = lecture.recall_task(500, length, np.random.default_rng(99))
+    hs = reference.rnn_forward(x, np.zeros((500, 32)), params["W_xh"], params["W_hh"], params["b"])
+    return lecture.recall_accuracy((hs[:, -1] @ params["W_hy"].T + params["b_y"]).argmax(axis=1), targets)
+
+
+def torch_accuracy(kind, length):
+    torch.manual_seed(0)
+    model = lecture.RecallNet(kind, hidden_size=16, forget_bias=8.0)
+    lecture.fit_recall(model, length, 400, seed=length)
+    return lecture.torch_recall_accuracy(model, length), model
+
+
+def test_the_rnns_fall_behind_as_the_lag_grows_and_the_lstm_does_not():
+    torch.set_num_threads(1)
+    assert numpy_accuracy(20) == 1.0 and numpy_accuracy(40) < 0.9
+    assert torch_accuracy("RNN", 20)[0] < 0.9
+    accuracy, lstm = torch_accuracy("LSTM", 40)
+    assert accuracy == 1.0
+    trained = lecture.lag_gradient_norms(lstm, 61)
+    assert trained[60] > 0.5 * trained[10]  # hardly changes with the lag
+    torch.manual_seed(0)
+    default = lecture.lag_gradient_norms(lecture.RecallNet("LSTM", hidden_size=16), 61)
+    untrained = lecture.lag_gradient_norms(lecture.RecallNet("LSTM", hidden_size=16, forget_bias=8.0), 61)
+    assert default[60] < 1e-6 * default[0] and untrained[60] > 0.1 * untrained[0]
+    torch.manual_seed(0)
+    rnn = lecture.lag_gradient_norms(lecture.RecallNet("RNN", hidden_size=16), 61)
+    assert rnn[60] < 1e-10 * rnn[0]
+    lecture.draw_lag_norms({"RNN untrained": rnn, "LSTM trained": trained})
+
+
+def test_one_wrong_character_raises_the_next_losses(model_and_vocab):
+    model, _ = model_and_vocab
+    clean, corrupted = lecture.corrupted_context_losses(model, lecture.corpus()[2], position=40)
+    assert corrupted[40:45].mean() > clean[40:45].mean() + 0.5
+    assert np.allclose(corrupted[:40], clean[:40])  # only what comes after the mistake changes
+    lecture.draw_exposure(clean, corrupted, 40)
