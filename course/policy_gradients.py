@@ -314,7 +314,8 @@ class GreedyCheckpoint:
                  recent: int = 8, n_eval: int = 20, eval_seed: int = 10_000, time_budget: float | None = None,
                  max_steps: int | None = None, progress_total: int | None = None):
         self.policy = policy
-        self.bar = None if progress_total is None else tqdm(total=progress_total, unit="episode")
+        # progress in episodes, or in environment steps for a history that counts them (PPO's)
+        self.bar = None if progress_total is None else tqdm(total=progress_total)
         self.threshold, self.check_above, self.recent = threshold, check_above, recent
         self.n_eval, self.eval_seed, self.time_budget, self.max_steps = n_eval, eval_seed, time_budget, max_steps
         self.start = time.perf_counter()
@@ -327,7 +328,7 @@ class GreedyCheckpoint:
     def __call__(self, history: dict) -> bool:
         stop = self._check(history)
         if self.bar is not None:
-            self.bar.update(len(history["returns"]) - self.bar.n)
+            self.bar.update((self.steps(history) if history.get("steps") else len(history["returns"])) - self.bar.n)
             self.bar.set_postfix(recent=f"{np.mean(history['returns'][-self.recent:]):.0f}",
                                  best_greedy=f"{max(self.best_score, 0):.0f}")
             if stop:
@@ -459,6 +460,36 @@ def draw_training_history(history: dict, checkpoint: GreedyCheckpoint | None = N
     ax.legend(fontsize=7, loc="upper left")
     ax.set_title(f"REINFORCE with a learned baseline on CartPole-v1: {len(returns)} episodes, "
                  f"{int(np.sum(history['lengths']))} steps", fontsize=9)
+    return fig
+
+
+def draw_method_comparison(runs: dict[str, tuple[dict, GreedyCheckpoint]], window: int = 10) -> Figure:
+    """Training curves of several methods against environment steps (the fair axis), side by side.
+
+    ``runs`` maps a method's name to its history and checkpoint. Each panel shows the episode
+    returns (sampled actions), their moving average, the greedy evaluations and where the greedy
+    mean first reached 475.
+    """
+    fig, axes = figure_row(len(runs), width=5.0 * len(runs), height=3.4)
+    for ax, (name, (history, checkpoint)) in zip(np.atleast_1d(axes), runs.items()):
+        ends = np.cumsum(history["lengths"])
+        returns = np.asarray(history["returns"])
+        ax.plot(ends, returns, color="tab:blue", alpha=0.3, lw=0.8, label="episode return (sampled actions)")
+        if len(returns) >= window:
+            smooth = np.convolve(returns, np.ones(window) / window, mode="valid")
+            ax.plot(ends[window - 1:], smooth, color="tab:blue", label=f"moving average of {window}")
+        if checkpoint.evaluations:
+            _, steps, scores = zip(*checkpoint.evaluations)
+            ax.plot(steps, scores, "o", color="tab:red", ms=4, label="greedy evaluation (20 episodes)")
+        if checkpoint.reached:
+            ax.axvline(checkpoint.reached[1], color="tab:green", lw=1.2, label=f"475 at {checkpoint.reached[1]:,} steps")
+        ax.axhline(CARTPOLE_THRESHOLD, color="0.4", ls="--", lw=1)
+        ax.set_xlim(0, max(100, int(ends[-1]) if len(ends) else 100))
+        ax.set_ylim(0, 520)
+        ax.set_xlabel("environment steps")
+        ax.set_title(f"{name}: {len(returns)} episodes", fontsize=9)
+        ax.legend(fontsize=7, loc="upper left")
+    np.atleast_1d(axes)[0].set_ylabel("return")
     return fig
 
 
