@@ -5,6 +5,8 @@ a grid world is built by handing its map to gymnasium's FrozenLake class (custom
 rate and rewards) and converting the model with :func:`course.rl.model_from_env`; the values
 come from :func:`sweep_history`, which keeps every sweep of value iteration so a slider can
 step through them, and finite-horizon success probabilities from :func:`horizon_values`.
+Widget C runs modified policy iteration (:func:`modified_policy_iteration`) for every k once
+and lets a slider pick one; :func:`draw_agent_environment_loop` draws the loop of section 2.
 """
 from __future__ import annotations
 
