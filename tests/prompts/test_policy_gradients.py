@@ -134,3 +134,30 @@ def test_best_constant_baseline_is_2_08_against_mean_1_80_and_has_less_variance(
     assert pg.estimator_variance(1, 0.0, best) < pg.estimator_variance(1, 0.0, mean)
     # the float baseline equals the boolean one at the mean
     assert pg.estimator_variance(5, 3.0, True) == pytest.approx(pg.estimator_variance(5, 3.0, mean + 3.0))
+
+
+# --- fixes checked in the notebook's text and code -------------------------------------------------
+
+def _notebook_sources() -> list[str]:
+    import nbformat
+    from tests.conftest import LECTURES
+    lecture = next(lecture for lecture in LECTURES if lecture.slug == "policy_gradients")
+    return [cell.source for cell in nbformat.read(lecture.student_notebook, as_version=4).cells]
+
+
+def test_episodes_and_steps_have_two_symbols_and_the_loss_is_proportional():
+    text = "\n".join(_notebook_sources())
+    assert r"\hat g = \frac1M \sum_{i=1}^{M}" in text and "play $M$ episodes" in text
+    assert r"\nabla_\theta L = -\frac{M}{N}\, \hat g" in text and "*proportional to*" in text
+
+
+def test_snapshot_is_also_evaluated_on_held_out_seeds_disjoint_from_the_selection():
+    checkpoint = pg.GreedyCheckpoint(pg.mlp(4, 2, 8))
+    selection = set(range(checkpoint.eval_seed, checkpoint.eval_seed + checkpoint.n_eval))
+    assert not selection & set(range(pg.HELD_OUT_SEED, pg.HELD_OUT_SEED + 100))
+    assert any("checkpoint.evaluate(seed=lecture.HELD_OUT_SEED)" in source for source in _notebook_sources())
+
+
+def test_summary_no_longer_calls_the_learned_value_the_best_baseline():
+    text = "\n".join(_notebook_sources())
+    assert "best: a learned" not in text and "= 2.08$, not $\\mathbb E f = 1.80$" in text
