@@ -3,8 +3,9 @@
 The widgets never call the student's functions: the divergence widget uses closed forms and
 numerical integration, and the latent-space explorer and the GAN widget train their own small
 models at start-up with torch's library losses (``torch.distributions``,
-``binary_cross_entropy_with_logits``). The notebook's own training runs take the student's
-loss functions as arguments.
+``binary_cross_entropy_with_logits``). The notebook's own training runs use the student's
+``VAE``, ``vae_train_step`` and ``gan_train_step``; this module only feeds them data, keeps
+the learning-rate schedule and draws the results.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn
@@ -31,13 +33,17 @@ torch.set_num_threads(1)  # the networks here are tiny: one thread is faster tha
 # --- data ----------------------------------------------------------------------------------------
 
 
-def digits_data(test_fraction: float = 0.25, seed: int = 0) -> dict[str, torch.Tensor]:
+def digits_data(test_fraction: float = 0.25, seed: int = 0, binary: bool = False) -> dict[str, torch.Tensor]:
     """scikit-learn's 8 x 8 digits, flattened and scaled to [0, 1], split for training and testing.
 
     Keys ``x_train, x_test`` (float32, shape (N, 64)) and ``y_train, y_test`` (int64 labels).
+    ``binary=True`` rounds every pixel to 0 or 1 (grey level 8 of 16 and above is 1), so that a
+    product of Bernoullis is a normalised likelihood of the data.
     """
     data = load_digits()
     x = (data.data / 16.0).astype(np.float32)
+    if binary:
+        x = (x >= 0.5).astype(np.float32)
     x_train, x_test, y_train, y_test = train_test_split(x, data.target, test_size=test_fraction,
                                                         random_state=seed, stratify=data.target)
     return {"x_train": torch.as_tensor(x_train), "x_test": torch.as_tensor(x_test),
@@ -119,8 +125,8 @@ def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.S
     return nn.Sequential(*layers[:-1])
 
 
-class VAE(nn.Module):
-    """A fully connected VAE for flattened 8 x 8 digits: encoder x -> (mu, log_var), decoder z -> logits."""
+class LibraryVAE(nn.Module):
+    """The widgets' own fully connected VAE: encoder x -> (mu, log_var), decoder z -> logits."""
 
     def __init__(self, latent: int = 2, hidden: int = 256, pixels: int = 64):
         super().__init__()
@@ -136,19 +142,16 @@ class VAE(nn.Module):
         return self.decoder(z)
 
 
-def train_vae(x_train: torch.Tensor, loss_fn: Callable, sample_fn: Callable, epochs: int, seed: int = 0,
-              beta: float = 1.0, hidden: int = 256, batch_size: int = 64, lr: float = 2e-3,
-              progress: bool = True) -> tuple[VAE, list[float]]:
-    """Train a 2-D-latent VAE with ``loss_fn(x, logits, mu, log_var, beta)`` and ``sample_fn(mu, log_var, gen)``.
-
-    Returns the model (in eval mode) and the mean training loss of every epoch.
-    """
+def _train_library_vae(x_train: torch.Tensor, epochs: int, seed: int = 0, beta: float = 1.0, hidden: int = 256,
+                       batch_size: int = 64, lr: float = 2e-3) -> tuple[LibraryVAE, list[float]]:
+    """The explorer widget's VAE, trained with the library loss; returns it in eval mode and its epoch losses."""
+    loss_fn, sample_fn = library_negative_elbo, library_sample
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    model = VAE(hidden=hidden)
+    model = LibraryVAE(hidden=hidden)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
-    for _ in tqdm(range(epochs), desc="VAE epochs", disable=not progress):
+    for _ in range(epochs):
         order = torch.randperm(len(x_train), generator=generator)
         total = 0.0
         for start in range(0, len(x_train), batch_size):
@@ -163,14 +166,29 @@ def train_vae(x_train: torch.Tensor, loss_fn: Callable, sample_fn: Callable, epo
     return model.eval(), history
 
 
+def batches(x: torch.Tensor, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """The rows of ``x`` in a fresh random order (drawn with ``generator``), cut into batches."""
+    return [x[index] for index in torch.randperm(len(x), generator=generator).split(batch_size)]
+
+
 @torch.no_grad()
-def heldout_negative_elbo(model: VAE, x: torch.Tensor, draws: int = 20, seed: int = 0) -> float:
-    """The negative ELBO per digit (nats) on ``x``, averaged over ``draws`` seeded samples of z."""
+def heldout_terms(model: nn.Module, x: torch.Tensor, draws: int = 20, seed: int = 0) -> dict[str, float]:
+    """The two terms of the negative ELBO per digit (nats) on ``x``, with ``model.encode`` and
+    ``model.decode``: ``reconstruction`` (the summed binary cross-entropy, averaged over ``draws``
+    seeded samples of z), ``kl`` (closed form) and their sum ``negative_elbo``."""
     torch.manual_seed(seed)
+    model.eval()
     mu, log_var = model.encode(x)
-    losses = [library_negative_elbo(x, model.decode(library_sample(mu, log_var)), mu, log_var).item()
-              for _ in range(draws)]
-    return float(np.mean(losses))
+    reconstruction = np.mean([library_negative_elbo(x, model.decode(library_sample(mu, log_var)), mu, log_var,
+                                                    beta=0.0).item() for _ in range(draws)])
+    posterior = Normal(mu, torch.exp(0.5 * log_var))
+    kl = kl_divergence(posterior, Normal(torch.zeros_like(mu), torch.ones_like(mu))).sum(dim=-1).mean().item()
+    return {"reconstruction": float(reconstruction), "kl": float(kl), "negative_elbo": float(reconstruction + kl)}
+
+
+def heldout_negative_elbo(model: nn.Module, x: torch.Tensor, draws: int = 20, seed: int = 0) -> float:
+    """The negative ELBO per digit (nats) on ``x``, averaged over ``draws`` seeded samples of z."""
+    return heldout_terms(model, x, draws, seed)["negative_elbo"]
 
 
 def train_linear_autoencoder(X: np.ndarray, k: int, steps: int, seed: int = 0, lr: float = 1e-2) -> np.ndarray:
@@ -198,7 +216,7 @@ def _digit_grid(ax, images: np.ndarray, rows: int, title: str) -> None:
 
 
 @torch.no_grad()
-def draw_reconstructions(model: VAE, x: torch.Tensor, n: int = 12) -> Figure:
+def draw_reconstructions(model: nn.Module, x: torch.Tensor, n: int = 12) -> Figure:
     """The first ``n`` digits of ``x`` above their reconstructions (decoded from the mean of q(z|x))."""
     decoded = torch.sigmoid(model.decode(model.encode(x[:n])[0]))
     fig = Figure(figsize=(9, 1.9), layout="constrained")
@@ -208,7 +226,7 @@ def draw_reconstructions(model: VAE, x: torch.Tensor, n: int = 12) -> Figure:
 
 
 @torch.no_grad()
-def draw_latent_space(model: VAE, x: torch.Tensor, y: torch.Tensor, span: float = 2.5, steps: int = 15) -> Figure:
+def draw_latent_space(model: nn.Module, x: torch.Tensor, y: torch.Tensor, span: float = 2.5, steps: int = 15) -> Figure:
     """Left: the means of q(z|x) coloured by digit. Right: decodings of a grid of z values."""
     mu = model.encode(x)[0].numpy()
     fig = Figure(figsize=(10, 4.6), layout="constrained")
@@ -288,15 +306,159 @@ def divergences_widget() -> widgets.VBox:
         mu_q=slider(1.0, -3.0, 3.0, 0.25, "mean of q"), sigma_q=slider(1.0, 0.25, 3.0, 0.25, "scale of q"))
 
 
+# --- pictures of the VAE, the beta sweep and a conditional VAE -----------------------------------------
+
+
+def _box(ax, x: float, y: float, text: str, colour: str, width: float = 1.6, height: float = 0.7) -> None:
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.05",
+                                facecolor=colour, edgecolor="black", linewidth=1))
+    ax.text(x, y, text, ha="center", va="center", fontsize=9)
+
+
+def _arrow(ax, start: tuple[float, float], end: tuple[float, float], label: str = "", colour: str = "black",
+           style: str = "-|>", label_offset: float = 0.18) -> None:
+    ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": style, "color": colour, "linewidth": 1.3})
+    if label:
+        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + label_offset, label, ha="center", fontsize=8,
+                color=colour)
+
+
+def draw_vae_diagram() -> Figure:
+    """Left: the VAE's computation, from x through the encoder, the sampled code and the decoder
+    to the two loss terms. Right: the reparameterisation: a random node blocks the gradient, the
+    same sample written as mu + sigma * eps lets it through."""
+    fig = Figure(figsize=(12, 3.8))
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9, wspace=0.05)
+    left, right = fig.subplots(1, 2, width_ratios=[1.45, 1])
+    _box(left, 0.5, 2, "x\n(64 pixels)", "white", 1.0)
+    _box(left, 2.2, 2, "encoder\n$q_\\phi(z \\mid x)$", "#cde3f5")
+    _box(left, 4.1, 2.6, "$\\mu$", "#cde3f5", 0.8, 0.5)
+    _box(left, 4.1, 1.4, "$\\log \\sigma^2$", "#cde3f5", 0.9, 0.5)
+    _box(left, 5.9, 2, "$z = \\mu + \\sigma \\odot \\varepsilon$", "#fde9c8", 1.7)
+    _box(left, 5.9, 3.4, "$\\varepsilon \\sim \\mathcal{N}(0, I)$", "white", 1.5, 0.5)
+    _box(left, 7.9, 2, "decoder\n$p_\\theta(x \\mid z)$", "#d8f0d2")
+    _box(left, 9.8, 2, "logits\n(64)", "#d8f0d2", 1.0)
+    _box(left, 9.8, 0.5, "reconstruction:\nBCE(x, logits)", "white", 1.9)
+    _box(left, 4.1, 0.1, "KL$(q \\,\\|\\, \\mathcal{N}(0, I))$", "white", 2.0, 0.5)
+    for start, end in [((1.0, 2), (1.4, 2)), ((3.0, 2.2), (3.7, 2.55)), ((3.0, 1.8), (3.65, 1.45)),
+                       ((4.5, 2.55), (5.05, 2.15)), ((4.55, 1.45), (5.05, 1.85)), ((5.9, 3.15), (5.9, 2.35)),
+                       ((6.75, 2), (7.1, 2)), ((8.7, 2), (9.3, 2)), ((9.8, 1.65), (9.8, 0.95)),
+                       ((4.1, 1.15), (4.1, 0.35))]:
+        _arrow(left, start, end)
+    left.text(0.1, 4.0, "the VAE: loss = reconstruction + beta * KL", fontsize=10, weight="bold")
+    left.set(xlim=(-0.1, 10.9), ylim=(-0.4, 4.2))
+    left.axis("off")
+    right.text(0.3, 4.0, "the reparameterisation", fontsize=10, weight="bold")
+    _box(right, 1.0, 2.6, "$\\mu, \\sigma$", "#cde3f5", 0.9, 0.5)
+    _box(right, 3.0, 2.6, "$z \\sim \\mathcal{N}(\\mu, \\sigma^2)$", "#f6c9c9", 1.7, 0.5)
+    _box(right, 5.0, 2.6, "loss", "white", 0.8, 0.5)
+    _arrow(right, (1.45, 2.6), (2.15, 2.6))
+    _arrow(right, (3.85, 2.6), (4.6, 2.6))
+    _arrow(right, (4.6, 2.3), (3.85, 2.3), "gradient", "C3", label_offset=-0.3)
+    right.text(2.2, 1.6, "a random node: no derivative wrt $\\mu, \\sigma$", fontsize=8, color="C3")
+    _box(right, 1.0, 0.7, "$\\mu, \\sigma$", "#cde3f5", 0.9, 0.5)
+    _box(right, 3.0, 0.7, "$z = \\mu + \\sigma \\varepsilon$", "#fde9c8", 1.7, 0.5)
+    _box(right, 3.0, -0.3, "$\\varepsilon \\sim \\mathcal{N}(0, 1)$", "white", 1.5, 0.45)
+    _box(right, 5.0, 0.7, "loss", "white", 0.8, 0.5)
+    _arrow(right, (1.45, 0.8), (2.15, 0.8))
+    _arrow(right, (3.0, -0.07), (3.0, 0.45))
+    _arrow(right, (3.85, 0.8), (4.6, 0.8))
+    _arrow(right, (4.6, 0.55), (3.85, 0.55), "", "C2")
+    _arrow(right, (2.15, 0.55), (1.45, 0.55), "gradient", "C2", label_offset=-0.35)
+    right.set(xlim=(0.2, 5.8), ylim=(-0.6, 4.2))
+    right.axis("off")
+    return fig
+
+
+@torch.no_grad()
+def beta_sweep_row(model: nn.Module, x: torch.Tensor, beta: float, n: int = 8, seed: int = 0) -> dict:
+    """What the beta-sweep figure shows for one trained model: the held-out terms
+    (``heldout_terms``), ``n`` reconstructions of the first held-out digits and ``n`` samples
+    decoded from z ~ N(0, I) (pixel probabilities, (n, 64) arrays)."""
+    model.eval()
+    z = torch.randn(n, model.encode(x[:1])[0].shape[-1], generator=torch.Generator().manual_seed(seed))
+    return {"beta": float(beta), **heldout_terms(model, x),
+            "reconstructions": torch.sigmoid(model.decode(model.encode(x[:n])[0])).numpy(),
+            "samples": torch.sigmoid(model.decode(z)).numpy()}
+
+
+def draw_beta_sweep(rows: list[dict], x: torch.Tensor) -> Figure:
+    """Left: the held-out digits, then for each beta its reconstructions and its prior samples.
+    Right: the two terms of the loss (reconstruction, KL) against beta."""
+    n = len(rows[0]["reconstructions"])
+    fig = Figure(figsize=(11, 1.0 + 0.75 * (2 * len(rows) + 1)))
+    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.1, top=0.93, wspace=0.3)
+    grid = fig.add_gridspec(2 * len(rows) + 1, 2, width_ratios=[1.3, 1])
+    images = [("held-out digits", x[:n].numpy())]
+    for row in rows:
+        images += [(f"beta {row['beta']:g}: reconstructions", row["reconstructions"]),
+                   (f"beta {row['beta']:g}: samples", row["samples"])]
+    for i, (label, picture) in enumerate(images):
+        ax = fig.add_subplot(grid[i, 0])
+        _digit_grid(ax, np.asarray(picture), 1, "")
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    ax = fig.add_subplot(grid[:, 1])
+    betas = [row["beta"] for row in rows]
+    ax.plot(betas, [row["kl"] for row in rows], "o-", label="KL term (nats)")
+    ax.plot(betas, [row["reconstruction"] for row in rows], "s-", label="reconstruction BCE (nats)")
+    ax.set(xscale="log", xlabel="beta", title="held-out terms of the loss")
+    ax.legend(fontsize=8)
+    return fig
+
+
+class ConditionalVAE(nn.Module):
+    """A VAE whose encoder and decoder also see the digit's label (one-hot, 10 classes)."""
+
+    def __init__(self, latent: int = 2, hidden: int = 256, pixels: int = 64, classes: int = 10):
+        super().__init__()
+        self.classes = classes
+        self.encoder = mlp([pixels + classes, hidden, hidden, 2 * latent])
+        self.decoder = mlp([latent + classes, hidden, hidden, pixels])
+
+    def encode(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.encoder(torch.cat([x, F.one_hot(y, self.classes).float()], dim=-1)).chunk(2, dim=-1)
+
+    def decode(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.decoder(torch.cat([z, F.one_hot(y, self.classes).float()], dim=-1))
+
+
+def train_conditional_vae(x: torch.Tensor, y: torch.Tensor, epochs: int, seed: int = 0, batch_size: int = 64,
+                          lr: float = 2e-3) -> ConditionalVAE:
+    """A conditional VAE fitted with the library loss (negative ELBO of p(x | y)); returned in eval mode."""
+    torch.manual_seed(seed)
+    order_gen = torch.Generator().manual_seed(seed)
+    model = ConditionalVAE()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in tqdm(range(epochs), desc="conditional VAE epochs"):
+        for index in torch.randperm(len(x), generator=order_gen).split(batch_size):
+            mu, log_var = model.encode(x[index], y[index])
+            loss = library_negative_elbo(x[index], model.decode(library_sample(mu, log_var), y[index]), mu, log_var)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+
+
+@torch.no_grad()
+def draw_conditional_samples(model: ConditionalVAE, per_class: int = 8, seed: int = 0) -> Figure:
+    """One row per digit: decodings of the same ``per_class`` prior draws z with the label set to that digit."""
+    z = torch.randn(per_class, 2, generator=torch.Generator().manual_seed(seed)).repeat(10, 1)
+    labels = torch.arange(10).repeat_interleave(per_class)
+    fig = Figure(figsize=(0.6 * per_class + 0.5, 6.4), layout="constrained")
+    ax = fig.subplots()
+    _digit_grid(ax, torch.sigmoid(model.decode(z, labels)).numpy(), 10,
+                "conditional VAE: row = the label asked for, column = the same z")
+    return fig
+
+
 # --- widget B: the latent-space explorer ---------------------------------------------------------
 
 
 @cache
-def explorer_model() -> tuple[VAE, torch.Tensor, torch.Tensor]:
+def explorer_model() -> tuple[LibraryVAE, torch.Tensor, torch.Tensor]:
     """A VAE trained with the library loss at start-up (a few seconds), with the held-out means and labels."""
     data = digits_data()
-    model, _ = train_vae(data["x_train"], library_negative_elbo, library_sample,
-                         epochs=full_or_quick(30, 5), hidden=128, progress=False)
+    model, _ = _train_library_vae(data["x_train"], epochs=full_or_quick(30, 5), hidden=128)
     with torch.no_grad():
         mu = model.encode(data["x_test"])[0]
     return model, mu, data["y_test"]
@@ -349,11 +511,13 @@ LR_FLOOR = 0.02  # the learning rates end at this fraction of their start
 LEAK = 0.2  # the negative slope of the LeakyReLUs
 
 
-def make_gan(hidden: int = 64) -> tuple[nn.Sequential, nn.Sequential]:
-    """A generator R^2 -> R^2 and a discriminator R^2 -> logit, both with three hidden LeakyReLU layers."""
+def make_gan(hidden: int = 64, generator_hidden: int | None = None) -> tuple[nn.Sequential, nn.Sequential]:
+    """A generator R^2 -> R^2 and a discriminator R^2 -> logit, both with three hidden LeakyReLU layers
+    (``hidden`` units each; the generator's ``generator_hidden`` units if given)."""
     def activation() -> nn.Module:
         return nn.LeakyReLU(LEAK)
-    return (mlp([Z_DIM, hidden, hidden, hidden, 2], activation),
+    width = generator_hidden or hidden
+    return (mlp([Z_DIM, width, width, width, 2], activation),
             mlp([2, hidden, hidden, hidden, 1], activation))
 
 
@@ -364,19 +528,38 @@ def _snapshot(step: int, generator: nn.Module, discriminator: nn.Module, z: torc
             "surface": torch.sigmoid(discriminator(grid)).reshape(len(SURFACE), len(SURFACE)).numpy()}
 
 
-def train_gan(d_loss_fn: Callable, g_loss_fn: Callable, steps: int, seed: int = 0, batch_size: int = 512,
-              lr: float = 1e-3, snapshot_every: int = 0, progress: bool = True) -> dict:
-    """Alternate one discriminator and one generator Adam step on the ring, ``steps`` times.
+def library_gan_step(generator: nn.Module, discriminator: nn.Module, g_optimizer: torch.optim.Optimizer,
+                     d_optimizer: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor,
+                     kind: str = "non-saturating") -> tuple[float, float]:
+    """The widget's alternating step, written with the library losses (D first, then G)."""
+    with torch.no_grad():
+        fake = generator(z)
+    loss_d = library_d_loss(discriminator(real), discriminator(fake))
+    d_optimizer.zero_grad()
+    loss_d.backward()
+    d_optimizer.step()
+    loss_g = library_g_loss(kind)(discriminator(generator(z)))
+    g_optimizer.zero_grad()
+    loss_g.backward()
+    g_optimizer.step()
+    return float(loss_d), float(loss_g)
 
-    ``d_loss_fn(real_logits, fake_logits)`` and ``g_loss_fn(fake_logits)`` are minimized. The
-    learning rates decay linearly to ``LR_FLOOR`` times ``lr``. Returns
-    ``{"generator", "discriminator", "d_loss", "g_loss" (lists per step),
-    "snapshots"}``; snapshots (every ``snapshot_every``
-    steps, 0 for none) hold 1000 samples and D's probabilities on a 61 x 61 grid.
+
+def train_gan(step_fn: Callable, steps: int, seed: int = 0, kind: str = "non-saturating", batch_size: int = 512,
+              lr: float = 1e-3, generator_hidden: int | None = None, snapshot_every: int = 0,
+              progress: bool = True) -> dict:
+    """Train a GAN on the ring with ``steps`` calls of ``step_fn(G, D, g_optimizer, d_optimizer, real, z, kind)``.
+
+    Each call gets a fresh batch of ``batch_size`` real points and noise vectors; the Adam
+    learning rates (beta_1 = 0.5) decay linearly from ``lr`` to ``LR_FLOOR`` times ``lr``.
+    ``generator_hidden`` narrows (or widens) the generator's hidden layers. Returns
+    ``{"generator", "discriminator", "d_loss", "g_loss" (lists per step), "snapshots"}``;
+    snapshots (every ``snapshot_every`` steps, 0 for none) hold 1000 samples and D's
+    probabilities on a 61 x 61 grid.
     """
     torch.manual_seed(seed)
     data_gen = torch.Generator().manual_seed(seed)
-    generator, discriminator = make_gan()
+    generator, discriminator = make_gan(generator_hidden=generator_hidden)
     optimizers = [torch.optim.Adam(net.parameters(), lr=lr, betas=(0.5, 0.999)) for net in (discriminator, generator)]
     schedules = [torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0 - (1.0 - LR_FLOOR) * t / steps) for opt in optimizers]
     fixed_z = torch.randn(1000, Z_DIM, generator=torch.Generator().manual_seed(10_000 + seed))
@@ -385,19 +568,12 @@ def train_gan(d_loss_fn: Callable, g_loss_fn: Callable, steps: int, seed: int = 
         if snapshot_every and step % snapshot_every == 0:
             run["snapshots"].append(_snapshot(step, generator, discriminator, fixed_z))
         real = sample_ring(batch_size, data_gen)
-        fake = generator(torch.randn(batch_size, Z_DIM, generator=data_gen))
-        d_loss = d_loss_fn(discriminator(real), discriminator(fake.detach()))
-        optimizers[0].zero_grad()
-        d_loss.backward()
-        optimizers[0].step()
-        g_loss = g_loss_fn(discriminator(fake))
-        optimizers[1].zero_grad()
-        g_loss.backward()
-        optimizers[1].step()
+        z = torch.randn(batch_size, Z_DIM, generator=data_gen)
+        d_loss, g_loss = step_fn(generator, discriminator, optimizers[1], optimizers[0], real, z, kind)
         for schedule in schedules:
             schedule.step()
-        run["d_loss"].append(d_loss.item())
-        run["g_loss"].append(g_loss.item())
+        run["d_loss"].append(float(d_loss))
+        run["g_loss"].append(float(g_loss))
     if snapshot_every:
         run["snapshots"].append(_snapshot(steps, generator, discriminator, fixed_z))
     return run
@@ -412,22 +588,21 @@ def gan_samples(generator: nn.Module, n: int = 2500, seed: int = 1) -> np.ndarra
 REFERENCE_STEPS = 5000
 
 
-def gan_seed_report(seeds: tuple[int, ...] = (0, 1, 2, 3, 4), steps: int = REFERENCE_STEPS,
-                    d_loss_fn: Callable = library_d_loss, g_loss_fn: Callable = library_g_loss("non-saturating"),
-                    progress: bool = False) -> list[dict]:
-    """Train the GAN once per seed (non-saturating loss by default); modes covered and quality of 2500 samples."""
+def gan_seed_report(step_fn: Callable = library_gan_step, seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
+                    steps: int = REFERENCE_STEPS, progress: bool = False, **options) -> list[dict]:
+    """Train the GAN once per seed with ``step_fn`` (``options`` go to ``train_gan``); modes covered
+    and quality of 2500 samples per seed."""
     report = []
     for seed in seeds:
-        run = train_gan(d_loss_fn, g_loss_fn, steps, seed=seed, progress=progress)
+        run = train_gan(step_fn, steps, seed=seed, progress=progress, **options)
         report.append({"seed": seed, **ring_coverage(gan_samples(run["generator"], seed=1000 + seed))})
     return report
 
 
 def benchmark_training(reference: ModuleType) -> dict:
     """What ``make bench`` reports: the reference GAN's modes and quality per seed, trained with
-    the reference module's ``discriminator_loss`` and non-saturating ``generator_loss``."""
-    rows = gan_seed_report(d_loss_fn=reference.discriminator_loss,
-                           g_loss_fn=lambda logits: reference.generator_loss(logits, "non-saturating"))
+    the reference module's ``gan_train_step`` (non-saturating loss)."""
+    rows = gan_seed_report(reference.gan_train_step)
     return {"gan_ring_8_modes": [{key: row[key] for key in ("seed", "modes", "quality")} for row in rows]}
 
 
@@ -453,7 +628,7 @@ WIDGET_STEPS = full_or_quick(1500, 100)
 @cache
 def widget_run(loss: str) -> dict:
     """The GAN widget's training run for one generator loss, with snapshots every 50 steps."""
-    return train_gan(library_d_loss, library_g_loss(loss), WIDGET_STEPS, seed=0, snapshot_every=50, progress=False)
+    return train_gan(library_gan_step, WIDGET_STEPS, seed=0, kind=loss, snapshot_every=50, progress=False)
 
 
 def draw_gan_training(step: int = WIDGET_STEPS, loss: str = "non-saturating") -> Figure:
@@ -541,6 +716,66 @@ def draw_dilated_convolutions(dilations: tuple[int, ...] = (1, 2, 4, 8), length:
     ax.set(xlim=(-8, length), ylim=(-0.5, layers + 0.5))
     ax.axis("off")
     return fig
+
+
+def pixelcnn_dependencies(layers: int = 4, size: int = 11) -> dict[str, np.ndarray]:
+    """Which input pixels the centre output of a stack of PixelCNN masked 3 x 3 convolutions sees.
+
+    The first layer's mask (type A) keeps the row above and the pixel to the left; later layers
+    (type B) also keep the centre. The dependencies are measured, not derived: the gradient of the
+    centre output with respect to the input image, with all weights 1. Returns bool arrays
+    ``(size, size)``: ``seen`` (nonzero gradient) and ``allowed`` (pixels before the centre in
+    raster order within ``layers`` pixels of it, the reach of the stack: the model may and
+    should see them); ``blind = allowed & ~seen``.
+    """
+    mask_a = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    mask_b = mask_a.clone()
+    mask_b[1, 1] = 1.0
+    image = torch.zeros(1, 1, size, size, requires_grad=True)
+    out = image
+    for layer in range(layers):
+        out = F.conv2d(out, (mask_a if layer == 0 else mask_b)[None, None], padding=1)
+    centre = size // 2
+    out[0, 0, centre, centre].backward()
+    seen = (image.grad[0, 0] != 0).numpy()
+    rows, cols = np.indices((size, size))
+    reach = (np.abs(rows - centre) <= layers) & (np.abs(cols - centre) <= layers)
+    allowed = reach & ((rows < centre) | ((rows == centre) & (cols < centre)))
+    return {"seen": seen, "allowed": allowed, "blind": allowed & ~seen}
+
+
+def draw_pixelcnn_blind_spot(layers: int = 4, size: int = 11) -> Figure:
+    """The pixels the centre output of ``layers`` masked convolutions sees, and the blind spot."""
+    found = pixelcnn_dependencies(layers, size)
+    picture = np.full((size, size), 0.0)
+    picture[found["seen"]] = 1.0
+    picture[found["blind"]] = 2.0
+    centre = size // 2
+    fig = Figure(figsize=(4.6, 4.4))
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.86)
+    ax = fig.subplots()
+    from matplotlib.colors import ListedColormap
+    ax.imshow(picture, cmap=ListedColormap(["white", "C0", "C3"]), vmin=0, vmax=2)
+    ax.add_patch(FancyBboxPatch((centre - 0.45, centre - 0.45), 0.9, 0.9, boxstyle="square,pad=0",
+                                facecolor="black"))
+    ax.set_xticks(np.arange(-0.5, size), minor=True)
+    ax.set_yticks(np.arange(-0.5, size), minor=True)
+    ax.grid(which="minor", color="lightgray", linewidth=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(f"{layers} masked 3 x 3 layers: the black pixel sees the blue ones;\n"
+                 f"red: {int(found['blind'].sum())} earlier pixels it should see but cannot (the blind spot)", fontsize=9)
+    return fig
+
+
+def js_shift_table(shifts: list[float], js_fn: Callable, sigma: float = 0.25, step: float = 1e-3) -> list[dict]:
+    """JS between N(0, sigma^2) and N(shift, sigma^2) on ``GRID`` (normalised to probabilities),
+    computed with ``js_fn``, and its derivative with respect to the shift by central differences."""
+    def js_at(shift: float) -> float:
+        p, q = _normal_pdf(GRID, 0.0, sigma), _normal_pdf(GRID, shift, sigma)
+        p, q = (np.where(density > 1e-200, density, 0.0) for density in (p, q))  # no subnormal halves
+        return js_fn(p / p.sum(), q / q.sum())
+    return [{"shift": shift, "js": js_at(shift), "slope": (js_at(shift + step) - js_at(shift - step)) / (2 * step)}
+            for shift in shifts]
 
 
 # --- what `make bench` times: each widget's update at a representative slider setting -------------

@@ -2,11 +2,12 @@
 
 Each function has the name and signature of the notebook's exercise; the notebook's
 docstrings are the specification. The grader copies each body into the nbgrader source, so
-a body uses only numpy (``np``), torch (``torch``, ``F`` for ``torch.nn.functional``) and the
-other graded functions.
+a body uses only numpy (``np``), torch (``torch``, ``nn``, ``F`` for ``torch.nn.functional``)
+and the other graded functions.
 """
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 
@@ -32,11 +33,15 @@ def js_divergence(p: np.ndarray, q: np.ndarray) -> float:
 
 def gaussian_kl(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     """Reference for the exercise of the same name."""
+    if mu.shape != log_var.shape:
+        raise ValueError(f"mu and log_var must have the same shape, got {tuple(mu.shape)} and {tuple(log_var.shape)}")
     return 0.5 * torch.sum(torch.exp(log_var) + mu ** 2 - 1.0 - log_var, dim=-1)
 
 
 def reparameterize(mu: torch.Tensor, log_var: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """Reference for the exercise of the same name."""
+    if mu.shape != log_var.shape:
+        raise ValueError(f"mu and log_var must have the same shape, got {tuple(mu.shape)} and {tuple(log_var.shape)}")
     eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
     return mu + torch.exp(0.5 * log_var) * eps
 
@@ -44,6 +49,8 @@ def reparameterize(mu: torch.Tensor, log_var: torch.Tensor, generator: torch.Gen
 def vae_loss(x: torch.Tensor, x_logits: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor,
              beta: float = 1.0) -> torch.Tensor:
     """Reference for the exercise of the same name."""
+    if x.shape != x_logits.shape:
+        raise ValueError(f"x and x_logits must have the same shape, got {tuple(x.shape)} and {tuple(x_logits.shape)}")
     reconstruction = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").sum(dim=-1)
     return torch.mean(reconstruction + beta * gaussian_kl(mu, log_var))
 
@@ -90,19 +97,30 @@ def optimal_discriminator(p_data: np.ndarray, p_model: np.ndarray) -> np.ndarray
     """Reference for the exercise of the same name."""
     p_data = np.asarray(p_data, dtype=float)
     p_model = np.asarray(p_model, dtype=float)
+    if p_data.shape != p_model.shape:
+        raise ValueError(f"p_data and p_model must have the same shape, got {p_data.shape} and {p_model.shape}")
     total = p_data + p_model
     safe = np.where(total > 0, total, 1.0)
     return np.where(total > 0, p_data / safe, 0.5)
 
 
-def gan_value(p_data: np.ndarray, p_model: np.ndarray, D: np.ndarray, dx: float) -> float:
+def gan_value(p_data: np.ndarray, p_model: np.ndarray, dx: float, D: np.ndarray | None = None) -> float:
     """Reference for the exercise of the same name."""
     p_data = np.asarray(p_data, dtype=float)
     p_model = np.asarray(p_model, dtype=float)
-    D = np.asarray(D, dtype=float)
+    if p_data.shape != p_model.shape:
+        raise ValueError(f"p_data and p_model must have the same shape, got {p_data.shape} and {p_model.shape}")
     with np.errstate(divide="ignore", invalid="ignore"):
-        real = np.where(p_data > 0, p_data * np.log(D), 0.0)
-        fake = np.where(p_model > 0, p_model * np.log(1.0 - D), 0.0)
+        if D is None:
+            log_total = np.log(p_data + p_model)
+            log_d, log_not_d = np.log(p_data) - log_total, np.log(p_model) - log_total
+        else:
+            D = np.asarray(D, dtype=float)
+            if D.shape != p_data.shape:
+                raise ValueError(f"D must have the densities' shape {p_data.shape}, got {D.shape}")
+            log_d, log_not_d = np.log(D), np.log1p(-D)
+        real = np.where(p_data > 0, p_data * log_d, 0.0)
+        fake = np.where(p_model > 0, p_model * log_not_d, 0.0)
     return float(np.sum(real + fake) * dx)
 
 
@@ -121,3 +139,54 @@ def made_masks(ordering: np.ndarray, hidden_sizes: list[int]) -> list[np.ndarray
              for earlier, later in zip(degrees[:-1], degrees[1:])]
     masks.append((ordering[:, None] > degrees[-1][None, :]).astype(np.float32))
     return masks
+
+
+class VAE(nn.Module):
+    """Reference for the exercise of the same name."""
+
+    def __init__(self, pixels: int = 64, latent: int = 2, hidden: int = 256):
+        super().__init__()
+        self.encoder_net = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                         nn.Linear(hidden, 2 * latent))
+        self.decoder_net = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                         nn.Linear(hidden, pixels))
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.encoder_net(x)
+        half = h.shape[-1] // 2
+        return h[..., :half], h[..., half:]
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder_net(z)
+
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
+        mu, log_var = self.encode(x)
+        return self.decode(reparameterize(mu, log_var, generator)), mu, log_var
+
+
+def vae_train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, beta: float = 1.0,
+                   generator: torch.Generator | None = None) -> float:
+    """Reference for the exercise of the same name."""
+    model.train()
+    optimizer.zero_grad()
+    x_logits, mu, log_var = model(x, generator)
+    loss = vae_loss(x, x_logits, mu, log_var, beta)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def gan_train_step(generator: nn.Module, discriminator: nn.Module, g_optimizer: torch.optim.Optimizer,
+                   d_optimizer: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor,
+                   kind: str = "non-saturating") -> tuple[float, float]:
+    """Reference for the exercise of the same name."""
+    fake = generator(z)
+    d_loss = discriminator_loss(discriminator(real), discriminator(fake.detach()))
+    d_optimizer.zero_grad()
+    d_loss.backward()
+    d_optimizer.step()
+    g_loss = generator_loss(discriminator(fake), kind)
+    g_optimizer.zero_grad()
+    g_loss.backward()
+    g_optimizer.step()
+    return d_loss.item(), g_loss.item()

@@ -13,6 +13,20 @@ from grader.hidden import ScenarioBook, error_name
 
 book = ScenarioBook()
 
+EXERCISE_KINDS = {
+    "pca_subspace": "P",            # the SVD route is given; float32 accuracy, signs and subspace cosines are designed
+    "divergences": "P",             # the formulas are given; zeros, infinities and shape checks are designed
+    "gaussian_kl": "T",             # the closed form is derived in the text
+    "reparameterize": "T",          # the sampling formula and the randn call are printed
+    "vae_loss": "T",                # the loss is printed term by term
+    "VAE": "D",                     # a model specified by behaviour only (architecture, two outputs, sampling)
+    "vae_train_step": "D",          # a training step specified by behaviour only
+    "optimal_discriminator": "P",   # D* is derived; the log-space value on any grid is designed
+    "gan_losses": "P",              # the losses are given; the stable forms are derived
+    "gan_train_step": "D",          # the alternating step and its detach are designed from the contract
+    "made_masks": "T",              # the degree rules are stated in the docstring
+}
+
 
 def _probabilities(rng: np.random.Generator, k: int, zeros: int = 0) -> np.ndarray:
     p = rng.random(k) + 0.05
@@ -517,7 +531,8 @@ def gan_value_visible_cases(gan_value):
     x, p_data, p_model = _grid_densities()
     dx = x[1] - x[0]
     half = np.full_like(x, 0.5)
-    return [gan_value(p_data, p_model, half, dx), gan_value(p_data, p_data, half, dx)]
+    d_star = np.full_like(x, 0.5)
+    return [gan_value(p_data, p_model, dx, half), gan_value(p_data, p_data, dx, d_star), gan_value(p_data, p_data, dx)]
 
 
 @book.scenario("gan_value", rtol=1e-6)
@@ -525,9 +540,10 @@ def gan_value_optimal_d(gan_value):
     """Different densities with the optimal D; a poor constant D; another grid step"""
     x, p_data, p_model = _grid_densities()
     d_star = p_data / (p_data + p_model)
-    return [gan_value(p_data, p_model, d_star, x[1] - x[0]),
-            gan_value(p_data, p_model, np.full_like(x, 0.9), x[1] - x[0]),
-            gan_value(p_data[::2], p_model[::2], d_star[::2], 2 * (x[1] - x[0]))]
+    return [gan_value(p_data, p_model, x[1] - x[0], d_star),
+            gan_value(p_data, p_model, x[1] - x[0], np.full_like(x, 0.9)),
+            gan_value(p_data[::2], p_model[::2], 2 * (x[1] - x[0]), d_star[::2]),
+            gan_value(p_data, p_model, x[1] - x[0]), gan_value(p_data[::2], p_model[::2], 2 * (x[1] - x[0]))]
 
 
 @book.scenario("gan_value", rtol=1e-6,
@@ -537,16 +553,17 @@ def gan_value_zeros(gan_value):
     p_data = np.array([0.5, 0.5, 0.0, 0.0])
     p_model = np.array([0.0, 0.0, 0.5, 0.5])
     D = np.array([1.0, 1.0, 0.0, 0.0])
-    perfect = gan_value(p_data, p_model, D, 1.0)
+    perfect = gan_value(p_data, p_model, 1.0, D)
     return {"perfect": float(perfect), "finite": bool(np.isfinite(perfect)), "type": _dtype_name(perfect),
-            "partial": float(gan_value(p_data, np.array([0.0, 0.25, 0.25, 0.5]), np.array([1.0, 0.5, 0.5, 0.0]), 1.0))}
+            "partial": float(gan_value(p_data, np.array([0.0, 0.25, 0.25, 0.5]), 1.0, np.array([1.0, 0.5, 0.5, 0.0]))),
+            "optimal": float(gan_value(p_data, p_model, 1.0))}
 
 
 @book.scenario("gan_value",
                hint="D of zero where the data has mass gives minus infinity: do not clip")
 def gan_value_wrong_side(gan_value):
     """D = 0 where data has mass gives minus infinity"""
-    value = gan_value(np.array([0.5, 0.5]), np.array([0.5, 0.5]), np.array([0.0, 0.5]), 1.0)
+    value = gan_value(np.array([0.5, 0.5]), np.array([0.5, 0.5]), 1.0, np.array([0.0, 0.5]))
     return {"value": float(value), "is_minus_inf": bool(np.isneginf(value))}
 
 
@@ -555,7 +572,8 @@ def gan_value_inputs_unchanged(gan_value):
     """The inputs are not modified"""
     p, q, D = np.array([0.2, 0.8, 0.0]), np.array([0.0, 0.5, 0.5]), np.array([1.0, 0.6, 0.0])
     before = (p.copy(), q.copy(), D.copy())
-    gan_value(p, q, D, 0.5)
+    gan_value(p, q, 0.5, D)
+    gan_value(p, q, 0.5)
     return [bool(np.array_equal(a, b)) for a, b in zip(before, (p, q, D))]
 
 
@@ -675,3 +693,404 @@ def reparameterize_float64_exact(reparameterize):
 def made_single_unit_layers(made_masks):
     """Hidden layers of a single unit are allowed (sizes >= 1)"""
     return [_masks(made_masks(np.array([2, 1, 3]), [1])), _masks(made_masks(np.array([1, 2]), [3, 1, 2]))]
+
+
+# --- shapes numpy would broadcast, extreme allowed inputs, log space, 2-D grids (issue 26) -----------
+
+
+@book.scenario("gaussian_kl", hint="check that the mean and the log-variance have the same shape")
+def gaussian_kl_broadcastable_shapes(gaussian_kl):
+    """mu (3, 2) with log_var (3, 1) or (1, 2) raises ValueError rather than broadcasting"""
+    mu = torch.zeros(3, 2)
+    return [error_name(gaussian_kl, mu, torch.zeros(3, 1)), error_name(gaussian_kl, mu, torch.zeros(1, 2)),
+            error_name(gaussian_kl, torch.zeros(3, 1), torch.zeros(3, 2))]
+
+
+@book.scenario("gaussian_kl", rtol=1e-6, hint="use the log-variance directly; do not go through the standard deviation")
+def gaussian_kl_extreme_log_variances(gaussian_kl):
+    """Log-variances of -60 and +60 (allowed: any real number) give the finite closed form"""
+    mu = torch.tensor([[0.0, 1.0]], dtype=torch.float64)
+    log_var = torch.tensor([[-60.0, 60.0]], dtype=torch.float64)
+    kl = gaussian_kl(mu, log_var)
+    return {"kl": kl.detach().numpy(), "finite": bool(torch.isfinite(kl).all())}
+
+
+@book.scenario("reparameterize", hint="check that the mean and the log-variance have the same shape")
+def reparameterize_broadcastable_shapes(reparameterize):
+    """mu (4, 3) with log_var (4, 1) or (1, 3) raises ValueError rather than broadcasting"""
+    mu = torch.zeros(4, 3)
+    return [error_name(reparameterize, mu, torch.zeros(4, 1)), error_name(reparameterize, mu, torch.zeros(1, 3))]
+
+
+@book.scenario("vae_loss", hint="check that the pixels and the logits have the same shape")
+def vae_loss_broadcastable_shapes(vae_loss):
+    """x (4, 6) with logits (4, 1) or (1, 6), and mu (4, 2) with log_var (4, 1), raise ValueError"""
+    x, x_logits, mu, log_var = _vae_batch(72)
+    return [error_name(vae_loss, x, x_logits[:, :1], mu, log_var), error_name(vae_loss, x, x_logits[:1], mu, log_var),
+            error_name(vae_loss, x[:, :1], x_logits, mu, log_var), error_name(vae_loss, x, x_logits, mu, log_var[:, :1])]
+
+
+@book.scenario("vae_loss", rtol=1e-9)
+def vae_loss_float64(vae_loss):
+    """float64 inputs give a float64 scalar with the same value"""
+    x, x_logits, mu, log_var = (t.double() for t in _vae_batch(73))
+    loss = vae_loss(x, x_logits, mu, log_var, 1.5)
+    return {"loss": float(loss), "dtype": str(loss.dtype), "shape": list(loss.shape)}
+
+
+@book.scenario("optimal_discriminator", hint="check that both densities have the same shape")
+def d_star_broadcastable_shapes(optimal_discriminator):
+    """Densities of shapes (5,) and (1,), or (4, 5) and (5,), raise ValueError rather than broadcasting"""
+    return [error_name(optimal_discriminator, np.ones(5), np.ones(1)),
+            error_name(optimal_discriminator, np.ones((4, 5)), np.ones(5))]
+
+
+@book.scenario("optimal_discriminator", rtol=1e-12)
+def d_star_extreme_densities(optimal_discriminator):
+    """Tiny (even subnormal) and huge densities: the ratio is still right"""
+    return np.asarray(optimal_discriminator(np.array([5e-324, 1e-300, 1e300, 2.0]),
+                                            np.array([0.0, 3e-300, 1e300, 1e-300])), dtype=float)
+
+
+def _bumps(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two bumps of data against one bump of the model: far in the tails p_model << p_data."""
+    normal = lambda mu, sigma: np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+    return 0.5 * normal(-1.5, 0.5) + 0.5 * normal(1.5, 0.5), normal(1.5, 0.5)
+
+
+@book.scenario("gan_value", rtol=1e-6,
+               hint="with the optimal discriminator, work with logarithms: one minus D rounds to zero where the model density is tiny")
+def gan_value_log_space(gan_value):
+    """The notebook's half-the-modes row: the model's density underflows against the data's, V(G, D*) stays finite"""
+    x = np.linspace(-8, 8, 3201)
+    p_data, p_model = _bumps(x)
+    value = gan_value(p_data, p_model, x[1] - x[0])
+    return {"value": float(value), "finite": bool(np.isfinite(value))}
+
+
+@book.scenario("gan_value", rtol=1e-9,
+               hint="with the optimal discriminator, work with logarithms of the densities")
+def gan_value_extreme_densities(gan_value):
+    """Densities of 1e-300 and subnormal ones beside densities of order 1 (D = None)"""
+    p_data = np.array([1.0, 1e-300, 0.5, 5e-320, 0.0])
+    p_model = np.array([1e-300, 1.0, 0.5, 1.0, 2.0])
+    return [float(gan_value(p_data, p_model, 0.1)), float(gan_value(p_model, p_data, 0.1))]
+
+
+@book.scenario("gan_value", rtol=1e-9, hint="the Riemann sum runs over every grid point, weighted by one cell's area")
+def gan_value_2d_grid(gan_value):
+    """Densities on a 2-D grid (40 x 30 points, dx the area of a cell), with D* and with a given D"""
+    u, v = np.meshgrid(np.linspace(-4, 4, 40), np.linspace(-3, 3, 30), indexing="ij")
+    area = (8 / 39) * (6 / 29)
+    p_data = np.exp(-0.5 * (u ** 2 + v ** 2)) / (2 * np.pi)
+    p_model = np.exp(-0.5 * ((u - 1) ** 2 + (v + 0.5) ** 2) / 0.64) / (2 * np.pi * 0.64)
+    D = 1 / (1 + np.exp(-u))
+    return [float(gan_value(p_data, p_model, area)), float(gan_value(p_data, p_model, area, D)),
+            float(gan_value(p_data.T, p_model.T, area, D.T))]
+
+
+@book.scenario("gan_value", hint="check that the densities and D have the same shape")
+def gan_value_broadcastable_shapes(gan_value):
+    """Densities (5,) and (1,), or D (1,) or (5, 1) against densities (5,), raise ValueError"""
+    p = np.full(5, 0.2)
+    return [error_name(gan_value, p, np.ones(1), 1.0), error_name(gan_value, p, p, 1.0, np.full(1, 0.5)),
+            error_name(gan_value, p, p, 1.0, np.full((5, 1), 0.5))]
+
+
+@book.scenario("gan_value")
+def gan_value_types(gan_value):
+    """A Python float for float32 densities, lists, and D given as a list"""
+    p = np.array([0.25, 0.25, 0.5], dtype=np.float32)
+    results = [gan_value(p, p[::-1].copy(), 1.0), gan_value([0.5, 0.5], [0.5, 0.5], 2.0, [0.5, 0.5])]
+    return [[_dtype_name(r), float(r)] for r in results]
+
+
+@book.scenario("made_masks", hint="the ordering must hold each of 1, ..., D exactly once")
+def made_not_permutations(made_masks):
+    """More orderings that are not permutations of 1..D: shifted, with a repeat at the top, 2-D"""
+    return [error_name(made_masks, np.array([2, 3, 4]), [3]), error_name(made_masks, np.array([1, 3, 3]), [3]),
+            error_name(made_masks, np.array([3, 1, 2, 2]), [3]), error_name(made_masks, np.array([[1, 2], [3, 4]]), [3]),
+            error_name(made_masks, np.array([1, 2, 3, 5, 4, 7]), [3]), error_name(made_masks, [2, 1], [-1])]
+
+
+# --- VAE ----------------------------------------------------------------------------------------------
+
+
+def _pixels(seed: int, n: int, pixels: int) -> torch.Tensor:
+    return (torch.rand(n, pixels, generator=torch.Generator().manual_seed(seed)) > 0.5).float()
+
+
+@book.scenario("VAE", hint="encode gives two tensors of the latent size, decode gives one logit per pixel")
+def vae_shapes_and_dtypes(VAE):
+    """Shapes and dtypes of encode, decode and forward for VAE(10, 3, 16), and the defaults (64, 2, 256)"""
+    torch.manual_seed(0)
+    model = VAE(10, 3, 16)
+    x = _pixels(1, 5, 10)
+    mu, log_var = model.encode(x)
+    out = model(x, torch.Generator().manual_seed(2))
+    default = VAE()
+    return {"encode": [list(mu.shape), list(log_var.shape), str(mu.dtype), str(log_var.dtype)],
+            "decode": [list(model.decode(torch.zeros(4, 3)).shape), str(model.decode(torch.zeros(4, 3)).dtype)],
+            "forward": [len(out)] + [list(t.shape) for t in out],
+            "default": [list(default.encode(torch.zeros(2, 64))[0].shape), list(default.decode(torch.zeros(2, 2)).shape)],
+            "is module": isinstance(model, torch.nn.Module)}
+
+
+@book.scenario("VAE", hint="forward samples the code with the reparameterisation, from the generator given, and decodes it")
+def vae_forward_is_reparameterised(VAE):
+    """forward returns encode's mu and log_var and the decoding of mu + exp(log_var / 2) * eps, eps drawn from the generator"""
+    torch.manual_seed(3)
+    model = VAE(12, 4, 20)
+    x = _pixels(4, 6, 12)
+    torch.manual_seed(99)  # the global generator must not matter when a generator is given
+    x_logits, mu, log_var = model(x, torch.Generator().manual_seed(5))
+    enc_mu, enc_log_var = model.encode(x)
+    eps = torch.randn(enc_mu.shape, generator=torch.Generator().manual_seed(5), dtype=enc_mu.dtype)
+    expected = model.decode(enc_mu + torch.exp(0.5 * enc_log_var) * eps)
+    again = model(x, torch.Generator().manual_seed(5))[0]
+    return {"mu is encode's": bool(torch.allclose(mu, enc_mu)), "log_var is encode's": bool(torch.allclose(log_var, enc_log_var)),
+            "logits decode the sample": bool(torch.allclose(x_logits, expected, atol=1e-5)),
+            "same generator seed, same output": bool(torch.equal(x_logits, again)),
+            "x unchanged": bool(torch.equal(x, _pixels(4, 6, 12)))}
+
+
+@book.scenario("VAE", hint="the code must be sampled: decoding the mean alone is not a VAE")
+def vae_forward_samples(VAE):
+    """Two generator seeds give different logits (the code is sampled, not the mean)"""
+    torch.manual_seed(6)
+    model = VAE(8, 2, 16)
+    x = _pixels(7, 4, 8)
+    first = model(x, torch.Generator().manual_seed(1))[0]
+    second = model(x, torch.Generator().manual_seed(2))[0]
+    return bool((first - second).abs().max() > 1e-6)
+
+
+@book.scenario("VAE", hint="decode returns logits, and the encoder's log-variance is any real number: no squashing")
+def vae_outputs_are_unbounded(VAE):
+    """decode's logits take negative values; encode's log-variances take negative values (neither is squashed)"""
+    torch.manual_seed(8)
+    model = VAE(16, 3, 32)
+    with torch.no_grad():
+        logits = model.decode(3 * torch.randn(300, 3, generator=torch.Generator().manual_seed(9)))
+        log_var = model.encode(torch.rand(300, 16, generator=torch.Generator().manual_seed(10)))[1]
+    return {"some logits < 0": bool((logits < 0).any()), "some logits > 0": bool((logits > 0).any()),
+            "some log_var < 0": bool((log_var < 0).any()), "some log_var > 0": bool((log_var > 0).any())}
+
+
+@book.scenario("VAE", hint="gradients from the reconstruction must reach the encoder: do not detach the sampled code")
+def vae_gradients_reach_every_parameter(VAE):
+    """The sum of forward's logits gives every parameter tensor a nonzero gradient, the encoder's included"""
+    torch.manual_seed(11)
+    model = VAE(10, 2, 24)
+    x_logits, _, _ = model(_pixels(12, 16, 10), torch.Generator().manual_seed(13))
+    x_logits.sum().backward()
+    return {"parameters": len(list(model.parameters())) > 0,
+            "all reached": all(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in model.parameters())}
+
+
+@book.scenario("VAE", hint="the hidden layers have the number of units asked for")
+def vae_hidden_size_is_used(VAE):
+    """More hidden units give more parameters; everything is float32"""
+    counts = [sum(p.numel() for p in VAE(20, 2, hidden).parameters()) for hidden in (8, 32)]
+    return {"grows": counts[1] > counts[0], "float32": all(p.dtype == torch.float32 for p in VAE(20, 2, 8).parameters())}
+
+
+@book.scenario("VAE", hint="encode and decode are deterministic; only forward samples")
+def vae_encode_decode_deterministic(VAE):
+    """encode and decode give the same result twice, whatever the global generator does in between"""
+    torch.manual_seed(14)
+    model = VAE(9, 2, 16)
+    x, z = _pixels(15, 5, 9), torch.randn(5, 2)
+    first = [*model.encode(x), model.decode(z)]
+    torch.randn(100)
+    second = [*model.encode(x), model.decode(z)]
+    return all(bool(torch.equal(a, b)) for a, b in zip(first, second))
+
+
+def _digit_batch(n: int = 128) -> torch.Tensor:
+    from sklearn.datasets import load_digits
+    return torch.as_tensor(load_digits().data[:n] >= 8, dtype=torch.float32)
+
+
+@book.scenario("VAE", hint="the model must be trainable: the logits and codes come from registered layers")
+def vae_learns_digits(VAE):
+    """60 Adam steps of the library negative ELBO on 128 binarised digits cut it by more than a third"""
+    from course.generative_models import library_negative_elbo
+    torch.manual_seed(16)
+    model = VAE(64, 2, 64)
+    x = _digit_batch()
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    gen = torch.Generator().manual_seed(17)
+    losses = []
+    for _ in range(60):
+        optimizer.zero_grad()
+        loss = library_negative_elbo(x, *model(x, gen))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return bool(losses[-1] < (2 / 3) * losses[0])
+
+
+# --- vae_train_step -------------------------------------------------------------------------------------
+
+
+class _TinyVAE(torch.nn.Module):
+    """A fixed small VAE (one linear layer each way) for judging the training step alone."""
+
+    def __init__(self, seed: int, pixels: int = 6, latent: int = 2):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.enc = torch.nn.Linear(pixels, 2 * latent)
+        self.dec = torch.nn.Linear(latent, pixels)
+
+    def forward(self, x, generator=None):
+        mu, log_var = self.enc(x).chunk(2, dim=-1)
+        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+        return self.dec(mu + torch.exp(0.5 * log_var) * eps), mu, log_var
+
+
+def _params(model: torch.nn.Module) -> list:
+    return [p.detach().numpy().astype(np.float64) for p in model.parameters()]
+
+
+def _stale(model: torch.nn.Module) -> None:
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 5.0)
+
+
+@book.scenario("vae_train_step", rtol=1e-5, atol=1e-7,
+               hint="clear the old gradients before the backward pass, and report the loss measured before the step")
+def vae_step_matches_one_step(vae_train_step):
+    """One SGD step from stale gradients: the parameters after it, and the loss before it as a Python float"""
+    model = _TinyVAE(20)
+    _stale(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = vae_train_step(model, optimizer, _pixels(21, 8, 6), 1.0, torch.Generator().manual_seed(22))
+    return {"loss": float(loss), "type": _dtype_name(loss), "params": _params(model)}
+
+
+@book.scenario("vae_train_step", rtol=1e-5, atol=1e-7, hint="the KL term is weighted by beta")
+def vae_step_beta(vae_train_step):
+    """beta = 0 and beta = 3 (the default is 1): losses and parameters after one step"""
+    out = []
+    for beta in (0.0, 3.0, None):
+        model = _TinyVAE(23)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.2)
+        args = (model, optimizer, _pixels(24, 5, 6)) + (() if beta is None else (beta,))
+        loss = vae_train_step(*args, generator=torch.Generator().manual_seed(25))
+        out.append([float(loss), _params(model)])
+    return out
+
+
+@book.scenario("vae_train_step", rtol=1e-5, atol=1e-7, hint="pass the generator on to the model's sampling")
+def vae_step_generator(vae_train_step):
+    """The noise comes from the generator given (the global generator seeded differently), or from the global one when None"""
+    out = []
+    for generator in (torch.Generator().manual_seed(26), None):
+        model = _TinyVAE(27)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        torch.manual_seed(28)
+        loss = vae_train_step(model, optimizer, _pixels(29, 6, 6), 1.0, generator)
+        out.append([float(loss), _params(model)])
+    return out
+
+
+@book.scenario("vae_train_step", hint="the step is taken in training mode and leaves the model there; x is not modified")
+def vae_step_mode_and_inputs(vae_train_step):
+    """A model in evaluation mode is trained in (and left in) training mode; x is unchanged"""
+    model = _TinyVAE(30)
+    model.eval()
+    x = _pixels(31, 4, 6)
+    vae_train_step(model, torch.optim.SGD(model.parameters(), lr=0.1), x, 1.0, torch.Generator().manual_seed(32))
+    return {"training": model.training, "x unchanged": bool(torch.equal(x, _pixels(31, 4, 6)))}
+
+
+@book.scenario("vae_train_step", hint="each call is one optimizer step on its own batch's loss")
+def vae_step_trains(vae_train_step):
+    """80 Adam steps on 128 binarised digits with a linear VAE: the loss falls by a quarter, one float per call"""
+    model = _TinyVAE(33, pixels=64, latent=2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    x, gen = _digit_batch(), torch.Generator().manual_seed(34)
+    losses = [vae_train_step(model, optimizer, x, 1.0, gen) for _ in range(80)]
+    return {"falls": bool(losses[-1] < 0.75 * losses[0]), "floats": all(type(l) is float for l in losses)}
+
+
+# --- gan_train_step ----------------------------------------------------------------------------------
+
+
+def _tiny_gan(seed: int) -> tuple[torch.nn.Module, torch.nn.Module]:
+    torch.manual_seed(seed)
+    generator = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.LeakyReLU(0.2), torch.nn.Linear(8, 2))
+    discriminator = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.LeakyReLU(0.2), torch.nn.Linear(8, 1))
+    return generator, discriminator
+
+
+def _gan_batch(seed: int, n: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 2, generator=gen) + 2.0, torch.randn(n, 2, generator=gen)
+
+
+def _gan_step(gan_train_step, seed: int, kind: str | None, optimizer=torch.optim.SGD, lr: float = 0.1,
+              stale: bool = True) -> dict:
+    generator, discriminator = _tiny_gan(seed)
+    if stale:
+        _stale(generator)
+        _stale(discriminator)
+    g_opt, d_opt = optimizer(generator.parameters(), lr=lr), optimizer(discriminator.parameters(), lr=lr)
+    real, z = _gan_batch(seed + 1)
+    args = (generator, discriminator, g_opt, d_opt, real, z) + (() if kind is None else (kind,))
+    d_loss, g_loss = gan_train_step(*args)
+    return {"losses": [float(d_loss), float(g_loss)], "types": [_dtype_name(d_loss), _dtype_name(g_loss)],
+            "generator": _params(generator), "discriminator": _params(discriminator)}
+
+
+@book.scenario("gan_train_step", rtol=1e-5, atol=1e-7,
+               hint="update the discriminator first, then the generator against the updated discriminator, each from cleared gradients")
+def gan_step_matches_one_step(gan_train_step):
+    """One SGD step of each network from stale gradients (default, non-saturating loss): parameters after, losses before"""
+    return _gan_step(gan_train_step, 40, None)
+
+
+@book.scenario("gan_train_step", rtol=1e-5, atol=1e-7, hint="pass the kind of generator loss on")
+def gan_step_minimax(gan_train_step):
+    """The same step with the minimax generator loss"""
+    return _gan_step(gan_train_step, 41, "minimax")
+
+
+@book.scenario("gan_train_step", rtol=1e-5, atol=1e-7)
+def gan_step_adam_two_calls(gan_train_step):
+    """Two Adam steps in a row (the second call starts from the gradients the first left behind)"""
+    generator, discriminator = _tiny_gan(42)
+    g_opt = torch.optim.Adam(generator.parameters(), lr=0.01, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(discriminator.parameters(), lr=0.01, betas=(0.5, 0.999))
+    losses = []
+    for seed in (43, 44):
+        real, z = _gan_batch(seed)
+        losses.append([float(v) for v in gan_train_step(generator, discriminator, g_opt, d_opt, real, z)])
+    return {"losses": losses, "generator": _params(generator), "discriminator": _params(discriminator)}
+
+
+@book.scenario("gan_train_step",
+               hint="the discriminator's loss must not be backpropagated into the generator: detach the generated batch there")
+def gan_step_generator_gets_one_backward(gan_train_step):
+    """The generator's parameters receive gradients once per call (from its own loss only)"""
+    generator, discriminator = _tiny_gan(45)
+    calls = []
+    for p in generator.parameters():
+        p.register_hook(lambda grad: calls.append(1))
+    g_opt = torch.optim.SGD(generator.parameters(), lr=0.1)
+    d_opt = torch.optim.SGD(discriminator.parameters(), lr=0.1)
+    real, z = _gan_batch(46)
+    gan_train_step(generator, discriminator, g_opt, d_opt, real, z)
+    return len(calls) / len(list(generator.parameters()))
+
+
+@book.scenario("gan_train_step", hint="do not modify the real batch or the noise")
+def gan_step_inputs_unchanged(gan_train_step):
+    """The real batch and the noise are unchanged"""
+    generator, discriminator = _tiny_gan(47)
+    real, z = _gan_batch(48)
+    gan_train_step(generator, discriminator, torch.optim.SGD(generator.parameters(), lr=0.1),
+                   torch.optim.SGD(discriminator.parameters(), lr=0.1), real, z)
+    fresh = _gan_batch(48)
+    return [bool(torch.equal(real, fresh[0])), bool(torch.equal(z, fresh[1]))]

@@ -1,6 +1,7 @@
 """Plausible wrong answers for lecture 06; every one must fail a hidden scenario."""
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from tests.mutants import MutantCatalogue
@@ -467,54 +468,106 @@ def optimal_discriminator(p_data, p_model):
 
 # --- gan_value --------------------------------------------------------------------------------------------
 
+def _log_terms(p_data, p_model, D):
+    """The log-space logarithms of D and 1 - D of the reference (D* when D is None)."""
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if D is None:
+            total = np.log(p_data + p_model)
+            return p_data, p_model, np.log(p_data) - total, np.log(p_model) - total
+        D = np.asarray(D, dtype=float)
+        return p_data, p_model, np.log(D), np.log1p(-D)
+
+
+def _riemann_terms(p_data, p_model, D):
+    p_data, p_model, log_d, log_not_d = _log_terms(p_data, p_model, D)
+    if p_data.shape != p_model.shape or (D is not None and np.shape(D) != p_data.shape):
+        raise ValueError("shapes differ")
+    with np.errstate(invalid="ignore"):
+        return np.where(p_data > 0, p_data * log_d, 0.0) + np.where(p_model > 0, p_model * log_not_d, 0.0)
+
+
 @catalogue.mutant("gan_value", "forgets to multiply by dx (a sum, not an integral)")
-def gan_value(p_data, p_model, D, dx):
-    p_data = np.asarray(p_data, dtype=float)
-    p_model = np.asarray(p_model, dtype=float)
-    D = np.asarray(D, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        real = np.where(p_data > 0, p_data * np.log(D), 0.0)
-        fake = np.where(p_model > 0, p_model * np.log(1.0 - D), 0.0)
-    return float(np.sum(real + fake))
-
-
-@catalogue.mutant("gan_value", "0 log 0 not handled (NaN where a density is 0 and D is 0 or 1)")
-def gan_value(p_data, p_model, D, dx):
-    p_data = np.asarray(p_data, dtype=float)
-    p_model = np.asarray(p_model, dtype=float)
-    D = np.asarray(D, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.sum(p_data * np.log(D) + p_model * np.log(1.0 - D)) * dx)
-
-
-@catalogue.mutant("gan_value", "uses log D for the generated term too")
-def gan_value(p_data, p_model, D, dx):
-    p_data = np.asarray(p_data, dtype=float)
-    p_model = np.asarray(p_model, dtype=float)
-    D = np.asarray(D, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        real = np.where(p_data > 0, p_data * np.log(D), 0.0)
-        fake = np.where(p_model > 0, p_model * np.log(D), 0.0)
-    return float(np.sum(real + fake) * dx)
-
-
-@catalogue.mutant("gan_value", "clips D away from 0 and 1 (never minus infinity)")
-def gan_value(p_data, p_model, D, dx):
-    p_data = np.asarray(p_data, dtype=float)
-    p_model = np.asarray(p_model, dtype=float)
-    D = np.clip(np.asarray(D, dtype=float), 1e-12, 1 - 1e-12)
-    return float(np.sum(p_data * np.log(D) + p_model * np.log(1.0 - D)) * dx)
+def gan_value(p_data, p_model, dx, D=None):
+    return float(np.sum(_riemann_terms(p_data, p_model, D)))
 
 
 @catalogue.mutant("gan_value", "averages instead of integrating")
-def gan_value(p_data, p_model, D, dx):
+def gan_value(p_data, p_model, dx, D=None):
+    return float(np.mean(_riemann_terms(p_data, p_model, D)))
+
+
+@catalogue.mutant("gan_value", "0 log 0 not handled (NaN where a density is 0 and D is 0 or 1)")
+def gan_value(p_data, p_model, dx, D=None):
+    p_data, p_model, log_d, log_not_d = _log_terms(p_data, p_model, D)
+    with np.errstate(invalid="ignore"):
+        return float(np.sum(p_data * log_d + p_model * log_not_d) * dx)
+
+
+@catalogue.mutant("gan_value", "uses log D for the generated term too")
+def gan_value(p_data, p_model, dx, D=None):
+    p_data, p_model, log_d, _ = _log_terms(p_data, p_model, D)
+    with np.errstate(invalid="ignore"):
+        return float(np.sum(np.where(p_data > 0, p_data * log_d, 0.0) + np.where(p_model > 0, p_model * log_d, 0.0)) * dx)
+
+
+@catalogue.mutant("gan_value", "D* computed as a ratio, then log(1 - D*): minus infinity where p_model << p_data")
+def gan_value(p_data, p_model, dx, D=None):
     p_data = np.asarray(p_data, dtype=float)
     p_model = np.asarray(p_model, dtype=float)
-    D = np.asarray(D, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        real = np.where(p_data > 0, p_data * np.log(D), 0.0)
-        fake = np.where(p_model > 0, p_model * np.log(1.0 - D), 0.0)
-    return float(np.mean(real + fake))
+    if D is None:
+        total = p_data + p_model
+        D = np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.5)
+    return float(np.sum(_riemann_terms(p_data, p_model, D)) * dx)
+
+
+@catalogue.mutant("gan_value", "clips D away from 0 and 1 (never minus infinity)")
+def gan_value(p_data, p_model, dx, D=None):
+    if D is not None:
+        D = np.clip(np.asarray(D, dtype=float), 1e-12, 1 - 1e-12)
+    return float(np.sum(_riemann_terms(p_data, p_model, D)) * dx)
+
+
+@catalogue.mutant("gan_value", "no shape check: a D of shape (1,) or (5, 1) is broadcast")
+def gan_value(p_data, p_model, dx, D=None):
+    p_data, p_model, log_d, log_not_d = _log_terms(p_data, p_model, D)
+    if p_data.shape != p_model.shape:
+        raise ValueError("shapes differ")
+    with np.errstate(invalid="ignore"):
+        return float(np.sum(np.where(p_data > 0, p_data * log_d, 0.0) + np.where(p_model > 0, p_model * log_not_d, 0.0)) * dx)
+
+
+@catalogue.mutant("gan_value", "trapezoid rule along the last axis only (a 2-D grid is not summed over both axes)")
+def gan_value(p_data, p_model, dx, D=None):
+    terms = _riemann_terms(p_data, p_model, D)
+    return float(np.sum(np.trapezoid(terms, dx=dx, axis=-1)))
+
+
+@catalogue.mutant("optimal_discriminator", "no shape check: densities of shapes (5,) and (1,) are broadcast")
+def optimal_discriminator(p_data, p_model):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    total = p_data + p_model
+    return np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.5)
+
+
+@catalogue.mutant("gaussian_kl", "no shape check: a log-variance of shape (B, 1) is broadcast")
+def gaussian_kl(mu, log_var):
+    return 0.5 * torch.sum(torch.exp(log_var) + mu ** 2 - 1.0 - log_var, dim=-1)
+
+
+@catalogue.mutant("reparameterize", "no shape check: a log-variance of shape (B, 1) is broadcast")
+def reparameterize(mu, log_var, generator=None):
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+    return mu + torch.exp(0.5 * log_var) * eps
+
+
+@catalogue.mutant("vae_loss", "no shape check: logits of shape (B, 1) are broadcast over the pixels")
+def vae_loss(x, x_logits, mu, log_var, beta=1.0):
+    reconstruction = F.binary_cross_entropy_with_logits(x_logits.expand_as(x), x, reduction="none").sum(dim=-1)
+    kl = 0.5 * torch.sum(torch.exp(log_var) + mu ** 2 - 1.0 - log_var, dim=-1)
+    return torch.mean(reconstruction + beta * kl)
 
 
 # --- made_masks -------------------------------------------------------------------------------------------
@@ -597,3 +650,231 @@ def made_masks(ordering, hidden_sizes):
     masks = [(b[:, None] >= a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
     masks.append((ordering[:, None] > degrees[-1][None, :]).astype(np.float32))
     return masks
+
+
+# --- VAE ---------------------------------------------------------------------------------------------------
+
+class _ReferenceLikeVAE(nn.Module):
+    """The reference architecture; each mutant below changes one method."""
+
+    def __init__(self, pixels=64, latent=2, hidden=256):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU(), nn.Linear(hidden, 2 * latent))
+        self.decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, pixels))
+
+    def encode(self, x):
+        h = self.encoder(x)
+        return h[..., : h.shape[-1] // 2], h[..., h.shape[-1] // 2:]
+
+    def decode(self, z):
+        return self.decoder(z)
+
+    def forward(self, x, generator=None):
+        mu, log_var = self.encode(x)
+        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+        return self.decode(mu + torch.exp(0.5 * log_var) * eps), mu, log_var
+
+
+@catalogue.mutant("VAE", "decodes the mean: no sampled code")
+class VAE(_ReferenceLikeVAE):
+    def forward(self, x, generator=None):
+        mu, log_var = self.encode(x)
+        return self.decode(mu), mu, log_var
+
+
+@catalogue.mutant("VAE", "decode returns probabilities (a sigmoid), not logits")
+class VAE(_ReferenceLikeVAE):
+    def decode(self, z):
+        return torch.sigmoid(self.decoder(z))
+
+
+@catalogue.mutant("VAE", "the log-variance forced positive with a softplus")
+class VAE(_ReferenceLikeVAE):
+    def encode(self, x):
+        h = self.encoder(x)
+        return h[..., : h.shape[-1] // 2], F.softplus(h[..., h.shape[-1] // 2:])
+
+
+@catalogue.mutant("VAE", "the sampled code is detached: no gradient from the reconstruction to the encoder")
+class VAE(_ReferenceLikeVAE):
+    def forward(self, x, generator=None):
+        mu, log_var = self.encode(x)
+        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+        return self.decode((mu + torch.exp(0.5 * log_var) * eps).detach()), mu, log_var
+
+
+@catalogue.mutant("VAE", "the noise ignores the generator (drawn from the global one)")
+class VAE(_ReferenceLikeVAE):
+    def forward(self, x, generator=None):
+        mu, log_var = self.encode(x)
+        return self.decode(mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)), mu, log_var
+
+
+@catalogue.mutant("VAE", "sigma taken as exp(log_var) instead of exp(log_var / 2)")
+class VAE(_ReferenceLikeVAE):
+    def forward(self, x, generator=None):
+        mu, log_var = self.encode(x)
+        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+        return self.decode(mu + torch.exp(log_var) * eps), mu, log_var
+
+
+@catalogue.mutant("VAE", "the hidden size is ignored (always 64 units)")
+class VAE(_ReferenceLikeVAE):
+    def __init__(self, pixels=64, latent=2, hidden=256):
+        super().__init__(pixels, latent, 64)
+
+
+# --- vae_train_step -----------------------------------------------------------------------------------------
+
+def _vae_loss(x, x_logits, mu, log_var, beta=1.0):
+    reconstruction = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").sum(dim=-1)
+    return torch.mean(reconstruction + beta * 0.5 * torch.sum(torch.exp(log_var) + mu ** 2 - 1.0 - log_var, dim=-1))
+
+
+@catalogue.mutant("vae_train_step", "never clears the gradients (stale ones are added)")
+def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
+    model.train()
+    loss = _vae_loss(x, *model(x, generator), beta)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@catalogue.mutant("vae_train_step", "returns the loss measured after the step")
+def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
+    model.train()
+    optimizer.zero_grad()
+    _vae_loss(x, *model(x, generator), beta).backward()
+    optimizer.step()
+    with torch.no_grad():
+        return _vae_loss(x, *model(x, generator), beta).item()
+
+
+@catalogue.mutant("vae_train_step", "ignores beta")
+def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
+    model.train()
+    optimizer.zero_grad()
+    loss = _vae_loss(x, *model(x, generator))
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@catalogue.mutant("vae_train_step", "ignores the generator")
+def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
+    model.train()
+    optimizer.zero_grad()
+    loss = _vae_loss(x, *model(x), beta)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@catalogue.mutant("vae_train_step", "returns the loss tensor, not a Python float")
+def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
+    model.train()
+    optimizer.zero_grad()
+    loss = _vae_loss(x, *model(x, generator), beta)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+@catalogue.mutant("vae_train_step", "does not switch to training mode")
+def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
+    optimizer.zero_grad()
+    loss = _vae_loss(x, *model(x, generator), beta)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+# --- gan_train_step ----------------------------------------------------------------------------------------
+
+def _d_loss(real_logits, fake_logits):
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def _g_loss(fake_logits, kind):
+    return -F.softplus(fake_logits).mean() if kind == "minimax" else F.softplus(-fake_logits).mean()
+
+
+@catalogue.mutant("gan_train_step", "no detach: the discriminator's loss also flows into the generator (fake recomputed for G)")
+def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
+    g_optimizer.zero_grad()
+    d_optimizer.zero_grad()
+    d_loss = _d_loss(discriminator(real), discriminator(generator(z)))
+    d_loss.backward()
+    d_optimizer.step()
+    g_loss = _g_loss(discriminator(generator(z)), kind)
+    g_loss.backward()
+    g_optimizer.step()
+    return d_loss.item(), g_loss.item()
+
+
+@catalogue.mutant("gan_train_step", "the generator is updated first")
+def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
+    g_optimizer.zero_grad()
+    g_loss = _g_loss(discriminator(generator(z)), kind)
+    g_loss.backward()
+    g_optimizer.step()
+    d_optimizer.zero_grad()
+    d_loss = _d_loss(discriminator(real), discriminator(generator(z).detach()))
+    d_loss.backward()
+    d_optimizer.step()
+    return d_loss.item(), g_loss.item()
+
+
+@catalogue.mutant("gan_train_step", "the generator's gradients are never cleared")
+def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
+    fake = generator(z)
+    d_optimizer.zero_grad()
+    d_loss = _d_loss(discriminator(real), discriminator(fake.detach()))
+    d_loss.backward()
+    d_optimizer.step()
+    g_loss = _g_loss(discriminator(fake), kind)
+    g_loss.backward()
+    g_optimizer.step()
+    return d_loss.item(), g_loss.item()
+
+
+@catalogue.mutant("gan_train_step", "the generator loss is always non-saturating")
+def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
+    fake = generator(z)
+    d_optimizer.zero_grad()
+    d_loss = _d_loss(discriminator(real), discriminator(fake.detach()))
+    d_loss.backward()
+    d_optimizer.step()
+    g_optimizer.zero_grad()
+    g_loss = _g_loss(discriminator(fake), "non-saturating")
+    g_loss.backward()
+    g_optimizer.step()
+    return d_loss.item(), g_loss.item()
+
+
+@catalogue.mutant("gan_train_step", "the generator's loss reuses the discriminator's logits from before its update")
+def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
+    fake_logits = discriminator(generator(z))
+    d_optimizer.zero_grad()
+    d_loss = _d_loss(discriminator(real), fake_logits.detach())
+    d_loss.backward()
+    d_optimizer.step()
+    g_optimizer.zero_grad()
+    g_loss = _g_loss(fake_logits, kind)
+    g_loss.backward()
+    g_optimizer.step()
+    return d_loss.item(), g_loss.item()
+
+
+@catalogue.mutant("gan_train_step", "returns the losses as tensors")
+def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
+    fake = generator(z)
+    d_optimizer.zero_grad()
+    d_loss = _d_loss(discriminator(real), discriminator(fake.detach()))
+    d_loss.backward()
+    d_optimizer.step()
+    g_optimizer.zero_grad()
+    g_loss = _g_loss(discriminator(fake), kind)
+    g_loss.backward()
+    g_optimizer.step()
+    return d_loss.detach(), g_loss.detach()

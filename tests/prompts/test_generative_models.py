@@ -106,3 +106,62 @@ def test_loss_curves_mirror_and_settle_near_the_equilibrium(loss, sign):
 
 def test_both_losses_reach_all_8_modes_on_the_ring():
     assert _coverage("minimax", gm.WIDGET_STEPS)["modes"] == 8
+
+
+# --- the fixes of issue 26 and the new sections' claims -----------------------------------------------
+
+
+def _notebook_sources() -> list[str]:
+    import nbformat
+    from tests.conftest import LECTURES
+    notebook = nbformat.read(next(l for l in LECTURES if l.slug == "generative_models").student_notebook, 4)
+    return [cell.source for cell in notebook.cells]
+
+
+def test_the_linear_autoencoder_adds_the_mean_back():
+    section = next(s for s in _notebook_sources() if s.startswith("## 2. Autoencoders and PCA"))
+    assert r"$\hat x = \bar x + W_2 W_1 (x - \bar x)$" in section
+
+
+def _two_bumps():
+    x = np.linspace(-8, 8, 3201)
+    normal = lambda mu, sigma: np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+    return x, 0.5 * normal(-1.5, 0.5) + 0.5 * normal(1.5, 0.5), normal(1.5, 0.5)
+
+
+def test_half_the_modes_row_is_finite_and_equals_2_js_minus_log_4():
+    """The notebook's table of V(G, D*) (cell 39 before the fix printed -inf): with the reference
+    gan_value (D = None, log space) the row agrees with 2 JS - log 4 to 4 decimals, while a D*
+    that rounds to 1 puts -inf into a linear-space computation."""
+    from solutions import generative_models as reference
+    x, p_data, p_model = _two_bumps()
+    dx = x[1] - x[0]
+    value = reference.gan_value(p_data, p_model, dx)
+    js = reference.js_divergence(p_data * dx / np.sum(p_data * dx), p_model * dx / np.sum(p_model * dx))
+    assert np.isfinite(value) and round(value, 4) == round(2 * js - np.log(4), 4)
+    rounded = reference.optimal_discriminator(p_data, p_model)
+    assert np.any((rounded == 1.0) & (p_model > 0)), "D* rounds to 1 where p_g > 0, as the notebook says"
+    assert np.isneginf(reference.gan_value(p_data, p_model, dx, rounded))
+
+
+def test_the_vae_trains_on_binarised_digits_and_grey_levels_are_not_called_a_likelihood():
+    binary = gm.digits_data(binary=True)
+    assert set(torch.unique(binary["x_train"]).tolist()) == {0.0, 1.0}
+    sources = _notebook_sources()
+    assert any('binary = lecture.digits_data(binary=True)' in s for s in sources)
+    assert any("continuous Bernoulli" in s and "not** an upper bound" in s for s in sources)
+
+
+def test_js_saturates_and_its_slope_vanishes_once_the_bumps_separate():
+    from solutions import generative_models as reference
+    rows = {row["shift"]: row for row in gm.js_shift_table([0.5, 3.0, 5.0], reference.js_divergence)}
+    assert rows[0.5]["slope"] > 0.5
+    assert abs(rows[3.0]["js"] - np.log(2)) < 1e-8 and abs(rows[3.0]["slope"]) < 1e-6
+    assert rows[5.0]["slope"] == 0.0
+
+
+def test_pixelcnn_blind_spot_is_up_and_to_the_right():
+    found = gm.pixelcnn_dependencies(4, 11)
+    rows, cols = np.nonzero(found["blind"])
+    assert len(rows) > 0 and np.all(rows < 5) and np.all(cols > 5)
+    assert not np.any(found["seen"] & ~found["allowed"]), "causal: nothing at or after the centre is seen"
