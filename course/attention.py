@@ -28,6 +28,7 @@ from course.widgets import FIXED_TITLE, figure_row, interactive_figure, slider, 
 
 N_DIGITS = 10        # the digits 0..9 are tokens 0..9
 SEP = 10             # the separator token between the input and its sorted copy
+START = SEP          # the token the encoder-decoder's decoder starts from
 VOCAB = 11
 LENGTH = 8           # digits per sequence
 TOKEN_NAMES = [str(d) for d in range(N_DIGITS)] + ["|"]
@@ -72,24 +73,56 @@ def test_digits(n: int = 1000, seed: int = 1234) -> torch.Tensor:
     return digits[np.sort(first)[:n]]
 
 
-@torch.no_grad()
-def sort_greedily(model: nn.Module, digits: torch.Tensor) -> torch.Tensor:
-    """Feed ``d_1 .. d_L |`` and let ``model`` (tokens -> logits) write L tokens, most likely first."""
-    was_training = model.training
-    model.eval()
-    separator = torch.full((digits.shape[0], 1), SEP, dtype=torch.int64)
-    tokens = torch.cat([digits, separator], dim=1)
-    for _ in range(digits.shape[1]):
-        next_token = model(tokens)[:, -1].argmax(dim=-1, keepdim=True)
-        tokens = torch.cat([tokens, next_token], dim=1)
-    model.train(was_training)
-    return tokens[:, digits.shape[1] + 1:]
+def sorting_prompts(digits: torch.Tensor) -> torch.Tensor:
+    """What the sorter reads before it writes: ``d_1 .. d_L |``, int64 (B, LENGTH + 1)."""
+    return torch.cat([digits, torch.full((digits.shape[0], 1), SEP, dtype=torch.int64)], dim=1)
 
 
-def sorting_accuracy(model: nn.Module, digits: torch.Tensor) -> tuple[float, float]:
-    """(token accuracy, whole-sequence accuracy) of greedy sorting on ``digits``."""
-    correct = sort_greedily(model, digits) == digits.sort(dim=1).values
+def reversal_batch(digits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(source, decoder input, targets) for reversing digit strings, each int64 (B, LENGTH).
+
+    The source is the digits; the targets are the digits reversed; the decoder reads
+    ``START`` followed by the targets without their last token (teacher forcing).
+    """
+    targets = digits.flip(1)
+    start = torch.full((digits.shape[0], 1), START, dtype=torch.int64)
+    return digits, torch.cat([start, targets[:, :-1]], dim=1), targets
+
+
+def accuracies(written: torch.Tensor, expected: torch.Tensor) -> tuple[float, float]:
+    """(token accuracy, whole-sequence accuracy) of ``written`` against ``expected`` (both (B, L))."""
+    correct = written == expected
     return correct.float().mean().item(), correct.all(dim=1).float().mean().item()
+
+
+def warmup_schedule(optimizer: torch.optim.Optimizer, steps: int, warmup: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """The learning rate rises linearly over ``warmup`` steps, then falls along a half cosine to 0."""
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return 0.5 * (1 + np.cos(np.pi * (step - warmup) / max(steps - warmup, 1)))
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def train(model: nn.Module, batch_loss, steps: int, lr: float = 3e-3, warmup: int | None = None,
+          progress: bool = False) -> list[float]:
+    """Adam steps on ``batch_loss(step)`` (a scalar tensor for a fresh batch); returns every loss.
+
+    The learning rate warms up over ``warmup`` steps (a tenth of them by default), then decays.
+    """
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    schedule = warmup_schedule(optimizer, steps, max(1, steps // 10) if warmup is None else warmup)
+    model.train()
+    losses = []
+    for step in tqdm(range(steps), desc="training steps", disable=not progress):
+        loss = batch_loss(step)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        losses.append(loss.item())
+    model.eval()
+    return losses
 
 
 # --- a library transformer for the widgets ---------------------------------------------------------
@@ -157,28 +190,25 @@ def library_copy(model: nn.Module) -> LibrarySorter:
     return copy_.eval()
 
 
-def train_sorter(model: nn.Module, steps: int, batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
-                 progress: bool = False) -> list[float]:
-    """Train ``model`` (tokens -> logits) on fresh random sequences, never on :func:`test_digits`.
+def library_sort(model: LibrarySorter, digits: torch.Tensor) -> torch.Tensor:
+    """The LENGTH tokens the library ``model`` writes after ``d_1 .. d_L |``, most likely first (int64)."""
+    tokens = torch.zeros(digits.shape[0], 2 * LENGTH + 1, dtype=torch.int64)
+    tokens[:, : LENGTH + 1] = sorting_prompts(digits)
+    with torch.no_grad():
+        for position in range(LENGTH + 1, 2 * LENGTH + 1):
+            tokens[:, position] = model(tokens[:, :position])[:, -1].argmax(dim=-1)
+    return tokens[:, LENGTH + 1:]
 
-    AdamW with a one-cycle learning-rate schedule; returns the loss of every step.
-    """
+
+def train_library_sorter(model: LibrarySorter, steps: int, seed: int = 0, lr: float = 5e-3) -> list[float]:
+    """Train the widget's library transformer to sort, never on :func:`test_digits`."""
     generator = torch.Generator().manual_seed(seed)
     held_out = sequence_codes(test_digits())
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=max(steps, 2), pct_start=0.1)
-    model.train()
-    losses = []
-    for _ in tqdm(range(steps), desc="training steps", disable=not progress):
-        inputs, targets = sorting_sequences(random_digits(batch_size, generator, exclude=held_out))
-        loss = F.cross_entropy(model(inputs).flatten(0, 1), targets.flatten())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        losses.append(loss.item())
-    model.eval()
-    return losses
+
+    def batch_loss(step: int) -> torch.Tensor:
+        inputs, targets = sorting_sequences(random_digits(64, generator, exclude=held_out))
+        return F.cross_entropy(model(inputs).flatten(0, 1), targets.flatten())
+    return train(model, batch_loss, steps, lr=lr)
 
 
 _SHOWN: dict[str, LibrarySorter] = {}
@@ -193,7 +223,7 @@ def show_in_widget(model: nn.Module) -> None:
 def _own_model() -> LibrarySorter:
     torch.manual_seed(0)
     model = LibrarySorter()
-    train_sorter(model, full_or_quick(200, 10), lr=5e-3, seed=1)
+    train_library_sorter(model, full_or_quick(200, 10), seed=1)
     return model
 
 
@@ -201,6 +231,67 @@ def widget_model() -> LibrarySorter:
     """The model the attention-map widget shows: the one given to :func:`show_in_widget`, or
     else its own library transformer, trained on first use (a few seconds, once per session)."""
     return _SHOWN.get("model") or _own_model()
+
+
+# --- numerical demonstrations -------------------------------------------------------------------------
+
+def additive_scores(state: torch.Tensor, encoded: torch.Tensor, w: torch.Tensor, u: torch.Tensor,
+                    v: torch.Tensor) -> torch.Tensor:
+    """Bahdanau's additive scores e_i = tanh(s W + h_i U) v for one decoder state (rows are vectors).
+
+    state (D_S,), encoded (N, D_H), w (D_S, A), u (D_H, A), v (A,); returns (N,).
+    """
+    return torch.tanh(state @ w + encoded @ u) @ v
+
+
+def softmax_jacobian_norm(scores: np.ndarray) -> float:
+    """The spectral norm of the softmax's Jacobian diag(a) - a a^T at ``scores`` (one vector)."""
+    weights = np.exp(scores - scores.max())
+    weights /= weights.sum()
+    return float(np.linalg.norm(np.diag(weights) - np.outer(weights, weights), 2))
+
+
+def jacobian_norms_by_dimension(dims: tuple[int, ...] = (4, 16, 64, 256, 1024), n_keys: int = 16,
+                                samples: int = 200, seed: int = 0) -> list[tuple[int, float, float]]:
+    """For each dimension D: the median Jacobian norm of the softmax of q . k_i over ``n_keys`` random
+    keys (entries N(0, 1)), unscaled and divided by sqrt(D). Rows (D, unscaled, scaled)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in dims:
+        raw = [rng.normal(size=(n_keys, d)) @ rng.normal(size=d) for _ in range(samples)]
+        rows.append((d, float(np.median([softmax_jacobian_norm(e) for e in raw])),
+                     float(np.median([softmax_jacobian_norm(e / np.sqrt(d)) for e in raw]))))
+    return rows
+
+
+def rotation_for_offset(offset: int, dim: int, base: float = 10000.0) -> np.ndarray:
+    """The (dim, dim) matrix R_k with PE(t + k) = PE(t) R_k for every t (row vectors; dim even).
+
+    Block i rotates the pair (sin, cos) of frequency w_i = base^(-2i/dim) by the angle k w_i.
+    """
+    rotation = np.zeros((dim, dim))
+    for i in range(dim // 2):
+        angle = offset * base ** (-2 * i / dim)
+        rotation[2 * i:2 * i + 2, 2 * i:2 * i + 2] = [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    return rotation
+
+
+def draw_warmup(steps: int = 600, warmup: int = 60, lr: float = 3e-3) -> Figure:
+    """The learning rate of :func:`train`'s schedule: a linear warm-up, then a half cosine."""
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(()))], lr=lr)
+    schedule = warmup_schedule(optimizer, steps, warmup)
+    rates = []
+    for _ in range(steps):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    fig, (ax,) = figure_row(1, width=6.0, height=2.6)
+    ax.plot(rates)
+    ax.axvline(warmup, c="0.6", lw=0.8, ls="--")
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    ax.set_title(f"warm-up over {warmup} steps, then a half cosine to 0", fontsize=9)
+    return fig
 
 
 # --- widget A: attention in the plane ---------------------------------------------------------------
@@ -308,20 +399,20 @@ def parse_digits(text: str) -> torch.Tensor:
     return torch.tensor([found + [0] * (LENGTH - len(found))], dtype=torch.int64)
 
 
-def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: int = 0) -> Figure:
-    """Every head's attention weights in one layer while ``model`` sorts ``digits``."""
+def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: int = 1) -> Figure:
+    """Every head's attention weights in ``layer`` (counted from 1) while ``model`` sorts ``digits``."""
     row = parse_digits(digits)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a model this small runs fastest on one thread, above all on a busy machine
     try:
-        written = sort_greedily(model, row)
+        written = library_sort(model, row)
         tokens = torch.cat([row, torch.full((1, 1), SEP), written[:, :-1]], dim=1)
         with torch.no_grad():
             maps = model.run(tokens)[1]
     finally:
         torch.set_num_threads(threads)
-    layer = int(np.clip(layer, 0, len(maps) - 1))
-    weights = maps[layer][0].numpy()
+    layer = int(np.clip(layer, 1, len(maps)))
+    weights = maps[layer - 1][0].numpy()
     labels = [TOKEN_NAMES[t] for t in tokens[0].tolist()]
     fig = Figure(figsize=(11, 3.4))
     with matplotlib.rc_context(FIXED_TITLE):
@@ -339,12 +430,12 @@ def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: i
     ax.set_ylabel("query (reads this token)", fontsize=8, labelpad=9)
     ax.set_xlabel("key", fontsize=8, labelpad=9)
     verdict = "correct" if torch.equal(written[0], row[0].sort().values) else "WRONG"
-    fig.suptitle(f"layer {layer + 1}: input {''.join(map(str, row[0].tolist()))}, the model writes "
+    fig.suptitle(f"layer {layer}: input {''.join(map(str, row[0].tolist()))}, the model writes "
                  f"{''.join(map(str, written[0].tolist()))} ({verdict})", fontsize=10)
     return fig
 
 
-def draw_trained_attention(digits: str = "52809164", layer: int = 0) -> Figure:
+def draw_trained_attention(digits: str = "52809164", layer: int = 1) -> Figure:
     """:func:`draw_attention_maps` for the widget's own library transformer."""
     return draw_attention_maps(widget_model(), digits, layer)
 
@@ -354,7 +445,7 @@ def trained_attention_widget() -> widgets.VBox:
     return interactive_figure(
         draw_trained_attention,
         digits=widgets.Text(value="52809164", description="digits", continuous_update=False),
-        layer=slider(0, 0, 1, 1, "layer", integer=True),
+        layer=slider(1, 1, 2, 1, "layer", integer=True),
     )
 
 
@@ -371,37 +462,55 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float], lw: float =
 
 
 def draw_seq2seq(with_attention: bool = True, weights: tuple[float, ...] = (0.05, 0.1, 0.7, 0.15)) -> Figure:
-    """An encoder-decoder RNN: the single context vector, or attention over every encoder state."""
-    fig = Figure(figsize=(10, 3.4))
+    """An encoder-decoder RNN: one context vector fed to every decoder step, or attention, where
+    the decoder's previous state s_{t-1} scores every encoder state to make a fresh context c_t."""
+    fig = Figure(figsize=(10, 3.8))
     ax = fig.subplots()
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9)
-    n = len(weights)
+    n, step = len(weights), 1.3
     for i in range(n):
-        _box(ax, i * 1.3, 0.0, 0.9, 0.6, f"$x_{i + 1}$", "#eeeeee")
-        _box(ax, i * 1.3, 1.2, 0.9, 0.6, f"$h_{i + 1}$")
-        _arrow(ax, (i * 1.3 + 0.45, 0.6), (i * 1.3 + 0.45, 1.2))
+        _box(ax, i * step, 0.0, 0.9, 0.6, f"$x_{i + 1}$", "#eeeeee")
+        _box(ax, i * step, 1.2, 0.9, 0.6, f"$h_{i + 1}$")
+        _arrow(ax, (i * step + 0.45, 0.6), (i * step + 0.45, 1.2))
         if i:
-            _arrow(ax, (i * 1.3 - 0.4, 1.5), (i * 1.3, 1.5))
-    decoder_x = n * 1.3 + 1.6
-    for t in range(3):
-        _box(ax, decoder_x + t * 1.3, 1.2, 0.9, 0.6, f"$s_{t}$", "#f5e3d0")
+            _arrow(ax, (i * step - 0.4, 1.5), (i * step, 1.5))
+    decoder_x = n * step + 1.6
+    _arrow(ax, ((n - 1) * step + 0.9, 1.5), (decoder_x, 1.5))  # s_0 is made from h_T
+    for t in range(4):
+        x = decoder_x + t * step
+        _box(ax, x, 1.2, 0.9, 0.6, f"$s_{t}$", "#f5e3d0")
         if t:
-            _arrow(ax, (decoder_x + t * 1.3 - 0.4, 1.5), (decoder_x + t * 1.3, 1.5))
-            _box(ax, decoder_x + t * 1.3, 2.5, 0.9, 0.5, f"$y_{t}$", "#eeeeee")
-            _arrow(ax, (decoder_x + t * 1.3 + 0.45, 1.8), (decoder_x + t * 1.3 + 0.45, 2.5))
+            _arrow(ax, (x - 0.4, 1.5), (x, 1.5))
+            previous = "$y_0$ = start" if t == 1 else f"$y_{t - 1}$"
+            _box(ax, x, 0.0, 0.9, 0.6, previous, "#eeeeee", fontsize=8)
+            _arrow(ax, (x + 0.45, 0.6), (x + 0.45, 1.2))
+            _box(ax, x, 2.4, 0.9, 0.5, f"$y_{t}$", "#eeeeee")
+            _arrow(ax, (x + 0.45, 1.8), (x + 0.45, 2.4))
     if with_attention:
-        _box(ax, decoder_x, 3.3, 0.9, 0.5, "$c_1$", "#fff2a8")
+        scores_x, scores_y = 1.2, 3.25
+        _box(ax, scores_x, scores_y, 2.9, 0.55, r"$e_{1,i} = f_{att}(s_0, h_i)$, $a_1 = $ softmax", "#f0e0f5",
+             fontsize=8)
         for i, a in enumerate(weights):
-            _arrow(ax, (i * 1.3 + 0.45, 1.8), (decoder_x, 3.5), lw=0.5 + 6 * a, colour="tab:orange")
-            ax.text(i * 1.3 + 0.45, 2.05, f"$a_{{1,{i + 1}}}$ = {a:.2f}", ha="center", fontsize=8, color="tab:orange")
-        _arrow(ax, (decoder_x + 0.6, 3.3), (decoder_x + 1.4, 1.8))
-        ax.set_title(r"with attention: a new context $c_t = \sum_i a_{t,i} h_i$ for every output step", fontsize=10)
+            _arrow(ax, (i * step + 0.45, 1.8), (scores_x + 0.3 + i * 0.7, scores_y), lw=0.5 + 6 * a,
+                   colour="tab:orange")
+            ax.text(i * step + 0.45, 2.0, f"$a_{{1,{i + 1}}}$ = {a:.2f}", ha="center", fontsize=8, color="tab:orange")
+        ax.plot([decoder_x + 0.2, decoder_x + 0.2, scores_x + 2.9], [1.8, scores_y + 0.3, scores_y + 0.3],
+                c="tab:purple", lw=1.2)
+        ax.text(decoder_x - 0.5, scores_y + 0.38, "$s_0$ scores", fontsize=8, color="tab:purple")
+        _box(ax, decoder_x + 0.7, 3.3, 0.9, 0.5, "$c_1$", "#fff2a8")
+        _arrow(ax, (scores_x + 2.9, scores_y + 0.15), (decoder_x + 0.7, 3.5))
+        _arrow(ax, (decoder_x + 1.2, 3.3), (decoder_x + step + 0.15, 1.8))
+        ax.text(decoder_x + step + 0.9, 3.45, r"then $s_1$ scores the $h_i$ for $c_2$, ...", fontsize=8)
+        ax.set_title(r"with attention: $s_{t-1}$ scores every $h_i$; a new context $c_t = \sum_i a_{t,i} h_i$ "
+                     "feeds step t", fontsize=10)
     else:
-        _box(ax, n * 1.3 - 0.1, 2.6, 1.3, 0.5, "$c = h_T$", "#fff2a8")
-        _arrow(ax, ((n - 1) * 1.3 + 0.45, 1.8), (n * 1.3 + 0.2, 2.6))
-        _arrow(ax, (n * 1.3 + 1.2, 2.85), (decoder_x + 0.45, 1.8))
-        ax.set_title("without attention: everything the decoder learns about the input passes through c", fontsize=10)
-    ax.set_xlim(-0.2, decoder_x + 3.9)
+        _box(ax, decoder_x - 1.1, 3.3, 1.3, 0.5, "$c = h_T$", "#fff2a8")
+        _arrow(ax, ((n - 1) * step + 0.6, 1.8), (decoder_x - 1.1, 3.45))
+        for t in range(1, 4):
+            _arrow(ax, (decoder_x + 0.2, 3.5), (decoder_x + t * step + 0.2, 1.8), colour="goldenrod")
+        ax.set_title("without attention: the same c feeds every decoder step; all it knows of the input passes "
+                     "through c", fontsize=10)
+    ax.set_xlim(-0.2, decoder_x + 4 * step + 0.2)
     ax.set_ylim(-0.1, 4.0)
     ax.axis("off")
     return fig
@@ -492,7 +601,7 @@ def draw_sequence_processors(n: int = 6) -> Figure:
     """Who can influence output t: an RNN (a chain), a 1-D convolution (a window), self-attention (all)."""
     fig, axes = figure_row(3, width=11.0, height=2.8)
     titles = ["RNN: O(N) sequential steps between far tokens",
-              "1-D convolution (k = 3): the reach grows by 2 per layer",
+              "1-D convolution, k = 3: the reach grows by\n(k - 1)/2 = 1 per side per layer",
               "self-attention: every pair in one step, N x N weights"]
     for ax, title in zip(axes, titles):
         ax.scatter(range(n), np.zeros(n), s=80, c="#bbbbbb", zorder=3)
@@ -520,5 +629,5 @@ def draw_sequence_processors(n: int = 6) -> Figure:
 WIDGET_UPDATES = [
     ("attention in the plane", lambda: draw_attention_2d(query_x=0.5, scale=2.0)),
     ("positional encoding", lambda: draw_positional_encoding(position=40)),
-    ("trained attention", lambda: draw_trained_attention(digits="31415926", layer=1)),
+    ("trained attention", lambda: draw_trained_attention(digits="31415926", layer=2)),
 ]

@@ -36,11 +36,17 @@ def self_attention(x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: t
     return scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, mask)
 
 
-def causal_mask(n: int) -> torch.Tensor:
-    """Boolean (n, n) mask, True where query i may attend to key j (j <= i)."""
+def causal_mask(n: int, window: int | None = None) -> torch.Tensor:
+    """Boolean (n, n) mask, True where query i may attend to key j: j <= i, and i - j < window if given."""
     if n < 0:
         raise ValueError(f"a sequence cannot have {n} positions")
-    return torch.ones(n, n, dtype=torch.bool).tril()
+    if window is not None and window < 1:
+        raise ValueError(f"a window must hold at least the position itself, not {window}")
+    lag = torch.arange(n)[:, None] - torch.arange(n)[None, :]
+    allowed = lag >= 0
+    if window is not None:
+        allowed &= lag < window
+    return allowed
 
 
 def positional_encoding(n_positions: int, dim: int, base: float = 10000.0) -> torch.Tensor:
@@ -122,4 +128,83 @@ class TinyTransformer(nn.Module):
         mask = causal_mask(length).to(tokens.device)
         for block in self.blocks:
             x = block(x, mask)
+        return self.head(self.norm(x))
+
+
+def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int = -100) -> torch.Tensor:
+    """Mean cross-entropy over the positions whose target is not ``ignore_index``."""
+    if tuple(targets.shape) != tuple(logits.shape[:-1]):
+        raise ValueError(f"targets of shape {tuple(targets.shape)} do not match logits of shape {tuple(logits.shape)}")
+    scored = targets != ignore_index
+    if not scored.any():
+        raise ValueError("no position has a target to score")
+    chosen = targets[scored]
+    if chosen.min() < 0 or chosen.max() >= logits.shape[-1]:
+        raise ValueError(f"targets must lie in 0..{logits.shape[-1] - 1} or equal {ignore_index}")
+    rows = logits[scored]
+    shift = rows.amax(dim=-1, keepdim=True).detach()
+    log_norm = torch.log(torch.exp(rows - shift).sum(dim=-1)) + shift[:, 0]
+    return (log_norm - rows.gather(1, chosen[:, None])[:, 0]).mean()
+
+
+def greedy_decode(model, prefix: torch.Tensor, n_new: int) -> torch.Tensor:
+    """Append ``n_new`` tokens to ``prefix``, each the most likely next token; return the new ones."""
+    if n_new < 0:
+        raise ValueError(f"cannot write {n_new} tokens")
+    if prefix.dim() != 2 or prefix.shape[1] == 0:
+        raise ValueError(f"the prefix must have shape (B, N) with N >= 1, not {tuple(prefix.shape)}")
+    is_module = isinstance(model, nn.Module)
+    was_training = is_module and model.training
+    if is_module:
+        model.eval()
+    tokens = prefix
+    try:
+        with torch.no_grad():
+            for _ in range(n_new):
+                next_token = model(tokens)[:, -1].argmax(dim=-1, keepdim=True)
+                tokens = torch.cat([tokens, next_token], dim=1)
+    finally:
+        if is_module:
+            model.train(was_training)
+    return tokens[:, prefix.shape[1]:]
+
+
+class EncoderDecoder(nn.Module):
+    """A transformer encoder-decoder: the decoder reads the encoder's output by cross-attention."""
+
+    def __init__(self, vocab_size: int, max_len: int, embed_dim: int = 64, num_heads: int = 4,
+                 mlp_dim: int = 128, num_layers: int = 2):
+        super().__init__()
+        self.max_len = max_len
+        self.source_embedding = nn.Embedding(vocab_size, embed_dim)
+        self.target_embedding = nn.Embedding(vocab_size, embed_dim)
+        self.register_buffer("positions", positional_encoding(max_len, embed_dim), persistent=False)
+        self.encoder = nn.ModuleList(TransformerBlock(embed_dim, num_heads, mlp_dim) for _ in range(num_layers))
+        self.encoder_norm = nn.LayerNorm(embed_dim)
+        self.decoder = nn.ModuleList(nn.ModuleDict({
+            "norm1": nn.LayerNorm(embed_dim), "self_attention": MultiHeadAttention(embed_dim, num_heads),
+            "norm2": nn.LayerNorm(embed_dim), "cross_attention": MultiHeadAttention(embed_dim, num_heads),
+            "norm3": nn.LayerNorm(embed_dim),
+            "mlp": nn.Sequential(nn.Linear(embed_dim, mlp_dim), nn.ReLU(), nn.Linear(mlp_dim, embed_dim)),
+        }) for _ in range(num_layers))
+        self.norm = nn.LayerNorm(embed_dim)
+        self.head = nn.Linear(embed_dim, vocab_size)
+
+    def forward(self, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        n_source, n_target = source.shape[1], target.shape[1]
+        if max(n_source, n_target) > self.max_len:
+            raise ValueError(f"sequences of {n_source} and {n_target} tokens: at most {self.max_len} allowed")
+        if source.shape[0] != target.shape[0]:
+            raise ValueError(f"{source.shape[0]} sources but {target.shape[0]} targets")
+        memory = self.source_embedding(source) + self.positions[:n_source]
+        for block in self.encoder:
+            memory = block(memory)
+        memory = self.encoder_norm(memory)
+        x = self.target_embedding(target) + self.positions[:n_target]
+        mask = causal_mask(n_target).to(target.device)
+        for block in self.decoder:
+            normed = block["norm1"](x)
+            x = x + block["self_attention"](normed, normed, normed, mask)[0]
+            x = x + block["cross_attention"](block["norm2"](x), memory, memory)[0]
+            x = x + block["mlp"](block["norm3"](x))
         return self.head(self.norm(x))

@@ -11,9 +11,23 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from grader.hidden import ScenarioBook, error_name
+from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
+
+EXERCISE_KINDS = {
+    "softmax": "P",                       # the shift is derived; the all -inf slice is a decision to implement
+    "scaled_dot_product_attention": "P",  # the table gives the formula; where and how to mask is left open
+    "self_attention": "T",                # a composition of the projections and exercise 2
+    "positional_encoding": "T",           # the formula is the content
+    "causal_mask": "P",                   # j <= i is given; the sliding window and its boundary are designed
+    "multi_head_attention": "P",          # the table gives the steps; the head split and torch's layout are designed
+    "transformer_block": "P",             # the formula is given; the modules are derived from torch's names
+    "tiny_transformer": "P",              # the table is given; the buffer, the mask and the checks are designed
+    "masked_cross_entropy": "P",          # the cross-entropy is known; masking, stability and the errors are designed
+    "greedy_decode": "D",                 # a decoding loop specified by behaviour only
+    "encoder_decoder": "D",               # a model designed from the student's modules, specified by behaviour
+}
 LOOSE = {"rtol": 1e-5, "atol": 1e-6}  # float32 models
 
 
@@ -631,8 +645,26 @@ def self_attention_visible_cases(self_attention):
 
 @book.scenario("causal_mask")
 def causal_visible_cases(causal_mask):
-    """the visible test's cases: causal_mask(3) and causal_mask(0)"""
-    return [_np(causal_mask(3)), list(causal_mask(0).shape), error_name(causal_mask, -1)]
+    """the visible test's cases: causal_mask(3), causal_mask(0), causal_mask(4, window=2)"""
+    return [_np(causal_mask(3)), list(causal_mask(0).shape), error_name(causal_mask, -1),
+            _np(causal_mask(4, window=2)), error_name(causal_mask, 3, 0)]
+
+
+@book.scenario("causal_mask",
+               hint="a window of w lets position i see itself and the w - 1 positions before it")
+def causal_windows(causal_mask):
+    """sliding windows: causal_mask(6, window=w) for w = 1, 3, 6 and 9, and window=None given explicitly"""
+    return {f"window {w}": _np(causal_mask(6, window=w)) for w in (1, 3, 6, 9)} | {
+        "None": _np(causal_mask(5, None)), "positional 2": _np(causal_mask(5, 2))}
+
+
+@book.scenario("causal_mask",
+               hint="a window must be at least 1; check the arguments before building the mask")
+def causal_window_errors(causal_mask):
+    """a window of 0 or -2 (each raises ValueError), also for n = 0; the dtype with a window"""
+    return {"window 0": error_name(causal_mask, 4, 0), "window -2": error_name(causal_mask, 4, -2),
+            "n 0, window 0": error_name(causal_mask, 0, 0), "dtype": str(causal_mask(4, window=2).dtype),
+            "n 0, window 3": list(causal_mask(0, 3).shape)}
 
 
 @book.scenario("positional_encoding", **LOOSE)
@@ -674,3 +706,391 @@ def tiny_visible_cases(TinyTransformer):
     model.load_state_dict({name: value.float() for name, value in _random_state(model, 113).items()})
     return {"count": sum(p.numel() for p in model.parameters()), "logits": _np(model(_tokens(114, 3, 10))).astype(np.float64),
             "too long": error_name(model, torch.zeros(1, 17, dtype=torch.int64))}
+
+
+# --- the fully masked row, where torch gives NaN and this course gives zeros ---------------------------
+
+@book.scenario("MultiHeadAttention",
+               hint="a query with no allowed key gets zero weights, so its output is the output projection's bias")
+def mha_fully_masked_row(MultiHeadAttention):
+    """a query whose keys are all masked: zero weights and the output bias b_o, not NaN"""
+    module = _loaded_mha(MultiHeadAttention, 115, 8, 2)
+    mask = torch.ones(3, 4, dtype=torch.bool)
+    mask[1] = False
+    return _mha_result(module(_randn(116, 2, 3, 8), _randn(117, 2, 4, 8), _randn(118, 2, 4, 8), mask))
+
+
+# --- masked cross-entropy ------------------------------------------------------------------------------
+
+def _scored(seed: int, *shape: int, vocab: int, ignored: float = 0.3) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(6000 + seed)
+    targets = torch.randint(0, vocab, shape, generator=generator)
+    targets[torch.rand(shape, generator=generator) < ignored] = -100
+    targets.view(-1)[0] = 0  # at least one scored position
+    return targets
+
+
+@book.scenario("masked_cross_entropy",
+               hint="average over the scored positions only, not over every position")
+def mce_sorter_batch(masked_cross_entropy):
+    """logits (4, 6, 11) with a third of the targets ignored (-100)"""
+    return masked_cross_entropy(_randn(120, 4, 6, 11), _scored(121, 4, 6, vocab=11)).item()
+
+
+@book.scenario("masked_cross_entropy")
+def mce_sorter_layout(masked_cross_entropy):
+    """the sorter's layout: the first half of every row ignored"""
+    targets = torch.randint(0, 11, (3, 8), generator=torch.Generator().manual_seed(122))
+    targets[:, :4] = -100
+    return masked_cross_entropy(_randn(123, 3, 8, 11), targets).item()
+
+
+@book.scenario("masked_cross_entropy")
+def mce_flat(masked_cross_entropy):
+    """flat logits (7, 5) with targets (7,), none ignored"""
+    return masked_cross_entropy(_randn(124, 7, 5), torch.tensor([0, 4, 2, 2, 1, 3, 0])).item()
+
+
+@book.scenario("masked_cross_entropy",
+               hint="skip the positions whose target is the ignore value given, not always minus one hundred")
+def mce_ignore_index(masked_cross_entropy):
+    """another ignore_index (0 is ignored, -100 would be an error)"""
+    targets = torch.tensor([[0, 3, 1], [2, 0, 0]])
+    return masked_cross_entropy(_randn(125, 2, 3, 4), targets, ignore_index=0).item()
+
+
+@book.scenario("masked_cross_entropy", rtol=1e-5, atol=1e-4,
+               hint="subtract each row's largest logit before exponentiating")
+def mce_extreme_logits(masked_cross_entropy):
+    """float32 logits of +-1000: finite and exact (2000 for the wrong class, 0 for the right one)"""
+    logits = torch.tensor([[1000.0, -1000.0, 0.0], [1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 999.0]])
+    values = [masked_cross_entropy(logits[i:i + 1], torch.tensor([target])).item()
+              for i, target in enumerate([1, 0, 2])]
+    return values
+
+
+@book.scenario("masked_cross_entropy",
+               hint="return a tensor that keeps the gradient, in the logits' dtype")
+def mce_returns(masked_cross_entropy):
+    """a 0-dimensional tensor in the logits' dtype (float32 and float64) whose gradient is softmax minus one-hot"""
+    found = {}
+    for dtype in (torch.float32, torch.float64):
+        logits = _randn(126, 2, 3, 5, dtype=dtype).requires_grad_()
+        targets = _scored(127, 2, 3, vocab=5)
+        loss = masked_cross_entropy(logits, targets)
+        loss.backward()
+        found[str(dtype)] = {"type": type(loss).__name__, "dtype": str(loss.dtype), "shape": list(loss.shape),
+                             "gradient": logits.grad.double().numpy()}
+    return found
+
+
+@book.scenario("masked_cross_entropy",
+               hint="check the shapes and the targets before computing: nothing may broadcast")
+def mce_errors(masked_cross_entropy):
+    """mismatched shapes (also broadcastable ones), no scored position, a target out of range"""
+    logits = _randn(128, 2, 3, 5)
+    return {"targets (2, 1)": error_name(masked_cross_entropy, logits, torch.zeros(2, 1, dtype=torch.int64)),
+            "targets (3, 2)": error_name(masked_cross_entropy, logits, torch.zeros(3, 2, dtype=torch.int64)),
+            "targets (2, 3, 5)": error_name(masked_cross_entropy, logits, torch.zeros(2, 3, 5, dtype=torch.int64)),
+            "all ignored": error_name(masked_cross_entropy, logits, torch.full((2, 3), -100)),
+            "target 5 of 5 classes": error_name(masked_cross_entropy, logits, torch.tensor([[0, 1, 5], [0, 0, 0]])),
+            "target -1": error_name(masked_cross_entropy, logits, torch.tensor([[0, 1, -1], [0, 0, 0]]))}
+
+
+@book.scenario("masked_cross_entropy",
+               hint="do not modify the logits or the targets")
+def mce_inputs_unchanged(masked_cross_entropy):
+    """the logits and the targets are left as they were"""
+    logits, targets = _randn(129, 3, 4, 6), _scored(130, 3, 4, vocab=6)
+    logits_before, targets_before = logits.clone(), targets.clone()
+    masked_cross_entropy(logits, targets)
+    return [bool(torch.equal(logits, logits_before)), bool(torch.equal(targets, targets_before))]
+
+
+# --- greedy decoding -----------------------------------------------------------------------------------
+
+class _Counter(torch.nn.Module):
+    """A fake language model: the next token's logits favour (sum of the tokens so far + shift) mod V.
+
+    In training mode it favours a different token, so a decoder that forgets eval() is seen; it
+    records whether gradients were being recorded at each call.
+    """
+
+    def __init__(self, vocab: int = 7, shift: int = 1):
+        super().__init__()
+        self.vocab, self.shift = vocab, shift
+        self.weight = torch.nn.Parameter(torch.ones(()))
+        self.grad_enabled: list[bool] = []
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        self.grad_enabled.append(torch.is_grad_enabled())
+        favourite = (tokens.cumsum(dim=1) + self.shift + (3 if self.training else 0)) % self.vocab
+        return self.weight * torch.nn.functional.one_hot(favourite, self.vocab).double()
+
+
+@book.scenario("greedy_decode",
+               hint="feed every token written so far back in, and take the most likely token at the last position")
+def greedy_counter(greedy_decode):
+    """a fake model whose next token depends on the whole prefix: 5 new tokens for 3 prefixes"""
+    prefix = torch.tensor([[1, 2], [0, 0], [6, 3]])
+    written = greedy_decode(_Counter().eval(), prefix, 5)
+    return {"tokens": _np(written), "dtype": str(written.dtype)}
+
+
+@book.scenario("greedy_decode",
+               hint="switch a module to evaluation mode while decoding and back to its mode afterwards")
+def greedy_modes(greedy_decode):
+    """a model in training mode is decoded in eval mode and left in training mode (and eval stays eval)"""
+    found = []
+    for training in (True, False):
+        model = _Counter().train(training)
+        written = greedy_decode(model, torch.tensor([[2, 5]]), 3)
+        found.append({"tokens": _np(written), "training afterwards": model.training})
+    return found
+
+
+@book.scenario("greedy_decode",
+               hint="decode without recording gradients")
+def greedy_no_grad(greedy_decode):
+    """no gradient is recorded while decoding (torch.no_grad)"""
+    model = _Counter().eval()
+    greedy_decode(model, torch.tensor([[1]]), 3)
+    return {"any call with gradients": any(model.grad_enabled), "calls": len(model.grad_enabled) > 0}
+
+
+@book.scenario("greedy_decode")
+def greedy_plain_callable(greedy_decode):
+    """a plain function (not a module), as the encoder-decoder's lambda is; a 1-token prefix"""
+    model = _Counter(vocab=5, shift=2).eval()
+    return _np(greedy_decode(lambda tokens: model(tokens), torch.tensor([[4], [1]]), 4))
+
+
+@book.scenario("greedy_decode",
+               hint="ties go to the lowest token id, as argmax gives them")
+def greedy_ties(greedy_decode):
+    """every logit equal: the lowest token id wins each step"""
+    flat = lambda tokens: torch.zeros(tokens.shape[0], tokens.shape[1], 6)  # noqa: E731
+    return _np(greedy_decode(flat, torch.tensor([[3, 3]]), 3))
+
+
+@book.scenario("greedy_decode",
+               hint="return only the new tokens, and an empty result when asked for none")
+def greedy_zero_new(greedy_decode):
+    """n_new = 0 gives an empty (B, 0) int64 tensor"""
+    written = greedy_decode(_Counter().eval(), torch.tensor([[1, 2], [3, 4]]), 0)
+    return {"shape": list(written.shape), "dtype": str(written.dtype)}
+
+
+@book.scenario("greedy_decode",
+               hint="check the number of tokens and the shape of the prefix before decoding")
+def greedy_errors(greedy_decode):
+    """a negative n_new, a 1-D prefix and an empty prefix (each raises ValueError)"""
+    model = _Counter().eval()
+    return {"n_new = -1": error_name(greedy_decode, model, torch.tensor([[1]]), -1),
+            "1-D prefix": error_name(greedy_decode, model, torch.tensor([1, 2]), 2),
+            "empty prefix": error_name(greedy_decode, model, torch.zeros(2, 0, dtype=torch.int64), 2)}
+
+
+@book.scenario("greedy_decode",
+               hint="do not modify the prefix")
+def greedy_prefix_unchanged(greedy_decode):
+    """the prefix is left as it was and is not part of the result"""
+    prefix = torch.tensor([[1, 2, 3], [4, 5, 6]])
+    written = greedy_decode(_Counter().eval(), prefix, 2)
+    return {"prefix": _np(prefix), "shape": list(written.shape)}
+
+
+# --- the encoder-decoder: judged by behaviour, since its architecture is the student's ------------------
+
+def _encoder_decoder(EncoderDecoder, vocab=7, max_len=6, **sizes):
+    torch.manual_seed(0)
+    sizes = {"embed_dim": 16, "num_heads": 2, "mlp_dim": 32, "num_layers": 1} | sizes
+    return EncoderDecoder(vocab, max_len, **sizes).double().eval()
+
+
+def _ids(seed: int, batch: int, length: int, vocab: int = 7) -> torch.Tensor:
+    return torch.randint(0, vocab, (batch, length), generator=torch.Generator().manual_seed(7000 + seed))
+
+
+@book.scenario("EncoderDecoder",
+               hint="one logit per target position and per vocabulary entry")
+def ed_shapes(EncoderDecoder):
+    """logits' shape and dtype for sources and targets of different lengths, default sizes and small ones"""
+    found = []
+    for sizes in ({}, {"embed_dim": 8, "num_heads": 4, "mlp_dim": 8, "num_layers": 2}):
+        torch.manual_seed(0)
+        model = EncoderDecoder(9, 7, **sizes)
+        with torch.no_grad():
+            logits = model(_ids(1, 3, 7, 9), _ids(2, 3, 4, 9))
+        found.append({"shape": list(logits.shape), "dtype": str(logits.dtype), "finite": bool(logits.isfinite().all())})
+    return found
+
+
+@book.scenario("EncoderDecoder",
+               hint="the decoder's self-attention needs the causal mask")
+def ed_causal(EncoderDecoder):
+    """changing later target tokens leaves the logits of earlier target positions unchanged"""
+    model = _encoder_decoder(EncoderDecoder)
+    source, target = _ids(3, 2, 5), _ids(4, 2, 6)
+    changed = target.clone()
+    changed[:, 3:] = (changed[:, 3:] + 2) % 7
+    with torch.no_grad():
+        return bool(torch.allclose(model(source, target)[:, :3], model(source, changed)[:, :3], rtol=1e-9, atol=1e-9))
+
+
+@book.scenario("EncoderDecoder",
+               hint="every target position must read the source through cross-attention")
+def ed_reads_every_source_token(EncoderDecoder):
+    """changing any one source token changes the logits at every target position"""
+    model = _encoder_decoder(EncoderDecoder)
+    source, target = _ids(5, 1, 5), _ids(6, 1, 4)
+    found = []
+    with torch.no_grad():
+        before = model(source, target)
+        for i in range(5):
+            changed = source.clone()
+            changed[0, i] = (changed[0, i] + 1) % 7
+            found.append(bool(((model(changed, target) - before).abs().amax(dim=-1) > 1e-9).all()))
+    return found
+
+
+@book.scenario("EncoderDecoder",
+               hint="add positional encodings to the source and to the target")
+def ed_knows_order(EncoderDecoder):
+    """swapping two source tokens, or two earlier target tokens, changes the logits (the model knows positions)"""
+    model = _encoder_decoder(EncoderDecoder)
+    source, target = torch.tensor([[1, 4, 2, 5]]), torch.tensor([[3, 6, 0]])
+    with torch.no_grad():
+        before = model(source, target)
+        swapped_source = model(torch.tensor([[4, 1, 2, 5]]), target)
+        swapped_target = model(source, torch.tensor([[6, 3, 0]]))
+    return {"source": bool((swapped_source[0, -1] - before[0, -1]).abs().max() > 1e-9),
+            "target": bool((swapped_target[0, -1] - before[0, -1]).abs().max() > 1e-9)}
+
+
+@book.scenario("EncoderDecoder",
+               hint="each sequence of a batch is processed on its own")
+def ed_batch_rows_independent(EncoderDecoder):
+    """the logits of a batch equal those of its rows run one at a time"""
+    model = _encoder_decoder(EncoderDecoder)
+    source, target = _ids(7, 3, 4), _ids(8, 3, 5)
+    with torch.no_grad():
+        together = model(source, target)
+        alone = torch.cat([model(source[i:i + 1], target[i:i + 1]) for i in range(3)])
+    return bool(torch.allclose(together, alone, rtol=1e-9, atol=1e-9))
+
+
+@book.scenario("EncoderDecoder",
+               hint="build the model from your MultiHeadAttention, for the decoder's self- and cross-attention")
+def ed_uses_multi_head_attention(EncoderDecoder):
+    """the model holds MultiHeadAttention modules with the number of heads given"""
+    torch.manual_seed(0)
+    model = EncoderDecoder(7, 6, 16, 4, 32, 2)
+    heads = [m.num_heads for m in model.modules() if type(m).__name__ == "MultiHeadAttention"]
+    return {"at least two (self- and cross-attention)": len(heads) >= 2, "heads": sorted(set(heads))}
+
+
+@book.scenario("EncoderDecoder",
+               hint="a source or target longer than the maximum length, or batches of different sizes, is an error")
+def ed_errors(EncoderDecoder):
+    """a source or a target longer than max_len, and batches of different sizes (each raises ValueError)"""
+    model = _encoder_decoder(EncoderDecoder)
+    return {"source of 7": error_name(model, _ids(9, 2, 7), _ids(10, 2, 3)),
+            "target of 7": error_name(model, _ids(9, 2, 3), _ids(10, 2, 7)),
+            "2 sources, 3 targets": error_name(model, _ids(9, 2, 3), _ids(10, 3, 3)),
+            "source and target of max_len": error_name(model, _ids(9, 2, 6), _ids(10, 2, 6))}
+
+
+@book.scenario("EncoderDecoder",
+               hint="do not modify the token tensors")
+def ed_inputs_unchanged(EncoderDecoder):
+    """the source and target tensors are left as they were"""
+    model = _encoder_decoder(EncoderDecoder)
+    source, target = _ids(11, 2, 4), _ids(12, 2, 3)
+    with torch.no_grad():
+        model(source, target)
+    return [_np(source), _np(target)]
+
+
+@book.scenario("EncoderDecoder",
+               hint="the model must be able to learn to copy: check that the gradient reaches the parameters")
+def ed_learns_to_copy(EncoderDecoder):
+    """40 seeded Adam steps on 16 fixed copy pairs cut the loss on them by more than half"""
+    source = _ids(13, 16, 4, vocab=6)
+    target_in = torch.cat([torch.full((16, 1), 6), source[:, :-1]], dim=1)
+    torch.manual_seed(0)
+    model = EncoderDecoder(7, 4, 16, 2, 32, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    with _one_thread():
+        for _ in range(40):
+            loss = F.cross_entropy(model(source, target_in).flatten(0, 1), source.flatten())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    return bool(losses[-1] < 0.5 * losses[0])
+
+
+@book.scenario("masked_cross_entropy", rtol=1e-5, atol=1e-7)
+def mce_visible_cases(masked_cross_entropy):
+    """the visible test's cases: logits (2, 4, 5) with ignored targets, [1000, -1000, 0], ignore_index = 0"""
+    logits = torch.randn((2, 4, 5), generator=torch.Generator().manual_seed(1))
+    targets = torch.tensor([[-100, -100, 3, 0], [-100, -100, 1, 4]])
+    leaf = logits.clone().requires_grad_()
+    loss = masked_cross_entropy(leaf, targets)
+    loss.backward()
+    return {"loss": loss.item(), "gradient": _np(leaf.grad).astype(np.float64),
+            "extreme": masked_cross_entropy(torch.tensor([[1000.0, -1000.0, 0.0]]), torch.tensor([1])).item(),
+            "ignore 0": masked_cross_entropy(logits, torch.tensor([[0, 1, 2, 3], [0, 0, 0, 0]]), 0).item(),
+            "targets (2, 1)": error_name(masked_cross_entropy, logits, torch.zeros(2, 1, dtype=torch.int64)),
+            "all ignored": error_name(masked_cross_entropy, logits, torch.full((2, 4), -100))}
+
+
+class _AddOne(torch.nn.Module):
+    def forward(self, tokens):
+        return F.one_hot((tokens + (5 if self.training else 1)) % 10, 10).float()
+
+
+@book.scenario("greedy_decode")
+def greedy_visible_cases(greedy_decode):
+    """the visible test's cases: a model that adds 1 in eval mode, from 3 and 8, in training mode before"""
+    model = _AddOne().train()
+    prefix = torch.tensor([[3], [8]])
+    written = greedy_decode(model, prefix, 4)
+    return {"tokens": _np(written), "dtype": str(written.dtype), "training afterwards": model.training,
+            "prefix": _np(prefix), "none": list(greedy_decode(model, prefix, 0).shape),
+            "n_new = -1": error_name(greedy_decode, model, prefix, -1)}
+
+
+@book.scenario("EncoderDecoder")
+def ed_visible_cases(EncoderDecoder):
+    """the visible test's cases: EncoderDecoder(11, 8, 16, 2, 32, 1) on 3 sources of 8 tokens and targets of 5"""
+    torch.manual_seed(0)
+    model = EncoderDecoder(11, 8, 16, 2, 32, 1).eval()
+    source = torch.randint(0, 11, (3, 8), generator=torch.Generator().manual_seed(2))
+    target = torch.randint(0, 11, (3, 5), generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        logits = model(source, target)
+        later = target.clone()
+        later[:, 3:] = (later[:, 3:] + 1) % 11
+        changed = source.clone()
+        changed[:, 6] = (changed[:, 6] + 1) % 11
+        found = {"shape": list(logits.shape), "dtype": str(logits.dtype),
+                 "causal": bool(torch.allclose(model(source, later)[:, :3], logits[:, :3], rtol=1e-5, atol=1e-6)),
+                 "reads source token 6 everywhere": bool(((model(changed, target) - logits).abs().amax(dim=-1) > 1e-6).all()),
+                 "source order matters": bool((model(source[:, [1, 0, 2, 3, 4, 5, 6, 7]], target) - logits).abs().max() > 1e-6)}
+    found["too long"] = error_name(model, torch.zeros(1, 9, dtype=torch.int64), torch.zeros(1, 2, dtype=torch.int64))
+    return found
+
+
+# --- the shared factories: returned dtypes and documented errors ------------------------------------------
+
+factories.returned_dtype(book, "masked_cross_entropy",
+                         lambda: (_randn(131, 3, 4, dtype=torch.float32), _scored(132, 3, vocab=4)),
+                         "float32 logits give a float32 loss", rtol=1e-5, atol=1e-6)
+factories.returned_dtype(book, "greedy_decode",
+                         lambda: (_Counter(vocab=4).eval(), torch.tensor([[1, 2, 3], [0, 0, 0]]), 3),
+                         "the written tokens are an int64 tensor")
+factories.raises(book, "causal_mask", {"n = -1": lambda: (-1,), "n = 2, window 0": lambda: (2, 0),
+                                       "n = 2, window -1": lambda: (2, -1)})

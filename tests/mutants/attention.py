@@ -187,35 +187,68 @@ def self_attention(x, w_q, w_k, w_v, mask=None):  # noqa: F811
 # --- causal mask --------------------------------------------------------------------------------------
 
 @mutant("causal_mask", "the diagonal excluded (a position cannot see itself)")
-def causal_mask(n):  # noqa: F811
+def causal_mask(n, window=None):  # noqa: F811
     if n < 0:
         raise ValueError("negative length")
     return torch.ones(n, n, dtype=torch.bool).tril(diagonal=-1)
 
 
 @mutant("causal_mask", "upper triangle: the future is allowed, the past blocked")
-def causal_mask(n):  # noqa: F811
+def causal_mask(n, window=None):  # noqa: F811
     if n < 0:
         raise ValueError("negative length")
     return torch.ones(n, n, dtype=torch.bool).triu()
 
 
 @mutant("causal_mask", "float ones and zeros instead of booleans")
-def causal_mask(n):  # noqa: F811
+def causal_mask(n, window=None):  # noqa: F811
     if n < 0:
         raise ValueError("negative length")
     return torch.ones(n, n).tril()
 
 
 @mutant("causal_mask", "torch's MultiheadAttention convention (True = blocked)")
-def causal_mask(n):  # noqa: F811
+def causal_mask(n, window=None):  # noqa: F811
     if n < 0:
         raise ValueError("negative length")
     return torch.ones(n, n, dtype=torch.bool).triu(diagonal=1)
 
 
+@mutant("causal_mask", "the window ignored (every earlier position allowed)")
+def causal_mask(n, window=None):  # noqa: F811
+    if n < 0 or (window is not None and window < 1):
+        raise ValueError("bad arguments")
+    return torch.ones(n, n, dtype=torch.bool).tril()
+
+
+@mutant("causal_mask", "the window one too wide (i - j <= window)")
+def causal_mask(n, window=None):  # noqa: F811
+    if n < 0 or (window is not None and window < 1):
+        raise ValueError("bad arguments")
+    lag = torch.arange(n)[:, None] - torch.arange(n)[None, :]
+    return (lag >= 0) & (lag <= (n if window is None else window))
+
+
+@mutant("causal_mask", "no ValueError for a window of 0")
+def causal_mask(n, window=None):  # noqa: F811
+    if n < 0:
+        raise ValueError("negative length")
+    lag = torch.arange(n)[:, None] - torch.arange(n)[None, :]
+    return (lag >= 0) & (lag < (n + 1 if window is None else window))
+
+
+@mutant("causal_mask", "the window counted from the start of the sequence (j < window), not back from i")
+def causal_mask(n, window=None):  # noqa: F811
+    if n < 0 or (window is not None and window < 1):
+        raise ValueError("bad arguments")
+    allowed = torch.ones(n, n, dtype=torch.bool).tril()
+    if window is not None:
+        allowed[:, window:] = False
+    return allowed
+
+
 @mutant("causal_mask", "no ValueError for a negative length")
-def causal_mask(n):  # noqa: F811
+def causal_mask(n, window=None):  # noqa: F811
     return torch.ones(max(n, 0), max(n, 0), dtype=torch.bool).tril()
 
 
@@ -546,3 +579,245 @@ class TinyTransformer(_Tiny):  # noqa: F811
         for block in self.blocks:
             x = block(x, causal_mask(tokens.shape[1]))
         return self.head(self.norm(x))
+
+
+# --- masked cross-entropy -------------------------------------------------------------------------------
+
+def _checked(logits, targets, ignore_index):
+    if tuple(targets.shape) != tuple(logits.shape[:-1]):
+        raise ValueError("shapes")
+    scored = targets != ignore_index
+    if not scored.any():
+        raise ValueError("nothing scored")
+    if targets[scored].min() < 0 or targets[scored].max() >= logits.shape[-1]:
+        raise ValueError("range")
+    return scored
+
+
+@mutant("masked_cross_entropy", "divides by every position, ignored ones included")
+def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
+    scored = _checked(logits, targets, ignore_index)
+    rows, chosen = logits[scored], targets[scored]
+    losses = torch.logsumexp(rows, dim=-1) - rows.gather(1, chosen[:, None])[:, 0]
+    return losses.sum() / targets.numel()
+
+
+@mutant("masked_cross_entropy", "no shift by the maximum (overflows at logits of 1000)")
+def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
+    scored = _checked(logits, targets, ignore_index)
+    rows, chosen = logits[scored], targets[scored]
+    return (torch.log(torch.exp(rows).sum(dim=-1)) - rows.gather(1, chosen[:, None])[:, 0]).mean()
+
+
+@mutant("masked_cross_entropy", "ignores -100 whatever ignore_index says")
+def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
+    scored = _checked(logits, targets, -100)
+    rows, chosen = logits[scored], targets[scored]
+    return (torch.logsumexp(rows, dim=-1) - rows.gather(1, chosen[:, None])[:, 0]).mean()
+
+
+@mutant("masked_cross_entropy", "returns a Python float (no gradient)")
+def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
+    scored = _checked(logits, targets, ignore_index)
+    rows, chosen = logits[scored], targets[scored]
+    return (torch.logsumexp(rows, dim=-1) - rows.gather(1, chosen[:, None])[:, 0]).mean().item()
+
+
+@mutant("masked_cross_entropy", "no shape check: targets that broadcast are accepted")
+def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
+    targets = targets.expand(logits.shape[:-1]) if targets.dim() == logits.dim() - 1 else targets[..., 0]
+    scored = targets != ignore_index
+    if not scored.any():
+        raise ValueError("nothing scored")
+    if targets[scored].min() < 0 or targets[scored].max() >= logits.shape[-1]:
+        raise ValueError("range")
+    rows, chosen = logits[scored], targets[scored]
+    return (torch.logsumexp(rows, dim=-1) - rows.gather(1, chosen[:, None])[:, 0]).mean()
+
+
+@mutant("masked_cross_entropy", "no error when every position is ignored (returns NaN)")
+def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
+    if tuple(targets.shape) != tuple(logits.shape[:-1]):
+        raise ValueError("shapes")
+    scored = targets != ignore_index
+    rows, chosen = logits[scored], targets[scored].clamp(0, logits.shape[-1] - 1)
+    return (torch.logsumexp(rows, dim=-1) - rows.gather(1, chosen[:, None])[:, 0]).mean()
+
+
+# --- greedy decoding -----------------------------------------------------------------------------------
+
+def _check_decode(prefix, n_new):
+    if n_new < 0 or prefix.dim() != 2 or prefix.shape[1] == 0:
+        raise ValueError("bad arguments")
+
+
+@mutant("greedy_decode", "feeds only the prefix at every step (the written tokens are not fed back)")
+def greedy_decode(model, prefix, n_new):  # noqa: F811
+    _check_decode(prefix, n_new)
+    was_training = isinstance(model, nn.Module) and model.training
+    if isinstance(model, nn.Module):
+        model.eval()
+    with torch.no_grad():
+        written = [model(prefix)[:, -1].argmax(dim=-1) for _ in range(n_new)]
+    if isinstance(model, nn.Module):
+        model.train(was_training)
+    return torch.stack(written, dim=1) if written else prefix[:, :0]
+
+
+@mutant("greedy_decode", "decodes in the model's current mode (no eval)")
+def greedy_decode(model, prefix, n_new):  # noqa: F811
+    _check_decode(prefix, n_new)
+    tokens = prefix
+    with torch.no_grad():
+        for _ in range(n_new):
+            tokens = torch.cat([tokens, model(tokens)[:, -1].argmax(dim=-1, keepdim=True)], dim=1)
+    return tokens[:, prefix.shape[1]:]
+
+
+@mutant("greedy_decode", "leaves the model in eval mode")
+def greedy_decode(model, prefix, n_new):  # noqa: F811
+    _check_decode(prefix, n_new)
+    if isinstance(model, nn.Module):
+        model.eval()
+    tokens = prefix
+    with torch.no_grad():
+        for _ in range(n_new):
+            tokens = torch.cat([tokens, model(tokens)[:, -1].argmax(dim=-1, keepdim=True)], dim=1)
+    return tokens[:, prefix.shape[1]:]
+
+
+@mutant("greedy_decode", "returns the prefix with the new tokens")
+def greedy_decode(model, prefix, n_new):  # noqa: F811
+    _check_decode(prefix, n_new)
+    was_training = isinstance(model, nn.Module) and model.training
+    if isinstance(model, nn.Module):
+        model.eval()
+    tokens = prefix
+    with torch.no_grad():
+        for _ in range(n_new):
+            tokens = torch.cat([tokens, model(tokens)[:, -1].argmax(dim=-1, keepdim=True)], dim=1)
+    if isinstance(model, nn.Module):
+        model.train(was_training)
+    return tokens
+
+
+@mutant("greedy_decode", "records gradients while decoding")
+def greedy_decode(model, prefix, n_new):  # noqa: F811
+    _check_decode(prefix, n_new)
+    was_training = isinstance(model, nn.Module) and model.training
+    if isinstance(model, nn.Module):
+        model.eval()
+    tokens = prefix
+    for _ in range(n_new):
+        tokens = torch.cat([tokens, model(tokens)[:, -1].argmax(dim=-1, keepdim=True)], dim=1)
+    if isinstance(model, nn.Module):
+        model.train(was_training)
+    return tokens[:, prefix.shape[1]:]
+
+
+@mutant("greedy_decode", "reads the logits of the first position, not the last")
+def greedy_decode(model, prefix, n_new):  # noqa: F811
+    _check_decode(prefix, n_new)
+    was_training = isinstance(model, nn.Module) and model.training
+    if isinstance(model, nn.Module):
+        model.eval()
+    tokens = prefix
+    with torch.no_grad():
+        for _ in range(n_new):
+            tokens = torch.cat([tokens, model(tokens)[:, 0].argmax(dim=-1, keepdim=True)], dim=1)
+    if isinstance(model, nn.Module):
+        model.train(was_training)
+    return tokens[:, prefix.shape[1]:]
+
+
+# --- the encoder-decoder -------------------------------------------------------------------------------
+
+class _EncoderDecoder(nn.Module):
+    def __init__(self, vocab_size, max_len, embed_dim=64, num_heads=4, mlp_dim=128, num_layers=2):
+        super().__init__()
+        self.max_len = max_len
+        self.source_embedding = nn.Embedding(vocab_size, embed_dim)
+        self.target_embedding = nn.Embedding(vocab_size, embed_dim)
+        self.register_buffer("positions", positional_encoding(max_len, embed_dim), persistent=False)
+        self.encoder = nn.ModuleList(TransformerBlock(embed_dim, num_heads, mlp_dim) for _ in range(num_layers))
+        self.encoder_norm = nn.LayerNorm(embed_dim)
+        self.decoder = nn.ModuleList(nn.ModuleDict({
+            "norm1": nn.LayerNorm(embed_dim), "self_attention": MultiHeadAttention(embed_dim, num_heads),
+            "norm2": nn.LayerNorm(embed_dim), "cross_attention": MultiHeadAttention(embed_dim, num_heads),
+            "norm3": nn.LayerNorm(embed_dim),
+            "mlp": nn.Sequential(nn.Linear(embed_dim, mlp_dim), nn.ReLU(), nn.Linear(mlp_dim, embed_dim)),
+        }) for _ in range(num_layers))
+        self.norm = nn.LayerNorm(embed_dim)
+        self.head = nn.Linear(embed_dim, vocab_size)
+
+
+def _decode_layers(model, x, memory, mask):
+    for block in model.decoder:
+        normed = block["norm1"](x)
+        x = x + block["self_attention"](normed, normed, normed, mask)[0]
+        x = x + block["cross_attention"](block["norm2"](x), memory, memory)[0]
+        x = x + block["mlp"](block["norm3"](x))
+    return model.head(model.norm(x))
+
+
+def _encode(model, source, positions=True):
+    memory = model.source_embedding(source) + (model.positions[: source.shape[1]] if positions else 0)
+    for block in model.encoder:
+        memory = block(memory)
+    return model.encoder_norm(memory)
+
+
+def _check_lengths(model, source, target):
+    if max(source.shape[1], target.shape[1]) > model.max_len or source.shape[0] != target.shape[0]:
+        raise ValueError("lengths")
+
+
+@mutant("EncoderDecoder", "no causal mask in the decoder's self-attention")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def forward(self, source, target):
+        _check_lengths(self, source, target)
+        x = self.target_embedding(target) + self.positions[: target.shape[1]]
+        return _decode_layers(self, x, _encode(self, source), None)
+
+
+@mutant("EncoderDecoder", "no positional encoding on the source")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def forward(self, source, target):
+        _check_lengths(self, source, target)
+        x = self.target_embedding(target) + self.positions[: target.shape[1]]
+        return _decode_layers(self, x, _encode(self, source, positions=False), causal_mask(target.shape[1]))
+
+
+@mutant("EncoderDecoder", "cross-attention reads the decoder's own states (the source is never seen)")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def forward(self, source, target):
+        _check_lengths(self, source, target)
+        x = self.target_embedding(target) + self.positions[: target.shape[1]]
+        _encode(self, source)
+        return _decode_layers(self, x, x, causal_mask(target.shape[1]))
+
+
+@mutant("EncoderDecoder", "no positional encoding on the target")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def forward(self, source, target):
+        _check_lengths(self, source, target)
+        x = self.target_embedding(target)
+        return _decode_layers(self, x, _encode(self, source), causal_mask(target.shape[1]))
+
+
+@mutant("EncoderDecoder", "returns probabilities (a softmax at the end), not logits")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def forward(self, source, target):
+        _check_lengths(self, source, target)
+        x = self.target_embedding(target) + self.positions[: target.shape[1]]
+        return _decode_layers(self, x, _encode(self, source), causal_mask(target.shape[1])).softmax(dim=-1)
+
+
+@mutant("EncoderDecoder", "no ValueError for sequences longer than max_len")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def forward(self, source, target):
+        source, target = source[:, : self.max_len], target[:, : self.max_len]
+        if source.shape[0] != target.shape[0]:
+            raise ValueError("batches")
+        x = self.target_embedding(target) + self.positions[: target.shape[1]]
+        return _decode_layers(self, x, _encode(self, source), causal_mask(target.shape[1]))
