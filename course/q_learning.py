@@ -31,7 +31,7 @@ CLIFF_START, CLIFF_GOAL = 36, 47
 CLIFF_TO_GRID = np.array([rl.UP, rl.RIGHT, rl.DOWN, rl.LEFT])  # CliffWalking action -> course.rl action
 CLIFF_DESC = np.array([list("F" * 12)] * 3 + [list("S" + "H" * 10 + "G")])
 METHODS = ("SARSA", "Q-learning")
-COLOURS = {"SARSA": "tab:blue", "Q-learning": "tab:red"}
+COLOURS = {"SARSA": "tab:blue", "Q-learning": "tab:red", "Expected SARSA": "tab:purple"}
 
 
 def make_cliff(**options) -> gym.Env:
@@ -57,9 +57,11 @@ def cliff_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 @slider_cache
 def td_control(method: str, epsilon: float, n_episodes: int = 500, alpha: float = 0.5, gamma: float = 1.0,
                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Learn CliffWalking's Q-table with SARSA or Q-learning; return (Q (S, A), reward of each episode).
+    """Learn CliffWalking's Q-table with SARSA, Q-learning or Expected SARSA; return (Q (S, A),
+    reward of each episode).
 
-    Behaviour is epsilon-greedy with random tie-breaking, drawn from its own stream of uniform
+    Expected SARSA bootstraps from the mean of Q(s', .) under the epsilon-greedy policy (ties
+    share the greedy probability). Behaviour is epsilon-greedy with random tie-breaking, drawn from its own stream of uniform
     numbers (two per decision), so it follows the same rules as the exercises but not the
     same random draws.
     """
@@ -92,6 +94,8 @@ def td_control(method: str, epsilon: float, n_episodes: int = 500, alpha: float 
             if sarsa:
                 chosen = act(following)
                 ahead = q[following][chosen]
+            elif method == "Expected SARSA":
+                ahead = _expected_value(q[following], epsilon)
             else:
                 ahead = max(q[following])
             q[state][action] += alpha * (r + (0.0 if done else gamma * ahead) - q[state][action])
@@ -103,23 +107,39 @@ def td_control(method: str, epsilon: float, n_episodes: int = 500, alpha: float 
     return np.array(q), np.array(totals)
 
 
+def _expected_value(row: list[float], epsilon: float) -> float:
+    """The mean of ``row`` under the epsilon-greedy policy (the tied greedy actions all have the top value)."""
+    return epsilon * sum(row) / len(row) + (1.0 - epsilon) * max(row)
+
+
 def _uniforms(rng: np.random.Generator, block: int = 8192) -> Iterator[float]:
     """An endless stream of uniform numbers, drawn in blocks (scalar draws are slow); a chain
     of list iterators, so that ``next`` runs in C."""
     return itertools.chain.from_iterable(rng.random(block).tolist() for _ in itertools.count())
 
 
-def greedy_path(Q: np.ndarray, max_steps: int = 60) -> np.ndarray:
-    """States visited by the greedy policy (first best action) from the start; stops at the goal."""
+def greedy_path(Q: np.ndarray) -> np.ndarray:
+    """States visited by the greedy policy (first best action) from the start.
+
+    The greedy policy is deterministic and so is CliffWalking, so the walk either reaches the
+    goal or, as soon as it comes back to a state it has visited, repeats itself for ever: the
+    path then ends with that repeated state (see :func:`path_loops`). A step into the cliff
+    goes back to the start, which is a repeat too.
+    """
     nxt, _, ends = cliff_table()
-    path = [CLIFF_START]
-    for _ in range(max_steps):
+    path, seen = [CLIFF_START], {CLIFF_START}
+    while True:
         action = int(np.argmax(Q[path[-1]]))
         done = ends[path[-1], action]
         path.append(int(nxt[path[-1], action]))
-        if done:
-            break
-    return np.array(path)
+        if done or path[-1] in seen:
+            return np.array(path)
+        seen.add(path[-1])
+
+
+def path_loops(path: np.ndarray) -> bool:
+    """Whether a :func:`greedy_path` ends in a loop rather than at the goal."""
+    return int(path[-1]) != CLIFF_GOAL
 
 
 def steps_beside_cliff(path: np.ndarray) -> int:
@@ -140,8 +160,8 @@ def draw_cliff_paths(ax, paths: dict[str, np.ndarray]) -> None:
     rl.draw_map(ax, CLIFF_DESC)
     for offset, (name, path) in zip((-0.12, 0.12), paths.items()):
         x, y = rl.grid_coordinates(path, CLIFF_SHAPE[1])
-        ax.plot(x, y + offset, color=COLOURS[name], lw=2.5, marker="o", ms=3,
-                label=f"{name}: {len(path) - 1} steps")
+        label = f"{name}: loops after {len(path) - 1} steps" if path_loops(path) else f"{name}: {len(path) - 1} steps"
+        ax.plot(x, y + offset, color=COLOURS[name], lw=2.5, marker="o", ms=3, label=label)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8, frameon=False)
 
 
@@ -158,8 +178,10 @@ def draw_cliff(epsilon: float = 0.1, n_episodes: int = 500, alpha: float = 0.5, 
         totals = np.mean([run_totals for _, run_totals in results], axis=0)
         ax_curve.plot(moving_average(totals, 20), color=COLOURS[name],
                       label=f"{name} (mean after episode 100: {totals[100:].mean():.0f})")
-    ax_curve.set_ylim(-150, 0)
-    ax_curve.set_yticks([-150, -100, -50, 0])  # few ticks: each costs several artists per redraw
+    lowest = min(moving_average(np.mean([t for _, t in results], axis=0), 20)[20:].min() for results in runs.values())
+    bottom = min(-150.0, 50.0 * np.floor(lowest / 50.0))  # the curves after their first 20 episodes stay in view
+    ax_curve.set_ylim(bottom, 0)
+    ax_curve.set_yticks(np.linspace(bottom, 0, 4).round())  # few ticks: each costs several artists per redraw
     ax_curve.locator_params(axis="x", nbins=5)
     ax_curve.set_xlabel("episode")
     ax_curve.set_ylabel("reward per episode")
@@ -271,13 +293,16 @@ class GreedyEvaluator:
 
 
 def run_dqn(train_dqn: Callable, replay_buffer: type, n_steps: int = 50_000, seed: int = 0,
-            settings: dict | None = None, progress: bool = True) -> dict:
+            settings: dict | None = None, progress: bool = True, double: bool = False,
+            stop_at_target: bool = True) -> dict:
     """Build CartPole, the networks and the optimizer from ``settings``, train with ``train_dqn``.
 
     ``train_dqn`` and ``replay_buffer`` are the exercise's training loop and buffer class (the
-    notebook passes the student's, ``make bench`` the reference's). Returns the training
-    history, the evaluator (greedy means over time, best network, step at which the target was
-    reached or None) and the wall time in seconds.
+    notebook passes the student's, ``make bench`` the reference's); ``double`` selects Double
+    DQN targets. With ``stop_at_target=False`` the run uses all ``n_steps`` (same budget for
+    every method). Returns the training history, the evaluator (greedy means over time, best
+    network, step at which the target was reached or None), the final network and the wall
+    time in seconds.
     """
     import time
 
@@ -288,18 +313,65 @@ def run_dqn(train_dqn: Callable, replay_buffer: type, n_steps: int = 50_000, see
     q_net, target_net = q_network(s["hidden"], seed), q_network(s["hidden"], seed)
     optimizer = torch.optim.Adam(q_net.parameters(), lr=s["lr"])
     bar = tqdm(total=n_steps, desc=f"DQN seed {seed}", mininterval=1.0) if progress else None
-    evaluator = GreedyEvaluator(s["eval_every"], s["eval_from"], progress=bar)
+    evaluator = GreedyEvaluator(s["eval_every"], s["eval_from"], progress=bar,
+                                target=SOLVED if stop_at_target else np.inf)
     start = time.perf_counter()
     history = train_dqn(env, q_net, target_net, optimizer, replay_buffer(s["buffer_size"], 4), n_steps,
                         linear_schedule(s["epsilon_start"], s["epsilon_end"], s["epsilon_steps"]),
                         gamma=s["gamma"], batch_size=s["batch_size"], learning_starts=s["learning_starts"],
-                        train_every=s["train_every"], target_every=s["target_every"], seed=seed, callback=evaluator)
+                        train_every=s["train_every"], target_every=s["target_every"], seed=seed, callback=evaluator,
+                        double=double)
     seconds = time.perf_counter() - start
     if bar is not None:
         bar.close()
     if evaluator.best is None:
         evaluator.best = q_net
     return {"history": history, "evaluator": evaluator, "q_net": q_net, "seconds": seconds}
+
+
+# Held-out evaluation: the snapshot is chosen on the evaluator's seeds 10,000-10,019, so it is
+# judged on episodes it was not selected on.
+HELD_OUT_SEED, HELD_OUT_EPISODES = 50_000, 100
+
+
+def held_out_return(q_net: torch.nn.Module, n_episodes: int = HELD_OUT_EPISODES, seed: int = HELD_OUT_SEED) -> float:
+    """Mean greedy return of ``q_net`` over ``n_episodes`` fresh CartPole episodes (seeds ``seed, seed + 1, ...``)."""
+    return float(rl.greedy_returns(greedy_policy(q_net), n_episodes, seed).mean())
+
+
+def overestimation(q_net: torch.nn.Module, gamma: float = 0.99, n_episodes: int = 10, seed: int = HELD_OUT_SEED,
+                   limit: int = 500, tail: int = 460) -> dict[str, float]:
+    """How far the network's values lie above what its greedy policy actually earns.
+
+    Plays ``n_episodes`` greedy CartPole episodes (seeds ``seed, seed + 1, ...``) and, for every
+    state s_t visited before step ``limit``, compares max_a Q(s_t, a) with the discounted return
+    sum_k gamma^k r_{t+k} actually obtained from s_t. The episodes run ``tail`` steps past the
+    usual limit so that a return cut by the time limit misses at most gamma^tail of its value
+    (under 1 % for gamma = 0.99). Returns the means over those states: ``predicted``,
+    ``actual`` and their difference ``over``, and ``states``, how many were counted.
+    """
+    env = make_cartpole(max_episode_steps=limit + tail)
+    predicted, actual = [], []
+    for episode in range(n_episodes):
+        obs, _ = env.reset(seed=seed + episode)
+        values, rewards, done = [], [], False
+        while not done:
+            with torch.no_grad():
+                q = q_net(torch.as_tensor(obs, dtype=torch.float32)[None])[0]
+            values.append(float(q.max()))
+            obs, reward, terminated, truncated, _ = env.step(int(q.argmax()))
+            rewards.append(float(reward))
+            done = terminated or truncated
+        returns = np.zeros(len(rewards))
+        following = 0.0
+        for t in range(len(rewards) - 1, -1, -1):
+            following = rewards[t] + gamma * following
+            returns[t] = following
+        predicted.extend(values[:limit])
+        actual.extend(returns[:limit].tolist())
+    env.close()
+    return {"predicted": float(np.mean(predicted)), "actual": float(np.mean(actual)),
+            "over": float(np.mean(predicted) - np.mean(actual)), "states": len(predicted)}
 
 
 def benchmark_training(reference, seeds: tuple[int, ...] = (0, 1, 2, 3, 4), n_steps: int = 50_000) -> dict:
@@ -338,6 +410,44 @@ def draw_dqn_training(history: dict, evaluations: list[tuple[int, float]], targe
         ax_loss.semilogy(np.arange(1, len(losses) + 1), moving_average(losses, 200) + 1e-12, color="tab:purple")
     ax_loss.set_xlabel("update")
     ax_loss.set_ylabel("Huber loss (moving mean of 200)")
+    return fig
+
+
+def draw_dqn_diagram() -> Figure:
+    """DQN's parts and data flow: the environment, the Q-network, the replay buffer, the target network, the loss."""
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    fig = Figure(figsize=(9.0, 4.2))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 5)
+    ax.set_axis_off()
+    boxes = {
+        "env": (0.3, 3.4, 2.3, 1.2, "environment\n(CartPole)", "#dfe9f5"),
+        "qnet": (4.0, 3.4, 2.4, 1.2, "Q-network  $\\theta$\nstate -> one Q per action", "#d5f0d5"),
+        "buffer": (0.3, 0.4, 2.6, 1.3, "replay buffer $\\mathcal{D}$\nlast N transitions\n(s, a, r, s', terminated)",
+                   "#f5e6c8"),
+        "target": (4.0, 1.7, 2.4, 1.1, "target network  $\\theta^-$\ncopy of $\\theta$, refreshed\nevery C steps",
+                   "#e8d9f0"),
+        "loss": (7.3, 0.4, 2.5, 1.5, "Huber loss of\n$Q(s, a; \\theta)$ against\n$y = r + \\gamma \\, \\max_{a'} Q(s', a'; \\theta^-)$",
+                 "#f8d7d7"),
+    }
+    for x, y, w, h, text, colour in boxes.values():
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.05", fc=colour, ec="0.3"))
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8)
+
+    def arrow(start, end, label, offset=(0.0, 0.15), style="-|>", **options):
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color="0.25", lw=1.2, **options))
+        ax.text((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1], label, ha="center",
+                fontsize=7.5, color="0.15")
+
+    arrow((2.6, 4.25), (4.0, 4.25), "observation s")
+    arrow((4.0, 3.75), (2.6, 3.75), "epsilon-greedy action a", offset=(0.0, -0.3))
+    arrow((1.45, 3.4), (1.45, 1.7), "store (s, a, r, s')", offset=(-0.05, 0.0))
+    arrow((2.9, 0.9), (7.3, 0.9), "sampled mini-batch (s, a, r, s')", offset=(0.0, -0.3))
+    arrow((6.4, 2.2), (7.6, 1.9), "values of s'", offset=(0.35, 0.2))
+    arrow((8.9, 1.9), (6.4, 3.9), "gradient step on $\\theta$", offset=(1.0, 0.1))
+    arrow((5.2, 3.4), (5.2, 2.8), "copy every C steps", offset=(1.0, -0.1), linestyle="--")
     return fig
 
 
@@ -400,6 +510,54 @@ def _walk(rng: np.random.Generator) -> tuple[list[int], float]:
     while 0 < states[-1] < 6:
         states.append(states[-1] + (1 if rng.random() < 0.5 else -1))
     return states, float(states[-1] == 6)
+
+
+def n_step_walk_error(n: int | None, alpha: float, n_runs: int = 50, n_episodes: int = 10, seed: int = 0) -> float:
+    """RMS error of n-step TD on the random walk, averaged over the first ``n_episodes`` episodes and ``n_runs`` runs.
+
+    ``n = None`` is constant-alpha Monte Carlo (the return to the end of the episode). The
+    n-step target of s_t is the sum of the next n rewards plus the estimate of s_{t+n} (0 past
+    the end); V(s_t) is updated as soon as that target is known, i.e. at step t + n.
+    """
+    walker = np.random.default_rng(seed)
+    total = 0.0
+    for _ in range(n_runs):
+        values = np.full(7, 0.5)
+        values[[0, 6]] = 0.0
+        for _ in range(n_episodes):
+            states, final_reward = _walk(walker)
+            length = len(states) - 1
+            horizon = length if n is None else n
+            for t in range(length):
+                end = min(t + horizon, length)
+                target = final_reward if end == length else values[states[end]]
+                values[states[t]] += alpha * (target - values[states[t]])
+            total += np.sqrt(np.mean((values[1:6] - WALK_TRUE_VALUES) ** 2))
+    return total / (n_runs * n_episodes)
+
+
+WALK_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0)
+WALK_NS = (1, 2, 4, None)
+
+
+@functools.cache
+def alpha_sweep(n_runs: int = 50, n_episodes: int = 10) -> dict[str, np.ndarray]:
+    """:func:`n_step_walk_error` for every n of ``WALK_NS`` and alpha of ``WALK_ALPHAS`` (same walks for each)."""
+    return {("Monte Carlo" if n is None else f"{n}-step TD"): np.array([n_step_walk_error(n, alpha, n_runs, n_episodes)
+                                                                       for alpha in WALK_ALPHAS]) for n in WALK_NS}
+
+
+def draw_alpha_sensitivity(n_runs: int = 50, n_episodes: int = 10) -> Figure:
+    """Error against step size for n-step TD (n = 1, 2, 4) and Monte Carlo on the random walk."""
+    fig = Figure(figsize=(5.5, 3.4), layout="constrained")
+    ax = fig.subplots()
+    for name, errors in alpha_sweep(n_runs, n_episodes).items():
+        ax.plot(WALK_ALPHAS, errors, "o-", ms=3, label=name)
+    ax.set_xlabel("step size alpha")
+    ax.set_ylabel(f"RMS error, mean over the first {n_episodes} episodes")
+    ax.set_title(f"random walk, {n_runs} runs", fontsize=9)
+    ax.legend(fontsize=8)
+    return fig
 
 
 def draw_td_vs_mc(alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: int = 30, n_episodes: int = 100) -> Figure:

@@ -129,6 +129,20 @@ def dqn_targets(rewards: np.ndarray, next_obs: np.ndarray, terminated: np.ndarra
         return torch.as_tensor(rewards, dtype=torch.float32) + gamma * torch.where(done, 0.0, next_q)
 
 
+def double_dqn_targets(rewards: np.ndarray, next_obs: np.ndarray, terminated: np.ndarray, q_net: torch.nn.Module,
+                       target_net: torch.nn.Module, gamma: float) -> torch.Tensor:
+    """Reference for the exercise of the same name."""
+    rewards = torch.as_tensor(rewards, dtype=torch.float32)
+    next_obs = torch.as_tensor(next_obs, dtype=torch.float32)
+    done = torch.as_tensor(terminated).bool()
+    if next_obs.dim() != 2 or rewards.shape != (len(next_obs),) or done.shape != rewards.shape:
+        raise ValueError("rewards and terminated must have shape (B,) and next_obs shape (B, obs_dim)")
+    with torch.no_grad():
+        best = q_net(next_obs).argmax(dim=1, keepdim=True)
+        next_q = target_net(next_obs).gather(1, best).squeeze(1)
+        return rewards + gamma * torch.where(done, 0.0, next_q)
+
+
 def dqn_loss(q_net: torch.nn.Module, obs: np.ndarray, actions: np.ndarray, targets: torch.Tensor) -> torch.Tensor:
     """Reference for the exercise of the same name."""
     q_values = q_net(torch.as_tensor(obs, dtype=torch.float32))
@@ -139,7 +153,8 @@ def dqn_loss(q_net: torch.nn.Module, obs: np.ndarray, actions: np.ndarray, targe
 def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
               buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:
     """Reference for the exercise of the same name."""
     rng = np.random.default_rng(seed=seed)
     target_net.load_state_dict(q_net.state_dict())
@@ -161,7 +176,11 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
             episode_return = 0.0
         if len(buffer) >= learning_starts and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
-            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
             optimizer.zero_grad()
             loss.backward()

@@ -86,6 +86,25 @@ def invariant(book: ScenarioBook, name: str, make_args: Args, transform: Callabl
     book.scenario(name, rtol=rtol, atol=atol, hint=hint)(run)
 
 
+def detached(book: ScenarioBook, name: str, make_args: Args,
+             description: str = "the result does not require grad and no network receives a gradient from it", *,
+             hint: str | None = "compute the result without gradient tracking") -> None:
+    """``name(*make_args())`` returns a tensor that does not require grad, and no torch module
+    among the arguments gets a gradient from it (the scenario backpropagates through it if it can)."""
+    def run(candidate):
+        import torch
+        args = make_args()
+        result = candidate(*args)
+        requires_grad = bool(getattr(result, "requires_grad", False))
+        if requires_grad:
+            result.sum().backward()
+        modules = [a for a in args if isinstance(a, torch.nn.Module)]
+        return {"requires grad": requires_grad,
+                "parameters with a gradient": sum(p.grad is not None for m in modules for p in m.parameters())}
+    run.__doc__ = description
+    book.scenario(name, hint=hint)(run)
+
+
 def quiet(book: ScenarioBook, name: str, make_args: Args, description: str, *,
           hint: str | None = "an overflow warning means the formula overflows there: use a form that is safe") -> None:
     """``name(*make_args())`` emits no numpy floating-point warning (overflow, invalid, division by

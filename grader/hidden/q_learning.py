@@ -7,14 +7,30 @@ The DQN loop is driven with a scenario-owned buffer, environment wrappers and ca
 record what it does step by step; its helpers (epsilon_greedy, dqn_targets, dqn_loss) are the
 student's own, as in the notebook.
 """
+import copy
+
 import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium.wrappers import TimeLimit
 
-from grader.hidden import ScenarioBook, error_name
+from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
+
+# Each answer cell's kind (issue 24): T transcription, P partial, D design.
+EXERCISE_KINDS = {
+    "td0_update": "T",          # the TD error is printed in the text
+    "epsilon_greedy": "P",      # the distribution is given; validation and the tie rule are designed
+    "sarsa_update": "T",        # the update is printed in the text
+    "q_learning_update": "T",   # the update is printed in the text
+    "episodes": "P",            # the order of events is described; the loops are written
+    "replay_buffer": "P",       # the slot rule is given; storage, copies and errors are designed
+    "dqn_targets": "T",         # the target is printed in the text
+    "double_dqn_targets": "P",  # the idea is taught; ties, terminal junk rows and shape checks are designed
+    "dqn_loss": "T",            # the loss is printed in the docstring
+    "train_dqn": "D",           # the training loop is designed from a behavioural contract
+}
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -467,6 +483,112 @@ def targets_no_gradient(dqn_targets):
     return [p.grad is None for p in net.parameters()]
 
 
+# --- double_dqn_targets ------------------------------------------------------------------------------
+
+def _double(double_dqn_targets, seed, gamma=0.99, **changes):
+    b = {**_batch(seed), **changes}
+    return double_dqn_targets(b["rewards"], b["next_obs"], b["terminated"], _net(seed + 1), _net(seed + 2), gamma)
+
+
+@book.scenario("double_dqn_targets", rtol=1e-5, atol=1e-6,
+               hint="the online network chooses the next action and the target network values it")
+def double_mixed(double_dqn_targets):
+    """a batch of 10 with some terminal transitions, online and target networks different"""
+    return _targets_data(_double(double_dqn_targets, 90))
+
+
+@book.scenario("double_dqn_targets", rtol=1e-5, atol=1e-6,
+               hint="the online network chooses the next action and the target network values it")
+def double_many_actions(double_dqn_targets):
+    """6 actions, 40 transitions, none terminal, gamma = 0.9: where the networks disagree on the best action"""
+    rng = _rng(91)
+    next_obs = rng.normal(size=(40, 4)).astype(np.float32)
+    online, target = _net(92, 4, 6), _net(93, 4, 6)
+    y = double_dqn_targets(rng.normal(size=40).astype(np.float32), next_obs, np.zeros(40, dtype=bool), online, target,
+                           0.9)
+    return _targets_data(y)
+
+
+@book.scenario("double_dqn_targets", rtol=1e-5, atol=1e-6, hint="terminal transitions do not bootstrap")
+def double_all_terminal(double_dqn_targets):
+    """every transition terminal: the targets are the rewards"""
+    return _targets_data(_double(double_dqn_targets, 94, terminated=np.ones(10, dtype=bool)))
+
+
+@book.scenario("double_dqn_targets", rtol=1e-5, atol=1e-6,
+               hint="a terminal next state may hold junk: select the reward there rather than multiply by zero")
+def double_terminal_junk(double_dqn_targets):
+    """terminal rows of next_obs hold NaN and inf: the targets there are the rewards, all finite"""
+    b = _batch(95)
+    next_obs = b["next_obs"].copy()
+    next_obs[b["terminated"]] = np.nan
+    next_obs[np.flatnonzero(b["terminated"])[:1]] = np.inf
+    y = double_dqn_targets(b["rewards"], next_obs, b["terminated"], _net(96), _net(97), 0.99)
+    return _targets_data(y) | {"finite": bool(torch.isfinite(y).all())}
+
+
+class _Fixed(torch.nn.Module):
+    """A network that returns the same row of Q-values for every observation."""
+
+    def __init__(self, row):
+        super().__init__()
+        self.row = torch.nn.Parameter(torch.tensor(row, dtype=torch.float32))
+
+    def forward(self, obs):
+        return self.row.expand(len(obs), -1) + 0.0 * obs[:, :1]
+
+
+@book.scenario("double_dqn_targets", rtol=1e-6, atol=1e-6,
+               hint="where the online values tie, take the lowest action index")
+def double_ties(double_dqn_targets):
+    """online values tied between actions 1 and 2: the lowest index (1) is valued by the target network"""
+    y = double_dqn_targets(np.zeros(3, dtype=np.float32), np.ones((3, 2), dtype=np.float32), np.zeros(3, dtype=bool),
+                           _Fixed([0.0, 2.0, 2.0]), _Fixed([7.0, 1.0, 5.0]), 0.5)
+    return _targets_data(y)
+
+
+@book.scenario("double_dqn_targets", rtol=1e-5, atol=1e-6)
+def double_tensors(double_dqn_targets):
+    """inputs given as tensors, gamma = 0 and gamma = 1"""
+    b = _batch(98)
+    args = (torch.tensor(b["rewards"]), torch.tensor(b["next_obs"]), torch.tensor(b["terminated"]), _net(99), _net(100))
+    return [_targets_data(double_dqn_targets(*args, 0.0)), _targets_data(double_dqn_targets(*args, 1.0))]
+
+
+@book.scenario("double_dqn_targets", rtol=1e-5, atol=1e-6,
+               hint="when both networks are the same, the target is the ordinary DQN target")
+def double_same_network(double_dqn_targets):
+    """one network in both roles: the ordinary DQN targets"""
+    b, net = _batch(101), _net(102)
+    return _targets_data(double_dqn_targets(b["rewards"], b["next_obs"], b["terminated"], net, net, 0.95))
+
+
+factories.returned_dtype(
+    book, "double_dqn_targets",
+    lambda: (np.arange(5, dtype=np.int64), _batch(103, 5)["next_obs"].astype(np.float64), np.array([0, 1, 0, 0, 1]),
+             _net(104), _net(105), 0.9),
+    "integer rewards, float64 observations and 0/1 flags give a float32 tensor", rtol=1e-5, atol=1e-6)
+factories.returned_dtype(
+    book, "double_dqn_targets",
+    lambda: (_batch(114)["rewards"].astype(np.float64), _batch(114)["next_obs"], _batch(114)["terminated"], _net(115),
+             _net(116), 0.9),
+    "float64 rewards give a float32 tensor", rtol=1e-5, atol=1e-6)
+factories.inputs_unchanged(
+    book, "double_dqn_targets", lambda: (*(_batch(106)[k] for k in ("rewards", "next_obs", "terminated")),
+                                         _net(107), _net(108), 0.9))
+factories.detached(book, "double_dqn_targets",
+                   lambda: (*(_batch(109)[k] for k in ("rewards", "next_obs", "terminated")), _net(110), _net(111), 0.9))
+factories.raises(book, "double_dqn_targets", {
+    "next_obs 1-D": lambda: (np.zeros(4), np.zeros(4), np.zeros(4, dtype=bool), _net(112), _net(113), 0.9),
+    "rewards one short": lambda: (np.zeros(3), np.zeros((4, 4)), np.zeros(4, dtype=bool), _net(112), _net(113), 0.9),
+    "a single terminated flag": lambda: (np.zeros(4), np.zeros((4, 4)), np.zeros(1, dtype=bool), _net(112), _net(113),
+                                         0.9),
+    "rewards as a column": lambda: (np.zeros((4, 1)), np.zeros((4, 4)), np.zeros(4, dtype=bool), _net(112), _net(113),
+                                    0.9),
+    "terminated one long": lambda: (np.zeros(4), np.zeros((4, 4)), np.zeros(5, dtype=bool), _net(112), _net(113), 0.9),
+})
+
+
 def _loss_data(dqn_loss, seed, targets_scale, actions=None, obs_dtype=np.float32):
     net = _net(seed)
     b = _batch(seed)
@@ -509,12 +631,16 @@ def loss_int16_actions(dqn_loss):
 
 
 # --- train_dqn --------------------------------------------------------------------------------------
+# The loop is specified by behaviour, not by an order of calls, so these scenarios never compare
+# trajectories with the reference's: each returns facts every correct loop shares (when it
+# learned, when the target was in sync, whether the buffer holds exactly what the world did,
+# whether a gradient step is the one the batch asks for).
 
 class _LogBuffer:
-    """A replay buffer that follows the exercise's specification and records what is added."""
+    """A replay buffer that follows the exercise's specification and records what is added and sampled."""
 
     def __init__(self, capacity: int, obs_dim: int):
-        self.capacity, self.items, self.log, self.batch_sizes = capacity, [], [], []
+        self.capacity, self.items, self.log, self.batch_sizes, self.batches = capacity, [], [], [], []
 
     def __len__(self):
         return len(self.items)
@@ -522,7 +648,7 @@ class _LogBuffer:
     def add(self, obs, action, reward, next_obs, terminated):
         item = (np.array(obs, dtype=np.float32), int(action), float(reward), np.array(next_obs, dtype=np.float32),
                 bool(terminated))
-        self.log.append((item[0].tolist(), item[1], item[2], item[4]))
+        self.log.append((item[0].tolist(), item[1], item[2], item[3].tolist(), item[4]))
         if len(self.items) < self.capacity:
             self.items.append(item)
         else:
@@ -532,40 +658,57 @@ class _LogBuffer:
         self.batch_sizes.append(batch_size)
         slots = rng.integers(0, len(self.items), size=batch_size)
         picked = [self.items[i] for i in slots]
-        return {"obs": np.stack([p[0] for p in picked]), "actions": np.array([p[1] for p in picked], dtype=np.int64),
-                "rewards": np.array([p[2] for p in picked], dtype=np.float32),
-                "next_obs": np.stack([p[3] for p in picked]),
-                "terminated": np.array([p[4] for p in picked], dtype=bool)}
+        batch = {"obs": np.stack([p[0] for p in picked]), "actions": np.array([p[1] for p in picked], dtype=np.int64),
+                 "rewards": np.array([p[2] for p in picked], dtype=np.float32),
+                 "next_obs": np.stack([p[3] for p in picked]),
+                 "terminated": np.array([p[4] for p in picked], dtype=bool)}
+        self.batches.append({key: value.copy() for key, value in batch.items()})
+        return batch
 
 
-class _ResetLog(gym.Wrapper):
-    """Records the seed of every reset."""
+class _WorldLog(gym.Wrapper):
+    """Records the seed of every reset and every step as the world saw it."""
 
     def __init__(self, env):
         super().__init__(env)
-        self.seeds = []
+        self.seeds, self.steps, self._obs = [], [], None
 
     def reset(self, *, seed=None, options=None):
         self.seeds.append(seed)
-        return self.env.reset(seed=seed, options=options)
+        self._obs, info = self.env.reset(seed=seed, options=options)
+        return self._obs, info
+
+    def step(self, action):
+        next_obs, reward, terminated, truncated, info = self.env.step(action)
+        self.steps.append((np.asarray(self._obs, dtype=np.float32).tolist(), int(action), float(reward),
+                           np.asarray(next_obs, dtype=np.float32).tolist(), bool(terminated), bool(truncated)))
+        self._obs = next_obs
+        return next_obs, reward, terminated, truncated, info
 
 
 def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
     return all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
+def _episodes_of(world: _WorldLog) -> tuple[list[int], list[float]]:
+    """The steps at which the world ended an episode, and each episode's return."""
+    ends, returns, total = [], [], 0.0
+    for t, (_, _, reward, _, terminated, truncated) in enumerate(world.steps, start=1):
+        total += reward
+        if terminated or truncated:
+            ends.append(t)
+            returns.append(total)
+            total = 0.0
+    return ends, returns
+
+
 def _run_dqn(train_dqn, *, env=None, n_steps=200, epsilon=lambda t: 1.0, stop_at=None, net_seed=5, **options):
-    """Train a tiny network; record per step whether the weights changed and whether the target is synced."""
-    env = _ResetLog(env if env is not None else gym.make("CartPole-v1"))
+    """Train a tiny network on a logged world; report what any correct loop must have done."""
+    world = _WorldLog(env if env is not None else gym.make("CartPole-v1"))
     q_net, target_net = _net(net_seed, 4, 2), _net(net_seed + 1, 4, 2)
     buffer = _LogBuffer(options.pop("capacity", 1000), 4)
-    epsilons = []
     trace = {"updated": [], "synced": [], "calls": []}
     previous = [p.detach().clone() for p in q_net.parameters()]
-
-    def schedule(t):
-        epsilons.append(t)
-        return epsilon(t)
 
     def callback(t, net):
         trace["calls"].append(t)
@@ -574,48 +717,144 @@ def _run_dqn(train_dqn, *, env=None, n_steps=200, epsilon=lambda t: 1.0, stop_at
         trace["synced"].append(_same_weights(net, target_net))
         return stop_at is not None and t >= stop_at
 
-    history = train_dqn(env, q_net, target_net, torch.optim.SGD(q_net.parameters(), lr=0.01), buffer, n_steps,
-                        schedule, seed=options.pop("seed", 0), callback=callback, **options)
-    return {"keys": sorted(history), "returns": list(history["episode_returns"]),
-            "ends": list(history["episode_ends"]), "losses": np.asarray(history["losses"], dtype=float),
-            "steps": history["steps"], "epsilon_args": epsilons[:5] + epsilons[-2:], "n_epsilon": len(epsilons),
-            "reset_seeds": env.seeds, "added": buffer.log, **trace}
+    history = train_dqn(world, q_net, target_net, torch.optim.SGD(q_net.parameters(), lr=0.01), buffer, n_steps,
+                        epsilon, seed=options.pop("seed", 0), callback=callback, **options)
+    ends, returns = _episodes_of(world)
+    stored = [(obs, action, reward, next_obs, terminated) for obs, action, reward, next_obs, terminated, _ in world.steps]
+    return {"keys": sorted(history), "steps": history["steps"], "world steps": len(world.steps),
+            "updated at": [t for t, changed in zip(trace["calls"], trace["updated"]) if changed],
+            "out of sync at": [t for t, synced in zip(trace["calls"], trace["synced"]) if not synced],
+            "calls": trace["calls"], "losses": len(history["losses"]),
+            "losses finite": bool(np.all(np.isfinite(np.asarray(history["losses"], dtype=float)))),
+            "batch sizes": sorted(set(buffer.batch_sizes)), "samples": len(buffer.batch_sizes),
+            "buffer holds the world's transitions": buffer.log == stored,
+            "episodes as the world ended them": history["episode_ends"] == ends
+            and np.allclose(history["episode_returns"], returns),
+            "first reset seed": world.seeds[0] if world.seeds else "no reset",
+            "later resets seeded": any(seed is not None for seed in world.seeds[1:])}
 
 
-@book.scenario("train_dqn", rtol=1e-3, atol=1e-5)
+@book.scenario("train_dqn",
+               hint="learn only once enough transitions are stored, at the documented steps, and refresh the target after learning")
 def dqn_schedule(train_dqn):
-    """CartPole, 200 steps, random actions: when it learns, syncs the target, resets, what it stores"""
+    """CartPole, 200 steps, random actions: when it learns and syncs the target, what it stores, its episodes"""
     return _run_dqn(train_dqn, n_steps=200, learning_starts=50, train_every=3, target_every=40, batch_size=8,
                     gamma=0.9, seed=11)
 
 
-@book.scenario("train_dqn", rtol=1e-3, atol=1e-5)
+@book.scenario("train_dqn",
+               hint="explore with the probability the schedule gives for the step before, and act greedily otherwise")
 def dqn_greedy_actions(train_dqn):
-    """CartPole, 150 steps with epsilon falling from 1 to 0: the network's own greedy actions"""
-    return _run_dqn(train_dqn, n_steps=150, epsilon=lambda t: max(0.0, 1.0 - t / 60), learning_starts=20,
-                    train_every=1, target_every=25, batch_size=16, gamma=0.99, seed=12)
+    """300 steps, no learning, epsilon(t - 1) = 1 every third step and 0 otherwise: greedy steps take q_net's best
+    action, exploring steps pick at random"""
+    world = _WorldLog(gym.make("CartPole-v1"))
+    q_net = _net(30, 4, 2)
+    train_dqn(world, q_net, _net(31, 4, 2), torch.optim.SGD(q_net.parameters(), lr=0.01), _LogBuffer(1000, 4), 300,
+              lambda t: 1.0 if t % 3 == 1 else 0.0, learning_starts=10_000, seed=12)
+    with torch.no_grad():
+        best = q_net(torch.tensor([obs for obs, *_ in world.steps])).argmax(dim=1).numpy()
+    actions = np.array([action for _, action, *_ in world.steps])
+    exploring = np.arange(1, len(actions) + 1) % 3 == 2  # step t explores when (t - 1) % 3 == 1
+    agreement = float(np.mean(actions[exploring] == best[exploring]))
+    return {"steps": len(actions), "greedy steps take the best action": bool(np.all(actions[~exploring] == best[~exploring])),
+            "exploring steps look random": 0.25 < agreement < 0.75}
 
 
-@book.scenario("train_dqn", rtol=1e-3, atol=1e-5,
-               hint="stop when the callback asks to")
+@book.scenario("train_dqn", hint="stop when the callback asks to")
 def dqn_stop(train_dqn):
     """the callback stops training at step 37"""
     return _run_dqn(train_dqn, n_steps=100, stop_at=37, learning_starts=10, train_every=2, target_every=10,
                     batch_size=4, seed=13)
 
 
-@book.scenario("train_dqn", rtol=1e-3, atol=1e-5,
+@book.scenario("train_dqn",
                hint="copy the network into the target first, store truncation as not terminal, and move on to the next observation")
 def dqn_truncation(train_dqn):
-    """a 5-step time limit: truncated steps are stored as not terminated, episodes recorded"""
+    """a 5-step time limit, greedy actions: truncated steps are stored as not terminated, episodes recorded"""
     return _run_dqn(train_dqn, env=gym.make("CartPole-v1", max_episode_steps=5), n_steps=60,
                     epsilon=lambda t: 0.0, learning_starts=1000, seed=14)
 
 
-@book.scenario("train_dqn", rtol=1e-3, atol=1e-5)
+@book.scenario("train_dqn")
 def dqn_defaults(train_dqn):
     """default settings for 120 steps (no learning before 1000 stored transitions, target every 500)"""
     return _run_dqn(train_dqn, n_steps=120)
+
+
+def _huber_step(q_net, target_net, batch, gamma, lr, double):
+    """The weights after one plain SGD step on the mean Huber loss of ``batch`` (the scenario's own computation)."""
+    online = copy.deepcopy(q_net)
+    obs, next_obs = torch.tensor(batch["obs"]), torch.tensor(batch["next_obs"])
+    with torch.no_grad():
+        next_q = target_net(next_obs)
+        chosen = (online(next_obs) if double else next_q).argmax(dim=1, keepdim=True)
+        bootstrap = torch.where(torch.tensor(batch["terminated"]), 0.0, next_q.gather(1, chosen).squeeze(1))
+        targets = torch.tensor(batch["rewards"]) + gamma * bootstrap
+    taken = online(obs).gather(1, torch.tensor(batch["actions"]).unsqueeze(1)).squeeze(1)
+    torch.nn.functional.smooth_l1_loss(taken, targets).backward()
+    with torch.no_grad():
+        return [p - lr * p.grad for p in online.parameters()]
+
+
+def _one_step_check(train_dqn, double: bool | None, seed: int, gamma: float | None = 0.9) -> dict:
+    """Train until step 25 (learning from step 20, target fixed); compare step 25's change of the weights
+    with one SGD step on the batch it sampled, the target network never refreshed. ``None`` leaves
+    ``double`` or ``gamma`` at its default (False, 0.99)."""
+    q_net, target_net = _net(seed, 4, 2), _net(seed + 1, 4, 2)
+    buffer, checked = _LogBuffer(1000, 4), {}
+    state = {}
+
+    def callback(t, net):
+        if t == 24:
+            state["before"] = copy.deepcopy(net)
+            state["target"] = copy.deepcopy(target_net)
+        if t == 25:
+            expected = _huber_step(state["before"], state["target"], buffer.batches[-1],
+                                   0.99 if gamma is None else gamma, 0.5, bool(double))
+            checked["largest difference"] = max(float((p.detach() - e).abs().max()) for p, e in zip(net.parameters(), expected))
+            checked["batches"] = len(buffer.batches)
+        return t >= 25
+
+    options = {key: value for key, value in (("gamma", gamma), ("double", double)) if value is not None}
+    train_dqn(gym.make("CartPole-v1"), q_net, target_net, torch.optim.SGD(q_net.parameters(), lr=0.5), buffer, 100,
+              lambda t: 1.0, batch_size=16, learning_starts=20, train_every=1, target_every=1000,
+              seed=seed, callback=callback, **options)
+    return checked
+
+
+@book.scenario("train_dqn", atol=1e-5,
+               hint="each update is one step on the sampled batch's loss, with fresh gradients and the target network's targets")
+def dqn_one_step(train_dqn):
+    """step 25's update equals one SGD step on the Huber loss of the batch it sampled (DQN targets)"""
+    return _one_step_check(train_dqn, False, 40)
+
+
+@book.scenario("train_dqn", atol=1e-5,
+               hint="with double set, the targets are the Double DQN ones")
+def dqn_one_step_double(train_dqn):
+    """with double=True, step 25's update uses Double DQN targets (online net chooses, target net values)"""
+    return _one_step_check(train_dqn, True, 41)
+
+
+@book.scenario("train_dqn", atol=1e-5,
+               hint="by default the discount is 0.99 and the targets are the plain DQN ones")
+def dqn_one_step_defaults(train_dqn):
+    """gamma and double left at their defaults (0.99, plain DQN targets): step 25's update"""
+    return _one_step_check(train_dqn, None, 42, gamma=None)
+
+
+@book.scenario("train_dqn",
+               hint="draw every random choice from one generator made from the seed")
+def dqn_reproducible(train_dqn):
+    """two runs with equal arguments store the same transitions; another seed gives other actions"""
+    def actions(seed):
+        world, q_net = _WorldLog(gym.make("CartPole-v1")), _net(50, 4, 2)
+        history = train_dqn(world, q_net, _net(51, 4, 2), torch.optim.SGD(q_net.parameters(), lr=0.05),
+                            _LogBuffer(500, 4), 80, lambda t: 0.5, batch_size=8, learning_starts=20, target_every=15,
+                            seed=seed)
+        return [a for _, a, *_ in world.steps], history["losses"]
+    first, second, other = actions(3), actions(3), actions(4)
+    return {"same seed, same run": first == second, "other seed, other actions": first[0] != other[0]}
 
 
 class _Bandit(gym.Env):
@@ -660,7 +899,7 @@ def dqn_all_defaults(train_dqn):
     500) on a one-step world with float64 observations"""
     torch.manual_seed(16)
     q_net, target_net = torch.nn.Linear(4, 2), torch.nn.Linear(4, 2)
-    env, buffer = _ResetLog(_Bandit64()), _LogBuffer(2000, 4)
+    env, buffer = _WorldLog(_Bandit64()), _LogBuffer(2000, 4)
     synced = {}
 
     def callback(t, net):
@@ -670,8 +909,8 @@ def dqn_all_defaults(train_dqn):
 
     history = train_dqn(env, q_net, target_net, torch.optim.SGD(q_net.parameters(), lr=0.1), buffer, 1003,
                         lambda t: 0.5, callback=callback)
-    return {"reset_seeds": env.seeds[:3], "actions": [item[1] for item in buffer.log],
-            "batch_sizes": buffer.batch_sizes, "losses": np.asarray(history["losses"], dtype=float),
+    return {"reset_seeds": env.seeds[:3], "stored": len(buffer.log),
+            "batch_sizes": buffer.batch_sizes, "losses": len(history["losses"]),
             "steps": history["steps"], "synced": synced}
 
 
@@ -694,8 +933,27 @@ def near_ties(epsilon_greedy):
 def dqn_history_types(train_dqn):
     """the history's documented types: losses and returns are Python floats, ends and steps ints"""
     q_net = _net(19, 4, 2)
-    history = train_dqn(gym.make("CartPole-v1"), q_net, _net(20, 4, 2), torch.optim.SGD(q_net.parameters(), lr=0.01),
+    history = train_dqn(gym.make("CartPole-v1", max_episode_steps=10), q_net, _net(20, 4, 2), torch.optim.SGD(q_net.parameters(), lr=0.01),
                         _LogBuffer(100, 4), 40, lambda t: 1.0, batch_size=4, learning_starts=8, target_every=10,
                         seed=21)
     return {key: sorted({type(x).__name__ for x in history[key]}) for key in ("episode_returns", "episode_ends", "losses")
-            } | {"steps": type(history["steps"]).__name__, "episodes": len(history["episode_ends"])}
+            } | {"steps": type(history["steps"]).__name__}
+
+
+@book.scenario("train_dqn")
+def dqn_visible(train_dqn):
+    """the visible test's run: 300 random steps, batch 8, learning from 100 stored every 2nd step, target every 50"""
+    return _run_dqn(train_dqn, n_steps=300, batch_size=8, learning_starts=100, train_every=2, target_every=50, seed=0)
+
+
+@book.scenario("double_dqn_targets", rtol=1e-5, atol=1e-6)
+def double_visible(double_dqn_targets):
+    """the visible test's batch: two networks without bias, a terminal row of NaN"""
+    online, target = torch.nn.Linear(2, 3, bias=False), torch.nn.Linear(2, 3, bias=False)
+    with torch.no_grad():
+        online.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+        target.weight.copy_(torch.tensor([[2.0, 0.0], [0.0, -1.0], [5.0, 5.0]]))
+    next_obs = np.array([[3.0, 1.0], [1.0, 2.0], [np.nan, np.nan]], dtype=np.float32)
+    y = double_dqn_targets(np.array([1.0, 0.0, -1.0], dtype=np.float32), next_obs, np.array([False, False, True]),
+                           online, target, 0.5)
+    return _targets_data(y)

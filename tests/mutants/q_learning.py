@@ -9,8 +9,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from solutions.q_learning import (dqn_loss, dqn_targets, epsilon_greedy, q_learning_update,  # noqa: F401
-                                  sarsa_update)
+from solutions.q_learning import (dqn_loss, dqn_targets, double_dqn_targets, epsilon_greedy,  # noqa: F401
+                                  q_learning_update, sarsa_update)
 from tests.mutants import MutantCatalogue
 
 catalogue = MutantCatalogue("solutions.q_learning")
@@ -510,6 +510,82 @@ def dqn_targets(rewards, next_obs, terminated, target_net, gamma):  # noqa: F811
         return torch.as_tensor(rewards, dtype=torch.float32) + gamma * torch.where(done, 0.0, next_q)
 
 
+# --- double_dqn_targets -------------------------------------------------------------------------------
+
+def _double_inputs(rewards, next_obs, terminated):
+    rewards = torch.as_tensor(rewards, dtype=torch.float32)
+    next_obs = torch.as_tensor(next_obs, dtype=torch.float32)
+    done = torch.as_tensor(terminated).bool()
+    if next_obs.dim() != 2 or rewards.shape != (len(next_obs),) or done.shape != rewards.shape:
+        raise ValueError("shapes")
+    return rewards, next_obs, done
+
+
+@mutant("double_dqn_targets", "the plain DQN target: the target network both chooses and values")
+def double_dqn_targets(rewards, next_obs, terminated, q_net, target_net, gamma):
+    rewards, next_obs, done = _double_inputs(rewards, next_obs, terminated)
+    with torch.no_grad():
+        next_q = target_net(next_obs).max(dim=1).values
+        return rewards + gamma * torch.where(done, 0.0, next_q)
+
+
+@mutant("double_dqn_targets", "the roles swapped: the target network chooses, the online network values")
+def double_dqn_targets(rewards, next_obs, terminated, q_net, target_net, gamma):  # noqa: F811
+    rewards, next_obs, done = _double_inputs(rewards, next_obs, terminated)
+    with torch.no_grad():
+        best = target_net(next_obs).argmax(dim=1, keepdim=True)
+        next_q = q_net(next_obs).gather(1, best).squeeze(1)
+        return rewards + gamma * torch.where(done, 0.0, next_q)
+
+
+@mutant("double_dqn_targets", "masks terminal transitions by multiplying with 1 - terminated (NaN rows leak)")
+def double_dqn_targets(rewards, next_obs, terminated, q_net, target_net, gamma):  # noqa: F811
+    rewards, next_obs, done = _double_inputs(rewards, next_obs, terminated)
+    with torch.no_grad():
+        best = q_net(next_obs).argmax(dim=1, keepdim=True)
+        next_q = target_net(next_obs).gather(1, best).squeeze(1)
+        return rewards + gamma * (1.0 - done.float()) * next_q
+
+
+@mutant("double_dqn_targets", "computed with gradient tracking")
+def double_dqn_targets(rewards, next_obs, terminated, q_net, target_net, gamma):  # noqa: F811
+    rewards, next_obs, done = _double_inputs(rewards, next_obs, terminated)
+    best = q_net(next_obs).argmax(dim=1, keepdim=True)
+    next_q = target_net(next_obs).gather(1, best).squeeze(1)
+    return rewards + gamma * torch.where(done, 0.0, next_q)
+
+
+@mutant("double_dqn_targets", "no shape checks: a single flag or a column of rewards broadcasts")
+def double_dqn_targets(rewards, next_obs, terminated, q_net, target_net, gamma):  # noqa: F811
+    rewards = torch.as_tensor(rewards, dtype=torch.float32)
+    next_obs = torch.as_tensor(next_obs, dtype=torch.float32)
+    done = torch.as_tensor(terminated).bool()
+    with torch.no_grad():
+        best = q_net(next_obs).argmax(dim=1, keepdim=True)
+        next_q = target_net(next_obs).gather(1, best).squeeze(1)
+        return rewards + gamma * torch.where(done, 0.0, next_q)
+
+
+@mutant("double_dqn_targets", "breaks ties towards the highest action index")
+def double_dqn_targets(rewards, next_obs, terminated, q_net, target_net, gamma):  # noqa: F811
+    rewards, next_obs, done = _double_inputs(rewards, next_obs, terminated)
+    with torch.no_grad():
+        q = q_net(next_obs)
+        best = (q.shape[1] - 1 - q.flip(1).argmax(dim=1)).unsqueeze(1)
+        next_q = target_net(next_obs).gather(1, best).squeeze(1)
+        return rewards + gamma * torch.where(done, 0.0, next_q)
+
+
+@mutant("double_dqn_targets", "keeps the rewards' dtype (float64 targets for float64 rewards)")
+def double_dqn_targets(rewards, next_obs, terminated, q_net, target_net, gamma):  # noqa: F811
+    _, next_obs, done = _double_inputs(rewards, next_obs, terminated)
+    rewards = torch.as_tensor(rewards)
+    with torch.no_grad():
+        best = q_net(next_obs).argmax(dim=1, keepdim=True)
+        next_q = target_net(next_obs).gather(1, best).squeeze(1)
+        return rewards + gamma * torch.where(done, 0.0, next_q)
+
+
 # --- dqn_loss -----------------------------------------------------------------------------------------
 
 @mutant("dqn_loss", "the squared error instead of the Huber loss")
@@ -545,8 +621,9 @@ def dqn_loss(q_net, obs, actions, targets):  # noqa: F811
 def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
               buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
-    rng = np.random.default_rng(seed)
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:
+    rng = np.random.default_rng(seed=seed)
     target_net.load_state_dict(q_net.state_dict())
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)
@@ -566,7 +643,11 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
             episode_return = 0.0
         if len(buffer) >= learning_starts and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
-            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
             loss.backward()
             optimizer.step()
@@ -583,8 +664,9 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
 def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
               buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
-    rng = np.random.default_rng(seed)
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)
     episode_return = 0.0
@@ -603,7 +685,11 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
             episode_return = 0.0
         if len(buffer) >= learning_starts and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
-            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
             optimizer.zero_grad()
             loss.backward()
@@ -621,8 +707,9 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
 def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
               buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
-    rng = np.random.default_rng(seed)
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
     target_net.load_state_dict(q_net.state_dict())
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)
@@ -642,7 +729,11 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
             episode_return = 0.0
         if len(buffer) >= learning_starts and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
-            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
             optimizer.zero_grad()
             loss.backward()
@@ -660,8 +751,9 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
 def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
               buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
-    rng = np.random.default_rng(seed)
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
     target_net.load_state_dict(q_net.state_dict())
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)
@@ -681,7 +773,11 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
             episode_return = 0.0
         if len(buffer) >= learning_starts and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
-            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
             optimizer.zero_grad()
             loss.backward()
@@ -699,8 +795,9 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
 def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
               buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
-    rng = np.random.default_rng(seed)
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
     target_net.load_state_dict(q_net.state_dict())
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)
@@ -720,7 +817,11 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
             episode_return = 0.0
         if len(buffer) >= batch_size and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
-            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
             optimizer.zero_grad()
             loss.backward()
@@ -738,8 +839,9 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
 def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
               buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
-    rng = np.random.default_rng(seed)
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
     target_net.load_state_dict(q_net.state_dict())
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)
@@ -759,7 +861,11 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
             episode_return = 0.0
         if len(buffer) >= learning_starts and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
-            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
             optimizer.zero_grad()
             loss.backward()
@@ -777,8 +883,9 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
 def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
               buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
-    rng = np.random.default_rng(seed)
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
     target_net.load_state_dict(q_net.state_dict())
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)
@@ -797,7 +904,11 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
             episode_return = 0.0
         if len(buffer) >= learning_starts and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
-            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
             optimizer.zero_grad()
             loss.backward()
@@ -815,8 +926,9 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
 def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
               buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
               batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None) -> dict:
-    rng = np.random.default_rng(seed)
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
     target_net.load_state_dict(q_net.state_dict())
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)
@@ -836,7 +948,11 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
             episode_return = 0.0
         if len(buffer) >= learning_starts and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
-            targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
             optimizer.zero_grad()
             loss.backward()
@@ -847,4 +963,316 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
         history["steps"] = step
         if callback is not None:
             callback(step, q_net)
+    return history
+
+
+@mutant("train_dqn", "ignores double: always the plain DQN targets")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            if False:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "Double DQN with the roles swapped (the target network chooses, the online one values)")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net,
+                                             q_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "refreshes the target network before the step's update")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "calls the callback before the step's update")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if callback is not None and callback(step, q_net):
+            break
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "explores with an unseeded generator")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    explore_rng = np.random.default_rng()
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), explore_rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "records the loss tensors instead of Python floats")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.detach())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "trains on the most recent transition only, not a sampled batch")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            batch = {key: value[-1:] for key, value in batch.items()}
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
     return history

@@ -85,3 +85,118 @@ def test_untrained_network_drops_the_pole_quickly():
     frames, total = lecture.rl.episode_frames(lecture.greedy_policy(lecture.q_network(seed=0)), seed=0, every=5)
     assert total < 100
     assert len(frames) == int(np.ceil(total / 5)) + 1
+
+
+# --- issue 24: the widget's epsilon = 0 prompt, loops, Expected SARSA, the step-size sweep, the bias demo
+
+def test_widget_a_epsilon_zero_explores_through_its_initial_values():
+    """Prompt: at epsilon = 0 the first episode costs more than 1,000 (optimism makes the greedy agent wander)."""
+    for name in lecture.METHODS:
+        for seed in range(3):
+            assert lecture.td_control(name, 0.0, 500, 0.5, 1.0, seed)[1][0] < -1000, (name, seed)
+
+
+@pytest.mark.parametrize("epsilon", [0.15, 0.2, 0.3])
+def test_widget_a_sarsa_path_loops_and_the_legend_says_so(epsilon):
+    """Prompt: at 0.15, 0.2 and 0.3 SARSA's greedy path (seed 0) loops; greedy_path stops at the repeat."""
+    path = lecture.greedy_path(lecture.td_control("SARSA", epsilon, 500, 0.5, 1.0, 0)[0])
+    assert lecture.path_loops(path) and path[-1] in path[:-1].tolist()
+    assert len(set(path[:-1].tolist())) == len(path) - 1
+    fig = lecture.draw_cliff(epsilon=epsilon)
+    assert any("loops after" in text.get_text() for text in fig.axes[0].get_legend().get_texts())
+
+
+@pytest.mark.parametrize("epsilon", np.round(np.arange(0.0, 0.301, 0.05), 2))
+def test_widget_a_curves_stay_in_view(epsilon):
+    """At every slider value the curves after their first 20 episodes lie inside the panel's limits."""
+    fig = lecture.draw_cliff(epsilon=float(epsilon))
+    bottom, top = fig.axes[1].get_ylim()
+    for line in fig.axes[1].get_lines():
+        assert np.all(line.get_ydata()[20:] >= bottom) and np.all(line.get_ydata()[20:] <= top)
+
+
+def test_widget_a_q_learning_falls_below_minus_150_at_0_3():
+    """The prompt's reason for the moving limit: Q-learning's online reward at 0.3 falls below -150."""
+    runs = _runs(0.3)
+    totals = np.mean([t for _, t in runs["Q-learning"]], axis=0)
+    assert lecture.moving_average(totals, 20)[20:].min() < -150
+
+
+def test_greedy_path_always_ends():
+    """A greedy path reaches the goal or stops at its first repeated state (never cut at a step limit)."""
+    for seed in range(20):
+        path = lecture.greedy_path(np.random.default_rng(seed).normal(size=(48, 4)))
+        assert path[-1] == lecture.CLIFF_GOAL or path[-1] in path[:-1].tolist()
+
+
+def test_expected_sarsa_keeps_off_the_edge_and_earns_most():
+    """The text: at epsilon = 0.1 Expected SARSA keeps away from the edge and collects the most reward while learning."""
+    means = {}
+    for name in ("SARSA", "Expected SARSA", "Q-learning"):
+        runs = [lecture.td_control(name, EPSILON, 500, ALPHA, 1.0, seed) for seed in range(3)]
+        means[name] = np.mean([totals[100:] for _, totals in runs])
+        if name == "Expected SARSA":
+            assert lecture.steps_beside_cliff(lecture.greedy_path(runs[0][0])) == 0
+    assert means["Expected SARSA"] > means["SARSA"] > means["Q-learning"]
+
+
+def test_expected_sarsa_at_epsilon_zero_is_q_learning():
+    """The text: with a greedy policy Expected SARSA's target is Q-learning's."""
+    assert np.array_equal(lecture.td_control("Expected SARSA", 0.0, 100, 0.5, 1.0, 3)[0],
+                          lecture.td_control("Q-learning", 0.0, 100, 0.5, 1.0, 3)[0])
+
+
+def test_alpha_sweep_claims():
+    """The text under the step-size figure: best alpha about 0.3 (TD(0)) and 0.05 (MC), errors about 0.12 and
+    0.20 at the best, the order flips at alpha = 0.02, and n = 1 is the best n here."""
+    sweep = lecture.alpha_sweep()
+    alphas = np.array(lecture.WALK_ALPHAS)
+    td, mc = sweep["1-step TD"], sweep["Monte Carlo"]
+    assert alphas[np.argmin(td)] == 0.3 and alphas[np.argmin(mc)] == 0.05
+    assert round(td.min(), 2) == 0.12 and round(mc.min(), 2) == 0.20
+    assert mc[0] < td[0] and alphas[0] == 0.02
+    assert td.min() < min(errors.min() for name, errors in sweep.items() if name != "1-step TD")
+
+
+def test_maximisation_bias_demo():
+    """The demo's claims: the max of ten unbiased zero-mean estimates averages about 1.5; an independent
+    second estimate of the chosen action is right on average."""
+    noise = np.random.default_rng(0).normal(size=(100_000, 10))
+    second = np.random.default_rng(1).normal(size=(100_000, 10))
+    assert 1.5 < noise.max(axis=1).mean() < 1.6
+    assert abs(second[np.arange(100_000), noise.argmax(axis=1)].mean()) < 0.01
+
+
+def test_overestimation_counts_states_before_the_limit():
+    """overestimation compares values and returns over the states visited before step 500 only."""
+    import torch
+    torch.manual_seed(0)
+    net = lecture.q_network(seed=0)
+    measured = lecture.overestimation(net, 0.99, n_episodes=3)
+    assert 0 < measured["states"] <= 1500
+    assert measured["over"] == pytest.approx(measured["predicted"] - measured["actual"])
+
+
+def test_notebook_five_seed_table_is_what_the_script_printed():
+    """The notebook's DQN / Double DQN table quotes tools/figures/q_learning.py's last output (skipped without it)."""
+    import pathlib
+    import re
+
+    import nbformat
+    out = pathlib.Path(__file__).resolve().parents[2] / "build" / "figures" / "q_learning.txt"
+    if not out.exists():
+        pytest.skip("run tools/figures/q_learning.py first")
+    notebook = nbformat.read(pathlib.Path(lecture.__file__).parent / "08_q_learning" / "q_learning.ipynb", as_version=4)
+    text = next(cell.source for cell in notebook.cells if "tools/figures/q_learning.py" in cell.source)
+    quoted = [float(x) for x in re.findall(r"\d+\.\d", text)]
+
+    def is_quoted(value: float) -> bool:  # the notebook rounds to one decimal what the script printed with more
+        return any(abs(value - q) <= 0.051 for q in quoted)
+
+    rows = 0
+    for line in out.read_text().splitlines():
+        match = re.match(r"(DQN|Double DQN)\s+(\d)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)", line)
+        if match:
+            rows += 1
+            assert all(is_quoted(float(x)) for x in match.groups()[2:]), line
+    assert rows == 10
