@@ -542,7 +542,7 @@ def library_gan_step(generator: nn.Module, discriminator: nn.Module, g_optimizer
     g_optimizer.zero_grad()
     loss_g.backward()
     g_optimizer.step()
-    return float(loss_d), float(loss_g)
+    return loss_d.item(), loss_g.item()
 
 
 def train_gan(step_fn: Callable, steps: int, seed: int = 0, kind: str = "non-saturating", batch_size: int = 512,

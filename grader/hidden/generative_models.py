@@ -890,9 +890,11 @@ def vae_gradients_reach_every_parameter(VAE):
 
 @book.scenario("VAE", hint="the hidden layers have the number of units asked for")
 def vae_hidden_size_is_used(VAE):
-    """More hidden units give more parameters; everything is float32"""
+    """More hidden units give more parameters; everything is float32; the defaults are (64, 2, 256)"""
     counts = [sum(p.numel() for p in VAE(20, 2, hidden).parameters()) for hidden in (8, 32)]
-    return {"grows": counts[1] > counts[0], "float32": all(p.dtype == torch.float32 for p in VAE(20, 2, 8).parameters())}
+    defaults = [sum(p.numel() for p in model.parameters()) for model in (VAE(), VAE(64, 2, 256))]
+    return {"grows": counts[1] > counts[0], "float32": all(p.dtype == torch.float32 for p in VAE(20, 2, 8).parameters()),
+            "defaults are 64, 2, 256": defaults[0] == defaults[1]}
 
 
 @book.scenario("VAE", hint="encode and decode are deterministic; only forward samples")
