@@ -286,6 +286,7 @@ def draw_warmup(steps: int = 600, warmup: int = 60, lr: float = 3e-3) -> Figure:
         optimizer.step()
         schedule.step()
     fig, (ax,) = figure_row(1, width=6.0, height=2.6)
+    fig.subplots_adjust(left=0.13, bottom=0.2)
     ax.plot(rates)
     ax.axvline(warmup, c="0.6", lw=0.8, ls="--")
     ax.set_xlabel("step")
@@ -601,7 +602,7 @@ def draw_sequence_processors(n: int = 6) -> Figure:
     """Who can influence output t: an RNN (a chain), a 1-D convolution (a window), self-attention (all)."""
     fig, axes = figure_row(3, width=11.0, height=2.8)
     titles = ["RNN: O(N) sequential steps between far tokens",
-              "1-D convolution, k = 3: the reach grows by\n(k - 1)/2 = 1 per side per layer",
+              "1-D conv (k = 3): reach +(k - 1)/2 = 1 per side per layer",
               "self-attention: every pair in one step, N x N weights"]
     for ax, title in zip(axes, titles):
         ax.scatter(range(n), np.zeros(n), s=80, c="#bbbbbb", zorder=3)
