@@ -541,7 +541,7 @@ def rnn_parameters(n_inputs: int, n_hidden: int, n_outputs: int, seed: int,
 class RecallNet(nn.Module):
     """``torch.nn.RNN`` or ``torch.nn.LSTM`` (batch first) with a linear read-out of the last state."""
 
-    def __init__(self, kind: str, hidden_size: int = 16, forget_bias: float = 0.0,
+    def __init__(self, kind: str, hidden_size: int = 32, forget_bias: float = 0.0,
                  n_symbols: int = RECALL_SYMBOLS):
         super().__init__()
         layer = {"RNN": nn.RNN, "LSTM": nn.LSTM}[kind]

@@ -1113,3 +1113,17 @@ def train_rnn(params, batches, lr, max_norm=None):  # noqa: F811
         for name, grad in zip(_NAMES, grads):
             params[name] -= lr * grad
     return history
+
+
+@mutant("CharLSTM", "the model converted to float64 (logits are no longer float32)")
+class CharLSTM(nn.Module):  # noqa: F811
+    def __init__(self, vocab_size, embedding_dim=32, hidden_size=128, num_layers=1):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.lstm = nn.LSTM(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True)
+        self.head = nn.Linear(hidden_size, vocab_size)
+        self.double()
+
+    def forward(self, tokens, state=None):
+        outputs, state = self.lstm(self.embedding(tokens), state)
+        return self.head(outputs), state

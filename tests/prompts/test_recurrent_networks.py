@@ -221,25 +221,25 @@ def numpy_accuracy(length):
 
 def torch_accuracy(kind, length):
     torch.manual_seed(0)
-    model = lecture.RecallNet(kind, hidden_size=16, forget_bias=8.0)
+    model = lecture.RecallNet(kind, forget_bias=8.0)
     lecture.fit_recall(model, length, 400, seed=length)
     return lecture.torch_recall_accuracy(model, length), model
 
 
 def test_the_rnns_fall_behind_as_the_lag_grows_and_the_lstm_does_not():
     torch.set_num_threads(1)
-    assert numpy_accuracy(20) == 1.0 and numpy_accuracy(40) < 0.9
-    assert torch_accuracy("RNN", 20)[0] < 0.9
+    assert numpy_accuracy(10) == 1.0 and numpy_accuracy(40) < 0.9
+    assert torch_accuracy("RNN", 10)[0] == 1.0 and torch_accuracy("RNN", 40)[0] < 0.9
     accuracy, lstm = torch_accuracy("LSTM", 40)
     assert accuracy == 1.0
     trained = lecture.lag_gradient_norms(lstm, 61)
-    assert trained[60] > 0.5 * trained[10]  # hardly changes with the lag
+    assert trained[60] > trained[30] >= 0.5 * trained[10]  # no decay; the first step (lag 60) counts most
     torch.manual_seed(0)
-    default = lecture.lag_gradient_norms(lecture.RecallNet("LSTM", hidden_size=16), 61)
-    untrained = lecture.lag_gradient_norms(lecture.RecallNet("LSTM", hidden_size=16, forget_bias=8.0), 61)
+    default = lecture.lag_gradient_norms(lecture.RecallNet("LSTM"), 61)
+    untrained = lecture.lag_gradient_norms(lecture.RecallNet("LSTM", forget_bias=8.0), 61)
     assert default[60] < 1e-6 * default[0] and untrained[60] > 0.1 * untrained[0]
     torch.manual_seed(0)
-    rnn = lecture.lag_gradient_norms(lecture.RecallNet("RNN", hidden_size=16), 61)
+    rnn = lecture.lag_gradient_norms(lecture.RecallNet("RNN"), 61)
     assert rnn[60] < 1e-10 * rnn[0]
     lecture.draw_lag_norms({"RNN untrained": rnn, "LSTM trained": trained})
 

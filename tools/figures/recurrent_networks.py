@@ -3,7 +3,7 @@
 All with the reference solutions (solutions/recurrent_networks.py) and the notebook's settings:
 
 - gradient flow: ||dh_T / dx_k|| (Frobenius, float64, mean over 8 recall sequences of 61 steps)
-  at lags 10, 30 and 60 for ``nn.RNN`` and ``nn.LSTM`` (16 units, forget bias 8), untrained and
+  at lags 10, 30 and 60 for ``nn.RNN`` and ``nn.LSTM`` (32 units, forget bias 8), untrained and
   trained on the recall task of length 40 (Adam, 400 steps), and an LSTM with torch's default
   initialisation;
 - long dependencies: held-out accuracy (500 sequences) on the recall task (name the first of
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from course import recurrent_networks as lecture  # noqa: E402
 from solutions import recurrent_networks as reference  # noqa: E402
 
-LENGTHS = (5, 10, 20, 40, 60, 80)
+LENGTHS = (5, 10, 20, 40, 60)
 STEPS = 400
 SUCCESS = 0.9  # held-out accuracy that counts as solving the task (chance is 0.25)
 
@@ -48,7 +48,7 @@ def numpy_rnn_accuracy(length: int, seed: int, steps: int = STEPS) -> float:
 
 def torch_model(kind: str, length: int, seed: int, steps: int = STEPS) -> lecture.RecallNet:
     torch.manual_seed(seed)
-    model = lecture.RecallNet(kind, hidden_size=16, forget_bias=8.0)
+    model = lecture.RecallNet(kind, forget_bias=8.0)
     lecture.fit_recall(model, length, steps, seed=1000 * seed + length)
     return model
 
@@ -59,11 +59,12 @@ def gradient_flow_lines() -> list[str]:
     curves = {}
     for kind in ("RNN", "LSTM"):
         torch.manual_seed(0)
-        curves[f"nn.{kind} untrained (forget bias 8 for the LSTM)"] = lecture.lag_gradient_norms(
-            lecture.RecallNet(kind, hidden_size=16, forget_bias=8.0), 61)
+        label = " (forget bias 8)" if kind == "LSTM" else ""
+        curves[f"nn.{kind} untrained{label}"] = lecture.lag_gradient_norms(
+            lecture.RecallNet(kind, forget_bias=8.0), 61)
         curves[f"nn.{kind} trained"] = lecture.lag_gradient_norms(torch_model(kind, 40, 0), 61)
     torch.manual_seed(0)
-    curves["nn.LSTM untrained, torch's default init"] = lecture.lag_gradient_norms(lecture.RecallNet("LSTM", 16), 61)
+    curves["nn.LSTM untrained, torch's default init"] = lecture.lag_gradient_norms(lecture.RecallNet("LSTM"), 61)
     for name, norms in curves.items():
         lines.append(f"  {name:40s} {norms[10]:9.1e} {norms[30]:9.1e} {norms[60]:9.1e}")
     return lines
