@@ -769,6 +769,14 @@ def mce_extreme_logits(masked_cross_entropy):
     return values
 
 
+@book.scenario("masked_cross_entropy", rtol=1e-5, atol=1e-4,
+               hint="shift each row by its own largest logit, not by one maximum for the whole batch")
+def mce_rows_far_apart(masked_cross_entropy):
+    """float32 rows whose logits lie 2000 apart, in one batch (each row finite and exact)"""
+    logits = torch.tensor([[1000.0, 999.0, 0.0], [-1000.0, -1001.0, -1003.0]])
+    return masked_cross_entropy(logits, torch.tensor([0, 2])).item()
+
+
 @book.scenario("masked_cross_entropy",
                hint="return a tensor that keeps the gradient, in the logits' dtype")
 def mce_returns(masked_cross_entropy):
