@@ -31,8 +31,17 @@ def scaled_dot_product_attention(query: torch.Tensor, key: torch.Tensor, value: 
 
 
 def self_attention(x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor,
-                   mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Self-attention of the rows of ``x`` with projections Q = X W_Q, K = X W_K, V = X W_V."""
+                   mask: torch.Tensor | None = None,
+                   lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Self-attention of the rows of ``x`` (Q = X W_Q, K = X W_K, V = X W_V); with ``lengths``,
+    the padding after each sequence's length is never attended to."""
+    if lengths is not None:
+        if x.dim() != 3 or tuple(lengths.shape) != (x.shape[0],):
+            raise ValueError(f"lengths of shape {tuple(lengths.shape)} for inputs of shape {tuple(x.shape)}")
+        if (lengths < 1).any() or (lengths > x.shape[1]).any():
+            raise ValueError(f"lengths must lie in 1..{x.shape[1]}")
+        present = (torch.arange(x.shape[1]) < lengths[:, None])[:, None, :]
+        mask = present if mask is None else mask & present
     return scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, mask)
 
 

@@ -18,7 +18,7 @@ book = ScenarioBook()
 EXERCISE_KINDS = {
     "softmax": "P",                       # the shift is derived; the all -inf slice is a decision to implement
     "scaled_dot_product_attention": "P",  # the table gives the formula; where and how to mask is left open
-    "self_attention": "T",                # a composition of the projections and exercise 2
+    "self_attention": "P",                # the projections are given; the padding mask and its checks are designed
     "positional_encoding": "T",           # the formula is the content
     "causal_mask": "P",                   # j <= i is given; the sliding window and its boundary are designed
     "multi_head_attention": "P",          # the table gives the steps; the head split and torch's layout are designed
@@ -270,6 +270,47 @@ def self_attention_equivariance(self_attention):
 
 
 # --- causal mask -----------------------------------------------------------------------------------
+
+def _padded(seed: int, lengths: list[int], n: int, d_x: int = 4) -> torch.Tensor:
+    """A batch (B, n, d_x) whose rows after each length hold large junk (what padding must not leak)."""
+    x = _randn(seed, len(lengths), n, d_x)
+    for row, length in enumerate(lengths):
+        x[row, length:] = 50.0
+    return x
+
+
+@book.scenario("self_attention",
+               hint="padding is a set of keys no query may look at: mask the columns beyond each length")
+def self_attention_lengths(self_attention):
+    """lengths 5, 2 and 3 in a batch of 5 positions: each sequence's real rows equal it run alone"""
+    x, weights = _padded(140, [5, 2, 3], 5), _projections(141, 4, 3, 2)
+    out, attention = self_attention(x, *weights, lengths=torch.tensor([5, 2, 3]))
+    alone = [self_attention(x[row, :length], *weights)[0] for row, length in enumerate([5, 2, 3])]
+    return {"real rows": [_np(out[row, :length]) for row, length in enumerate([5, 2, 3])],
+            "alone": [_np(a) for a in alone], "weights": _np(attention)}
+
+
+@book.scenario("self_attention",
+               hint="combine the mask given with the padding: a key must be allowed by both")
+def self_attention_lengths_and_mask(self_attention):
+    """lengths 4 and 2 together with a causal (4, 4) mask"""
+    x, weights = _padded(142, [4, 2], 4), _projections(143, 4, 3, 3)
+    out, attention = self_attention(x, *weights, torch.ones(4, 4, dtype=torch.bool).tril(), torch.tensor([4, 2]))
+    return {"output": _np(out), "weights": _np(attention)}
+
+
+@book.scenario("self_attention",
+               hint="check the lengths: one per sequence, each between 1 and the number of positions")
+def self_attention_length_errors(self_attention):
+    """lengths of the wrong shape, of 0, beyond N, and for inputs without a batch axis (each raises ValueError)"""
+    x, weights = _randn(144, 2, 3, 4), _projections(145, 4, 3, 2)
+    return {"3 lengths for 2 sequences": error_name(self_attention, x, *weights, None, torch.tensor([1, 2, 3])),
+            "lengths (2, 1)": error_name(self_attention, x, *weights, None, torch.tensor([[1], [2]])),
+            "a length of 0": error_name(self_attention, x, *weights, None, torch.tensor([0, 2])),
+            "a length of 4 > 3": error_name(self_attention, x, *weights, None, torch.tensor([4, 2])),
+            "2-D inputs": error_name(self_attention, x[0], *weights, None, torch.tensor([2])),
+            "full lengths": error_name(self_attention, x, *weights, None, torch.tensor([3, 3]))}
+
 
 @book.scenario("causal_mask",
                hint="position i may see positions up to and including i, with True meaning allowed")
@@ -640,7 +681,8 @@ def self_attention_visible_cases(self_attention):
     """the visible test's cases: X (5, 4) with W_Q, W_K (4, 3) and W_V (4, 2), and a batch of 2"""
     single = self_attention(_randn(102, 5, 4), *_projections(103, 4, 3, 2))
     batched = self_attention(_randn(104, 2, 5, 4), *_projections(105, 4, 3, 3))
-    return [_np(single[0]), _np(single[1]), _np(batched[0])]
+    padded = self_attention(_padded(146, [5, 3], 5), *_projections(147, 4, 3, 2), lengths=torch.tensor([5, 3]))
+    return [_np(single[0]), _np(single[1]), _np(batched[0]), _np(padded[0]), _np(padded[1])]
 
 
 @book.scenario("causal_mask")

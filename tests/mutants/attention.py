@@ -164,24 +164,61 @@ def scaled_dot_product_attention(query, key, value, mask=None):  # noqa: F811
 # --- self-attention ----------------------------------------------------------------------------------
 
 @mutant("self_attention", "queries and keys swapped (Q = X W_K, K = X W_Q)")
-def self_attention(x, w_q, w_k, w_v, mask=None):  # noqa: F811
+def self_attention(x, w_q, w_k, w_v, mask=None, lengths=None):  # noqa: F811
     return scaled_dot_product_attention(x @ w_k, x @ w_q, x @ w_v, mask)
 
 
 @mutant("self_attention", "projection matrices transposed (X W^T)")
-def self_attention(x, w_q, w_k, w_v, mask=None):  # noqa: F811
+def self_attention(x, w_q, w_k, w_v, mask=None, lengths=None):  # noqa: F811
     return scaled_dot_product_attention(x @ w_q.T, x @ w_k.T, x @ w_v.T, mask)
 
 
 @mutant("self_attention", "mask ignored")
-def self_attention(x, w_q, w_k, w_v, mask=None):  # noqa: F811
+def self_attention(x, w_q, w_k, w_v, mask=None, lengths=None):  # noqa: F811
     return scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v)
 
 
 @mutant("self_attention", "the values are the inputs themselves (W_V unused when shapes allow)")
-def self_attention(x, w_q, w_k, w_v, mask=None):  # noqa: F811
+def self_attention(x, w_q, w_k, w_v, mask=None, lengths=None):  # noqa: F811
     values = x if w_v.shape[0] == w_v.shape[1] else x @ w_v
     return scaled_dot_product_attention(x @ w_q, x @ w_k, values, mask)
+
+
+def _padding(x, lengths):
+    if x.dim() != 3 or tuple(lengths.shape) != (x.shape[0],) or (lengths < 1).any() or (lengths > x.shape[1]).any():
+        raise ValueError("lengths")
+    return torch.arange(x.shape[1]) < lengths[:, None]
+
+
+@mutant("self_attention", "the padding masked as queries (rows) instead of as keys (columns)")
+def self_attention(x, w_q, w_k, w_v, mask=None, lengths=None):  # noqa: F811
+    if lengths is not None:
+        present = _padding(x, lengths)[:, :, None]
+        mask = present if mask is None else mask & present
+    return scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, mask)
+
+
+@mutant("self_attention", "the given mask dropped when lengths are given")
+def self_attention(x, w_q, w_k, w_v, mask=None, lengths=None):  # noqa: F811
+    if lengths is not None:
+        mask = _padding(x, lengths)[:, None, :]
+    return scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, mask)
+
+
+@mutant("self_attention", "one padding position too many allowed (j <= length)")
+def self_attention(x, w_q, w_k, w_v, mask=None, lengths=None):  # noqa: F811
+    if lengths is not None:
+        present = (_padding(x, lengths) | (torch.arange(x.shape[1]) == lengths[:, None]))[:, None, :]
+        mask = present if mask is None else mask & present
+    return scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, mask)
+
+
+@mutant("self_attention", "no check of the lengths (a length beyond N or of 0 accepted)")
+def self_attention(x, w_q, w_k, w_v, mask=None, lengths=None):  # noqa: F811
+    if lengths is not None:
+        present = (torch.arange(x.shape[1]) < lengths[:, None])[:, None, :]
+        mask = present if mask is None else mask & present
+    return scaled_dot_product_attention(x @ w_q, x @ w_k, x @ w_v, mask)
 
 
 # --- causal mask --------------------------------------------------------------------------------------
