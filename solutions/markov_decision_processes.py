@@ -51,7 +51,7 @@ def gridworld_model(layout: list[str], step_cost: float, slip: float = 0.0, goal
 
 def q_from_v(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, V: np.ndarray, gamma: float) -> np.ndarray:
     """Reference for the exercise of the same name."""
-    next_values = np.where(terminal, 0.0, V)  # nothing follows a terminal state
+    next_values = np.where(terminal, 0.0, np.asarray(V, dtype=float))  # nothing follows a terminal state
     Q = R + gamma * np.einsum("sat,t->sa", P, next_values)
     Q[terminal] = 0.0
     return Q
@@ -60,10 +60,11 @@ def q_from_v(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, V: np.ndarray, 
 def policy_evaluation(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, policy: np.ndarray, gamma: float,
                       tol: float = 1e-8, max_sweeps: int = 10_000) -> tuple[np.ndarray, int]:
     """Reference for the exercise of the same name."""
-    policy = np.asarray(policy)
+    policy, terminal = np.asarray(policy), np.asarray(terminal, dtype=bool)
     n_states, n_actions = R.shape
-    if policy.ndim == 1:
-        policy = np.eye(n_actions)[policy]
+    if policy.shape == (n_states,):  # the shape, not the dtype, tells actions from probabilities
+        policy = np.eye(n_actions)[np.where(terminal, 0, policy)]
+    policy = np.where(terminal[:, None], 0.0, policy)  # whatever a terminal state's entries hold
     V = np.zeros(n_states)
     for sweep in range(1, max_sweeps + 1):
         V_new = np.sum(policy * q_from_v(P, R, terminal, V, gamma), axis=1)
@@ -82,7 +83,7 @@ def exact_policy_evaluation(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, 
     if R.ndim != 2 or P.shape != (R.shape[0], R.shape[1], R.shape[0]) or terminal.shape != R.shape[:1]:
         raise ValueError("P, R and terminal must have shapes (S, A, S), (S, A) and (S,)")
     if policy.shape == R.shape[:1]:
-        policy = np.eye(R.shape[1])[policy]
+        policy = np.eye(R.shape[1])[np.where(terminal, 0, policy)]  # a terminal state's action may be junk
     elif policy.shape != R.shape:
         raise ValueError("the policy must be an (S,) array of actions or an (S, A) array of probabilities")
     live = ~terminal  # terminal states are worth 0: solve for the others only

@@ -752,3 +752,97 @@ factories.raises(book, "q_value_iteration", {
     "max_sweeps = 0": lambda: (_P8, _R8, _T8, 0.9, 1e-8, 0),
     "gamma = 1 and tol = 0 are allowed": lambda: (_P8, _R8, _T8, 1.0, 0.0, 3),
 })
+
+
+# --- promises a student's wrong versions slipped past: junk at terminal states, dtypes, ties ----------------
+
+def _junk_at_terminal_states(seed: int):
+    """A random MDP with junk rows for its terminal states, a deterministic policy whose terminal
+    entries are actions out of range, and a stochastic one whose terminal rows are nan."""
+    P, R, terminal = _random_mdp(seed)
+    actions = _rng(seed + 1).integers(0, 3, size=7)
+    actions[terminal] = [3, -7]
+    probabilities = _rng(seed + 2).dirichlet(np.ones(3), size=7)
+    probabilities[terminal] = np.nan
+    return P, R, terminal, actions, probabilities
+
+
+factories.returned_dtype(book, "q_from_v", lambda: (*_chain(), np.array([1.0, 2.0, 10.0]), 0.9),
+                         "float64 inputs give a float64 table")
+factories.returned_dtype(book, "q_from_v",
+                         lambda: (_chain()[0].astype(np.float32), _chain()[1].astype(np.float32), _chain()[2],
+                                  np.array([1.0, 2.0, 10.0], dtype=np.float32), 0.9),
+                         "float32 P, R and V give a float64 table")
+
+
+@book.scenario("q_from_v",
+               hint="ignore V at terminal states whatever it holds: 0 * inf is nan, so select, do not multiply")
+def q_junk_values_at_terminal_states(q_from_v):
+    """V holds inf and nan at the terminal states, R -inf in their rows (all ignored), gamma = 0.9"""
+    P, R, terminal = _random_mdp(70)
+    V = _rng(71).normal(size=7)
+    V[terminal] = [np.inf, np.nan]
+    R[terminal] = -np.inf
+    return q_from_v(P, R, terminal, V, 0.9)
+
+
+@book.scenario("policy_evaluation", atol=1e-6,
+               hint="ignore the policy's entries at terminal states whatever they hold")
+def eval_junk_actions_at_terminal_states(policy_evaluation):
+    """a deterministic policy with actions out of range (3 of 3 actions, -7) at the terminal states, gamma = 0.9"""
+    P, R, terminal, actions, _ = _junk_at_terminal_states(72)
+    return _as_dict(policy_evaluation(P, R, terminal, actions, 0.9, 1e-10), EVAL_KEYS)
+
+
+@book.scenario("policy_evaluation", atol=1e-6,
+               hint="ignore the policy's entries at terminal states whatever they hold: 0 * nan is nan")
+def eval_nan_probabilities_at_terminal_states(policy_evaluation):
+    """a stochastic policy whose terminal states' rows are nan, gamma = 0.9"""
+    P, R, terminal, _, probabilities = _junk_at_terminal_states(72)
+    return _as_dict(policy_evaluation(P, R, terminal, probabilities, 0.9, 1e-10), EVAL_KEYS)
+
+
+@book.scenario("policy_evaluation", atol=1e-6,
+               hint="the shape of the policy, not its dtype, tells actions from probabilities")
+def eval_int_probabilities(policy_evaluation):
+    """an (S, A) int array of 0s and 1s is a deterministic policy given as probabilities, gamma = 0.9"""
+    P, R, terminal, actions, _ = _junk_at_terminal_states(74)
+    return _as_dict(policy_evaluation(P, R, terminal, np.eye(3, dtype=int)[actions % 3], 0.9, 1e-10), EVAL_KEYS)
+
+
+@book.scenario("exact_policy_evaluation", atol=1e-9,
+               hint="ignore the policy's entries at terminal states whatever they hold")
+def exact_junk_policy_at_terminal_states(exact_policy_evaluation):
+    """actions out of range (3 of 3 actions, -7), or nan probabilities, at the terminal states, gamma = 0.9"""
+    P, R, terminal, actions, probabilities = _junk_at_terminal_states(76)
+    return [exact_policy_evaluation(P, R, terminal, actions, 0.9),
+            exact_policy_evaluation(P, R, terminal, probabilities, 0.9)]
+
+
+@book.scenario("exact_policy_evaluation", atol=1e-9,
+               hint="the shape of the policy, not its dtype, tells actions from probabilities")
+def exact_int_probabilities(exact_policy_evaluation):
+    """an (S, A) int array of 0s and 1s is a deterministic policy given as probabilities, gamma = 0.9"""
+    P, R, terminal, actions, _ = _junk_at_terminal_states(78)
+    return exact_policy_evaluation(P, R, terminal, np.eye(3, dtype=int)[actions % 3], 0.9)
+
+
+@book.scenario("greedy_policy",
+               hint="the tolerance is absolute: a value counts as tied if it is at most tol below the best")
+def greedy_absolute_tol(greedy_policy):
+    """the tolerance is absolute: Q near 1e6 (1e-4 apart is no tie), near 1e-3 (5e-10 apart is), and tol = 0.5 near 1000"""
+    large = np.array([[1e6 - 1e-4, 1e6], [-1e6, -1e6 + 1e-4]])
+    small = np.array([[1e-3, 1e-3 + 5e-10], [-1e-3 + 5e-10, -1e-3]])
+    return [greedy_policy(large), greedy_policy(small),
+            greedy_policy(np.array([[999.4, 1000.0], [999.6, 1000.0]]), 0.5)]
+
+
+@book.scenario("policy_iteration", atol=1e-6,
+               hint="improve with greedy_policy and its tolerance: rounding noise must not break ties")
+def pi_rounding_noise_ties(policy_iteration):
+    """grids whose actions tie up to rounding noise (slip 0.2, gamma = 0.99): without the tie
+    tolerance the policy flips between tied actions (a stable policy in 3 and 4 rounds)"""
+    first = _grid(["FFGG", "FFFH", "GFFS"], 0.2, 0.0, 1.0, -1.0)
+    second = _grid(["SFFGG", "FFFFG", "FFFFG"], 0.2, 0.1, 1.0, -1.0)
+    return [_as_dict(policy_iteration(*first, 0.99, 1e-10, 20), ROUND_KEYS),
+            _as_dict(policy_iteration(*second, 0.99), ROUND_KEYS)]

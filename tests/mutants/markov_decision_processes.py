@@ -599,3 +599,77 @@ def q_value_iteration(P, R, terminal, gamma, tol=1e-8, max_sweeps=10_000):  # no
         if change < tol:
             break
     return Q, sweep
+
+
+# --- mistakes an independent student made: junk at terminal states, dtypes, absolute ties ---------------------
+
+@mutant("q_from_v", "float32 inputs give a float32 table (the float64 promise not kept)")
+def q_from_v(P, R, terminal, V, gamma):  # noqa: F811
+    Q = R + gamma * np.einsum("sat,t->sa", P, np.where(terminal, 0.0, V))
+    Q[terminal] = 0.0
+    return Q
+
+
+@mutant("q_from_v", "masks terminal states by multiplying with 0: inf or nan there becomes nan everywhere")
+def q_from_v(P, R, terminal, V, gamma):  # noqa: F811
+    live = 1.0 - np.asarray(terminal, dtype=float)
+    return (R + gamma * P @ (V * live)) * live[:, None]
+
+
+def _evaluation_sweeps(P, R, terminal, pi, gamma, tol, max_sweeps):
+    """Synchronous sweeps of a policy given as an (S, A) probability array."""
+    V = np.zeros(R.shape[0])
+    for sweep in range(1, max_sweeps + 1):
+        V_new = np.sum(pi * q_from_v(P, R, terminal, V, gamma), axis=1)
+        change = np.max(np.abs(V_new - V))
+        V = V_new
+        if change < tol:
+            break
+    return V, sweep
+
+
+@mutant("policy_evaluation", "uses the policy's entries at terminal states: an action out of range or nan breaks it")
+def policy_evaluation(P, R, terminal, policy, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    return _evaluation_sweeps(P, R, terminal, _probabilities(policy, R.shape[1]), gamma, tol, max_sweeps)
+
+
+@mutant("policy_evaluation", "tells actions from probabilities by dtype: an (S, A) int 0/1 array is taken for actions")
+def policy_evaluation(P, R, terminal, policy, gamma, tol=1e-8, max_sweeps=10_000):  # noqa: F811
+    policy = np.asarray(policy)
+    if policy.dtype.kind in "iu":
+        policy = np.eye(R.shape[1])[np.where(terminal, 0, policy)]
+    pi = np.where(np.asarray(terminal)[:, None], 0.0, policy)
+    return _evaluation_sweeps(P, R, terminal, pi, gamma, tol, max_sweeps)
+
+
+@mutant("exact_policy_evaluation", "uses a terminal state's action: an action out of range raises IndexError")
+def exact_policy_evaluation(P, R, terminal, policy, gamma):  # noqa: F811
+    P, R, terminal = np.asarray(P, dtype=float), np.asarray(R, dtype=float), np.asarray(terminal, dtype=bool)
+    if R.ndim != 2 or P.shape != (R.shape[0], R.shape[1], R.shape[0]) or terminal.shape != R.shape[:1]:
+        raise ValueError("P, R and terminal must have shapes (S, A, S), (S, A) and (S,)")
+    if np.shape(policy) not in (R.shape[:1], R.shape):
+        raise ValueError("the policy must be (S,) or (S, A)")
+    pi = np.where(terminal[:, None], 0.0, _policy_matrix(R, policy))
+    live = ~terminal
+    P_pi = np.einsum("sa,sat->st", pi, P)[np.ix_(live, live)]
+    V = np.zeros(R.shape[0])
+    V[live] = np.linalg.solve(np.eye(live.sum()) - gamma * P_pi, np.sum(pi * R, axis=1)[live])
+    return V
+
+
+@mutant("greedy_policy", "a relative tolerance: tol * |best| instead of tol")
+def greedy_policy(Q, tol=1e-9):  # noqa: F811
+    best = np.max(Q, axis=1, keepdims=True)
+    return np.argmax(Q >= best - tol * np.abs(best), axis=1)
+
+
+@mutant("policy_iteration", "improves with a plain argmax: rounding noise flips tied actions")
+def policy_iteration(P, R, terminal, gamma, tol=1e-10, max_rounds=1000):  # noqa: F811
+    policy = np.zeros(R.shape[0], dtype=int)
+    for rounds in range(1, max_rounds + 1):
+        V, _ = policy_evaluation(P, R, terminal, policy, gamma, tol)
+        improved = np.argmax(q_from_v(P, R, terminal, V, gamma), axis=1)
+        if np.array_equal(improved, policy) or rounds == max_rounds:
+            break
+        policy = improved
+    return V, policy, rounds
