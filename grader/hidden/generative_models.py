@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from grader.hidden import ScenarioBook, error_name
+from grader.hidden import ScenarioBook, error_name, factories
 
 book = ScenarioBook()
 
@@ -698,14 +698,6 @@ def made_single_unit_layers(made_masks):
 # --- shapes numpy would broadcast, extreme allowed inputs, log space, 2-D grids (issue 26) -----------
 
 
-@book.scenario("gaussian_kl", hint="check that the mean and the log-variance have the same shape")
-def gaussian_kl_broadcastable_shapes(gaussian_kl):
-    """mu (3, 2) with log_var (3, 1) or (1, 2) raises ValueError rather than broadcasting"""
-    mu = torch.zeros(3, 2)
-    return [error_name(gaussian_kl, mu, torch.zeros(3, 1)), error_name(gaussian_kl, mu, torch.zeros(1, 2)),
-            error_name(gaussian_kl, torch.zeros(3, 1), torch.zeros(3, 2))]
-
-
 @book.scenario("gaussian_kl", rtol=1e-6, hint="use the log-variance directly; do not go through the standard deviation")
 def gaussian_kl_extreme_log_variances(gaussian_kl):
     """Log-variances of -60 and +60 (allowed: any real number) give the finite closed form"""
@@ -715,34 +707,12 @@ def gaussian_kl_extreme_log_variances(gaussian_kl):
     return {"kl": kl.detach().numpy(), "finite": bool(torch.isfinite(kl).all())}
 
 
-@book.scenario("reparameterize", hint="check that the mean and the log-variance have the same shape")
-def reparameterize_broadcastable_shapes(reparameterize):
-    """mu (4, 3) with log_var (4, 1) or (1, 3) raises ValueError rather than broadcasting"""
-    mu = torch.zeros(4, 3)
-    return [error_name(reparameterize, mu, torch.zeros(4, 1)), error_name(reparameterize, mu, torch.zeros(1, 3))]
-
-
-@book.scenario("vae_loss", hint="check that the pixels and the logits have the same shape")
-def vae_loss_broadcastable_shapes(vae_loss):
-    """x (4, 6) with logits (4, 1) or (1, 6), and mu (4, 2) with log_var (4, 1), raise ValueError"""
-    x, x_logits, mu, log_var = _vae_batch(72)
-    return [error_name(vae_loss, x, x_logits[:, :1], mu, log_var), error_name(vae_loss, x, x_logits[:1], mu, log_var),
-            error_name(vae_loss, x[:, :1], x_logits, mu, log_var), error_name(vae_loss, x, x_logits, mu, log_var[:, :1])]
-
-
 @book.scenario("vae_loss", rtol=1e-9)
 def vae_loss_float64(vae_loss):
     """float64 inputs give a float64 scalar with the same value"""
     x, x_logits, mu, log_var = (t.double() for t in _vae_batch(73))
     loss = vae_loss(x, x_logits, mu, log_var, 1.5)
     return {"loss": float(loss), "dtype": str(loss.dtype), "shape": list(loss.shape)}
-
-
-@book.scenario("optimal_discriminator", hint="check that both densities have the same shape")
-def d_star_broadcastable_shapes(optimal_discriminator):
-    """Densities of shapes (5,) and (1,), or (4, 5) and (5,), raise ValueError rather than broadcasting"""
-    return [error_name(optimal_discriminator, np.ones(5), np.ones(1)),
-            error_name(optimal_discriminator, np.ones((4, 5)), np.ones(5))]
 
 
 @book.scenario("optimal_discriminator", rtol=1e-12)
@@ -789,14 +759,6 @@ def gan_value_2d_grid(gan_value):
             float(gan_value(p_data.T, p_model.T, area, D.T))]
 
 
-@book.scenario("gan_value", hint="check that the densities and D have the same shape")
-def gan_value_broadcastable_shapes(gan_value):
-    """Densities (5,) and (1,), or D (1,) or (5, 1) against densities (5,), raise ValueError"""
-    p = np.full(5, 0.2)
-    return [error_name(gan_value, p, np.ones(1), 1.0), error_name(gan_value, p, p, 1.0, np.full(1, 0.5)),
-            error_name(gan_value, p, p, 1.0, np.full((5, 1), 0.5))]
-
-
 @book.scenario("gan_value")
 def gan_value_types(gan_value):
     """A Python float for float32 densities, lists, and D given as a list"""
@@ -812,6 +774,32 @@ def made_not_permutations(made_masks):
             error_name(made_masks, np.array([3, 1, 2, 2]), [3]), error_name(made_masks, np.array([[1, 2], [3, 4]]), [3]),
             error_name(made_masks, np.array([1, 2, 3, 5, 4, 7]), [3]), error_name(made_masks, [2, 1], [-1])]
 
+
+# Shapes numpy and torch would broadcast silently must raise ValueError (the docstrings' Raises clauses).
+_SAME_SHAPE = "check that the inputs have the same shape before computing: broadcasting hides the mistake"
+factories.raises(book, "gaussian_kl", {
+    "mu (3, 2), log_var (3, 1)": lambda: (torch.zeros(3, 2), torch.zeros(3, 1)),
+    "mu (3, 2), log_var (1, 2)": lambda: (torch.zeros(3, 2), torch.zeros(1, 2)),
+    "mu (3, 1), log_var (3, 2)": lambda: (torch.zeros(3, 1), torch.zeros(3, 2))}, hint=_SAME_SHAPE)
+factories.raises(book, "reparameterize", {
+    "mu (4, 3), log_var (4, 1)": lambda: (torch.zeros(4, 3), torch.zeros(4, 1)),
+    "mu (4, 3), log_var (1, 3)": lambda: (torch.zeros(4, 3), torch.zeros(1, 3))}, hint=_SAME_SHAPE)
+factories.raises(book, "vae_loss", {
+    "logits (4, 1)": lambda: (lambda x, lg, m, lv: (x, lg[:, :1], m, lv))(*_vae_batch(72)),
+    "logits (1, 6)": lambda: (lambda x, lg, m, lv: (x, lg[:1], m, lv))(*_vae_batch(72)),
+    "x (4, 1)": lambda: (lambda x, lg, m, lv: (x[:, :1], lg, m, lv))(*_vae_batch(72)),
+    "log_var (4, 1)": lambda: (lambda x, lg, m, lv: (x, lg, m, lv[:, :1]))(*_vae_batch(72))}, hint=_SAME_SHAPE)
+factories.raises(book, "optimal_discriminator", {
+    "(5,) and (1,)": lambda: (np.ones(5), np.ones(1)),
+    "(4, 5) and (5,)": lambda: (np.ones((4, 5)), np.ones(5))}, hint=_SAME_SHAPE)
+factories.raises(book, "gan_value", {
+    "densities (5,) and (1,)": lambda: (np.full(5, 0.2), np.ones(1), 1.0),
+    "D (1,)": lambda: (np.full(5, 0.2), np.full(5, 0.2), 1.0, np.full(1, 0.5)),
+    "D (5, 1)": lambda: (np.full(5, 0.2), np.full(5, 0.2), 1.0, np.full((5, 1), 0.5))}, hint=_SAME_SHAPE)
+factories.inputs_unchanged(book, "optimal_discriminator", lambda: (np.array([0.2, 0.0, 1e-300]), np.array([0.5, 0.0, 1.0])))
+factories.returned_dtype(book, "gan_value", lambda: (np.array([0.25, 0.25, 0.5], dtype=np.float32),
+                                                     np.array([0.5, 0.25, 0.25], dtype=np.float32), 1.0),
+                         "float32 densities give a Python float, computed in double precision", rtol=1e-9)
 
 # --- VAE ----------------------------------------------------------------------------------------------
 
