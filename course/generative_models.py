@@ -387,7 +387,7 @@ def draw_beta_sweep(rows: list[dict], x: torch.Tensor) -> Figure:
     Right: the two terms of the loss (reconstruction, KL) against beta."""
     n = len(rows[0]["reconstructions"])
     fig = Figure(figsize=(11, 1.0 + 0.75 * (2 * len(rows) + 1)))
-    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.1, top=0.93, wspace=0.3)
+    fig.subplots_adjust(left=0.22, right=0.98, bottom=0.1, top=0.93, wspace=0.3)
     grid = fig.add_gridspec(2 * len(rows) + 1, 2, width_ratios=[1.3, 1])
     images = [("held-out digits", x[:n].numpy())]
     for row in rows:
