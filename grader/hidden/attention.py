@@ -309,7 +309,8 @@ def self_attention_length_errors(self_attention):
             "a length of 0": error_name(self_attention, x, *weights, None, torch.tensor([0, 2])),
             "a length of 4 > 3": error_name(self_attention, x, *weights, None, torch.tensor([4, 2])),
             "2-D inputs": error_name(self_attention, x[0], *weights, None, torch.tensor([2])),
-            "full lengths": error_name(self_attention, x, *weights, None, torch.tensor([3, 3]))}
+            "full lengths": error_name(self_attention, x, *weights, None, torch.tensor([3, 3])),
+            "a length of 1": error_name(self_attention, x, *weights, None, torch.tensor([1, 3]))}
 
 
 @book.scenario("causal_mask",
