@@ -574,9 +574,9 @@ def draw_transformer_block() -> Figure:
     fig = Figure(figsize=(4.6, 5.8))
     ax = fig.subplots()
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
-    boxes = [(0.3, "x  (B, N, E)", "#eeeeee"), (1.2, "LayerNorm 1", "#f5e3d0"),
+    boxes = [(0.3, "x  (B, N, D)", "#eeeeee"), (1.2, "LayerNorm 1", "#f5e3d0"),
              (2.1, "multi-head self-attention", "#dde8f5"), (3.6, "LayerNorm 2", "#f5e3d0"),
-             (4.5, "MLP: Linear(E, F), ReLU, Linear(F, E)", "#e3f0d8"), (6.0, "output  (B, N, E)", "#eeeeee")]
+             (4.5, "MLP: Linear(D, F), ReLU, Linear(F, D)", "#e3f0d8"), (6.0, "output  (B, N, D)", "#eeeeee")]
     for y, text, colour in boxes:
         _box(ax, 0.5, y, 3.0, 0.5, text, colour, fontsize=8)
     sums = [3.15, 5.55]

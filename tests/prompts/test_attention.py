@@ -314,3 +314,8 @@ def test_warmup_rises_linearly_then_decays_to_zero():
         schedule.step()
     np.testing.assert_allclose(rates[:10], np.arange(1, 11) / 10)
     assert all(a >= b for a, b in zip(rates[9:], rates[10:])) and rates[-1] < 0.01
+
+
+def test_the_model_dimension_is_d_in_every_picture_and_never_e():
+    texts = [t.get_text() for t in lecture.draw_transformer_block().axes[0].texts]
+    assert any("(B, N, D)" in t for t in texts) and not any("E)" in t or "(E," in t for t in texts)
