@@ -126,6 +126,7 @@ def sample(model: nn.Module, prompt: list[int], length: int, temperature: float,
 def softmax_readout(hs: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray,
                     targets: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
     """Reference for the exercise of the same name."""
+    hs, W_hy, b_y = (np.asarray(a, dtype=np.float64) for a in (hs, W_hy, b_y))
     n_sequences, n_steps, _ = hs.shape
     if targets.shape != (n_sequences, n_steps):
         raise ValueError(f"targets have shape {targets.shape}, the states {hs.shape[:2]}")
@@ -157,6 +158,7 @@ def lstm_backward(grad_h: np.ndarray, grad_c: np.ndarray, x_t: np.ndarray, h_pre
 
     if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
         raise ValueError(f"grad_h {grad_h.shape} and grad_c {grad_c.shape} must have the states' shape {h_prev.shape}")
+    grad_h, grad_c, x_t, h_prev, c_prev = (np.asarray(a, dtype=np.float64) for a in (grad_h, grad_c, x_t, h_prev, c_prev))
     z = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
     zi, zf, zg, zo = np.split(z, 4, axis=1)
     i, f, g, o = sigmoid(zi), sigmoid(zf), np.tanh(zg), sigmoid(zo)

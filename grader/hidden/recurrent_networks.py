@@ -738,8 +738,8 @@ factories.returned_dtype(book, "softmax_readout",
 
 @book.scenario("softmax_readout", hint="return the loss as a Python float and the gradients as float64 arrays")
 def readout_types(softmax_readout):
-    """the loss is a Python float and each gradient a float64 array of its parameter's shape"""
-    loss, grads = softmax_readout(*_readout_problem(78, 2, 3, 4, 5))
+    """float32 states and weights: the loss is a Python float and each gradient a float64 array of its parameter's shape"""
+    loss, grads = softmax_readout(*(a.astype(np.float32) if a.dtype.kind == "f" else a for a in _readout_problem(78, 2, 3, 4, 5)))
     return {"loss": type(loss).__name__,
             "grads": {key: [str(np.asarray(grads[key]).dtype), list(np.shape(grads[key]))] for key in ("hs", "W_hy", "b_y")}}
 
@@ -849,8 +849,8 @@ factories.inputs_unchanged(book, "lstm_backward", lambda: tuple(_lstm_backward_p
 
 @book.scenario("lstm_backward", hint="return a dict of float64 arrays, one per input, of that input's shape")
 def lstm_backward_types(lstm_backward):
-    """the keys, dtypes and shapes of the returned gradients"""
-    grads = lstm_backward(**_lstm_backward_problem(90, 2, 3, 4))
+    """float32 inputs: the keys, dtypes (float64) and shapes of the returned gradients"""
+    grads = lstm_backward(**{key: value.astype(np.float32) for key, value in _lstm_backward_problem(90, 2, 3, 4).items()})
     return {key: [str(np.asarray(value).dtype), list(np.shape(value))] for key, value in sorted(dict(grads).items())}
 
 

@@ -1127,3 +1127,27 @@ class CharLSTM(nn.Module):  # noqa: F811
     def forward(self, tokens, state=None):
         outputs, state = self.lstm(self.embedding(tokens), state)
         return self.head(outputs), state
+
+
+@mutant("softmax_readout", "computed in the inputs' dtype (float32 in, float32 gradients out)")
+def softmax_readout(hs, W_hy, b_y, targets):  # noqa: F811
+    _check_targets(hs, W_hy, targets)
+    log_p = _log_softmax(hs @ W_hy.T + b_y)
+    n, t = np.nonzero(targets >= 0)
+    loss = -log_p[n, t, targets[n, t]].mean()
+    grad = np.exp(log_p)
+    grad[n, t, targets[n, t]] -= 1.0
+    grad *= ((targets >= 0)[..., None] / len(n)).astype(grad.dtype)
+    return float(loss), {"hs": grad @ W_hy, "W_hy": np.einsum("ntv,nth->vh", grad, hs), "b_y": grad.sum(axis=(0, 1))}
+
+
+@mutant("lstm_backward", "computed in the inputs' dtype (float32 in, float32 gradients out)")
+def lstm_backward(grad_h, grad_c, x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    if grad_h.shape != h_prev.shape or grad_c.shape != c_prev.shape:
+        raise ValueError("shape mismatch")
+    i, f, g, o = _gates(x_t, h_prev, weight_ih, weight_hh, bias_ih, bias_hh)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = grad_c + grad_h * o * (1 - tanh_c ** 2)
+    grad_z = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                             grad_h * tanh_c * o * (1 - o)], axis=1)
+    return _lstm_result(grad_z, dc * f, x_t, h_prev, weight_ih, weight_hh)
