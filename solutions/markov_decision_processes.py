@@ -60,14 +60,14 @@ def q_from_v(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, V: np.ndarray, 
 def policy_evaluation(P: np.ndarray, R: np.ndarray, terminal: np.ndarray, policy: np.ndarray, gamma: float,
                       tol: float = 1e-8, max_sweeps: int = 10_000) -> tuple[np.ndarray, int]:
     """Reference for the exercise of the same name."""
-    policy, terminal = np.asarray(policy), np.asarray(terminal, dtype=bool)
+    policy = np.asarray(policy)
     n_states, n_actions = R.shape
     if policy.shape == (n_states,):  # the shape, not the dtype, tells actions from probabilities
         policy = np.eye(n_actions)[np.where(terminal, 0, policy)]
-    policy = np.where(terminal[:, None], 0.0, policy)  # whatever a terminal state's entries hold
     V = np.zeros(n_states)
     for sweep in range(1, max_sweeps + 1):
-        V_new = np.sum(policy * q_from_v(P, R, terminal, V, gamma), axis=1)
+        # select, not multiply: a terminal state's policy entries may be nan
+        V_new = np.sum(np.where(terminal[:, None], 0.0, policy * q_from_v(P, R, terminal, V, gamma)), axis=1)
         change = np.max(np.abs(V_new - V))
         V = V_new
         if change < tol:

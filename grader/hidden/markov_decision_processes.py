@@ -803,6 +803,16 @@ def eval_nan_probabilities_at_terminal_states(policy_evaluation):
 
 
 @book.scenario("policy_evaluation", atol=1e-6,
+               hint="ignore the policy's entries at terminal states whatever they hold")
+def eval_single_action_junk_at_terminal_states(policy_evaluation):
+    """a single action (A = 1) and actions 1 and -2 (out of range) at the two terminal states, gamma = 0.9"""
+    P, R, terminal = _random_mdp(80, n_states=5, n_actions=1)
+    actions = np.zeros(5, dtype=int)
+    actions[terminal] = [1, -2]
+    return _as_dict(policy_evaluation(P, R, terminal, actions, 0.9, 1e-10), EVAL_KEYS)
+
+
+@book.scenario("policy_evaluation", atol=1e-6,
                hint="the shape of the policy, not its dtype, tells actions from probabilities")
 def eval_int_probabilities(policy_evaluation):
     """an (S, A) int array of 0s and 1s is a deterministic policy given as probabilities, gamma = 0.9"""
