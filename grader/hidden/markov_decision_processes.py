@@ -848,7 +848,7 @@ def greedy_absolute_tol(greedy_policy):
 
 
 @book.scenario("policy_iteration", atol=1e-6,
-               hint="improve with greedy_policy and its tolerance: rounding noise must not break ties")
+               hint="improve with the greedy policy and its tie tolerance: rounding noise must not break ties")
 def pi_rounding_noise_ties(policy_iteration):
     """grids whose actions tie up to rounding noise (slip 0.2, gamma = 0.99): without the tie
     tolerance the policy flips between tied actions (a stable policy in 3 and 4 rounds)"""

@@ -771,14 +771,14 @@ def _lstm_grads(lstm_backward, p):
 
 
 @book.scenario("lstm_backward", rtol=1e-6, atol=1e-9,
-               hint="the cell state reaches the loss directly and through h = o tanh(c): add both paths")
+               hint="the cell state reaches the loss directly and through the output gate's tanh: add both paths")
 def lstm_backward_basic(lstm_backward):
     """3 sequences, 4 input features, 5 hidden units, gradients into both h and c"""
     return _lstm_grads(lstm_backward, _lstm_backward_problem(80, 3, 4, 5))
 
 
 @book.scenario("lstm_backward", rtol=1e-6, atol=1e-9,
-               hint="the gate derivatives: sigmoid' = s(1 - s) and tanh' = 1 - t^2, at the right gate in torch's order")
+               hint="each gate needs its own derivative, sigmoid or tanh, in torch's order of the gates")
 def lstm_backward_h_only(lstm_backward):
     """a gradient into h only (grad_c = 0): only the path through the output gate and tanh(c)"""
     p = _lstm_backward_problem(81, 2, 3, 4)
@@ -787,7 +787,7 @@ def lstm_backward_h_only(lstm_backward):
 
 
 @book.scenario("lstm_backward", rtol=1e-6, atol=1e-9,
-               hint="a gradient arriving at c goes to c_prev through the forget gate and to the gates i, f, g")
+               hint="a gradient at the cell state goes back through the forget gate and into the input, forget and candidate gates")
 def lstm_backward_c_only(lstm_backward):
     """a gradient into c only (grad_h = 0): the output gate gets no gradient"""
     p = _lstm_backward_problem(82, 2, 3, 4)
@@ -911,7 +911,7 @@ def train_rnn_clipped(train_rnn):
 
 
 @book.scenario("train_rnn", rtol=1e-6, atol=1e-9,
-               hint="apply max_norm only when the norm is above it")
+               hint="clip only when the gradient norm is above the limit")
 def train_rnn_clip_inactive(train_rnn):
     """max_norm = 1e6 gives the same steps as no clipping"""
     batches = [_train_batch(110 + i, 2, 3, 2, 2) for i in range(2)]
@@ -968,7 +968,7 @@ factories.raises(book, "train_rnn", {
     "max_norm 0, no batch": lambda: (_train_params(122, 2, 3, 2), [], 0.1, 0.0),
     "lr 0, no batch": lambda: (_train_params(122, 2, 3, 2), [], 0.0),
 }, "a learning rate or max_norm that is not positive (must raise ValueError, even with no batches)",
-    hint="check lr and max_norm before the first step")
+    hint="check the learning rate and the clipping limit before the first step")
 
 
 @book.scenario("CharLSTM", hint="keep torch's default float32 parameters")
