@@ -35,12 +35,12 @@ def score_function_estimate(logits: np.ndarray, f_values: np.ndarray, samples: n
 def reward_to_go(rewards: np.ndarray, gamma: float) -> np.ndarray:
     """Reference for the exercise of the same name."""
     rewards = np.asarray(rewards, dtype=float)
-    returns = np.zeros(len(rewards))
+    to_go = np.zeros(len(rewards))
     running = 0.0
     for t in reversed(range(len(rewards))):
         running = rewards[t] + gamma * running
-        returns[t] = running
-    return returns
+        to_go[t] = running
+    return to_go
 
 
 def reinforce_loss(log_probs: torch.Tensor, returns: torch.Tensor, baselines: torch.Tensor | float = 0.0) -> torch.Tensor:
@@ -98,8 +98,8 @@ def train_reinforce(env, policy: torch.nn.Module, value: torch.nn.Module, policy
     history = {"returns": [], "lengths": [], "policy_losses": [], "value_losses": []}
     states, actions, targets = [], [], []
     observation, _ = env.reset(seed=seed)
-    for episode in range(n_episodes):
-        if episode > 0:
+    for played in range(n_episodes):
+        if played > 0:
             observation, _ = env.reset()
         rewards = []
         done = False
@@ -115,7 +115,7 @@ def train_reinforce(env, policy: torch.nn.Module, value: torch.nn.Module, policy
         targets.extend(reward_to_go(np.array(rewards), gamma))
         history["returns"].append(float(sum(rewards)))
         history["lengths"].append(len(rewards))
-        if (episode + 1) % episodes_per_update == 0 or episode + 1 == n_episodes:
+        if (played + 1) % episodes_per_update == 0 or played + 1 == n_episodes:
             batch = torch.stack(states)
             returns = torch.as_tensor(np.array(targets), dtype=torch.float32)
             log_probs = torch.distributions.Categorical(logits=policy(batch)).log_prob(torch.as_tensor(actions))

@@ -912,6 +912,7 @@ factories.raises(book, "gae", {
     "lam -0.1": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 0.9, -0.1),
     "gamma 1.01": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 1.01, 0.9),
     "gamma 1 and lam 0 (allowed)": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 1.0, 0.0),
+    "gamma 0 and lam 1 (allowed)": lambda: (np.ones(3), np.ones(3), np.ones(3), np.zeros(3, bool), np.zeros(3, bool), 0.0, 1.0),
 })
 
 
@@ -960,7 +961,11 @@ def ppo_steps_resets_history(train_ppo):
     env = _WatchedEnv()
     *_, history = _ppo_run(train_ppo, env, 50, 16, 2, 8, seed=5)
     done = _finished(env)
-    return {"steps played": sum(len(e["rewards"]) for e in env.episodes), "reset seeds": env.resets,
+    # a reset after the very last step is neither required nor forbidden by the results, so only
+    # the first reset's seed, the later ones' and their number up to the last finished episode count
+    return {"steps played": sum(len(e["rewards"]) for e in env.episodes), "first reset seed": env.resets[0],
+            "later resets unseeded": all(seed is None for seed in env.resets[1:]),
+            "resets at least finished episodes": len(env.resets) >= len(done),
             "history steps": history["steps"], "keys": sorted(history),
             "returns": history["returns"], "logged returns": [float(np.sum(e["rewards"])) for e in done],
             "lengths": history["lengths"], "logged lengths": [len(e["rewards"]) for e in done],
