@@ -99,9 +99,11 @@ def optimal_discriminator(p_data: np.ndarray, p_model: np.ndarray) -> np.ndarray
     p_model = np.asarray(p_model, dtype=float)
     if p_data.shape != p_model.shape:
         raise ValueError(f"p_data and p_model must have the same shape, got {p_data.shape} and {p_model.shape}")
-    total = p_data + p_model
-    safe = np.where(total > 0, total, 1.0)
-    return np.where(total > 0, p_data / safe, 0.5)
+    # Divide both densities by the larger one first: p_data + p_model overflows near 1e308.
+    scale = np.maximum(p_data, p_model)
+    positive = scale > 0
+    p_data, p_model = p_data / np.where(positive, scale, 1.0), p_model / np.where(positive, scale, 1.0)
+    return np.where(positive, p_data / np.where(positive, p_data + p_model, 1.0), 0.5)
 
 
 def gan_value(p_data: np.ndarray, p_model: np.ndarray, dx: float, D: np.ndarray | None = None) -> float:

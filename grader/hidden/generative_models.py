@@ -1084,3 +1084,74 @@ def gan_step_inputs_unchanged(gan_train_step):
                    torch.optim.SGD(discriminator.parameters(), lr=0.1), real, z)
     fresh = _gan_batch(48)
     return [bool(torch.equal(real, fresh[0])), bool(torch.equal(z, fresh[1]))]
+
+
+# --- promises an independent student's wrong versions slipped past ------------------------------------
+
+factories.raises(book, "pca_subspace", {
+    "k = 4 for X (3, 5): more than N": lambda: (np.random.default_rng(91).normal(size=(3, 5)), 4),
+    "k = 3 for X (3, 5): N itself is allowed": lambda: (np.random.default_rng(91).normal(size=(3, 5)), 3)},
+    "k above N (fewer points than dimensions) raises ValueError; k = N does not",
+    hint="k can be at most min(N, D): with fewer points than dimensions N is the bound")
+for _divergence in ("kl_divergence", "js_divergence"):
+    factories.raises(book, _divergence, {
+        "(2,) and (1,)": lambda: (np.array([0.5, 0.5]), np.array([1.0])),
+        "(1,) and (2,)": lambda: (np.array([1.0]), np.array([0.5, 0.5]))}, hint=_SAME_SHAPE)
+factories.inputs_unchanged(book, "kl_divergence",
+                           lambda: (np.array([0.0, 0.3, 0.7]), np.array([0.0, 0.6, 0.4])),
+                           "zeros in p and q and sums not exactly 1 in floating point: the inputs are left as they were")
+
+
+@book.scenario("gaussian_kl", rtol=1e-6,
+               hint="use the log-variance as it is: the log of an exponential that underflowed to 0 is -inf")
+def gaussian_kl_variance_underflows(gaussian_kl):
+    """A log-variance so negative that its exponential underflows to 0 (-200 in float32, -800 in float64) gives the finite closed form"""
+    out = {}
+    for dtype, low in ((torch.float32, -200.0), (torch.float64, -800.0)):
+        mu = torch.tensor([[0.0, 1.0], [0.5, 0.0]], dtype=dtype)
+        log_var = torch.tensor([[low, 0.0], [0.0, low]], dtype=dtype)
+        out[str(dtype)] = gaussian_kl(mu, log_var).detach().numpy()
+    return out
+
+
+@book.scenario("vae_loss", rtol=1e-5,
+               hint="take the cross-entropy from the logits themselves: sigmoid(20) rounds to 1 in float32")
+def vae_loss_confidently_wrong_logits(vae_loss):
+    """Confident wrong logits cost their size: x = 0 with logit 20 costs 20, x = 0 with 30 costs 30, x = 1 with -30 costs 30"""
+    x = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    x_logits = torch.tensor([[20.0, 30.0, -30.0], [-20.0, 18.0, -5.0]])
+    zeros = torch.zeros(2, 2)
+    return float(vae_loss(x, x_logits, zeros, zeros))
+
+
+@book.scenario("VAE", hint="the mean and the log-variance need their own outputs: one head cannot serve both")
+def vae_mean_and_log_variance_independent(VAE):
+    """encode's mean and log-variance are separate outputs: 150 Adam steps on encode alone drive mu to +1 and log_var to -1 for every input"""
+    torch.manual_seed(18)
+    model = VAE(8, 2, 16)
+    x = _pixels(19, 32, 8)
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
+    for _ in range(150):
+        optimizer.zero_grad()
+        mu, log_var = model.encode(x)
+        (((mu - 1.0) ** 2).mean() + ((log_var + 1.0) ** 2).mean()).backward()
+        optimizer.step()
+    with torch.no_grad():
+        mu, log_var = model.encode(x)
+    return {"mu near +1": bool((mu - 1.0).abs().max() < 0.2), "log_var near -1": bool((log_var + 1.0).abs().max() < 0.2)}
+
+
+@book.scenario("optimal_discriminator", rtol=1e-12,
+               hint="p_data + p_model overflows to inf near 1e308: divide by the larger density first")
+def d_star_huge_densities(optimal_discriminator):
+    """Densities near the largest float (1e308, whose sum overflows): the ratio is still right"""
+    return np.asarray(optimal_discriminator(np.array([1e308, 1.5e308, 1e308, 1e308]),
+                                            np.array([1e308, 1e308, 0.0, 1e-308])), dtype=float)
+
+
+@book.scenario("reparameterize", hint="return a new tensor: do not add the noise into mu in place")
+def reparameterize_inputs_unchanged_without_grad(reparameterize):
+    """mu and log_var that need no gradient are left as they were, and neither is returned"""
+    mu, log_var = torch.tensor([[0.5, -1.0], [2.0, 0.0]]), torch.tensor([[0.0, 1.0], [-1.0, 0.5]])
+    z = reparameterize(mu, log_var, torch.Generator().manual_seed(92))
+    return {"mu": mu.numpy(), "log_var": log_var.numpy(), "returns an input": z is mu or z is log_var}

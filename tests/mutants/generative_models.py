@@ -878,3 +878,95 @@ def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, 
     g_loss.backward()
     g_optimizer.step()
     return d_loss.detach(), g_loss.detach()
+
+
+# --- the independent student's survivors (each killed by a scenario added for it) ----------------------------
+
+@catalogue.mutant("pca_subspace", "bounds k by D only: k = 4 for 3 points in 5 dimensions returns 3 components")
+def pca_subspace(X, k):
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if not 1 <= k <= d:
+        raise ValueError("bad k")
+    mean = X.mean(axis=0)
+    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+    return mean, vt[:k], s[:k] ** 2 / (n - 1)
+
+
+@catalogue.mutant("kl_divergence", "no shape check: p (2,) and q (1,) are broadcast")
+def kl_divergence(p, q):
+    p, q = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(q, dtype=float))
+    support = p > 0
+    if np.any(q[support] == 0):
+        return float("inf")
+    return float(np.sum(p[support] * np.log(p[support] / q[support])))
+
+
+@catalogue.mutant("js_divergence", "no shape check: p (2,) and q (1,) are broadcast before the mixture")
+def js_divergence(p, q):
+    p, q = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(q, dtype=float))
+    m = 0.5 * (p + q)
+    return 0.5 * kl_divergence(p, m) + 0.5 * kl_divergence(q, m)
+
+
+@catalogue.mutant("kl_divergence", "normalises p and q in place, and overwrites q's zeros, in the caller's arrays")
+def kl_divergence(p, q):
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    if p.shape != q.shape:
+        raise ValueError("shapes differ")
+    p /= p.sum()
+    q /= q.sum()
+    support = p > 0
+    if np.any(q[support] == 0):
+        return float("inf")
+    q[q == 0] = 1.0
+    return float(np.sum(p[support] * np.log(p[support] / q[support])))
+
+
+@catalogue.mutant("gaussian_kl", "log(exp(log_var)) instead of log_var: -inf once the variance underflows")
+def gaussian_kl(mu, log_var):
+    if mu.shape != log_var.shape:
+        raise ValueError("shapes differ")
+    var = torch.exp(log_var)
+    return 0.5 * torch.sum(var + mu ** 2 - 1.0 - torch.log(var), dim=-1)
+
+
+@catalogue.mutant("reparameterize", "adds the noise into mu in place when mu needs no gradient")
+def reparameterize(mu, log_var, generator=None):
+    if mu.shape != log_var.shape:
+        raise ValueError("shapes differ")
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+    if mu.requires_grad:
+        return mu + torch.exp(0.5 * log_var) * eps
+    return mu.add_(torch.exp(0.5 * log_var) * eps)
+
+
+@catalogue.mutant("vae_loss", "sigmoid, then binary cross-entropy on the probabilities (torch clamps log 0 at -100)")
+def vae_loss(x, x_logits, mu, log_var, beta=1.0):
+    if x.shape != x_logits.shape:
+        raise ValueError("shapes differ")
+    reconstruction = F.binary_cross_entropy(torch.sigmoid(x_logits), x, reduction="none").sum(dim=-1)
+    return torch.mean(reconstruction + beta * gaussian_kl(mu, log_var))
+
+
+@catalogue.mutant("VAE", "one encoder head returned as both the mean and the log-variance")
+class VAE(_ReferenceLikeVAE):
+    def __init__(self, pixels=64, latent=2, hidden=256):
+        super().__init__(pixels, latent, hidden)
+        self.encoder = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU(), nn.Linear(hidden, latent))
+
+    def encode(self, x):
+        h = self.encoder(x)
+        return h, h
+
+
+@catalogue.mutant("optimal_discriminator", "p_data + p_model overflows to inf near 1e308 (D* becomes 0 there)")
+def optimal_discriminator(p_data, p_model):
+    p_data = np.asarray(p_data, dtype=float)
+    p_model = np.asarray(p_model, dtype=float)
+    if p_data.shape != p_model.shape:
+        raise ValueError("shapes differ")
+    with np.errstate(over="ignore"):
+        total = p_data + p_model
+    return np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.5)
