@@ -58,9 +58,10 @@ def clip_grad_norm(grads: list[np.ndarray], max_norm: float) -> tuple[list[np.nd
     """Reference for the exercise of the same name."""
     if max_norm <= 0:
         raise ValueError(f"max_norm must be positive, got {max_norm}")
-    norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads)))
+    grads = [np.asarray(g, dtype=np.float64) for g in grads]
+    norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
     scale = max_norm / norm if norm > max_norm else 1.0
-    return [g * scale for g in grads], norm
+    return [g * scale for g in grads], norm  # new arrays even when scale is 1
 
 
 def lstm_step(x_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, weight_ih: np.ndarray,
@@ -70,6 +71,7 @@ def lstm_step(x_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, weight_ih
     def sigmoid(z):
         return 0.5 * (1.0 + np.tanh(0.5 * z))  # 1 / (1 + e^-z) without overflow
 
+    x_t, h_prev, c_prev = (np.asarray(a, dtype=np.float64) for a in (x_t, h_prev, c_prev))
     z = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
     zi, zf, zg, zo = np.split(z, 4, axis=1)
     c = sigmoid(zf) * c_prev + sigmoid(zi) * np.tanh(zg)

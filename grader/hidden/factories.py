@@ -40,11 +40,30 @@ def _as_data(value: Any) -> Any:
     return value
 
 
+def _nested(convert: Callable[[Any], Any], value: Any) -> Any:
+    """``convert`` applied to every item of a value made of tuples and lists."""
+    if isinstance(value, (tuple, list)):
+        return [_nested(convert, item) for item in value]
+    return convert(value)
+
+
+def _parts(values: tuple, nested: bool) -> list:
+    """The values and, when nested, the items of those that are tuples or lists."""
+    if not nested:
+        return list(values)
+    return [part for value in values
+            for part in ([value, *value] if isinstance(value, (tuple, list)) else [value])]
+
+
 def returned_dtype(book: ScenarioBook, name: str, make_args: Args, description: str, *,
-                   rtol: float = 1e-6, atol: float = 1e-8, hint: str | None = None) -> None:
-    """``name(*make_args())`` returns the reference's type and dtype, and its values."""
+                   rtol: float = 1e-6, atol: float = 1e-8, hint: str | None = None,
+                   nested: bool = False) -> None:
+    """``name(*make_args())`` returns the reference's type and dtype, and its values; with
+    ``nested``, those of every item of a result made of tuples and lists (such as ``(h, c)``)."""
     def run(candidate):
         result = candidate(*make_args())
+        if nested:
+            return {"kind": _nested(_kind, result), "value": _nested(_as_data, result)}
         return {"kind": _kind(result), "value": _as_data(result)}
     run.__doc__ = description
     book.scenario(name, rtol=rtol, atol=atol, hint=hint or "check the returned dtype the docstring promises")(run)
@@ -52,15 +71,20 @@ def returned_dtype(book: ScenarioBook, name: str, make_args: Args, description: 
 
 def inputs_unchanged(book: ScenarioBook, name: str, make_args: Args,
                      description: str = "the inputs are left as they were and none is returned", *,
-                     hint: str | None = "do not modify the inputs in place; return a new array") -> None:
-    """``name(*make_args())`` leaves its array arguments unchanged and returns none of them."""
+                     hint: str | None = "do not modify the inputs in place; return a new array",
+                     nested: bool = False) -> None:
+    """``name(*make_args())`` leaves its array arguments unchanged and returns none of them; with
+    ``nested``, also the arrays inside tuple and list arguments and results, and the lists themselves."""
+    shared = (np.ndarray, list) if nested else (np.ndarray,)
+
     def run(candidate):
         args = make_args()
-        before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+        parts = _parts(args, nested)
+        before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in parts]
         result = candidate(*args)
         results = result if isinstance(result, tuple) else (result,)
-        returned_an_input = any(r is a for r in results for a in args if isinstance(a, np.ndarray))
-        changed = [i for i, (a, b) in enumerate(zip(args, before))
+        returned_an_input = any(r is a for r in _parts(results, nested) for a in parts if isinstance(a, shared))
+        changed = [i for i, (a, b) in enumerate(zip(parts, before))
                    if b is not None and not np.array_equal(a, b, equal_nan=True)]
         return {"arguments changed": changed, "returns an input": returned_an_input}
     run.__doc__ = description

@@ -315,6 +315,17 @@ def clip_bad_max_norm(clip_grad_norm):
     return [error_name(clip_grad_norm, _grads(33, 1.0), 0.0), error_name(clip_grad_norm, _grads(33, 1.0), -1.0)]
 
 
+factories.inputs_unchanged(book, "clip_grad_norm", lambda: (_grads(34, 0.1), 5.0),
+                           "a norm below max_norm: a new list of new arrays, the caller's arrays unchanged",
+                           hint="return new arrays even when nothing needs clipping", nested=True)
+factories.returned_dtype(book, "clip_grad_norm", lambda: ([g.astype(np.float32) for g in _grads(35, 1.0)], 1.0),
+                         "float32 gradients above max_norm give float64 arrays and a Python float",
+                         rtol=1e-5, atol=1e-7, nested=True)
+factories.returned_dtype(book, "clip_grad_norm", lambda: ([g.astype(np.float32) for g in _grads(36, 0.1)], 5.0),
+                         "float32 gradients below max_norm give float64 arrays and a Python float",
+                         rtol=1e-5, atol=1e-7, nested=True)
+
+
 # --- lstm_step -----------------------------------------------------------------------------------
 
 def _lstm_problem(seed: int, n: int, d: int, h: int, scale: float = 0.5):
@@ -402,16 +413,20 @@ def lstm_matches_torch_cell(lstm_step):
     return out
 
 
+factories.returned_dtype(book, "lstm_step", lambda: tuple(a.astype(np.float32) for a in _lstm_problem(49, 2, 3, 4).values()),
+                         "float32 inputs and weights give float64 states (h, c)", rtol=1e-5, atol=1e-6, nested=True)
+
+
 # --- CharLSTM ------------------------------------------------------------------------------------
 
 def _tokens(seed: int, n: int, t: int, vocab: int) -> torch.Tensor:
     return torch.randint(0, vocab, (n, t), generator=torch.Generator().manual_seed(seed))
 
 
-def _load_fixed(model: nn.Module, seed: int) -> None:
+def _load_fixed(model: nn.Module, seed: int, scale: float = 0.4) -> None:
     """Seeded weights drawn in the order of the parameter names (not of their creation in __init__)."""
     generator = torch.Generator().manual_seed(seed)
-    state = {name: 0.4 * torch.randn(p.shape, generator=generator) for name, p in sorted(model.state_dict().items())}
+    state = {name: scale * torch.randn(p.shape, generator=generator) for name, p in sorted(model.state_dict().items())}
     model.load_state_dict(state)
 
 
@@ -576,10 +591,10 @@ def train_learns(lm_train_step):
 
 # --- sample --------------------------------------------------------------------------------------
 
-def _sampling_model(seed: int, dropout: float = 0.0) -> nn.Module:
+def _sampling_model(seed: int, dropout: float = 0.0, scale: float = 0.4) -> nn.Module:
     torch.manual_seed(seed)
     model = _TinyLM(vocab=7, hidden=6, dropout=dropout)
-    _load_fixed(model, seed)
+    _load_fixed(model, seed, scale)
     return model
 
 
@@ -634,6 +649,15 @@ def sample_eval_mode(sample):
     model.train()
     out = _draw(sample, model, [1, 2], 12, 1.0, 5)
     return {"sample": out, "training": model.training}
+
+
+@book.scenario("sample",
+               hint="read the whole prompt once and carry the state through every draw; do not re-read a window from zeros")
+def sample_long_memory(sample):
+    """a model with long memory (weights 2.5 times larger): 30 characters after a 12-character prompt, two seeds"""
+    model = _sampling_model(67, scale=1.0)
+    prompt = [0, 1, 2, 3, 4, 5, 6, 5, 4, 3, 2, 1]
+    return [_draw(sample, model, prompt, 30, 1.0, seed) for seed in (6, 7)]
 
 
 @book.scenario("sample",

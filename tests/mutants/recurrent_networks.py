@@ -304,6 +304,25 @@ def clip_grad_norm(grads, max_norm):  # noqa: F811
     return [g * scale for g in grads], norm
 
 
+@mutant("clip_grad_norm", "returns the caller's own list and arrays when nothing needs clipping")
+def clip_grad_norm(grads, max_norm):  # noqa: F811
+    if max_norm <= 0:
+        raise ValueError("max_norm must be positive")
+    norm = float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads)))
+    if norm <= max_norm:
+        return grads, norm
+    return [np.asarray(g, dtype=np.float64) * (max_norm / norm) for g in grads], norm
+
+
+@mutant("clip_grad_norm", "keeps each gradient's dtype (float32 stays float32)")
+def clip_grad_norm(grads, max_norm):  # noqa: F811
+    if max_norm <= 0:
+        raise ValueError("max_norm must be positive")
+    norm = float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads)))
+    scale = max_norm / norm if norm > max_norm else 1.0
+    return [(g * scale).astype(g.dtype) for g in grads], norm
+
+
 # --- lstm_step -------------------------------------------------------------------------------------
 
 @mutant("lstm_step", "gates read in the order i, f, o, g (the notes' stacking, not torch's)")
@@ -393,6 +412,17 @@ def lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # n
     zi, zf, zg, zo = np.split(z, 4, axis=1)
     c = _sig(zf) * c_prev + _sig(zi) * np.tanh(zg)
     return c, _sig(zo) * np.tanh(c)
+
+
+@mutant("lstm_step", "keeps the inputs' dtype (float32 inputs give float32 states)")
+def lstm_step(x_t, h_prev, c_prev, weight_ih, weight_hh, bias_ih, bias_hh):  # noqa: F811
+    def _sig(z):
+        return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+    z = x_t @ weight_ih.T + h_prev @ weight_hh.T + bias_ih + bias_hh
+    zi, zf, zg, zo = np.split(z, 4, axis=1)
+    c = _sig(zf) * c_prev + _sig(zi) * np.tanh(zg)
+    return _sig(zo) * np.tanh(c), c
 
 
 # --- CharLSTM --------------------------------------------------------------------------------------
@@ -696,6 +726,20 @@ def sample(model, prompt, length, temperature, generator):  # noqa: F811
             drawn.append(token)
             logits, state = model(torch.tensor([[token]]), state)
     return drawn
+
+
+@mutant("sample", "re-reads the last 8 characters from a zero state for every draw (a window, no carried state)")
+def sample(model, prompt, length, temperature, generator):  # noqa: F811
+    if temperature <= 0 or len(prompt) == 0:
+        raise ValueError("bad arguments")
+    model.eval()
+    read = list(prompt)
+    with torch.no_grad():
+        for _ in range(length):
+            logits, _ = model(torch.tensor([read[-8:]]), None)
+            p = torch.softmax(logits[0, -1] / temperature, dim=0)
+            read.append(int(torch.multinomial(p, 1, generator=generator)))
+    return read[len(prompt):]
 
 
 @mutant("sample", "returns a tensor of ids instead of a list of ints")

@@ -193,6 +193,22 @@ def test_notation_h_and_v():
     assert "where $V$ is the number of outputs" in first_v
 
 
+def test_no_control_characters():
+    """A LaTeX command written in a Python string without r"" loses its backslash ("\\a" of
+    "\\approx" becomes BEL, shown as "f pprox 0.5"): no cell holds a control character but newline."""
+    for kind in ("markdown", "code"):
+        for source in cells(kind):
+            found = re.search(r"[\x00-\x09\x0b-\x1f\x7f]", source)
+            assert found is None, f"{found.group()!r} in a {kind} cell: {source[max(found.start() - 40, 0):found.end() + 20]!r}"
+    assert "$f \\approx 0.5$" in cell_with("default initialisation ($f")
+
+
+def test_both_lstm_docstrings_promise_no_overflow_warning():
+    """lstm_backward's scenarios fail an overflow warning, as lstm_step's do: both docstrings say so."""
+    for name in ("def lstm_step", "def lstm_backward"):
+        assert "nothing overflows (not even with a warning) for pre-activations in the" in cell_with(name, "code")
+
+
 # --- the new demonstrations: what the text says they show -------------------------------------------
 
 def recall_history(max_norm, seed=0):
