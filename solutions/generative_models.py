@@ -102,7 +102,8 @@ def optimal_discriminator(p_data: np.ndarray, p_model: np.ndarray) -> np.ndarray
     # Divide both densities by the larger one first: p_data + p_model overflows near 1e308.
     scale = np.maximum(p_data, p_model)
     positive = scale > 0
-    p_data, p_model = p_data / np.where(positive, scale, 1.0), p_model / np.where(positive, scale, 1.0)
+    safe = np.where(positive, scale, 1.0)
+    p_data, p_model = p_data / safe, p_model / safe
     return np.where(positive, p_data / np.where(positive, p_data + p_model, 1.0), 0.5)
 
 
