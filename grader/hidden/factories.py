@@ -69,23 +69,34 @@ def returned_dtype(book: ScenarioBook, name: str, make_args: Args, description: 
     book.scenario(name, rtol=rtol, atol=atol, hint=hint or "check the returned dtype the docstring promises")(run)
 
 
+def _snapshot(value: Any) -> np.ndarray | None:
+    """A numpy copy of an array or tensor argument's values; None for any other argument."""
+    if isinstance(value, np.ndarray):
+        return np.array(value, copy=True)
+    if hasattr(value, "detach"):  # a torch tensor
+        return np.array(value.detach().cpu().numpy(), copy=True)
+    return None
+
+
 def inputs_unchanged(book: ScenarioBook, name: str, make_args: Args,
                      description: str = "the inputs are left as they were and none is returned", *,
                      hint: str | None = "do not modify the inputs in place; return a new array",
                      nested: bool = False) -> None:
-    """``name(*make_args())`` leaves its array arguments unchanged and returns none of them; with
-    ``nested``, also the arrays inside tuple and list arguments and results, and the lists themselves."""
+    """``name(*make_args())`` leaves its array arguments (numpy arrays and torch tensors)
+    unchanged and returns none of them; with ``nested``, also the arrays inside tuple and list
+    arguments and results, and the lists themselves."""
     shared = (np.ndarray, list) if nested else (np.ndarray,)
 
     def run(candidate):
         args = make_args()
         parts = _parts(args, nested)
-        before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in parts]
+        before = [_snapshot(a) for a in parts]
         result = candidate(*args)
         results = result if isinstance(result, tuple) else (result,)
-        returned_an_input = any(r is a for r in _parts(results, nested) for a in parts if isinstance(a, shared))
+        returned_an_input = any(r is a for r in _parts(results, nested) for a in parts
+                                if isinstance(a, shared) or hasattr(a, "detach"))
         changed = [i for i, (a, b) in enumerate(zip(parts, before))
-                   if b is not None and not np.array_equal(a, b, equal_nan=True)]
+                   if b is not None and not np.array_equal(_snapshot(a), b, equal_nan=True)]
         return {"arguments changed": changed, "returns an input": returned_an_input}
     run.__doc__ = description
     book.scenario(name, hint=hint)(run)

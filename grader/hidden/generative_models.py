@@ -1149,9 +1149,8 @@ def d_star_huge_densities(optimal_discriminator):
                                             np.array([1e308, 1e308, 0.0, 1e-308])), dtype=float)
 
 
-@book.scenario("reparameterize", hint="return a new tensor: do not add the noise into mu in place")
-def reparameterize_inputs_unchanged_without_grad(reparameterize):
-    """mu and log_var that need no gradient are left as they were, and neither is returned"""
-    mu, log_var = torch.tensor([[0.5, -1.0], [2.0, 0.0]]), torch.tensor([[0.0, 1.0], [-1.0, 0.5]])
-    z = reparameterize(mu, log_var, torch.Generator().manual_seed(92))
-    return {"mu": mu.numpy(), "log_var": log_var.numpy(), "returns an input": z is mu or z is log_var}
+factories.inputs_unchanged(book, "reparameterize",
+                           lambda: (torch.tensor([[0.5, -1.0], [2.0, 0.0]]), torch.tensor([[0.0, 1.0], [-1.0, 0.5]]),
+                                    torch.Generator().manual_seed(92)),
+                           "mu and log_var that need no gradient are left as they were, and neither is returned",
+                           hint="return a new tensor: do not add the noise into mu in place")
