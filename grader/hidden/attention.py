@@ -1083,6 +1083,62 @@ def ed_learns_to_copy(EncoderDecoder):
     return bool(losses[-1] < 0.5 * losses[0])
 
 
+def _attention_weights(model: torch.nn.Module, source: torch.Tensor, target: torch.Tensor) -> list:
+    """The weights returned by every MultiHeadAttention call of one forward pass."""
+    found = []
+
+    def record(module, inputs, output):
+        if isinstance(output, tuple) and len(output) == 2 and isinstance(output[1], torch.Tensor):
+            found.append(output[1].detach())
+    handles = [m.register_forward_hook(record) for m in model.modules() if type(m).__name__ == "MultiHeadAttention"]
+    try:
+        with torch.no_grad():
+            model(source, target)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return found
+
+
+@book.scenario("EncoderDecoder",
+               hint="cross-attention has no mask and reads the encoder's output at every source position")
+def ed_cross_attention_unmasked(EncoderDecoder):
+    """a MultiHeadAttention call weighs every source position for every target position, none with weight 0
+    (5 source and 3 target tokens, then 3 and 5)"""
+    model = _encoder_decoder(EncoderDecoder)
+    found = []
+    for n_source, n_target in ((5, 3), (3, 5)):
+        weights = _attention_weights(model, _ids(14, 2, n_source), _ids(15, 2, n_target))
+        cross = [w for w in weights if tuple(w.shape) == (2, 2, n_target, n_source)]
+        found.append({"weights (B, H, N_T, N_S)": bool(cross), "none zero": any(bool((w > 0).all()) for w in cross)})
+    return found
+
+
+def _copy_loss(EncoderDecoder) -> tuple:
+    torch.manual_seed(0)
+    model = EncoderDecoder(7, 6, 16, 2, 32, 2).double()
+    logits = model(_ids(16, 3, 5), _ids(17, 3, 4))
+    return model, F.cross_entropy(logits.flatten(0, 1), _ids(18, 3, 4).flatten())
+
+
+factories.trains_every_parameter(book, "EncoderDecoder", _copy_loss,
+                                 "one backward pass through a cross-entropy gives every parameter tensor a gradient, "
+                                 "the encoder's included (2 layers)",
+                                 hint="the encoder learns through cross-attention: do not detach its output")
+
+
+@book.scenario("EncoderDecoder",
+               hint="the number of layers asked for is the depth of the encoder and of the decoder")
+def ed_num_layers(EncoderDecoder):
+    """num_layers = 2 and 3 hold twice and three times as many MultiHeadAttention modules as num_layers = 1"""
+    counts = []
+    for layers in (1, 2, 3):
+        torch.manual_seed(0)
+        model = EncoderDecoder(7, 6, 8, 2, 8, layers)
+        counts.append(sum(type(m).__name__ == "MultiHeadAttention" for m in model.modules()))
+    return {"twice": counts[1] == 2 * counts[0], "three times": counts[2] == 3 * counts[0]}
+
+
 @book.scenario("masked_cross_entropy", rtol=1e-5, atol=1e-7)
 def mce_visible_cases(masked_cross_entropy):
     """the visible test's cases: logits (2, 4, 5) with ignored targets, [1000, -1000, 0], ignore_index = 0"""

@@ -140,6 +140,22 @@ def detached(book: ScenarioBook, name: str, make_args: Args,
     book.scenario(name, hint=hint)(run)
 
 
+def trains_every_parameter(book: ScenarioBook, name: str, make_loss: Callable[[Any], tuple], description: str, *,
+                           hint: str | None = "every parameter must take part in the loss: do not detach") -> None:
+    """``make_loss(candidate)`` returns ``(module, loss)``; one backward pass through the loss gives
+    every parameter tensor of the module a nonzero gradient (a tensor counts if any entry is
+    nonzero). The scenario returns how many parameter tensors get none: 0 for a correct model."""
+    def run(candidate):
+        module, loss = make_loss(candidate)
+        loss.backward()
+        parameters = list(module.parameters())
+        return {"has parameters": bool(parameters),
+                "parameters without a gradient": sum(p.grad is None or not bool(p.grad.abs().sum() > 0)
+                                                     for p in parameters)}
+    run.__doc__ = description
+    book.scenario(name, hint=hint)(run)
+
+
 def quiet(book: ScenarioBook, name: str, make_args: Args, description: str, *,
           hint: str | None = "an overflow warning means the formula overflows there: use a form that is safe") -> None:
     """``name(*make_args())`` emits no numpy floating-point warning (overflow, invalid, division by

@@ -858,3 +858,47 @@ class EncoderDecoder(_EncoderDecoder):  # noqa: F811
             raise ValueError("batches")
         x = self.target_embedding(target) + self.positions[: target.shape[1]]
         return _decode_layers(self, x, _encode(self, source), causal_mask(target.shape[1]))
+
+
+@mutant("EncoderDecoder", "the causal mask reused on cross-attention (target t reads source positions <= t only)")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def forward(self, source, target):
+        _check_lengths(self, source, target)
+        memory = _encode(self, source)
+        x = self.target_embedding(target) + self.positions[: target.shape[1]]
+        mask = causal_mask(target.shape[1])
+        cross_mask = torch.ones(target.shape[1], source.shape[1], dtype=torch.bool).tril()
+        for block in self.decoder:
+            normed = block["norm1"](x)
+            x = x + block["self_attention"](normed, normed, normed, mask)[0]
+            x = x + block["cross_attention"](block["norm2"](x), memory, memory, cross_mask)[0]
+            x = x + block["mlp"](block["norm3"](x))
+        return self.head(self.norm(x))
+
+
+@mutant("EncoderDecoder", "the encoder's output detached: the encoder never learns")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def forward(self, source, target):
+        _check_lengths(self, source, target)
+        x = self.target_embedding(target) + self.positions[: target.shape[1]]
+        return _decode_layers(self, x, _encode(self, source).detach(), causal_mask(target.shape[1]))
+
+
+@mutant("EncoderDecoder", "the decoder reads the last encoder state only (the seq2seq bottleneck)")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def forward(self, source, target):
+        _check_lengths(self, source, target)
+        x = self.target_embedding(target) + self.positions[: target.shape[1]]
+        return _decode_layers(self, x, _encode(self, source)[:, -1:], causal_mask(target.shape[1]))
+
+
+@mutant("EncoderDecoder", "num_layers sets the encoder's depth only; the decoder has one layer")
+class EncoderDecoder(_EncoderDecoder):  # noqa: F811
+    def __init__(self, vocab_size, max_len, embed_dim=64, num_heads=4, mlp_dim=128, num_layers=2):
+        super().__init__(vocab_size, max_len, embed_dim, num_heads, mlp_dim, num_layers)
+        del self.decoder[1:]
+
+    def forward(self, source, target):
+        _check_lengths(self, source, target)
+        x = self.target_embedding(target) + self.positions[: target.shape[1]]
+        return _decode_layers(self, x, _encode(self, source), causal_mask(target.shape[1]))
