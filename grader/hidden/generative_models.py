@@ -1142,7 +1142,7 @@ def vae_mean_and_log_variance_independent(VAE):
 
 
 @book.scenario("optimal_discriminator", rtol=1e-12,
-               hint="p_data + p_model overflows to inf near 1e308: divide by the larger density first")
+               hint="the sum of two densities near 1e308 overflows to inf: divide by the larger density first")
 def d_star_huge_densities(optimal_discriminator):
     """Densities near the largest float (1e308, whose sum overflows): the ratio is still right"""
     return np.asarray(optimal_discriminator(np.array([1e308, 1.5e308, 1e308, 1e308]),
