@@ -473,6 +473,20 @@ def ppo_visible(ppo_clip_loss):
     return {**_scalar(loss), "grad": _grads(loss, log_probs)[0]}
 
 
+@book.scenario("ppo_clip_loss", rtol=1e-5, atol=1e-7,
+               hint="very unlikely actions have probabilities that round to zero, so build the ratio from the log-probabilities")
+def ppo_very_unlikely_actions(ppo_clip_loss):
+    """log-probabilities near -120 in float32 and near -800 in float64 (their probabilities underflow to 0)"""
+    results = {}
+    for dtype, low in (("float32", -120.0), ("float64", -800.0)):
+        kind = getattr(torch, dtype)
+        log_probs = torch.tensor([low, low - 1.0, low + 0.1, -0.5], dtype=kind, requires_grad=True)
+        old = torch.tensor([low - 1.0, low, low, -0.6], dtype=kind)
+        loss = ppo_clip_loss(log_probs, old, torch.tensor([1.0, -1.0, 0.5, -0.3], dtype=kind), 0.2)
+        results[dtype] = {**_scalar(loss), "grad": _grads(loss, log_probs)[0]}
+    return results
+
+
 # --- train_reinforce -------------------------------------------------------------------------------
 
 class RecordingEnv(gym.Env):
@@ -612,15 +626,16 @@ def train_one_episode_per_update(train_reinforce):
 
 
 @book.scenario("train_reinforce",
-               hint="seed only the first reset")
+               hint="seed only the first reset, and record each length as a whole number of steps")
 def train_history_matches_log(train_reinforce):
     """the history's returns, lengths and losses agree with what the world logged; reset seeds"""
     env, policy_opt, value_opt, history = _recorded_run(train_reinforce, 8, 4, 0.9, seed=8)
     logged_returns = [float(np.sum(e["rewards"])) for e in env.episodes]
     logged_lengths = [len(e["rewards"]) for e in env.episodes]
     return {"keys": sorted(history), "returns match": bool(np.allclose(history["returns"], logged_returns)),
-            "lengths": history["lengths"] == logged_lengths, "n losses": [len(history["policy_losses"]),
-                                                                        len(history["value_losses"])],
+            "lengths": history["lengths"] == logged_lengths,
+            "lengths are ints": all(isinstance(n, int) and not isinstance(n, bool) for n in history["lengths"]),
+            "n losses": [len(history["policy_losses"]), len(history["value_losses"])],
             "losses are floats": all(isinstance(x, float) for x in history["policy_losses"] + history["value_losses"]),
             "reset seeds": env.resets}
 
@@ -962,13 +977,18 @@ def ppo_steps_resets_history(train_ppo):
     *_, history = _ppo_run(train_ppo, env, 50, 16, 2, 8, seed=5)
     done = _finished(env)
     # a reset after the very last step is neither required nor forbidden by the results, so only
-    # the first reset's seed, the later ones' and their number up to the last finished episode count
+    # the first reset's seed, the later ones' and their number up to the last finished episode count.
+    # The rewards depend on the actions drawn, so the history is judged against what this run's world
+    # logged, never against the reference's values (any way of drawing or shuffling is allowed).
+    logged_returns = [float(np.sum(e["rewards"])) for e in done]
     return {"steps played": sum(len(e["rewards"]) for e in env.episodes), "first reset seed": env.resets[0],
             "later resets unseeded": all(seed is None for seed in env.resets[1:]),
             "resets at least finished episodes": len(env.resets) >= len(done),
             "history steps": history["steps"], "keys": sorted(history),
-            "returns": history["returns"], "logged returns": [float(np.sum(e["rewards"])) for e in done],
-            "lengths": history["lengths"], "logged lengths": [len(e["rewards"]) for e in done],
+            "episodes that ended": len(history["returns"]), "logged episodes that ended": len(done),
+            "returns as the world logged them": len(history["returns"]) == len(done)
+            and bool(np.allclose(history["returns"], logged_returns)),
+            "lengths as the world logged them": history["lengths"] == [len(e["rewards"]) for e in done],
             "losses": [len(history["policy_losses"]), len(history["value_losses"])],
             "types": sorted({type(x).__name__ for x in history["policy_losses"] + history["value_losses"] + history["returns"]}
                             | {"int" if all(isinstance(n, int) for n in history["lengths"] + history["steps"]) else "not int"})}
@@ -1049,6 +1069,47 @@ def ppo_critic_bootstraps_truncation(train_ppo):
 def ppo_critic_termination(train_ppo):
     """the same world ended by a termination, gamma 0.5, lambda 1: V(A) = 0.94, V(B) = 1.53"""
     return _critic_values(train_ppo, truncate=False, lam=1.0)
+
+
+class _EndlessEnv(gym.Env):
+    """One state, reward 1 at every step, and no episode ever ends: with gamma 0.5 its value is 2."""
+
+    observation_space = gym.spaces.Box(0.0, 1.0, shape=(3,), dtype=np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.ones(3, dtype=np.float32), {}
+
+    def step(self, action):
+        return np.ones(3, dtype=np.float32), 1.0, False, False, {}
+
+
+@book.scenario("train_ppo", rtol=0.0, atol=0.15,
+               hint="the end of a rollout is not the end of an episode: bootstrap from the value of the next observation")
+def ppo_critic_bootstraps_rollout_cut(train_ppo):
+    """an endless world paying 1 per step, gamma 0.5, rollouts of 4: the critic converges to V = 2"""
+    policy, value, *_ = _ppo_run(train_ppo, _EndlessEnv(), 600, 4, 10, 4, seed=17, gamma=0.5, lam=0.95, lr=0.05)
+    with torch.no_grad():
+        return {"V": round(float(value(torch.ones(3))), 2)}
+
+
+@book.scenario("train_ppo", rtol=1e-4, atol=1e-6,
+               hint="log the mean of the minibatch losses of each update, not the last one")
+def ppo_value_loss_is_mean_over_minibatches(train_ppo):
+    """learning rate 0, gamma 0, rollouts of 12 in minibatches of 4: each logged critic loss is the rollout's mean"""
+    # With nothing learned and gamma 0 every correct target is the reward, so the mean of the
+    # equal-sized minibatches' squared errors is the mean over the rollout, whatever the shuffle.
+    env = RecordingEnv()
+    _, value, *_, history = _ppo_run(train_ppo, env, 36, 12, 3, 4, seed=18, gamma=0.0, lr=0.0, sgd=True)
+    states = torch.as_tensor(np.array([s for e in env.episodes for s in e["states"]]), dtype=torch.float32)
+    rewards = np.concatenate([e["rewards"] for e in env.episodes])
+    with torch.no_grad():
+        errors = (value(states).squeeze(-1).double().numpy() - rewards) ** 2
+    expected = [float(np.mean(errors[k:k + 12])) for k in range(0, len(errors), 12)]
+    return {"updates": len(history["value_losses"]),
+            "value losses as the world logged them": len(expected) == len(history["value_losses"])
+            and bool(np.allclose(history["value_losses"], expected, rtol=1e-4, atol=1e-6))}
 
 
 class _SignBandit(gym.Env):

@@ -328,11 +328,22 @@ def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F
     return -torch.minimum(ratio * advantages, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantages).mean()
 
 
+@mutant("ppo_clip_loss", "the ratio as a quotient of probabilities (0/0 once they underflow), checks kept")
+def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
+    if len({tuple(t.shape) for t in (log_probs, old_log_probs, advantages)}) != 1 or log_probs.dim() != 1:
+        raise ValueError("the three tensors must share one shape (N,)")
+    if epsilon <= 0:
+        raise ValueError("epsilon must be positive")
+    ratio = torch.exp(log_probs) / torch.exp(old_log_probs.detach())
+    a = advantages.detach()
+    return -torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+
+
 # --- train_reinforce -------------------------------------------------------------------------------
 
 def _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma, seed,
            callback, *, zero_grad=True, whole_return=False, baseline=True, value_gamma=None, reseed=False,
-           drop_last=False, normalize=True, value_first=False):
+           drop_last=False, normalize=True, value_first=False, float_lengths=False):
     """A REINFORCE loop with switchable mistakes (shared by the mutants below)."""
     history = {"returns": [], "lengths": [], "policy_losses": [], "value_losses": []}
     states, actions, targets, value_targets = [], [], [], []
@@ -355,7 +366,7 @@ def _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, ep
         targets.extend(to_go)
         value_targets.extend(reward_to_go(rewards, gamma if value_gamma is None else value_gamma))
         history["returns"].append(float(rewards.sum()))
-        history["lengths"].append(len(rewards))
+        history["lengths"].append(float(len(rewards)) if float_lengths else len(rewards))
         last = episode + 1 == n_episodes and not drop_last
         if (episode + 1) % episodes_per_update == 0 or last:
             batch = torch.stack(states)
@@ -452,6 +463,13 @@ def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_epi
     wrapped = None if callback is None else (lambda history: bool(callback(history)) and False)
     return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
                   seed, wrapped)
+
+
+@mutant("train_reinforce", "records each episode's length as a float")
+def train_reinforce(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update=8,  # noqa: F811
+                    gamma=0.99, seed=0, callback=None):
+    return _train(env, policy, value, policy_optimizer, value_optimizer, n_episodes, episodes_per_update, gamma,
+                  seed, callback, float_lengths=True)
 
 
 # --- the losses without their shape checks (torch broadcasts a (N, 1) column silently) -------------
@@ -551,7 +569,7 @@ def gae(rewards, values, next_values, terminated, truncated, gamma, lam):  # noq
 def _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,
          minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None, *, reset_next=False,
          truncation_ends=False, fresh_old=False, seed_every_reset=False, no_value_step=False, one_pass=False,
-         mc_targets=False):
+         mc_targets=False, cut_terminal=False, last_loss=False):
     from solutions.policy_gradients import gae as _gae_ref  # the reference helper, whatever a mutant shadows
     history = {"returns": [], "lengths": [], "steps": [], "policy_losses": [], "value_losses": []}
     observation, _ = env.reset(seed=seed)
@@ -584,7 +602,9 @@ def _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout
         next_states = torch.stack([r[6] for r in rows])
         with torch.no_grad():
             values, next_values = value(states).squeeze(-1), value(next_states).squeeze(-1)
-        ends = terminated | truncated if truncation_ends else terminated
+        ends = terminated | truncated if truncation_ends else terminated.copy()
+        if cut_terminal:  # the rollout's last step counts as terminal unless a time limit cut it
+            ends[-1] = ends[-1] or not truncated[-1]
         advantages = _gae_ref(rewards, values.numpy(), next_values.numpy(), ends, truncated, gamma,
                               1.0 if mc_targets else lam)
         advantages = torch.as_tensor(advantages, dtype=torch.float32)
@@ -607,8 +627,8 @@ def _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout
                 policy_losses.append(policy_loss.item())
                 value_losses.append(value_loss.item())
         history["steps"].append(steps)
-        history["policy_losses"].append(float(np.mean(policy_losses)))
-        history["value_losses"].append(float(np.mean(value_losses)))
+        history["policy_losses"].append(policy_losses[-1] if last_loss else float(np.mean(policy_losses)))
+        history["value_losses"].append(value_losses[-1] if last_loss else float(np.mean(value_losses)))
         if callback is not None and callback(history):
             break
     return history
@@ -662,3 +682,18 @@ def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, ro
     rounded = -(-n_steps // rollout_steps) * rollout_steps
     return _ppo(env, policy, value, policy_optimizer, value_optimizer, rounded, rollout_steps, epochs, minibatch_size,
                 gamma, lam, epsilon, seed, callback)
+
+
+@mutant("train_ppo", "treats the rollout's last step as terminal (no bootstrap through the cut)")
+def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,  # noqa: F811
+              minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None):
+    return _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps, epochs, minibatch_size,
+                gamma, lam, epsilon, seed, callback, cut_terminal=True)
+
+
+@mutant("train_ppo", "logs the last minibatch's losses instead of their mean over the update")
+def train_ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps=256, epochs=10,  # noqa: F811
+              minibatch_size=64, gamma=0.99, lam=0.95, epsilon=0.2, seed=0, callback=None):
+    return _ppo(env, policy, value, policy_optimizer, value_optimizer, n_steps, rollout_steps, epochs, minibatch_size,
+                gamma, lam, epsilon, seed, callback, last_loss=True)
+
