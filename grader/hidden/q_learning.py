@@ -8,6 +8,7 @@ record what it does step by step; its helpers (epsilon_greedy, dqn_targets, dqn_
 student's own, as in the notebook.
 """
 import copy
+from collections.abc import Callable
 
 import gymnasium as gym
 import numpy as np
@@ -262,15 +263,22 @@ def _episodes(play, env, n_episodes, epsilon, alpha, gamma, seed, Q):
             "next_draw": float(rng.random())}
 
 
+# CliffWalking and the chain set no step limit of their own, so a loop that never reaches the goal
+# would play forever; these caps lie far above any episode the reference plays here (at most 495
+# steps on the cliff, 8 on the chain), so they never cut a correct run and a wrong one still ends.
+CLIFF_STEP_CAP, CHAIN_STEP_CAP = 2000, 200
+
+
 def _cliff_scenario(play, seed, n_episodes=15, epsilon=0.1):
     Q = _rng(seed).normal(scale=0.1, size=(48, 4))
-    return _episodes(play, gym.make("CliffWalking-v1"), n_episodes, epsilon, 0.5, 1.0, seed, Q)
+    env = gym.make("CliffWalking-v1", max_episode_steps=CLIFF_STEP_CAP)
+    return _episodes(play, env, n_episodes, epsilon, 0.5, 1.0, seed, Q)
 
 
 def _chain_scenario(play, seed):
     env = _Chain()
     Q = _rng(seed).normal(size=(4, 2)) + 2.0
-    result = _episodes(play, env, 6, 0.3, 0.5, 0.9, seed, Q)
+    result = _episodes(play, TimeLimit(env, max_episode_steps=CHAIN_STEP_CAP), 6, 0.3, 0.5, 0.9, seed, Q)
     result["reset_seeds"] = [s is None for s in env.resets]
     return result
 
@@ -471,6 +479,27 @@ def targets_float64(dqn_targets):
     return _targets_data(y)
 
 
+def _junk_batch(seed: int) -> dict:
+    """A batch whose terminal rows of next_obs hold NaN, and one of them inf."""
+    b = _batch(seed)
+    b["next_obs"][b["terminated"]] = np.nan
+    b["next_obs"][np.flatnonzero(b["terminated"])[:1]] = np.inf
+    return b
+
+
+@book.scenario("dqn_targets", rtol=1e-5, atol=1e-6,
+               hint="a terminal next state may hold junk: select the reward there rather than multiply by zero")
+def targets_terminal_junk(dqn_targets):
+    """terminal rows of next_obs hold NaN and inf: the targets there are the rewards, all finite"""
+    b = _junk_batch(75)
+    y = dqn_targets(b["rewards"], b["next_obs"], b["terminated"], _net(76), 0.99)
+    return _targets_data(y) | {"finite": bool(torch.isfinite(y).all())}
+
+
+factories.inputs_unchanged(
+    book, "dqn_targets", lambda: (*(_batch(77)[k] for k in ("rewards", "next_obs", "terminated")), _net(78), 0.9))
+
+
 @book.scenario("dqn_targets",
                hint="compute the targets without gradient tracking")
 def targets_no_gradient(dqn_targets):
@@ -519,11 +548,8 @@ def double_all_terminal(double_dqn_targets):
                hint="a terminal next state may hold junk: select the reward there rather than multiply by zero")
 def double_terminal_junk(double_dqn_targets):
     """terminal rows of next_obs hold NaN and inf: the targets there are the rewards, all finite"""
-    b = _batch(95)
-    next_obs = b["next_obs"].copy()
-    next_obs[b["terminated"]] = np.nan
-    next_obs[np.flatnonzero(b["terminated"])[:1]] = np.inf
-    y = double_dqn_targets(b["rewards"], next_obs, b["terminated"], _net(96), _net(97), 0.99)
+    b = _junk_batch(95)
+    y = double_dqn_targets(b["rewards"], b["next_obs"], b["terminated"], _net(96), _net(97), 0.99)
     return _targets_data(y) | {"finite": bool(torch.isfinite(y).all())}
 
 
@@ -641,6 +667,7 @@ class _LogBuffer:
 
     def __init__(self, capacity: int, obs_dim: int):
         self.capacity, self.items, self.log, self.batch_sizes, self.batches = capacity, [], [], [], []
+        self.rng_states = []  # the generator's state before and after each sample
 
     def __len__(self):
         return len(self.items)
@@ -656,7 +683,9 @@ class _LogBuffer:
 
     def sample(self, batch_size, rng):
         self.batch_sizes.append(batch_size)
+        before = rng.bit_generator.state
         slots = rng.integers(0, len(self.items), size=batch_size)
+        self.rng_states.append((before, rng.bit_generator.state))
         picked = [self.items[i] for i in slots]
         batch = {"obs": np.stack([p[0] for p in picked]), "actions": np.array([p[1] for p in picked], dtype=np.int64),
                  "rewards": np.array([p[2] for p in picked], dtype=np.float32),
@@ -857,6 +886,19 @@ def dqn_reproducible(train_dqn):
     return {"same seed, same run": first == second, "other seed, other actions": first[0] != other[0]}
 
 
+@book.scenario("train_dqn",
+               hint="draw every random choice from one generator made from the seed")
+def dqn_one_generator(train_dqn):
+    """one generator for everything: the one that samples batches has also drawn before the first and between batches"""
+    q_net, buffer = _net(52, 4, 2), _LogBuffer(500, 4)
+    train_dqn(gym.make("CartPole-v1"), q_net, _net(53, 4, 2), torch.optim.SGD(q_net.parameters(), lr=0.05), buffer,
+              40, lambda t: 0.5, batch_size=8, learning_starts=10, train_every=2, target_every=15, seed=7)
+    states = buffer.rng_states
+    return {"batches": len(states),
+            "used before the first batch": bool(states) and states[0][0] != np.random.default_rng(7).bit_generator.state,
+            "used between batches": all(after != before for (_, after), (before, _) in zip(states, states[1:]))}
+
+
 class _Bandit(gym.Env):
     """One step per episode from the observation (1, 0, 0, 0): action 1 pays 1, action 0 pays 0."""
 
@@ -877,6 +919,66 @@ class _Bandit64(_Bandit):
 
     observation_space = gym.spaces.Box(-1.0, 1.0, shape=(4,), dtype=np.float64)
     obs_dtype = np.float64
+
+
+class _Probe(torch.nn.Module):
+    """A network that records, for every call on a single observation, whether gradient recording was on."""
+
+    def __init__(self, seed: int):
+        super().__init__()
+        self.net, self.single_calls = _net(seed, 4, 2), []
+        with torch.no_grad():
+            self.net[2].bias += torch.tensor([1.0, -1.0])  # action 0 looks best before any learning
+
+    def forward(self, obs):
+        if obs.numel() == 4:
+            self.single_calls.append(torch.is_grad_enabled())
+        return self.net(obs)
+
+
+def _acting_run(seed: int) -> tuple[tuple, list, Callable]:
+    """The positional arguments of a 150-step run on the one-step world where action 1 pays 1, exploring at odd t
+    and greedy at even t (world log, q_net, target_net, ...), the list that gathers q_net's weights as each step
+    acts with them (the initial ones first), and the callback that fills it. q_net starts out preferring action 0
+    and learns to prefer action 1."""
+    world, q_net, target_net = _WorldLog(_Bandit()), _Probe(seed), _Probe(seed + 1)
+    weights = [copy.deepcopy(q_net.state_dict())]
+
+    def callback(t, net):
+        weights.append(copy.deepcopy(net.state_dict()))
+        return False
+
+    args = (world, q_net, target_net, torch.optim.SGD(q_net.parameters(), lr=0.1), _LogBuffer(500, 4), 150,
+            lambda t: 1.0 if t % 2 == 0 else 0.0)
+    return args, weights, callback
+
+
+@book.scenario("train_dqn",
+               hint="act with the network being trained, not with the target network")
+def dqn_greedy_after_learning(train_dqn):
+    """150 steps learning from step 10, target never refreshed: each greedy step takes q_net's best action then"""
+    args, weights, callback = _acting_run(60)
+    train_dqn(*args, batch_size=8, learning_starts=10, target_every=10_000, seed=17, callback=callback)
+    world, q_net = args[0], copy.deepcopy(args[1])
+    agree = []
+    for t, (obs, action, *_) in enumerate(world.steps, start=1):
+        if t % 2 == 0 and t <= len(weights):
+            q_net.load_state_dict(weights[t - 1])
+            with torch.no_grad():
+                q = q_net.net(torch.tensor(obs)).numpy()
+            if abs(q[0] - q[1]) > 1e-5:  # a near tie could go either way with rounding
+                agree.append(action == int(np.argmax(q)))
+    return {"greedy steps checked": len(agree) > 20, "greedy steps take q_net's best action": all(agree)}
+
+
+@book.scenario("train_dqn",
+               hint="compute the Q-values you act on without gradient recording")
+def dqn_acting_without_gradient(train_dqn):
+    """q_net records whether gradient recording was on whenever it is called on a single observation (acting)"""
+    args, _, callback = _acting_run(62)
+    train_dqn(*args, batch_size=8, learning_starts=10, target_every=10_000, seed=18, callback=callback)
+    calls = args[1].single_calls
+    return {"q_net acts": len(calls) >= 150, "acting records a gradient": any(calls)}
 
 
 @book.scenario("train_dqn", atol=0.15,

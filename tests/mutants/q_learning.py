@@ -510,6 +510,23 @@ def dqn_targets(rewards, next_obs, terminated, target_net, gamma):  # noqa: F811
         return torch.as_tensor(rewards, dtype=torch.float32) + gamma * torch.where(done, 0.0, next_q)
 
 
+@mutant("dqn_targets", "adds the bootstrap term into the caller's rewards array in place")
+def dqn_targets(rewards, next_obs, terminated, target_net, gamma):  # noqa: F811
+    with torch.no_grad():
+        next_q = target_net(torch.as_tensor(next_obs, dtype=torch.float32)).max(dim=1).values.numpy()
+    values = np.asarray(rewards)  # shares memory with the caller's array
+    values += gamma * np.where(np.asarray(terminated, dtype=bool), 0.0, next_q)
+    return torch.tensor(values, dtype=torch.float32)
+
+
+@mutant("dqn_targets", "masks with (1 - terminated) * best: NaN or inf in a terminal row leaks into its target")
+def dqn_targets(rewards, next_obs, terminated, target_net, gamma):  # noqa: F811
+    with torch.no_grad():
+        next_q = target_net(torch.as_tensor(next_obs, dtype=torch.float32)).max(dim=1).values
+        done = torch.as_tensor(terminated, dtype=torch.float32)
+        return torch.as_tensor(rewards, dtype=torch.float32) + gamma * (1.0 - done) * next_q
+
+
 # --- double_dqn_targets -------------------------------------------------------------------------------
 
 def _double_inputs(rewards, next_obs, terminated):
@@ -1260,6 +1277,138 @@ def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module,
         if len(buffer) >= learning_starts and step % train_every == 0:
             batch = buffer.sample(batch_size, rng)
             batch = {key: value[-1:] for key, value in batch.items()}
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "a second generator made from the seed samples the batches (exploration and sampling no longer share one)")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    sample_rng = np.random.default_rng(seed=seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, sample_rng)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "acts greedily with the target network instead of q_net")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        with torch.no_grad():
+            q_values = target_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
+            if double:
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
+                                             target_net, gamma)
+            else:
+                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
+            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["losses"].append(loss.item())
+        if step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        history["steps"] = step
+        if callback is not None and callback(step, q_net):
+            break
+    return history
+
+
+@mutant("train_dqn", "computes the acting Q-values with gradient recording on, then detaches them")
+def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
+              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
+              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
+              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
+              double: bool = False) -> dict:  # noqa: F811
+    rng = np.random.default_rng(seed=seed)
+    target_net.load_state_dict(q_net.state_dict())
+    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
+    obs, _ = env.reset(seed=seed)
+    episode_return = 0.0
+    for step in range(1, n_steps + 1):
+        q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).detach().numpy()
+        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            history["episode_returns"].append(float(episode_return))
+            history["episode_ends"].append(step)
+            obs, _ = env.reset()
+            episode_return = 0.0
+        if len(buffer) >= learning_starts and step % train_every == 0:
+            batch = buffer.sample(batch_size, rng)
             if double:
                 targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
                                              target_net, gamma)
