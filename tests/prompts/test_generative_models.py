@@ -93,7 +93,7 @@ def test_all_8_modes_by_step_500_and_quality_keeps_growing():
     assert _coverage("non-saturating", 500)["modes"] == 8
     final = _coverage("non-saturating", gm.WIDGET_STEPS)["quality"]
     assert final > _coverage("non-saturating", 500)["quality"]
-    assert abs(final - 0.85) < 0.05, "about 85 % high-quality samples at the last step"
+    assert abs(final - 0.78) < 0.05, "about 78 % high-quality samples at the last step"
 
 
 @pytest.mark.parametrize("loss, sign", [("non-saturating", 1.0), ("minimax", -1.0)])
