@@ -3,9 +3,6 @@
 Helpers a mutant calls (``epsilon_greedy``, the updates, ``dqn_targets``, ``dqn_loss``) are the
 reference's (see ``MutantCatalogue.mutant``), so each mutant isolates one mistake.
 """
-from collections.abc import Callable
-
-import gymnasium as gym
 import numpy as np
 import torch
 
@@ -177,8 +174,9 @@ def q_learning_update(Q, state, action, reward, next_state, terminated, alpha, g
 
 # --- sarsa_episode and q_learning_episode ---------------------------------------------------------
 
-@mutant("sarsa_episode", "chooses no next action after the last step (one random draw fewer)")
-def sarsa_episode(env, Q, epsilon, alpha, gamma, rng):
+def _sarsa_episode(env, Q, epsilon, alpha, gamma, rng, *, draw_last=True, truncated_terminal=False,
+                   fresh_action=False):
+    """An on-policy episode loop with switchable mistakes (shared by the SARSA mutants below)."""
     state, _ = env.reset()
     action = epsilon_greedy(Q[state], epsilon, rng)
     total, steps = 0.0, 0
@@ -186,95 +184,69 @@ def sarsa_episode(env, Q, epsilon, alpha, gamma, rng):
         next_state, reward, terminated, truncated, _ = env.step(action)
         total += reward
         steps += 1
-        if terminated or truncated:
-            sarsa_update(Q, state, action, reward, next_state, 0, terminated, alpha, gamma)
+        done = terminated or truncated
+        next_action = epsilon_greedy(Q[next_state], epsilon, rng) if draw_last or not done else 0
+        flag = done if truncated_terminal else terminated
+        sarsa_update(Q, state, action, reward, next_state, next_action, flag, alpha, gamma)
+        if done:
             return float(total), steps
-        next_action = epsilon_greedy(Q[next_state], epsilon, rng)
-        sarsa_update(Q, state, action, reward, next_state, next_action, terminated, alpha, gamma)
-        state, action = next_state, next_action
+        state, action = next_state, epsilon_greedy(Q[next_state], epsilon, rng) if fresh_action else next_action
+
+
+@mutant("sarsa_episode", "chooses no next action after the last step (one random draw fewer)")
+def sarsa_episode(env, Q, epsilon, alpha, gamma, rng):
+    return _sarsa_episode(env, Q, epsilon, alpha, gamma, rng, draw_last=False)
 
 
 @mutant("sarsa_episode", "treats a truncated step as terminal")
 def sarsa_episode(env, Q, epsilon, alpha, gamma, rng):  # noqa: F811
-    state, _ = env.reset()
-    action = epsilon_greedy(Q[state], epsilon, rng)
-    total, steps = 0.0, 0
-    while True:
-        next_state, reward, terminated, truncated, _ = env.step(action)
-        next_action = epsilon_greedy(Q[next_state], epsilon, rng)
-        sarsa_update(Q, state, action, reward, next_state, next_action, terminated or truncated, alpha, gamma)
-        total += reward
-        steps += 1
-        if terminated or truncated:
-            return float(total), steps
-        state, action = next_state, next_action
+    return _sarsa_episode(env, Q, epsilon, alpha, gamma, rng, truncated_terminal=True)
 
 
 @mutant("sarsa_episode", "chooses a fresh action after the update instead of taking the chosen next action")
 def sarsa_episode(env, Q, epsilon, alpha, gamma, rng):  # noqa: F811
-    state, _ = env.reset()
-    action = epsilon_greedy(Q[state], epsilon, rng)
+    return _sarsa_episode(env, Q, epsilon, alpha, gamma, rng, fresh_action=True)
+
+
+def _q_learning_episode(env, Q, epsilon, alpha, gamma, rng, *, truncated_terminal=False, truncated_only=False,
+                        reseed=False):
+    """An off-policy episode loop with switchable mistakes (shared by the Q-learning mutants below)."""
+    state, _ = env.reset(seed=0) if reseed else env.reset()
     total, steps = 0.0, 0
     while True:
+        action = epsilon_greedy(Q[state], epsilon, rng)
         next_state, reward, terminated, truncated, _ = env.step(action)
-        next_action = epsilon_greedy(Q[next_state], epsilon, rng)
-        sarsa_update(Q, state, action, reward, next_state, next_action, terminated, alpha, gamma)
+        if truncated_only:
+            flag = truncated
+        else:
+            flag = (terminated or truncated) if truncated_terminal else terminated
+        q_learning_update(Q, state, action, reward, next_state, flag, alpha, gamma)
         total += reward
         steps += 1
         if terminated or truncated:
             return float(total), steps
-        state, action = next_state, epsilon_greedy(Q[next_state], epsilon, rng)
+        state = next_state
 
 
 @mutant("q_learning_episode", "treats a truncated step as terminal")
 def q_learning_episode(env, Q, epsilon, alpha, gamma, rng):
-    state, _ = env.reset()
-    total, steps = 0.0, 0
-    while True:
-        action = epsilon_greedy(Q[state], epsilon, rng)
-        next_state, reward, terminated, truncated, _ = env.step(action)
-        q_learning_update(Q, state, action, reward, next_state, terminated or truncated, alpha, gamma)
-        total += reward
-        steps += 1
-        if terminated or truncated:
-            return float(total), steps
-        state = next_state
+    return _q_learning_episode(env, Q, epsilon, alpha, gamma, rng, truncated_terminal=True)
 
 
 @mutant("q_learning_episode", "passes truncated where terminated belongs")
 def q_learning_episode(env, Q, epsilon, alpha, gamma, rng):  # noqa: F811
-    state, _ = env.reset()
-    total, steps = 0.0, 0
-    while True:
-        action = epsilon_greedy(Q[state], epsilon, rng)
-        next_state, reward, terminated, truncated, _ = env.step(action)
-        q_learning_update(Q, state, action, reward, next_state, truncated, alpha, gamma)
-        total += reward
-        steps += 1
-        if terminated or truncated:
-            return float(total), steps
-        state = next_state
+    return _q_learning_episode(env, Q, epsilon, alpha, gamma, rng, truncated_only=True)
 
 
 @mutant("q_learning_episode", "reseeds the environment at every reset")
 def q_learning_episode(env, Q, epsilon, alpha, gamma, rng):  # noqa: F811
-    state, _ = env.reset(seed=0)
-    total, steps = 0.0, 0
-    while True:
-        action = epsilon_greedy(Q[state], epsilon, rng)
-        next_state, reward, terminated, truncated, _ = env.step(action)
-        q_learning_update(Q, state, action, reward, next_state, terminated, alpha, gamma)
-        total += reward
-        steps += 1
-        if terminated or truncated:
-            return float(total), steps
-        state = next_state
+    return _q_learning_episode(env, Q, epsilon, alpha, gamma, rng, reseed=True)
 
 
 # --- ReplayBuffer ---------------------------------------------------------------------------------
 
-@mutant("ReplayBuffer", "samples from all slots, the empty ones too")
-class ReplayBuffer:
+class _Buffer:
+    """The reference's buffer with its slot choices as methods, so a mutant overrides only its mistake."""
 
     def __init__(self, capacity: int, obs_dim: int):
         if capacity < 1:
@@ -290,8 +262,16 @@ class ReplayBuffer:
     def __len__(self) -> int:
         return min(self.n_added, self.capacity)
 
+    def _slot(self) -> int:
+        """Where the next transition goes."""
+        return self.n_added % self.capacity
+
+    def _draw(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+        """Which slots a batch reads."""
+        return rng.integers(0, len(self), size=batch_size)
+
     def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
-        slot = self.n_added % self.capacity
+        slot = self._slot()
         self.obs[slot] = obs
         self.actions[slot] = action
         self.rewards[slot] = reward
@@ -302,180 +282,57 @@ class ReplayBuffer:
     def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
         if len(self) == 0:
             raise ValueError("cannot sample from an empty buffer")
-        slots = rng.integers(0, self.capacity, size=batch_size)
+        slots = self._draw(batch_size, rng)
         return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
                 "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+
+
+@mutant("ReplayBuffer", "samples from all slots, the empty ones too")
+class ReplayBuffer(_Buffer):
+
+    def _draw(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+        return rng.integers(0, self.capacity, size=batch_size)
 
 
 @mutant("ReplayBuffer", "ignores new transitions once full instead of overwriting the oldest")
-class ReplayBuffer:  # noqa: F811
-
-    def __init__(self, capacity: int, obs_dim: int):
-        if capacity < 1:
-            raise ValueError("the capacity must be at least 1")
-        self.capacity = capacity
-        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.actions = np.zeros(capacity, dtype=np.int64)
-        self.rewards = np.zeros(capacity, dtype=np.float32)
-        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.terminated = np.zeros(capacity, dtype=bool)
-        self.n_added = 0
-
-    def __len__(self) -> int:
-        return min(self.n_added, self.capacity)
+class ReplayBuffer(_Buffer):  # noqa: F811
 
     def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
-        if self.n_added >= self.capacity:
-            return
-        slot = self.n_added
-        self.obs[slot] = obs
-        self.actions[slot] = action
-        self.rewards[slot] = reward
-        self.next_obs[slot] = next_obs
-        self.terminated[slot] = terminated
-        self.n_added += 1
-
-    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        if len(self) == 0:
-            raise ValueError("cannot sample from an empty buffer")
-        slots = rng.integers(0, len(self), size=batch_size)
-        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
-                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+        if self.n_added < self.capacity:
+            super().add(obs, action, reward, next_obs, terminated)
 
 
 @mutant("ReplayBuffer", "len counts every transition ever added")
-class ReplayBuffer:  # noqa: F811
-
-    def __init__(self, capacity: int, obs_dim: int):
-        if capacity < 1:
-            raise ValueError("the capacity must be at least 1")
-        self.capacity = capacity
-        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.actions = np.zeros(capacity, dtype=np.int64)
-        self.rewards = np.zeros(capacity, dtype=np.float32)
-        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.terminated = np.zeros(capacity, dtype=bool)
-        self.n_added = 0
+class ReplayBuffer(_Buffer):  # noqa: F811
 
     def __len__(self) -> int:
         return self.n_added
 
-    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
-        slot = self.n_added % self.capacity
-        self.obs[slot] = obs
-        self.actions[slot] = action
-        self.rewards[slot] = reward
-        self.next_obs[slot] = next_obs
-        self.terminated[slot] = terminated
-        self.n_added += 1
-
-    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        if len(self) == 0:
-            raise ValueError("cannot sample from an empty buffer")
-        slots = rng.integers(0, len(self), size=batch_size) % self.capacity
-        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
-                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+    def _draw(self, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+        return rng.integers(0, len(self), size=batch_size) % self.capacity
 
 
 @mutant("ReplayBuffer", "stores observations and rewards as float64")
-class ReplayBuffer:  # noqa: F811
+class ReplayBuffer(_Buffer):  # noqa: F811
 
     def __init__(self, capacity: int, obs_dim: int):
-        if capacity < 1:
-            raise ValueError("the capacity must be at least 1")
-        self.capacity = capacity
+        super().__init__(capacity, obs_dim)
         self.obs = np.zeros((capacity, obs_dim))
-        self.actions = np.zeros(capacity, dtype=np.int64)
         self.rewards = np.zeros(capacity)
-        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.terminated = np.zeros(capacity, dtype=bool)
-        self.n_added = 0
-
-    def __len__(self) -> int:
-        return min(self.n_added, self.capacity)
-
-    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
-        slot = self.n_added % self.capacity
-        self.obs[slot] = obs
-        self.actions[slot] = action
-        self.rewards[slot] = reward
-        self.next_obs[slot] = next_obs
-        self.terminated[slot] = terminated
-        self.n_added += 1
-
-    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        if len(self) == 0:
-            raise ValueError("cannot sample from an empty buffer")
-        slots = rng.integers(0, len(self), size=batch_size)
-        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
-                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
 
 
 @mutant("ReplayBuffer", "accepts a capacity of 0")
-class ReplayBuffer:  # noqa: F811
+class ReplayBuffer(_Buffer):  # noqa: F811
 
     def __init__(self, capacity: int, obs_dim: int):
-        capacity = max(capacity, 1)
-        self.capacity = capacity
-        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.actions = np.zeros(capacity, dtype=np.int64)
-        self.rewards = np.zeros(capacity, dtype=np.float32)
-        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.terminated = np.zeros(capacity, dtype=bool)
-        self.n_added = 0
-
-    def __len__(self) -> int:
-        return min(self.n_added, self.capacity)
-
-    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
-        slot = self.n_added % self.capacity
-        self.obs[slot] = obs
-        self.actions[slot] = action
-        self.rewards[slot] = reward
-        self.next_obs[slot] = next_obs
-        self.terminated[slot] = terminated
-        self.n_added += 1
-
-    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        if len(self) == 0:
-            raise ValueError("cannot sample from an empty buffer")
-        slots = rng.integers(0, len(self), size=batch_size)
-        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
-                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+        super().__init__(max(capacity, 1), obs_dim)
 
 
 @mutant("ReplayBuffer", "overwrites the newest transition once full")
-class ReplayBuffer:  # noqa: F811
+class ReplayBuffer(_Buffer):  # noqa: F811
 
-    def __init__(self, capacity: int, obs_dim: int):
-        if capacity < 1:
-            raise ValueError("the capacity must be at least 1")
-        self.capacity = capacity
-        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.actions = np.zeros(capacity, dtype=np.int64)
-        self.rewards = np.zeros(capacity, dtype=np.float32)
-        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.terminated = np.zeros(capacity, dtype=bool)
-        self.n_added = 0
-
-    def __len__(self) -> int:
-        return min(self.n_added, self.capacity)
-
-    def add(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray, terminated: bool) -> None:
-        slot = min(self.n_added, self.capacity - 1)
-        self.obs[slot] = obs
-        self.actions[slot] = action
-        self.rewards[slot] = reward
-        self.next_obs[slot] = next_obs
-        self.terminated[slot] = terminated
-        self.n_added += 1
-
-    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        if len(self) == 0:
-            raise ValueError("cannot sample from an empty buffer")
-        slots = rng.integers(0, len(self), size=batch_size)
-        return {"obs": self.obs[slots], "actions": self.actions[slots], "rewards": self.rewards[slots],
-                "next_obs": self.next_obs[slots], "terminated": self.terminated[slots]}
+    def _slot(self) -> int:
+        return min(self.n_added, self.capacity - 1)
 
 
 # --- dqn_targets --------------------------------------------------------------------------------------
@@ -634,794 +491,188 @@ def dqn_loss(q_net, obs, actions, targets):  # noqa: F811
 
 # --- train_dqn -----------------------------------------------------------------------------------
 
-@mutant("train_dqn", "never zeroes the gradients (stale gradients accumulate)")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:
+def _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+               train_every, target_every, seed, callback, double, *, zero_grad=True, sync_first=True,
+               store_truncated=False, epsilon_lag=1, early_start=False, reseed=False, advance_obs=True, stop=True,
+               honour_double=True, swap_roles=False, sync_before_update=False, callback_before_update=False,
+               unseeded_exploration=False, loss_tensors=False, last_row_only=False, second_sample_rng=False,
+               act_with_target=False, grad_acting=False):
+    """The reference's DQN loop with switchable mistakes (shared by the mutants below)."""
     rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
+    explore_rng = np.random.default_rng() if unseeded_exploration else rng
+    sample_rng = np.random.default_rng(seed=seed) if second_sample_rng else rng
+    if sync_first:
+        target_net.load_state_dict(q_net.state_dict())
     history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
     obs, _ = env.reset(seed=seed)
     episode_return = 0.0
     for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
+        acting_net = target_net if act_with_target else q_net
+        if grad_acting:
+            q_values = acting_net(torch.as_tensor(obs, dtype=torch.float32)).detach().numpy()
+        else:
+            with torch.no_grad():
+                q_values = acting_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
+        action = epsilon_greedy(q_values, epsilon(step - epsilon_lag), explore_rng)
         next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
+        buffer.add(obs, action, reward, next_obs, (terminated or truncated) if store_truncated else terminated)
         episode_return += reward
-        obs = next_obs
+        if advance_obs:
+            obs = next_obs
         if terminated or truncated:
             history["episode_returns"].append(float(episode_return))
             history["episode_ends"].append(step)
-            obs, _ = env.reset()
+            obs, _ = env.reset(seed=seed) if reseed else env.reset()
             episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
+        if sync_before_update and step % target_every == 0:
+            target_net.load_state_dict(q_net.state_dict())
+        if callback_before_update and callback is not None and callback(step, q_net):
+            break
+        if len(buffer) >= (batch_size if early_start else learning_starts) and step % train_every == 0:
+            batch = buffer.sample(batch_size, sample_rng)
+            if last_row_only:
+                batch = {key: value[-1:] for key, value in batch.items()}
+            if double and honour_double:
+                chooser, evaluator = (target_net, q_net) if swap_roles else (q_net, target_net)
+                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], chooser,
+                                             evaluator, gamma)
             else:
                 targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
             loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
+            if zero_grad:
+                optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
+            history["losses"].append(loss.detach() if loss_tensors else loss.item())
+        if not sync_before_update and step % target_every == 0:
             target_net.load_state_dict(q_net.state_dict())
         history["steps"] = step
-        if callback is not None and callback(step, q_net):
+        if callback is not None and callback(step, q_net) and stop:
             break
     return history
+
+
+@mutant("train_dqn", "never zeroes the gradients (stale gradients accumulate)")
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, zero_grad=False)
 
 
 @mutant("train_dqn", "does not copy q_net into the target network before the first step")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, sync_first=False)
 
 
 @mutant("train_dqn", "stores truncated steps as terminal")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated or truncated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, store_truncated=True)
 
 
 @mutant("train_dqn", "asks the schedule for epsilon(t) instead of epsilon(t - 1)")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, epsilon_lag=0)
 
 
 @mutant("train_dqn", "starts learning as soon as a batch fits, ignoring learning_starts")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= batch_size and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, early_start=True)
 
 
 @mutant("train_dqn", "reseeds the environment at every reset")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset(seed=seed)
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, reseed=True)
 
 
 @mutant("train_dqn", "uses the observation it acted on for the next action too (forgets obs = next_obs)")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, advance_obs=False)
 
 
 @mutant("train_dqn", "does not stop when the callback returns True")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None:
-            callback(step, q_net)
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, stop=False)
 
 
 @mutant("train_dqn", "ignores double: always the plain DQN targets")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if False:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, honour_double=False)
 
 
 @mutant("train_dqn", "Double DQN with the roles swapped (the target network chooses, the online one values)")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net,
-                                             q_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, swap_roles=True)
 
 
 @mutant("train_dqn", "refreshes the target network before the step's update")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, sync_before_update=True)
 
 
 @mutant("train_dqn", "calls the callback before the step's update")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if callback is not None and callback(step, q_net):
-            break
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, callback_before_update=True)
 
 
 @mutant("train_dqn", "explores with an unseeded generator")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    explore_rng = np.random.default_rng()
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), explore_rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, unseeded_exploration=True)
 
 
 @mutant("train_dqn", "records the loss tensors instead of Python floats")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.detach())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, loss_tensors=True)
 
 
 @mutant("train_dqn", "trains on the most recent transition only, not a sampled batch")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            batch = {key: value[-1:] for key, value in batch.items()}
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, last_row_only=True)
 
 
 @mutant("train_dqn", "a second generator made from the seed samples the batches (exploration and sampling no longer share one)")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    sample_rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, sample_rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, second_sample_rng=True)
 
 
 @mutant("train_dqn", "acts greedily with the target network instead of q_net")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        with torch.no_grad():
-            q_values = target_net(torch.as_tensor(obs, dtype=torch.float32)).numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, act_with_target=True)
 
 
 @mutant("train_dqn", "computes the acting Q-values with gradient recording on, then detaches them")
-def train_dqn(env: gym.Env, q_net: torch.nn.Module, target_net: torch.nn.Module, optimizer: torch.optim.Optimizer,
-              buffer: ReplayBuffer, n_steps: int, epsilon: Callable[[int], float], gamma: float = 0.99,
-              batch_size: int = 64, learning_starts: int = 1000, train_every: int = 1, target_every: int = 500,
-              seed: int = 0, callback: Callable[[int, torch.nn.Module], bool] | None = None,
-              double: bool = False) -> dict:  # noqa: F811
-    rng = np.random.default_rng(seed=seed)
-    target_net.load_state_dict(q_net.state_dict())
-    history = {"episode_returns": [], "episode_ends": [], "losses": [], "steps": 0}
-    obs, _ = env.reset(seed=seed)
-    episode_return = 0.0
-    for step in range(1, n_steps + 1):
-        q_values = q_net(torch.as_tensor(obs, dtype=torch.float32)).detach().numpy()
-        action = epsilon_greedy(q_values, epsilon(step - 1), rng)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add(obs, action, reward, next_obs, terminated)
-        episode_return += reward
-        obs = next_obs
-        if terminated or truncated:
-            history["episode_returns"].append(float(episode_return))
-            history["episode_ends"].append(step)
-            obs, _ = env.reset()
-            episode_return = 0.0
-        if len(buffer) >= learning_starts and step % train_every == 0:
-            batch = buffer.sample(batch_size, rng)
-            if double:
-                targets = double_dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], q_net,
-                                             target_net, gamma)
-            else:
-                targets = dqn_targets(batch["rewards"], batch["next_obs"], batch["terminated"], target_net, gamma)
-            loss = dqn_loss(q_net, batch["obs"], batch["actions"], targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["losses"].append(loss.item())
-        if step % target_every == 0:
-            target_net.load_state_dict(q_net.state_dict())
-        history["steps"] = step
-        if callback is not None and callback(step, q_net):
-            break
-    return history
+def train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma=0.99, batch_size=64,  # noqa: F811
+              learning_starts=1000, train_every=1, target_every=500, seed=0, callback=None, double=False):
+    return _train_dqn(env, q_net, target_net, optimizer, buffer, n_steps, epsilon, gamma, batch_size, learning_starts,
+                      train_every, target_every, seed, callback, double, grad_acting=True)
