@@ -149,6 +149,21 @@ def test_mutant_source_pasted_alone_defines_that_mutant(item):
         f"the pasted source of '{mutant.description}' defines a different {mutant.name}"
 
 
+@pytest.mark.parametrize("lecture", LECTURES, ids=lambda lecture: lecture.slug)
+def test_mutant_helpers_are_defined_once(lecture):
+    """A private helper defined twice in a catalogue silently replaces the first for every mutant
+    that calls it (and the demo class pastes the wrong one): each name is defined once."""
+    import ast
+    import collections
+    import importlib
+
+    source = inspect.getsource(importlib.import_module(f"tests.mutants.{lecture.slug}"))
+    counts = collections.Counter(node.name for node in ast.parse(source).body
+                                 if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name.startswith("_"))
+    assert not [name for name, count in counts.items() if count > 1], \
+        f"tests/mutants/{lecture.slug}.py defines these helpers more than once: {sorted(n for n, c in counts.items() if c > 1)}"
+
+
 @pytest.mark.parametrize("item", MUTANTS, ids=lambda item: f"{item[0].slug}.{item[1].name}: {item[1].description}")
 def test_mutant_visible_failure_leads_with_the_key_fact(item):
     """Where the visible tests catch a mutant, the message's first line, as cut by nbgrader

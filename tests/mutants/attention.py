@@ -620,7 +620,7 @@ class TinyTransformer(_Tiny):  # noqa: F811
 
 # --- masked cross-entropy -------------------------------------------------------------------------------
 
-def _checked(logits, targets, ignore_index):
+def _scored_targets(logits, targets, ignore_index):
     if tuple(targets.shape) != tuple(logits.shape[:-1]):
         raise ValueError("shapes")
     scored = targets != ignore_index
@@ -633,7 +633,7 @@ def _checked(logits, targets, ignore_index):
 
 @mutant("masked_cross_entropy", "divides by every position, ignored ones included")
 def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
-    scored = _checked(logits, targets, ignore_index)
+    scored = _scored_targets(logits, targets, ignore_index)
     rows, chosen = logits[scored], targets[scored]
     losses = torch.logsumexp(rows, dim=-1) - rows.gather(1, chosen[:, None])[:, 0]
     return losses.sum() / targets.numel()
@@ -641,21 +641,21 @@ def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
 
 @mutant("masked_cross_entropy", "no shift by the maximum (overflows at logits of 1000)")
 def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
-    scored = _checked(logits, targets, ignore_index)
+    scored = _scored_targets(logits, targets, ignore_index)
     rows, chosen = logits[scored], targets[scored]
     return (torch.log(torch.exp(rows).sum(dim=-1)) - rows.gather(1, chosen[:, None])[:, 0]).mean()
 
 
 @mutant("masked_cross_entropy", "ignores -100 whatever ignore_index says")
 def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
-    scored = _checked(logits, targets, -100)
+    scored = _scored_targets(logits, targets, -100)
     rows, chosen = logits[scored], targets[scored]
     return (torch.logsumexp(rows, dim=-1) - rows.gather(1, chosen[:, None])[:, 0]).mean()
 
 
 @mutant("masked_cross_entropy", "returns a Python float (no gradient)")
 def masked_cross_entropy(logits, targets, ignore_index=-100):  # noqa: F811
-    scored = _checked(logits, targets, ignore_index)
+    scored = _scored_targets(logits, targets, ignore_index)
     rows, chosen = logits[scored], targets[scored]
     return (torch.logsumexp(rows, dim=-1) - rows.gather(1, chosen[:, None])[:, 0]).mean().item()
 
