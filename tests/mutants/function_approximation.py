@@ -1,7 +1,9 @@
 """Plausible wrong answers to lecture 01's exercises; each must fail a hidden scenario.
 
 Helpers a mutant calls (``sigmoid``, ``dense_layer``) are the reference's (see
-``MutantCatalogue.mutant``), so each mutant isolates one mistake.
+``MutantCatalogue.mutant``), so each mutant isolates one mistake. A multi-line exercise has
+one private implementation with the mistakes as keyword switches (``_cross_validate_ridge``,
+``_train_classifier``, ``_select_learning_rate``), and each mutant calls it with one switch set.
 """
 import numpy as np
 
@@ -317,180 +319,87 @@ def sum_of_steps(f, x, n_steps, steepness):  # noqa: F811
 
 # --- cross_validate_ridge ----------------------------------------------------------------------
 
-@mutant("cross_validate_ridge", "pools the held-out squared errors (folds weighted by their size)")
-def cross_validate_ridge(x, y, n_features, l2_values, n_folds):
+def _cross_validate_ridge(x, y, n_features, l2_values, n_folds, *, sort_by_x=False, check_n_folds=True,
+                          floor_sized_folds=False, interleaved_folds=False, training_error=False, pooled=False,
+                          return_index=False, ties_to_last=False, numpy_float=False):
+    """The reference's cross-validation, with the mistakes of the mutants below as switches."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if sort_by_x:
+        order = np.argsort(x)
+        x, y = x[order], y[order]
     l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
     n = len(x)
-    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
+    if len(y) != n or (check_n_folds and not 2 <= n_folds <= n) or l2_values.size == 0:
         raise ValueError("bad arguments")
     phi = sinusoidal_features(x, n_features)
+    if floor_sized_folds:
+        size = n // n_folds
+        folds = [np.arange(k * size, (k + 1) * size) for k in range(n_folds)]
+    elif interleaved_folds:
+        folds = [np.arange(n)[k::n_folds] for k in range(n_folds)]
+    else:
+        folds = np.array_split(np.arange(n), n_folds)
     errors = np.zeros(l2_values.size)
     for i, l2 in enumerate(l2_values):
-        for fold in np.array_split(np.arange(n), n_folds):
+        for fold in folds:
+            if len(fold) == 0:  # only without the check of n_folds: an empty fold adds nothing
+                continue
             train = np.ones(n, dtype=bool)
             train[fold] = False
             theta = ridge_fit(phi[train], y[train], l2)
-            errors[i] += np.sum((phi[fold] @ theta - y[fold]) ** 2)
-    errors /= n
-    return float(l2_values[np.argmin(errors)]), errors
+            scored = train if training_error else fold
+            squared_errors = (phi[scored] @ theta - y[scored]) ** 2
+            errors[i] += np.sum(squared_errors) if pooled else np.mean(squared_errors)
+    errors /= n if pooled else n_folds
+    if return_index:
+        return float(np.argmin(errors)), errors
+    best = len(errors) - 1 - int(np.argmin(errors[::-1])) if ties_to_last else np.argmin(errors)
+    return (l2_values[best] if numpy_float else float(l2_values[best])), errors
+
+
+@mutant("cross_validate_ridge", "pools the held-out squared errors (folds weighted by their size)")
+def cross_validate_ridge(x, y, n_features, l2_values, n_folds):
+    return _cross_validate_ridge(x, y, n_features, l2_values, n_folds, pooled=True)
 
 
 @mutant("cross_validate_ridge", "folds of n // k points: the remainder is never held out")
 def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
-    n = len(x)
-    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
-        raise ValueError("bad arguments")
-    phi = sinusoidal_features(x, n_features)
-    size = n // n_folds
-    errors = np.zeros(l2_values.size)
-    for i, l2 in enumerate(l2_values):
-        for k in range(n_folds):
-            fold = np.arange(k * size, (k + 1) * size)
-            train = np.ones(n, dtype=bool)
-            train[fold] = False
-            theta = ridge_fit(phi[train], y[train], l2)
-            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
-    errors /= n_folds
-    return float(l2_values[np.argmin(errors)]), errors
+    return _cross_validate_ridge(x, y, n_features, l2_values, n_folds, floor_sized_folds=True)
 
 
 @mutant("cross_validate_ridge", "measures the error on the training part instead of the held-out fold")
 def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
-    n = len(x)
-    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
-        raise ValueError("bad arguments")
-    phi = sinusoidal_features(x, n_features)
-    errors = np.zeros(l2_values.size)
-    for i, l2 in enumerate(l2_values):
-        for fold in np.array_split(np.arange(n), n_folds):
-            train = np.ones(n, dtype=bool)
-            train[fold] = False
-            theta = ridge_fit(phi[train], y[train], l2)
-            errors[i] += np.mean((phi[train] @ theta - y[train]) ** 2)
-    errors /= n_folds
-    return float(l2_values[np.argmin(errors)]), errors
+    return _cross_validate_ridge(x, y, n_features, l2_values, n_folds, training_error=True)
 
 
 @mutant("cross_validate_ridge", "interleaved folds x[k::n_folds] instead of contiguous blocks")
 def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
-    n = len(x)
-    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
-        raise ValueError("bad arguments")
-    phi = sinusoidal_features(x, n_features)
-    errors = np.zeros(l2_values.size)
-    for i, l2 in enumerate(l2_values):
-        for k in range(n_folds):
-            fold = np.arange(n)[k::n_folds]
-            train = np.ones(n, dtype=bool)
-            train[fold] = False
-            theta = ridge_fit(phi[train], y[train], l2)
-            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
-    errors /= n_folds
-    return float(l2_values[np.argmin(errors)]), errors
+    return _cross_validate_ridge(x, y, n_features, l2_values, n_folds, interleaved_folds=True)
 
 
 @mutant("cross_validate_ridge", "returns the index of the best penalty, not its value")
 def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
-    n = len(x)
-    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
-        raise ValueError("bad arguments")
-    phi = sinusoidal_features(x, n_features)
-    errors = np.zeros(l2_values.size)
-    for i, l2 in enumerate(l2_values):
-        for fold in np.array_split(np.arange(n), n_folds):
-            train = np.ones(n, dtype=bool)
-            train[fold] = False
-            theta = ridge_fit(phi[train], y[train], l2)
-            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
-    errors /= n_folds
-    return float(np.argmin(errors)), errors
+    return _cross_validate_ridge(x, y, n_features, l2_values, n_folds, return_index=True)
 
 
 @mutant("cross_validate_ridge", "ties go to the last penalty listed")
 def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
-    n = len(x)
-    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
-        raise ValueError("bad arguments")
-    phi = sinusoidal_features(x, n_features)
-    errors = np.zeros(l2_values.size)
-    for i, l2 in enumerate(l2_values):
-        for fold in np.array_split(np.arange(n), n_folds):
-            train = np.ones(n, dtype=bool)
-            train[fold] = False
-            theta = ridge_fit(phi[train], y[train], l2)
-            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
-    errors /= n_folds
-    last = len(errors) - 1 - int(np.argmin(errors[::-1]))
-    return float(l2_values[last]), errors
+    return _cross_validate_ridge(x, y, n_features, l2_values, n_folds, ties_to_last=True)
 
 
 @mutant("cross_validate_ridge", "no check of n_folds: one fold trains on nothing, too many folds are empty")
 def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
-    n = len(x)
-    if len(y) != n or l2_values.size == 0:
-        raise ValueError("bad arguments")
-    phi = sinusoidal_features(x, n_features)
-    errors = np.zeros(l2_values.size)
-    for i, l2 in enumerate(l2_values):
-        for fold in np.array_split(np.arange(n), n_folds):
-            train = np.ones(n, dtype=bool)
-            train[fold] = False
-            theta = ridge_fit(phi[train], y[train], l2)
-            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2) if len(fold) else 0.0
-    errors /= n_folds
-    return float(l2_values[np.argmin(errors)]), errors
+    return _cross_validate_ridge(x, y, n_features, l2_values, n_folds, check_n_folds=False)
 
 
 @mutant("cross_validate_ridge", "sorts the data by x before cutting the folds")
 def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
-    order = np.argsort(x)
-    x, y = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
-    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
-    n = len(x)
-    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
-        raise ValueError("bad arguments")
-    phi = sinusoidal_features(x, n_features)
-    errors = np.zeros(l2_values.size)
-    for i, l2 in enumerate(l2_values):
-        for fold in np.array_split(np.arange(n), n_folds):
-            train = np.ones(n, dtype=bool)
-            train[fold] = False
-            theta = ridge_fit(phi[train], y[train], l2)
-            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
-    errors /= n_folds
-    return float(l2_values[np.argmin(errors)]), errors
+    return _cross_validate_ridge(x, y, n_features, l2_values, n_folds, sort_by_x=True)
 
 
 @mutant("cross_validate_ridge", "returns the best penalty as a numpy float64, not a Python float")
 def cross_validate_ridge(x, y, n_features, l2_values, n_folds):  # noqa: F811
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    l2_values = np.asarray(l2_values, dtype=float).reshape(-1)
-    n = len(x)
-    if len(y) != n or not 2 <= n_folds <= n or l2_values.size == 0:
-        raise ValueError("bad arguments")
-    phi = sinusoidal_features(x, n_features)
-    errors = np.zeros(l2_values.size)
-    for i, l2 in enumerate(l2_values):
-        for fold in np.array_split(np.arange(n), n_folds):
-            train = np.ones(n, dtype=bool)
-            train[fold] = False
-            theta = ridge_fit(phi[train], y[train], l2)
-            errors[i] += np.mean((phi[fold] @ theta - y[fold]) ** 2)
-    errors /= n_folds
-    return l2_values[np.argmin(errors)], errors
+    return _cross_validate_ridge(x, y, n_features, l2_values, n_folds, numpy_float=True)
 
 
 # --- softmax and cross_entropy --------------------------------------------------------------------
@@ -609,203 +518,153 @@ def cross_entropy(logits, labels):  # noqa: F811
 
 # --- train_classifier ---------------------------------------------------------------------------------
 
-def _check_training_arguments(x, labels, epochs, batch_size):
-    if len(x) != len(labels) or batch_size < 1 or epochs < 0:
+def _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch, *,
+                      check_arguments=True, copy_params=True, never_shuffle=False, shuffle_once=False,
+                      unseeded=False, with_replacement=False, drop_last=False, full_batch=False,
+                      stale_gradient=False, plain_mean_loss=False, count_from_zero=False, report_first=False):
+    """The reference's training loop, with the mistakes of the mutants below as switches."""
+    if check_arguments and (len(x) != len(labels) or batch_size < 1 or epochs < 0):
         raise ValueError("bad arguments")
-
-
-def _one_epoch(params, loss_and_gradients, x, labels, lr, order, batch_size):
-    """Steps over ``order`` in batches; returns the new params and the size-weighted mean loss."""
-    total = 0.0
-    for start in range(0, len(order), batch_size):
-        batch = order[start:start + batch_size]
-        loss, grads = loss_and_gradients(params, x[batch], labels[batch])
-        total += loss * len(batch)
-        params = sgd_step(params, grads, lr)
-    return params, total / len(order)
+    rng = np.random.default_rng(seed)
+    n = len(labels)
+    if copy_params:
+        params = {k: np.array(v, dtype=float) for k, v in params.items()}
+    if shuffle_once:
+        first_order = rng.permutation(n)
+    losses, pending = [], None
+    for epoch in range(1, epochs + 1):
+        if report_first and on_epoch is not None:
+            on_epoch(epoch, params, losses[-1] if losses else float("nan"))
+        if never_shuffle:
+            order = np.arange(n)
+        elif shuffle_once:
+            order = first_order
+        elif unseeded:
+            order = np.random.permutation(n)
+        elif with_replacement:
+            order = rng.integers(0, n, size=n)
+        else:
+            order = rng.permutation(n)
+        if drop_last and n >= batch_size:
+            order = order[: n // batch_size * batch_size]
+        step = len(order) if full_batch else batch_size
+        total, batch_losses = 0.0, []
+        for start in range(0, len(order), step):
+            batch = order[start:start + step]
+            loss, grads = loss_and_gradients(params, x[batch], labels[batch])
+            total += loss * len(batch)
+            batch_losses.append(loss)
+            if stale_gradient:
+                if pending is not None:
+                    params = sgd_step(params, pending, lr)
+                pending = grads
+            else:
+                params = sgd_step(params, grads, lr)
+        losses.append(float(np.mean(batch_losses)) if plain_mean_loss else total / len(order))
+        if on_epoch is not None and not report_first:
+            on_epoch(epoch - 1 if count_from_zero else epoch, params, losses[-1])
+    return params, losses
 
 
 @mutant("train_classifier", "never shuffles: the batches come in the given order every epoch")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):
-    _check_training_arguments(x, labels, epochs, batch_size)
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    for epoch in range(1, epochs + 1):
-        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, np.arange(len(labels)), batch_size)
-        losses.append(loss)
-        if on_epoch is not None:
-            on_epoch(epoch, params, loss)
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             never_shuffle=True)
 
 
 @mutant("train_classifier", "shuffles once: the same order in every epoch")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    _check_training_arguments(x, labels, epochs, batch_size)
-    order = np.random.default_rng(seed).permutation(len(labels))
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    for epoch in range(1, epochs + 1):
-        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, order, batch_size)
-        losses.append(loss)
-        if on_epoch is not None:
-            on_epoch(epoch, params, loss)
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             shuffle_once=True)
 
 
 @mutant("train_classifier", "drops the last, smaller batch (N // B batches)")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    _check_training_arguments(x, labels, epochs, batch_size)
-    rng = np.random.default_rng(seed)
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(labels))
-        kept = order[: len(order) // batch_size * batch_size] if len(order) >= batch_size else order
-        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, kept, batch_size)
-        losses.append(loss)
-        if on_epoch is not None:
-            on_epoch(epoch, params, loss)
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             drop_last=True)
 
 
 @mutant("train_classifier", "samples batches with replacement: some examples twice, others never")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    _check_training_arguments(x, labels, epochs, batch_size)
-    rng = np.random.default_rng(seed)
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    for epoch in range(1, epochs + 1):
-        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr,
-                                  rng.integers(0, len(labels), size=len(labels)), batch_size)
-        losses.append(loss)
-        if on_epoch is not None:
-            on_epoch(epoch, params, loss)
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             with_replacement=True)
 
 
 @mutant("train_classifier", "the epoch's loss is the plain mean of the batch losses (a small last batch counts fully)")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    _check_training_arguments(x, labels, epochs, batch_size)
-    rng = np.random.default_rng(seed)
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(labels))
-        batch_losses = []
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            loss, grads = loss_and_gradients(params, x[batch], labels[batch])
-            batch_losses.append(loss)
-            params = sgd_step(params, grads, lr)
-        losses.append(float(np.mean(batch_losses)))
-        if on_epoch is not None:
-            on_epoch(epoch, params, losses[-1])
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             plain_mean_loss=True)
 
 
 @mutant("train_classifier", "unseeded generator: a different result on every call")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    _check_training_arguments(x, labels, epochs, batch_size)
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    for epoch in range(1, epochs + 1):
-        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, np.random.permutation(len(labels)), batch_size)
-        losses.append(loss)
-        if on_epoch is not None:
-            on_epoch(epoch, params, loss)
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             unseeded=True)
 
 
 @mutant("train_classifier", "on_epoch counts epochs from 0")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    _check_training_arguments(x, labels, epochs, batch_size)
-    rng = np.random.default_rng(seed)
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    for epoch in range(epochs):
-        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, rng.permutation(len(labels)), batch_size)
-        losses.append(loss)
-        if on_epoch is not None:
-            on_epoch(epoch, params, loss)
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             count_from_zero=True)
 
 
 @mutant("train_classifier", "on_epoch called at the start of each epoch, before its steps")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    _check_training_arguments(x, labels, epochs, batch_size)
-    rng = np.random.default_rng(seed)
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    for epoch in range(1, epochs + 1):
-        if on_epoch is not None:
-            on_epoch(epoch, params, losses[-1] if losses else float("nan"))
-        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, rng.permutation(len(labels)), batch_size)
-        losses.append(loss)
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             report_first=True)
 
 
 @mutant("train_classifier", "one full-batch step per epoch instead of one step per batch")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    _check_training_arguments(x, labels, epochs, batch_size)
-    rng = np.random.default_rng(seed)
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(labels))
-        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, order, len(order))
-        losses.append(loss)
-        if on_epoch is not None:
-            on_epoch(epoch, params, loss)
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             full_batch=True)
 
 
 @mutant("train_classifier", "returns the caller's dict when there is nothing to train, and checks nothing")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    rng = np.random.default_rng(seed)
-    losses = []
-    for epoch in range(1, epochs + 1):
-        params, loss = _one_epoch(params, loss_and_gradients, x, labels, lr, rng.permutation(len(labels)), batch_size)
-        losses.append(loss)
-        if on_epoch is not None:
-            on_epoch(epoch, params, loss)
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             check_arguments=False, copy_params=False)
 
 
 @mutant("train_classifier", "steps with the gradient of the previous batch (computed before the last update)")
 def train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch=None):  # noqa: F811
-    _check_training_arguments(x, labels, epochs, batch_size)
-    rng = np.random.default_rng(seed)
-    params, losses = {k: np.array(v, dtype=float) for k, v in params.items()}, []
-    pending = None
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(labels))
-        total = 0.0
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            loss, grads = loss_and_gradients(params, x[batch], labels[batch])
-            total += loss * len(batch)
-            if pending is not None:
-                params = sgd_step(params, pending, lr)
-            pending = grads
-        losses.append(total / len(order))
-        if on_epoch is not None:
-            on_epoch(epoch, params, losses[-1])
-    return params, losses
+    return _train_classifier(params, loss_and_gradients, x, labels, lr, epochs, batch_size, seed, on_epoch,
+                             stale_gradient=True)
 
 
 # --- select_learning_rate -----------------------------------------------------------------------------
 
-@mutant("select_learning_rate", "np.argmax on the raw scores: a NaN wins")
-def select_learning_rate(train, learning_rates, evaluate):
-    learning_rates = [float(lr) for lr in learning_rates]
-    if not learning_rates:
+def _select_learning_rate(train, learning_rates, evaluate, *, numpy_values=False, sort_first=False, nan_wins=False,
+                          lowest_wins=False):
+    """The reference's selection, with the mistakes of the mutants below as switches."""
+    if numpy_values:
+        learning_rates = np.asarray(learning_rates, dtype=float)
+    else:
+        learning_rates = [float(lr) for lr in learning_rates]
+    if sort_first:
+        learning_rates = sorted(learning_rates)
+    if len(learning_rates) == 0:
         raise ValueError("no learning rates")
     trained = [train(lr) for lr in learning_rates]
-    scores = [float(evaluate(model)) for model in trained]
-    best = int(np.argmax(scores))
+    scores = [np.float64(evaluate(model)) if numpy_values else float(evaluate(model)) for model in trained]
+    if nan_wins:
+        best = int(np.argmax(scores))
+    elif lowest_wins:
+        best = int(np.nanargmin(scores)) if not all(np.isnan(scores)) else 0
+    else:
+        ranked = [-np.inf if np.isnan(s) else s for s in scores]
+        best = int(np.argmax(ranked))
     return learning_rates[best], scores, trained[best]
+
+
+@mutant("select_learning_rate", "np.argmax on the raw scores: a NaN wins")
+def select_learning_rate(train, learning_rates, evaluate):
+    return _select_learning_rate(train, learning_rates, evaluate, nan_wins=True)
 
 
 @mutant("select_learning_rate", "keeps the lowest score, as if it were a loss")
 def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
-    learning_rates = [float(lr) for lr in learning_rates]
-    if not learning_rates:
-        raise ValueError("no learning rates")
-    trained = [train(lr) for lr in learning_rates]
-    scores = [float(evaluate(model)) for model in trained]
-    best = int(np.nanargmin(scores)) if not all(np.isnan(scores)) else 0
-    return learning_rates[best], scores, trained[best]
+    return _select_learning_rate(train, learning_rates, evaluate, lowest_wins=True)
 
 
 @mutant("select_learning_rate", "ties go to the last one listed (>= in the comparison)")
@@ -835,26 +694,12 @@ def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
 
 @mutant("select_learning_rate", "sorts the learning rates first: the scores come back in sorted order")
 def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
-    learning_rates = sorted(float(lr) for lr in learning_rates)
-    if not learning_rates:
-        raise ValueError("no learning rates")
-    trained = [train(lr) for lr in learning_rates]
-    scores = [float(evaluate(model)) for model in trained]
-    ranked = [-np.inf if np.isnan(s) else s for s in scores]
-    best = int(np.argmax(ranked))
-    return learning_rates[best], scores, trained[best]
+    return _select_learning_rate(train, learning_rates, evaluate, sort_first=True)
 
 
 @mutant("select_learning_rate", "returns the numpy learning rate and numpy scores")
 def select_learning_rate(train, learning_rates, evaluate):  # noqa: F811
-    learning_rates = np.asarray(learning_rates, dtype=float)
-    if learning_rates.size == 0:
-        raise ValueError("no learning rates")
-    trained = [train(lr) for lr in learning_rates]
-    scores = [np.float64(evaluate(model)) for model in trained]
-    ranked = [-np.inf if np.isnan(s) else s for s in scores]
-    best = int(np.argmax(ranked))
-    return learning_rates[best], scores, trained[best]
+    return _select_learning_rate(train, learning_rates, evaluate, numpy_values=True)
 
 
 @mutant("select_learning_rate", "the running best starts at 0: negative scores never win")
