@@ -11,16 +11,25 @@ catalogue = MutantCatalogue("solutions.generative_models")
 
 # --- kl_divergence -------------------------------------------------------------------------------------
 
-@catalogue.mutant("kl_divergence", "arguments swapped: computes KL(q || p)")
-def kl_divergence(p, q):
+def _kl_divergence(p, q, *, checks=True, finite_only=False, bits=False):
+    """The reference's KL(p || q) with switchable mistakes, as a numpy float (shared by the mutants below)."""
     p = np.asarray(p, dtype=float)
     q = np.asarray(q, dtype=float)
-    if p.shape != q.shape:
+    if checks and p.shape != q.shape:
         raise ValueError("shapes differ")
-    support = q > 0
-    if np.any(p[support] == 0):
-        return float("inf")
-    return float(np.sum(q[support] * np.log(q[support] / p[support])))
+    if finite_only:  # terms with q = 0 dropped
+        support = (p > 0) & (q > 0)
+    else:
+        support = p > 0
+        if np.any(q[support] == 0):
+            return np.float64(np.inf)
+    log = np.log2 if bits else np.log
+    return np.sum(p[support] * log(p[support] / q[support]))
+
+
+@catalogue.mutant("kl_divergence", "arguments swapped: computes KL(q || p)")
+def kl_divergence(p, q):
+    return float(_kl_divergence(q, p))
 
 
 @catalogue.mutant("kl_divergence", "zero probabilities not handled: 0 log 0 gives NaN")
@@ -35,34 +44,17 @@ def kl_divergence(p, q):
 
 @catalogue.mutant("kl_divergence", "terms with q = 0 dropped: finite instead of infinite")
 def kl_divergence(p, q):
-    p = np.asarray(p, dtype=float)
-    q = np.asarray(q, dtype=float)
-    if p.shape != q.shape:
-        raise ValueError("shapes differ")
-    support = (p > 0) & (q > 0)
-    return float(np.sum(p[support] * np.log(p[support] / q[support])))
+    return float(_kl_divergence(p, q, finite_only=True))
 
 
 @catalogue.mutant("kl_divergence", "log base 2 (bits instead of nats)")
 def kl_divergence(p, q):
-    p = np.asarray(p, dtype=float)
-    q = np.asarray(q, dtype=float)
-    if p.shape != q.shape:
-        raise ValueError("shapes differ")
-    support = p > 0
-    if np.any(q[support] == 0):
-        return float("inf")
-    return float(np.sum(p[support] * np.log2(p[support] / q[support])))
+    return float(_kl_divergence(p, q, bits=True))
 
 
 @catalogue.mutant("kl_divergence", "returns a numpy float, no shape check")
 def kl_divergence(p, q):
-    p = np.asarray(p, dtype=float)
-    q = np.asarray(q, dtype=float)
-    support = p > 0
-    if np.any(q[support] == 0):
-        return np.float64(np.inf)
-    return np.sum(p[support] * np.log(p[support] / q[support]))
+    return _kl_divergence(p, q, checks=False)
 
 
 # --- js_divergence -------------------------------------------------------------------------------------
@@ -215,98 +207,89 @@ def vae_loss(x, x_logits, mu, log_var, beta=1.0):
 
 # --- pca_subspace ---------------------------------------------------------------------------------------
 
+def _pca_subspace(X, k, *, check_k=True, k_bounded_by_d=False, centre=True, centre_in_place=False,
+                  wrong_side=False, singular_values=False, divide_by_n=False, last_k=False):
+    """The reference's PCA with switchable mistakes (shared by the mutants below)."""
+    if centre_in_place:
+        X = X if X.dtype.kind == "f" else X.astype(float)  # the caller's float array itself
+    else:
+        X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    if check_k and not 1 <= k <= (d if k_bounded_by_d else min(n, d)):
+        raise ValueError("bad k")
+    mean = X.mean(axis=0)
+    if centre_in_place:
+        X -= mean
+        centred = X
+    else:
+        centred = X - mean if centre else X
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    if last_k:
+        components, s = vt[-k:], s[-k:]
+    else:
+        components, s = vt[:k], s[:k]
+    if wrong_side:
+        components = vt[:, :k].T
+    if singular_values:
+        return mean, components, s
+    return mean, components, s ** 2 / (n if divide_by_n else n - 1)
+
+
 @catalogue.mutant("pca_subspace", "does not centre the data")
 def pca_subspace(X, k):
-    X = np.asarray(X, dtype=float)
-    n, d = X.shape
-    if not 1 <= k <= min(n, d):
-        raise ValueError("bad k")
-    _, s, vt = np.linalg.svd(X, full_matrices=False)
-    return X.mean(axis=0), vt[:k], s[:k] ** 2 / (n - 1)
+    return _pca_subspace(X, k, centre=False)
 
 
 @catalogue.mutant("pca_subspace", "takes the columns of U (wrong side of the SVD)")
 def pca_subspace(X, k):
-    X = np.asarray(X, dtype=float)
-    n, d = X.shape
-    if not 1 <= k <= min(n, d):
-        raise ValueError("bad k")
-    mean = X.mean(axis=0)
-    u, s, vt = np.linalg.svd(X - mean, full_matrices=False)
-    return mean, vt[:, :k].T, s[:k] ** 2 / (n - 1)
+    return _pca_subspace(X, k, wrong_side=True)
 
 
 @catalogue.mutant("pca_subspace", "variances are the singular values, not their squares / (N - 1)")
 def pca_subspace(X, k):
-    X = np.asarray(X, dtype=float)
-    n, d = X.shape
-    if not 1 <= k <= min(n, d):
-        raise ValueError("bad k")
-    mean = X.mean(axis=0)
-    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
-    return mean, vt[:k], s[:k]
+    return _pca_subspace(X, k, singular_values=True)
 
 
 @catalogue.mutant("pca_subspace", "divides the variances by N instead of N - 1")
 def pca_subspace(X, k):
-    X = np.asarray(X, dtype=float)
-    n, d = X.shape
-    if not 1 <= k <= min(n, d):
-        raise ValueError("bad k")
-    mean = X.mean(axis=0)
-    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
-    return mean, vt[:k], s[:k] ** 2 / n
+    return _pca_subspace(X, k, divide_by_n=True)
 
 
 @catalogue.mutant("pca_subspace", "centres the data in place")
 def pca_subspace(X, k):
-    n, d = X.shape
-    if not 1 <= k <= min(n, d):
-        raise ValueError("bad k")
-    X = X.astype(float) if X.dtype.kind != "f" else X
-    mean = X.mean(axis=0)
-    X -= mean
-    _, s, vt = np.linalg.svd(X, full_matrices=False)
-    return mean, vt[:k], s[:k] ** 2 / (n - 1)
+    return _pca_subspace(X, k, centre_in_place=True)
 
 
 @catalogue.mutant("pca_subspace", "the last k directions (smallest variances)")
 def pca_subspace(X, k):
-    X = np.asarray(X, dtype=float)
-    n, d = X.shape
-    if not 1 <= k <= min(n, d):
-        raise ValueError("bad k")
-    mean = X.mean(axis=0)
-    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
-    return mean, vt[-k:], s[-k:] ** 2 / (n - 1)
+    return _pca_subspace(X, k, last_k=True)
 
 
 @catalogue.mutant("pca_subspace", "no check of k")
 def pca_subspace(X, k):
-    X = np.asarray(X, dtype=float)
-    n = len(X)
-    mean = X.mean(axis=0)
-    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
-    return mean, vt[:k], s[:k] ** 2 / (n - 1)
+    return _pca_subspace(X, k, check_k=False)
 
 
 # --- subspace_cosines ------------------------------------------------------------------------------------
 
-@catalogue.mutant("subspace_cosines", "no orthonormalization: singular values of A B^T")
-def subspace_cosines(A, B):
+def _same_shape(A, B):
+    """A and B as float arrays; ValueError unless their shapes are equal."""
     A = np.asarray(A, dtype=float)
     B = np.asarray(B, dtype=float)
     if A.shape != B.shape:
         raise ValueError("shapes differ")
+    return A, B
+
+
+@catalogue.mutant("subspace_cosines", "no orthonormalization: singular values of A B^T")
+def subspace_cosines(A, B):
+    A, B = _same_shape(A, B)
     return np.linalg.svd(A @ B.T, compute_uv=False)
 
 
 @catalogue.mutant("subspace_cosines", "normalizes rows but does not orthogonalize them")
 def subspace_cosines(A, B):
-    A = np.asarray(A, dtype=float)
-    B = np.asarray(B, dtype=float)
-    if A.shape != B.shape:
-        raise ValueError("shapes differ")
+    A, B = _same_shape(A, B)
     A = A / np.linalg.norm(A, axis=1, keepdims=True)
     B = B / np.linalg.norm(B, axis=1, keepdims=True)
     return np.clip(np.linalg.svd(A @ B.T, compute_uv=False), 0.0, 1.0)
@@ -314,20 +297,14 @@ def subspace_cosines(A, B):
 
 @catalogue.mutant("subspace_cosines", "cosines between matching rows, not principal angles")
 def subspace_cosines(A, B):
-    A = np.asarray(A, dtype=float)
-    B = np.asarray(B, dtype=float)
-    if A.shape != B.shape:
-        raise ValueError("shapes differ")
+    A, B = _same_shape(A, B)
     cos = np.abs(np.sum(A * B, axis=1)) / (np.linalg.norm(A, axis=1) * np.linalg.norm(B, axis=1))
     return np.sort(cos)[::-1]
 
 
 @catalogue.mutant("subspace_cosines", "QR of the rows as given (k, D) instead of the columns")
 def subspace_cosines(A, B):
-    A = np.asarray(A, dtype=float)
-    B = np.asarray(B, dtype=float)
-    if A.shape != B.shape:
-        raise ValueError("shapes differ")
+    A, B = _same_shape(A, B)
     qa, _ = np.linalg.qr(A)
     qb, _ = np.linalg.qr(B)
     return np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), 0.0, 1.0)[: len(A)]
@@ -335,10 +312,7 @@ def subspace_cosines(A, B):
 
 @catalogue.mutant("subspace_cosines", "sorted from smallest to largest")
 def subspace_cosines(A, B):
-    A = np.asarray(A, dtype=float)
-    B = np.asarray(B, dtype=float)
-    if A.shape != B.shape:
-        raise ValueError("shapes differ")
+    A, B = _same_shape(A, B)
     qa, _ = np.linalg.qr(A.T)
     qb, _ = np.linalg.qr(B.T)
     return np.sort(np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), 0.0, 1.0))
@@ -373,89 +347,84 @@ def discriminator_loss(real_logits, fake_logits):
 
 # --- generator_loss --------------------------------------------------------------------------------------
 
-@catalogue.mutant("generator_loss", "the notes' erratum: minimax loss 1 - log D(G(z))")
-def generator_loss(fake_logits, kind="non-saturating"):
+def _generator_loss(fake_logits, kind, *, erratum=False, kinds_swapped=False, minimax_sign_flipped=False,
+                    unknown_kinds_allowed=False, naive=False):
+    """The reference's generator loss with switchable mistakes (shared by the mutants below)."""
+    if kinds_swapped:
+        kind = {"minimax": "non-saturating", "non-saturating": "minimax"}.get(kind, kind)
     if kind == "minimax":
-        return 1.0 + F.softplus(-fake_logits).mean()
-    if kind == "non-saturating":
+        if erratum:  # the notes' 1 - log D(G(z))
+            return 1.0 + F.softplus(-fake_logits).mean()
+        if minimax_sign_flipped:
+            return F.softplus(fake_logits).mean()
+        return -F.softplus(fake_logits).mean()
+    if kind == "non-saturating" or unknown_kinds_allowed:
+        if naive:
+            return -torch.log(torch.sigmoid(fake_logits)).mean()
         return F.softplus(-fake_logits).mean()
     raise ValueError("unknown kind")
+
+
+@catalogue.mutant("generator_loss", "the notes' erratum: minimax loss 1 - log D(G(z))")
+def generator_loss(fake_logits, kind="non-saturating"):
+    return _generator_loss(fake_logits, kind, erratum=True)
 
 
 @catalogue.mutant("generator_loss", "kinds swapped")
 def generator_loss(fake_logits, kind="non-saturating"):
-    if kind == "non-saturating":
-        return -F.softplus(fake_logits).mean()
-    if kind == "minimax":
-        return F.softplus(-fake_logits).mean()
-    raise ValueError("unknown kind")
+    return _generator_loss(fake_logits, kind, kinds_swapped=True)
 
 
 @catalogue.mutant("generator_loss", "minimax sign flipped: minimizes -log(1 - D(G(z)))")
 def generator_loss(fake_logits, kind="non-saturating"):
-    if kind == "minimax":
-        return F.softplus(fake_logits).mean()
-    if kind == "non-saturating":
-        return F.softplus(-fake_logits).mean()
-    raise ValueError("unknown kind")
+    return _generator_loss(fake_logits, kind, minimax_sign_flipped=True)
 
 
 @catalogue.mutant("generator_loss", "unknown kinds fall back to non-saturating")
 def generator_loss(fake_logits, kind="non-saturating"):
-    if kind == "minimax":
-        return -F.softplus(fake_logits).mean()
-    return F.softplus(-fake_logits).mean()
+    return _generator_loss(fake_logits, kind, unknown_kinds_allowed=True)
 
 
 @catalogue.mutant("generator_loss", "non-saturating loss computed naively through sigmoid")
 def generator_loss(fake_logits, kind="non-saturating"):
-    if kind == "minimax":
-        return -F.softplus(fake_logits).mean()
-    if kind == "non-saturating":
-        return -torch.log(torch.sigmoid(fake_logits)).mean()
-    raise ValueError("unknown kind")
+    return _generator_loss(fake_logits, kind, naive=True)
 
 
 @catalogue.mutant("generator_loss", "default kind is minimax")
 def generator_loss(fake_logits, kind="minimax"):
-    if kind == "minimax":
-        return -F.softplus(fake_logits).mean()
-    if kind == "non-saturating":
-        return F.softplus(-fake_logits).mean()
-    raise ValueError("unknown kind")
+    return _generator_loss(fake_logits, kind)
 
 
 # --- optimal_discriminator -------------------------------------------------------------------------------
 
+def _safe_ratio(numerator, denominator, fill):
+    """numerator / denominator where the denominator is positive, ``fill`` elsewhere (no warning)."""
+    return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), fill)
+
+
 @catalogue.mutant("optimal_discriminator", "p_model / (p_data + p_model) (roles swapped)")
 def optimal_discriminator(p_data, p_model):
-    p_data = np.asarray(p_data, dtype=float)
-    p_model = np.asarray(p_model, dtype=float)
-    total = p_data + p_model
-    return np.where(total > 0, p_model / np.where(total > 0, total, 1.0), 0.5)
+    p_data, p_model = _same_shape(p_data, p_model)
+    return _safe_ratio(p_model, p_data + p_model, 0.5)
 
 
 @catalogue.mutant("optimal_discriminator", "0 / 0 left as NaN")
 def optimal_discriminator(p_data, p_model):
-    p_data = np.asarray(p_data, dtype=float)
-    p_model = np.asarray(p_model, dtype=float)
+    p_data, p_model = _same_shape(p_data, p_model)
     with np.errstate(invalid="ignore"):
         return p_data / (p_data + p_model)
 
 
 @catalogue.mutant("optimal_discriminator", "0 / 0 set to 0 instead of 1/2")
 def optimal_discriminator(p_data, p_model):
-    p_data = np.asarray(p_data, dtype=float)
-    p_model = np.asarray(p_model, dtype=float)
-    total = p_data + p_model
-    return np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.0)
+    p_data, p_model = _same_shape(p_data, p_model)
+    return _safe_ratio(p_data, p_data + p_model, 0.0)
 
 
 @catalogue.mutant("optimal_discriminator", "p_data / p_model (a density ratio, not a probability)")
 def optimal_discriminator(p_data, p_model):
-    p_data = np.asarray(p_data, dtype=float)
-    p_model = np.asarray(p_model, dtype=float)
-    return np.where(p_model > 0, p_data / np.where(p_model > 0, p_model, 1.0), 0.5)
+    p_data, p_model = _same_shape(p_data, p_model)
+    return _safe_ratio(p_data, p_model, 0.5)
 
 
 @catalogue.mutant("optimal_discriminator", "integer division on integer inputs")
@@ -480,11 +449,16 @@ def _log_terms(p_data, p_model, D):
         return p_data, p_model, np.log(D), np.log1p(-D)
 
 
-def _riemann_terms(p_data, p_model, D):
+def _riemann_terms(p_data, p_model, D, *, check_d=True, generated_log_d=False, zeros_unhandled=False):
+    """The integrand of V(D, G) on the grid, with switchable mistakes (shared by the mutants below)."""
     p_data, p_model, log_d, log_not_d = _log_terms(p_data, p_model, D)
-    if p_data.shape != p_model.shape or (D is not None and np.shape(D) != p_data.shape):
+    if p_data.shape != p_model.shape or (check_d and D is not None and np.shape(D) != p_data.shape):
         raise ValueError("shapes differ")
+    if generated_log_d:
+        log_not_d = log_d
     with np.errstate(invalid="ignore"):
+        if zeros_unhandled:
+            return p_data * log_d + p_model * log_not_d
         return np.where(p_data > 0, p_data * log_d, 0.0) + np.where(p_model > 0, p_model * log_not_d, 0.0)
 
 
@@ -500,16 +474,12 @@ def gan_value(p_data, p_model, dx, D=None):
 
 @catalogue.mutant("gan_value", "0 log 0 not handled (NaN where a density is 0 and D is 0 or 1)")
 def gan_value(p_data, p_model, dx, D=None):
-    p_data, p_model, log_d, log_not_d = _log_terms(p_data, p_model, D)
-    with np.errstate(invalid="ignore"):
-        return float(np.sum(p_data * log_d + p_model * log_not_d) * dx)
+    return float(np.sum(_riemann_terms(p_data, p_model, D, zeros_unhandled=True)) * dx)
 
 
 @catalogue.mutant("gan_value", "uses log D for the generated term too")
 def gan_value(p_data, p_model, dx, D=None):
-    p_data, p_model, log_d, _ = _log_terms(p_data, p_model, D)
-    with np.errstate(invalid="ignore"):
-        return float(np.sum(np.where(p_data > 0, p_data * log_d, 0.0) + np.where(p_model > 0, p_model * log_d, 0.0)) * dx)
+    return float(np.sum(_riemann_terms(p_data, p_model, D, generated_log_d=True)) * dx)
 
 
 @catalogue.mutant("gan_value", "D* computed as a ratio, then log(1 - D*): minus infinity where p_model << p_data")
@@ -517,8 +487,7 @@ def gan_value(p_data, p_model, dx, D=None):
     p_data = np.asarray(p_data, dtype=float)
     p_model = np.asarray(p_model, dtype=float)
     if D is None:
-        total = p_data + p_model
-        D = np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.5)
+        D = _safe_ratio(p_data, p_data + p_model, 0.5)
     return float(np.sum(_riemann_terms(p_data, p_model, D)) * dx)
 
 
@@ -531,11 +500,7 @@ def gan_value(p_data, p_model, dx, D=None):
 
 @catalogue.mutant("gan_value", "no shape check: a D of shape (1,) or (5, 1) is broadcast")
 def gan_value(p_data, p_model, dx, D=None):
-    p_data, p_model, log_d, log_not_d = _log_terms(p_data, p_model, D)
-    if p_data.shape != p_model.shape:
-        raise ValueError("shapes differ")
-    with np.errstate(invalid="ignore"):
-        return float(np.sum(np.where(p_data > 0, p_data * log_d, 0.0) + np.where(p_model > 0, p_model * log_not_d, 0.0)) * dx)
+    return float(np.sum(_riemann_terms(p_data, p_model, D, check_d=False)) * dx)
 
 
 @catalogue.mutant("gan_value", "trapezoid rule along the last axis only (a 2-D grid is not summed over both axes)")
@@ -548,8 +513,7 @@ def gan_value(p_data, p_model, dx, D=None):
 def optimal_discriminator(p_data, p_model):
     p_data = np.asarray(p_data, dtype=float)
     p_model = np.asarray(p_model, dtype=float)
-    total = p_data + p_model
-    return np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.5)
+    return _safe_ratio(p_data, p_data + p_model, 0.5)
 
 
 @catalogue.mutant("gaussian_kl", "no shape check: a log-variance of shape (B, 1) is broadcast")
@@ -572,84 +536,68 @@ def vae_loss(x, x_logits, mu, log_var, beta=1.0):
 
 # --- made_masks -------------------------------------------------------------------------------------------
 
-def _made_checks(ordering, hidden_sizes):
+def _made_masks(ordering, hidden_sizes, *, checks=True, output_sees_itself=False, hidden_strict=False,
+                transposed=False, degrees_from_zero=False, natural_order=False, boolean=False):
+    """The reference's MADE masks with switchable mistakes (shared by the mutants below)."""
     ordering = np.asarray(ordering)
-    if len(ordering) < 2 or sorted(ordering.tolist()) != list(range(1, len(ordering) + 1)):
-        raise ValueError("bad ordering")
-    if any(size < 1 for size in hidden_sizes):
-        raise ValueError("bad sizes")
-    return ordering
+    if checks:
+        if len(ordering) < 2 or sorted(ordering.tolist()) != list(range(1, len(ordering) + 1)):
+            raise ValueError("bad ordering")
+        if any(size < 1 for size in hidden_sizes):
+            raise ValueError("bad sizes")
+    d = len(ordering)
+    inputs = np.arange(1, d + 1) if natural_order else ordering
+    first = 0 if degrees_from_zero else 1
+    # max(..., 1): an unchecked ordering of length 1 would divide by zero
+    degrees = [inputs] + [first + np.arange(size) % max(d - 1, 1) for size in hidden_sizes]
+    masks = []
+    for earlier, later in zip(degrees[:-1], degrees[1:]):
+        if hidden_strict:
+            masks.append(later[:, None] > earlier[None, :])
+        else:
+            masks.append(later[:, None] >= earlier[None, :])
+    if output_sees_itself:
+        masks.append(inputs[:, None] >= degrees[-1][None, :])
+    else:
+        masks.append(inputs[:, None] > degrees[-1][None, :])
+    if transposed:
+        masks = [mask.T for mask in masks]
+    return masks if boolean else [mask.astype(np.float32) for mask in masks]
 
 
 @catalogue.mutant("made_masks", "output mask with >= (an output sees its own input)")
 def made_masks(ordering, hidden_sizes):
-    ordering = _made_checks(ordering, hidden_sizes)
-    d = len(ordering)
-    degrees = [ordering] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
-    masks = [(b[:, None] >= a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
-    masks.append((ordering[:, None] >= degrees[-1][None, :]).astype(np.float32))
-    return masks
+    return _made_masks(ordering, hidden_sizes, output_sees_itself=True)
 
 
 @catalogue.mutant("made_masks", "hidden masks with > (drops allowed connections)")
 def made_masks(ordering, hidden_sizes):
-    ordering = _made_checks(ordering, hidden_sizes)
-    d = len(ordering)
-    degrees = [ordering] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
-    masks = [(b[:, None] > a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
-    masks.append((ordering[:, None] > degrees[-1][None, :]).astype(np.float32))
-    return masks
+    return _made_masks(ordering, hidden_sizes, hidden_strict=True)
 
 
 @catalogue.mutant("made_masks", "masks transposed: shape (in, out)")
 def made_masks(ordering, hidden_sizes):
-    ordering = _made_checks(ordering, hidden_sizes)
-    d = len(ordering)
-    degrees = [ordering] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
-    masks = [(b[None, :] >= a[:, None]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
-    masks.append((ordering[None, :] > degrees[-1][:, None]).astype(np.float32))
-    return masks
+    return _made_masks(ordering, hidden_sizes, transposed=True)
 
 
 @catalogue.mutant("made_masks", "hidden degrees cycle through 0..D-2 (off by one)")
 def made_masks(ordering, hidden_sizes):
-    ordering = _made_checks(ordering, hidden_sizes)
-    d = len(ordering)
-    degrees = [ordering] + [np.arange(size) % (d - 1) for size in hidden_sizes]
-    masks = [(b[:, None] >= a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
-    masks.append((ordering[:, None] > degrees[-1][None, :]).astype(np.float32))
-    return masks
+    return _made_masks(ordering, hidden_sizes, degrees_from_zero=True)
 
 
 @catalogue.mutant("made_masks", "ignores the ordering (natural order 1..D)")
 def made_masks(ordering, hidden_sizes):
-    ordering = _made_checks(ordering, hidden_sizes)
-    d = len(ordering)
-    natural = np.arange(1, d + 1)
-    degrees = [natural] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
-    masks = [(b[:, None] >= a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
-    masks.append((natural[:, None] > degrees[-1][None, :]).astype(np.float32))
-    return masks
+    return _made_masks(ordering, hidden_sizes, natural_order=True)
 
 
 @catalogue.mutant("made_masks", "boolean masks instead of float32")
 def made_masks(ordering, hidden_sizes):
-    ordering = _made_checks(ordering, hidden_sizes)
-    d = len(ordering)
-    degrees = [ordering] + [1 + np.arange(size) % (d - 1) for size in hidden_sizes]
-    masks = [b[:, None] >= a[None, :] for a, b in zip(degrees[:-1], degrees[1:])]
-    masks.append(ordering[:, None] > degrees[-1][None, :])
-    return masks
+    return _made_masks(ordering, hidden_sizes, boolean=True)
 
 
 @catalogue.mutant("made_masks", "does not validate the ordering")
 def made_masks(ordering, hidden_sizes):
-    ordering = np.asarray(ordering)
-    d = len(ordering)
-    degrees = [ordering] + [1 + np.arange(size) % max(d - 1, 1) for size in hidden_sizes]
-    masks = [(b[:, None] >= a[None, :]).astype(np.float32) for a, b in zip(degrees[:-1], degrees[1:])]
-    masks.append((ordering[:, None] > degrees[-1][None, :]).astype(np.float32))
-    return masks
+    return _made_masks(ordering, hidden_sizes, checks=False)
 
 
 # --- VAE ---------------------------------------------------------------------------------------------------
@@ -731,152 +679,118 @@ def _vae_loss(x, x_logits, mu, log_var, beta=1.0):
     return torch.mean(reconstruction + beta * 0.5 * torch.sum(torch.exp(log_var) + mu ** 2 - 1.0 - log_var, dim=-1))
 
 
-@catalogue.mutant("vae_train_step", "never clears the gradients (stale ones are added)")
-def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
-    model.train()
-    loss = _vae_loss(x, *model(x, generator), beta)
+def _vae_train_step(model, optimizer, x, beta, generator, *, stale_gradients=False, loss_after_step=False,
+                    ignore_beta=False, ignore_generator=False, as_tensor=False, no_train_mode=False):
+    """The reference's VAE step with switchable mistakes (shared by the mutants below)."""
+    if not no_train_mode:
+        model.train()
+    if not stale_gradients:
+        optimizer.zero_grad()
+    outputs = model(x) if ignore_generator else model(x, generator)
+    loss = _vae_loss(x, *outputs) if ignore_beta else _vae_loss(x, *outputs, beta)
     loss.backward()
     optimizer.step()
-    return loss.item()
+    if loss_after_step:
+        with torch.no_grad():
+            return _vae_loss(x, *model(x, generator), beta).item()
+    return loss.detach() if as_tensor else loss.item()
+
+
+@catalogue.mutant("vae_train_step", "never clears the gradients (stale ones are added)")
+def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
+    return _vae_train_step(model, optimizer, x, beta, generator, stale_gradients=True)
 
 
 @catalogue.mutant("vae_train_step", "returns the loss measured after the step")
 def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
-    model.train()
-    optimizer.zero_grad()
-    _vae_loss(x, *model(x, generator), beta).backward()
-    optimizer.step()
-    with torch.no_grad():
-        return _vae_loss(x, *model(x, generator), beta).item()
+    return _vae_train_step(model, optimizer, x, beta, generator, loss_after_step=True)
 
 
 @catalogue.mutant("vae_train_step", "ignores beta")
 def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
-    model.train()
-    optimizer.zero_grad()
-    loss = _vae_loss(x, *model(x, generator))
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+    return _vae_train_step(model, optimizer, x, beta, generator, ignore_beta=True)
 
 
 @catalogue.mutant("vae_train_step", "ignores the generator")
 def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
-    model.train()
-    optimizer.zero_grad()
-    loss = _vae_loss(x, *model(x), beta)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+    return _vae_train_step(model, optimizer, x, beta, generator, ignore_generator=True)
 
 
 @catalogue.mutant("vae_train_step", "returns the loss tensor, not a Python float")
 def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
-    model.train()
-    optimizer.zero_grad()
-    loss = _vae_loss(x, *model(x, generator), beta)
-    loss.backward()
-    optimizer.step()
-    return loss.detach()
+    return _vae_train_step(model, optimizer, x, beta, generator, as_tensor=True)
 
 
 @catalogue.mutant("vae_train_step", "does not switch to training mode")
 def vae_train_step(model, optimizer, x, beta=1.0, generator=None):
-    optimizer.zero_grad()
-    loss = _vae_loss(x, *model(x, generator), beta)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+    return _vae_train_step(model, optimizer, x, beta, generator, no_train_mode=True)
 
 
 # --- gan_train_step ----------------------------------------------------------------------------------------
 
-def _d_loss(real_logits, fake_logits):
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+def _d_step(d_optimizer, real_logits, fake_logits):
+    """One discriminator step on the reference's loss; returns the loss tensor."""
+    d_loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    d_optimizer.zero_grad()
+    d_loss.backward()
+    d_optimizer.step()
+    return d_loss
 
 
-def _g_loss(fake_logits, kind):
-    return -F.softplus(fake_logits).mean() if kind == "minimax" else F.softplus(-fake_logits).mean()
+def _g_step(g_optimizer, fake_logits, kind, *, clear=True):
+    """One generator step on the reference's loss of that kind; returns the loss tensor."""
+    g_loss = _generator_loss(fake_logits, kind)
+    if clear:
+        g_optimizer.zero_grad()
+    g_loss.backward()
+    g_optimizer.step()
+    return g_loss
 
 
 @catalogue.mutant("gan_train_step", "no detach: the discriminator's loss also flows into the generator (fake recomputed for G)")
 def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
     g_optimizer.zero_grad()
-    d_optimizer.zero_grad()
-    d_loss = _d_loss(discriminator(real), discriminator(generator(z)))
-    d_loss.backward()
-    d_optimizer.step()
-    g_loss = _g_loss(discriminator(generator(z)), kind)
-    g_loss.backward()
-    g_optimizer.step()
+    d_loss = _d_step(d_optimizer, discriminator(real), discriminator(generator(z)))
+    g_loss = _g_step(g_optimizer, discriminator(generator(z)), kind, clear=False)
     return d_loss.item(), g_loss.item()
 
 
 @catalogue.mutant("gan_train_step", "the generator is updated first")
 def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
-    g_optimizer.zero_grad()
-    g_loss = _g_loss(discriminator(generator(z)), kind)
-    g_loss.backward()
-    g_optimizer.step()
-    d_optimizer.zero_grad()
-    d_loss = _d_loss(discriminator(real), discriminator(generator(z).detach()))
-    d_loss.backward()
-    d_optimizer.step()
+    g_loss = _g_step(g_optimizer, discriminator(generator(z)), kind)
+    d_loss = _d_step(d_optimizer, discriminator(real), discriminator(generator(z).detach()))
     return d_loss.item(), g_loss.item()
 
 
 @catalogue.mutant("gan_train_step", "the generator's gradients are never cleared")
 def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
     fake = generator(z)
-    d_optimizer.zero_grad()
-    d_loss = _d_loss(discriminator(real), discriminator(fake.detach()))
-    d_loss.backward()
-    d_optimizer.step()
-    g_loss = _g_loss(discriminator(fake), kind)
-    g_loss.backward()
-    g_optimizer.step()
+    d_loss = _d_step(d_optimizer, discriminator(real), discriminator(fake.detach()))
+    g_loss = _g_step(g_optimizer, discriminator(fake), kind, clear=False)
     return d_loss.item(), g_loss.item()
 
 
 @catalogue.mutant("gan_train_step", "the generator loss is always non-saturating")
 def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
     fake = generator(z)
-    d_optimizer.zero_grad()
-    d_loss = _d_loss(discriminator(real), discriminator(fake.detach()))
-    d_loss.backward()
-    d_optimizer.step()
-    g_optimizer.zero_grad()
-    g_loss = _g_loss(discriminator(fake), "non-saturating")
-    g_loss.backward()
-    g_optimizer.step()
+    d_loss = _d_step(d_optimizer, discriminator(real), discriminator(fake.detach()))
+    g_loss = _g_step(g_optimizer, discriminator(fake), "non-saturating")
     return d_loss.item(), g_loss.item()
 
 
 @catalogue.mutant("gan_train_step", "the generator's loss reuses the discriminator's logits from before its update")
 def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
     fake_logits = discriminator(generator(z))
-    d_optimizer.zero_grad()
-    d_loss = _d_loss(discriminator(real), fake_logits.detach())
-    d_loss.backward()
-    d_optimizer.step()
-    g_optimizer.zero_grad()
-    g_loss = _g_loss(fake_logits, kind)
-    g_loss.backward()
-    g_optimizer.step()
+    d_loss = _d_step(d_optimizer, discriminator(real), fake_logits.detach())
+    g_loss = _g_step(g_optimizer, fake_logits, kind)
     return d_loss.item(), g_loss.item()
 
 
 @catalogue.mutant("gan_train_step", "returns the losses as tensors")
 def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, kind="non-saturating"):
     fake = generator(z)
-    d_optimizer.zero_grad()
-    d_loss = _d_loss(discriminator(real), discriminator(fake.detach()))
-    d_loss.backward()
-    d_optimizer.step()
-    g_optimizer.zero_grad()
-    g_loss = _g_loss(discriminator(fake), kind)
-    g_loss.backward()
-    g_optimizer.step()
+    d_loss = _d_step(d_optimizer, discriminator(real), discriminator(fake.detach()))
+    g_loss = _g_step(g_optimizer, discriminator(fake), kind)
     return d_loss.detach(), g_loss.detach()
 
 
@@ -884,22 +798,13 @@ def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, z, 
 
 @catalogue.mutant("pca_subspace", "bounds k by D only: k = 4 for 3 points in 5 dimensions returns 3 components")
 def pca_subspace(X, k):
-    X = np.asarray(X, dtype=float)
-    n, d = X.shape
-    if not 1 <= k <= d:
-        raise ValueError("bad k")
-    mean = X.mean(axis=0)
-    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
-    return mean, vt[:k], s[:k] ** 2 / (n - 1)
+    return _pca_subspace(X, k, k_bounded_by_d=True)
 
 
 @catalogue.mutant("kl_divergence", "no shape check: p (2,) and q (1,) are broadcast")
 def kl_divergence(p, q):
     p, q = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(q, dtype=float))
-    support = p > 0
-    if np.any(q[support] == 0):
-        return float("inf")
-    return float(np.sum(p[support] * np.log(p[support] / q[support])))
+    return float(_kl_divergence(p, q))
 
 
 @catalogue.mutant("js_divergence", "no shape check: p (2,) and q (1,) are broadcast before the mixture")
@@ -913,15 +818,12 @@ def js_divergence(p, q):
 def kl_divergence(p, q):
     p = np.asarray(p, dtype=float)
     q = np.asarray(q, dtype=float)
-    if p.shape != q.shape:
-        raise ValueError("shapes differ")
-    p /= p.sum()
+    p /= p.sum()  # the caller's arrays when they are float64 arrays
     q /= q.sum()
-    support = p > 0
-    if np.any(q[support] == 0):
-        return float("inf")
-    q[q == 0] = 1.0
-    return float(np.sum(p[support] * np.log(p[support] / q[support])))
+    divergence = float(_kl_divergence(p, q))
+    if np.isfinite(divergence):
+        q[q == 0] = 1.0
+    return divergence
 
 
 @catalogue.mutant("gaussian_kl", "log(exp(log_var)) instead of log_var: -inf once the variance underflows")
@@ -968,5 +870,4 @@ def optimal_discriminator(p_data, p_model):
     if p_data.shape != p_model.shape:
         raise ValueError("shapes differ")
     with np.errstate(over="ignore"):
-        total = p_data + p_model
-    return np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.5)
+        return _safe_ratio(p_data, p_data + p_model, 0.5)
