@@ -1,8 +1,12 @@
 """Plausible wrong answers to lecture 03's exercises; each must fail a hidden scenario.
 
-Every mutant is self-contained (the demo class pastes its source into a notebook): it uses only
-numpy, torch and graded names. Graded helpers a mutant calls (``conv_output_size``, ``im2col``) are
-the reference's here (see ``MutantCatalogue.mutant``), so each mutant isolates one mistake.
+A multi-line exercise has one private implementation with the mistakes as keyword switches
+(``_conv2d_naive``, ``_conv2d_backward``, ``_im2col``, ``_fit``...), and each mutant calls it with
+one switch set; the mutants of ``DigitsCNN`` subclass ``_DigitsCNN`` and override only the method
+that holds their mistake. The demo class pastes a mutant's source into a notebook together with
+the private helpers it uses; besides those it uses only numpy, torch and graded names. Graded
+helpers a mutant calls (``conv_output_size``, ``im2col``) are the reference's here (see
+``MutantCatalogue.mutant``), so each mutant isolates one mistake.
 """
 import numpy as np
 import torch
@@ -63,322 +67,219 @@ def conv_output_size(size, kernel_size, stride=1, padding=0):  # noqa: F811
     return out
 
 
-# --- conv2d_naive (each mutant is self-contained: the demo class pastes it into a notebook) ------------
+# --- conv2d_naive ----------------------------------------------------------------------------------------
 
-@mutant("conv2d_naive", "convolution instead of correlation (kernel flipped)")
-def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+def _conv2d_naive(x, weight, bias, stride, padding, *, check_channels=True, sum_channels_first=False,
+                  pad_one_side=False, flip_kernel=False, ignore_stride=False, mean_over_channels=False,
+                  add_bias=True):
+    """The reference's loops, with the mistakes of the mutants below as switches."""
     n_images, c_in, height, width = x.shape
     c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
+    if check_channels and c_in != c_in_w:
         raise ValueError("channel mismatch")
-    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    flipped = weight[:, :, ::-1, ::-1]
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    if sum_channels_first:  # one channel left, matched with input channel 0 of each kernel
+        x, weight = x.sum(axis=1, keepdims=True), weight[:, :1]
+    before, after = (0, 2 * padding) if pad_one_side else (padding, padding)
+    padded = np.pad(x, ((0, 0), (0, 0), (before, after), (before, after)))
+    if flip_kernel:
+        weight = weight[:, :, ::-1, ::-1]
+    step = 1 if ignore_stride else stride
     out = np.zeros((n_images, c_out, h_out, w_out))
     for n in range(n_images):
         for k in range(c_out):
             for i in range(h_out):
                 for j in range(w_out):
-                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                    out[n, k, i, j] = np.sum(window * flipped[k]) + bias[k]
+                    top, left = i * step, j * step
+                    window = padded[n, :, top:top + kh, left:left + kw]
+                    if mean_over_channels:
+                        value = np.mean(np.sum(window * weight[k], axis=(1, 2)))
+                    else:
+                        value = np.sum(window * weight[k])
+                    out[n, k, i, j] = value + bias[k] if add_bias else value
     return out
+
+
+@mutant("conv2d_naive", "convolution instead of correlation (kernel flipped)")
+def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
+    return _conv2d_naive(x, weight, bias, stride, padding, flip_kernel=True)
 
 
 @mutant("conv2d_naive", "padding on one side only (bottom and right)")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, c_in, height, width = x.shape
-    c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
-        raise ValueError("channel mismatch")
-    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
-    padded = np.pad(x, ((0, 0), (0, 0), (0, 2 * padding), (0, 2 * padding)))
-    out = np.zeros((n_images, c_out, h_out, w_out))
-    for n in range(n_images):
-        for k in range(c_out):
-            for i in range(h_out):
-                for j in range(w_out):
-                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                    out[n, k, i, j] = np.sum(window * weight[k]) + bias[k]
-    return out
+    return _conv2d_naive(x, weight, bias, stride, padding, pad_one_side=True)
 
 
 @mutant("conv2d_naive", "windows move by 1 pixel whatever the stride")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, c_in, height, width = x.shape
-    c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
-        raise ValueError("channel mismatch")
-    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    out = np.zeros((n_images, c_out, h_out, w_out))
-    for n in range(n_images):
-        for k in range(c_out):
-            for i in range(h_out):
-                for j in range(w_out):
-                    window = padded[n, :, i:i + kh, j:j + kw]
-                    out[n, k, i, j] = np.sum(window * weight[k]) + bias[k]
-    return out
+    return _conv2d_naive(x, weight, bias, stride, padding, ignore_stride=True)
 
 
 @mutant("conv2d_naive", "bias forgotten")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, c_in, height, width = x.shape
-    c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
-        raise ValueError("channel mismatch")
-    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    out = np.zeros((n_images, c_out, h_out, w_out))
-    for n in range(n_images):
-        for k in range(c_out):
-            for i in range(h_out):
-                for j in range(w_out):
-                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                    out[n, k, i, j] = np.sum(window * weight[k])
-    return out
+    return _conv2d_naive(x, weight, bias, stride, padding, add_bias=False)
 
 
 @mutant("conv2d_naive", "averages over input channels instead of summing")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, c_in, height, width = x.shape
-    c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
-        raise ValueError("channel mismatch")
-    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    out = np.zeros((n_images, c_out, h_out, w_out))
-    for n in range(n_images):
-        for k in range(c_out):
-            for i in range(h_out):
-                for j in range(w_out):
-                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                    out[n, k, i, j] = np.mean(np.sum(window * weight[k], axis=(1, 2))) + bias[k]
-    return out
+    return _conv2d_naive(x, weight, bias, stride, padding, mean_over_channels=True)
 
 
 @mutant("conv2d_naive", "sums the image's channels first, then uses input channel 0 of each kernel")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, c_in, height, width = x.shape
-    c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
-        raise ValueError("channel mismatch")
-    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
-    padded = np.pad(x.sum(axis=1), ((0, 0), (padding, padding), (padding, padding)))
-    out = np.zeros((n_images, c_out, h_out, w_out))
-    for n in range(n_images):
-        for k in range(c_out):
-            for i in range(h_out):
-                for j in range(w_out):
-                    window = padded[n, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                    out[n, k, i, j] = np.sum(window * weight[k, 0]) + bias[k]
-    return out
+    return _conv2d_naive(x, weight, bias, stride, padding, sum_channels_first=True)
 
 
 @mutant("conv2d_naive", "no channel check: 1-channel images broadcast silently against 3-channel kernels")
 def conv2d_naive(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, _, height, width = x.shape
-    c_out, _, kh, kw = weight.shape
-    h_out = conv_output_size(height, kh, stride, padding)
-    w_out = conv_output_size(width, kw, stride, padding)
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    out = np.zeros((n_images, c_out, h_out, w_out))
-    for n in range(n_images):
-        for k in range(c_out):
-            for i in range(h_out):
-                for j in range(w_out):
-                    window = padded[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                    out[n, k, i, j] = np.sum(window * weight[k]) + bias[k]
-    return out
+    return _conv2d_naive(x, weight, bias, stride, padding, check_channels=False)
 
 
 # --- conv2d_backward ---------------------------------------------------------------------------------
 
-@mutant("conv2d_backward", "input gradient not cropped: returned with the padding")
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
+def _conv2d_backward(grad_out, x, weight, stride, padding, *, ignore_stride=False, flip_kernel=False,
+                     first_image_only=False, crop=True, bias_over_batch_only=False, float32_bias=False):
+    """The reference's backward pass, with the mistakes of the mutants below as switches."""
     _, _, h_out, w_out = grad_out.shape
     _, _, kh, kw = weight.shape
     padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
+    kernel = weight[:, :, ::-1, ::-1] if flip_kernel else weight
+    step = 1 if ignore_stride else stride
     for i in range(h_out):
         for j in range(w_out):
-            top, left = i * stride, j * stride
+            top, left = i * step, j * step
             window = padded[:, :, top:top + kh, left:left + kw]
-            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
-            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
-    return grad_padded, grad_weight, grad_out.sum(axis=(0, 2, 3))
+            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], kernel)
+            if first_image_only:
+                grad_weight += np.einsum("k,cab->kcab", grad_out[0, :, i, j], window[0])
+            else:
+                grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
+    height, width = x.shape[2:]
+    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width] if crop else grad_padded
+    if bias_over_batch_only:
+        grad_bias = grad_out.sum(axis=0)
+    elif float32_bias:
+        grad_bias = grad_out.sum(axis=(0, 2, 3))
+    else:
+        grad_bias = grad_out.sum(axis=(0, 2, 3), dtype=np.float64)
+    return grad_x, grad_weight, grad_bias
+
+
+@mutant("conv2d_backward", "input gradient not cropped: returned with the padding")
+def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
+    return _conv2d_backward(grad_out, x, weight, stride, padding, crop=False)
 
 
 @mutant("conv2d_backward", "input gradient with the kernel flipped a second time")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    _, _, h_out, w_out = grad_out.shape
-    _, _, kh, kw = weight.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
-    flipped = weight[:, :, ::-1, ::-1]
-    for i in range(h_out):
-        for j in range(w_out):
-            top, left = i * stride, j * stride
-            window = padded[:, :, top:top + kh, left:left + kw]
-            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], flipped)
-            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
-    height, width = x.shape[2:]
-    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width]
-    return grad_x, grad_weight, grad_out.sum(axis=(0, 2, 3))
+    return _conv2d_backward(grad_out, x, weight, stride, padding, flip_kernel=True)
 
 
 @mutant("conv2d_backward", "stride ignored when placing the windows")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    _, _, h_out, w_out = grad_out.shape
-    _, _, kh, kw = weight.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
-    for i in range(h_out):
-        for j in range(w_out):
-            window = padded[:, :, i:i + kh, j:j + kw]
-            grad_padded[:, :, i:i + kh, j:j + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
-            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
-    height, width = x.shape[2:]
-    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width]
-    return grad_x, grad_weight, grad_out.sum(axis=(0, 2, 3))
+    return _conv2d_backward(grad_out, x, weight, stride, padding, ignore_stride=True)
 
 
 @mutant("conv2d_backward", "bias gradient summed over the batch only")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    _, _, h_out, w_out = grad_out.shape
-    _, _, kh, kw = weight.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
-    for i in range(h_out):
-        for j in range(w_out):
-            top, left = i * stride, j * stride
-            window = padded[:, :, top:top + kh, left:left + kw]
-            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
-            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
-    height, width = x.shape[2:]
-    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width]
-    return grad_x, grad_weight, grad_out.sum(axis=0)
+    return _conv2d_backward(grad_out, x, weight, stride, padding, bias_over_batch_only=True)
 
 
 @mutant("conv2d_backward", "weight gradient from the first image only (not summed over the batch)")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    _, _, h_out, w_out = grad_out.shape
-    _, _, kh, kw = weight.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
-    for i in range(h_out):
-        for j in range(w_out):
-            top, left = i * stride, j * stride
-            window = padded[:, :, top:top + kh, left:left + kw]
-            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
-            grad_weight += np.einsum("k,cab->kcab", grad_out[0, :, i, j], window[0])
-    height, width = x.shape[2:]
-    grad_x = grad_padded[:, :, padding:padding + height, padding:padding + width]
-    return grad_x, grad_weight, grad_out.sum(axis=(0, 2, 3))
+    return _conv2d_backward(grad_out, x, weight, stride, padding, first_image_only=True)
 
 
 @mutant("conv2d_backward", "grad_bias keeps float32 for float32 inputs (the docstring promises float64)")
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):  # noqa: F811
-    _, _, h_out, w_out = grad_out.shape
-    _, _, kh, kw = weight.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    grad_padded, grad_weight = np.zeros(padded.shape), np.zeros(weight.shape)
-    for i in range(h_out):
-        for j in range(w_out):
-            top, left = i * stride, j * stride
-            window = padded[:, :, top:top + kh, left:left + kw]
-            grad_padded[:, :, top:top + kh, left:left + kw] += np.einsum("nk,kcab->ncab", grad_out[:, :, i, j], weight)
-            grad_weight += np.einsum("nk,ncab->kcab", grad_out[:, :, i, j], window)
-    grad_x = grad_padded[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]]
-    return grad_x, grad_weight, grad_out.sum(axis=(0, 2, 3))
+    return _conv2d_backward(grad_out, x, weight, stride, padding, float32_bias=True)
 
 
 # --- im2col and conv2d_im2col --------------------------------------------------------------------------
 
-@mutant("im2col", "rows ordered kernel offset first, channel second (does not match weight.reshape)")
-def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
+def _im2col(x, kh, kw, stride, padding, *, offset_first=False, column_by_column=False, ignore_stride=False):
+    """The reference's columns, with the mistakes of the mutants below as switches."""
     n_images, channels, height, width = x.shape
-    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
     padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    cols = np.empty((n_images, kh, kw, channels, h_out, w_out))
+    if offset_first:
+        cols = np.empty((n_images, kh, kw, channels, h_out, w_out), dtype=padded.dtype)
+    elif column_by_column:
+        cols = np.empty((n_images, channels, kh, kw, w_out, h_out), dtype=padded.dtype)
+    else:
+        cols = np.empty((n_images, channels, kh, kw, h_out, w_out), dtype=padded.dtype)
     for a in range(kh):
         for b in range(kw):
-            cols[:, a, b] = padded[:, :, a:a + stride * (h_out - 1) + 1:stride, b:b + stride * (w_out - 1) + 1:stride]
+            if ignore_stride:  # windows at every pixel, cut to the output size
+                block = padded[:, :, a:a + h_out, b:b + w_out]
+            else:
+                block = padded[:, :, a:a + stride * (h_out - 1) + 1:stride, b:b + stride * (w_out - 1) + 1:stride]
+            if offset_first:
+                cols[:, a, b] = block
+            elif column_by_column:
+                cols[:, :, a, b] = np.swapaxes(block, -1, -2)
+            else:
+                cols[:, :, a, b] = block
     return cols.reshape(n_images, channels * kh * kw, h_out * w_out)
+
+
+@mutant("im2col", "rows ordered kernel offset first, channel second (does not match weight.reshape)")
+def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
+    return _im2col(x, kh, kw, stride, padding, offset_first=True)
 
 
 @mutant("im2col", "columns ordered column by column instead of row by row")
 def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
-    n_images, channels, height, width = x.shape
-    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    cols = np.empty((n_images, channels, kh, kw, w_out, h_out))
-    for a in range(kh):
-        for b in range(kw):
-            block = padded[:, :, a:a + stride * (h_out - 1) + 1:stride, b:b + stride * (w_out - 1) + 1:stride]
-            cols[:, :, a, b] = np.swapaxes(block, -1, -2)
-    return cols.reshape(n_images, channels * kh * kw, h_out * w_out)
+    return _im2col(x, kh, kw, stride, padding, column_by_column=True)
 
 
 @mutant("im2col", "stride ignored: windows taken at every pixel, then cut to size")
 def im2col(x, kh, kw, stride=1, padding=0):  # noqa: F811
-    n_images, channels, height, width = x.shape
-    h_out, w_out = conv_output_size(height, kh, stride, padding), conv_output_size(width, kw, stride, padding)
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    cols = np.empty((n_images, channels, kh, kw, h_out, w_out))
-    for a in range(kh):
-        for b in range(kw):
-            cols[:, :, a, b] = padded[:, :, a:a + h_out, b:b + w_out]
-    return cols.reshape(n_images, channels * kh * kw, h_out * w_out)
+    return _im2col(x, kh, kw, stride, padding, ignore_stride=True)
+
+
+def _conv2d_im2col(x, weight, bias, stride, padding, *, keep_dtype=False, flip_kernel=False, bias_by_column=False,
+                   channels_last_reshape=False):
+    """The reference's matrix product, with the mistakes of the mutants below as switches."""
+    n_images, c_in, height, width = x.shape
+    c_out, c_in_w, kh, kw = weight.shape
+    if c_in != c_in_w:
+        raise ValueError("channel mismatch")
+    h_out = conv_output_size(height, kh, stride, padding)
+    w_out = conv_output_size(width, kw, stride, padding)
+    cols = im2col(x if keep_dtype else np.asarray(x, dtype=np.float64), kh, kw, stride, padding)
+    kernel = weight[:, :, ::-1, ::-1] if flip_kernel else weight
+    out = kernel.reshape(c_out, -1) @ cols
+    if bias_by_column:
+        out = out + np.resize(bias, out.shape[-1])
+    else:
+        out = out + bias[:, None]
+    if channels_last_reshape:
+        return np.swapaxes(out, 1, 2).reshape(n_images, h_out, w_out, c_out).reshape(n_images, c_out, h_out, w_out)
+    return out.reshape(n_images, c_out, h_out, w_out)
 
 
 @mutant("conv2d_im2col", "float32 inputs give a float32 result (the docstring promises float64)")
 def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, c_in, height, width = x.shape
-    c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
-        raise ValueError("channels")
-    h_out = conv_output_size(height, kh, stride, padding)
-    w_out = conv_output_size(width, kw, stride, padding)
-    out = weight.reshape(c_out, -1) @ im2col(x, kh, kw, stride, padding) + bias[:, None]
-    return out.reshape(n_images, c_out, h_out, w_out)
+    return _conv2d_im2col(x, weight, bias, stride, padding, keep_dtype=True)
 
 
 @mutant("conv2d_im2col", "result reshaped to (N, H_out, W_out, C_out) order without moving the channels")
 def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, c_in, height, width = x.shape
-    c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
-        raise ValueError("channel mismatch")
-    h_out = conv_output_size(height, kh, stride, padding)
-    w_out = conv_output_size(width, kw, stride, padding)
-    out = weight.reshape(c_out, -1) @ im2col(x, kh, kw, stride, padding) + bias[:, None]
-    return np.swapaxes(out, 1, 2).reshape(n_images, h_out, w_out, c_out).reshape(n_images, c_out, h_out, w_out)
+    return _conv2d_im2col(x, weight, bias, stride, padding, channels_last_reshape=True)
 
 
 @mutant("conv2d_im2col", "bias added to every column index instead of every channel")
 def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, c_in, height, width = x.shape
-    c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
-        raise ValueError("channel mismatch")
-    h_out = conv_output_size(height, kh, stride, padding)
-    w_out = conv_output_size(width, kw, stride, padding)
-    out = weight.reshape(c_out, -1) @ im2col(x, kh, kw, stride, padding)
-    out = out + np.resize(bias, out.shape[-1])
-    return out.reshape(n_images, c_out, h_out, w_out)
+    return _conv2d_im2col(x, weight, bias, stride, padding, bias_by_column=True)
 
 
 @mutant("conv2d_im2col", "kernel flipped before the product (convolution)")
 def conv2d_im2col(x, weight, bias, stride=1, padding=0):  # noqa: F811
-    n_images, c_in, height, width = x.shape
-    c_out, c_in_w, kh, kw = weight.shape
-    if c_in != c_in_w:
-        raise ValueError("channel mismatch")
-    h_out = conv_output_size(height, kh, stride, padding)
-    w_out = conv_output_size(width, kw, stride, padding)
-    flipped = weight[:, :, ::-1, ::-1]
-    out = flipped.reshape(c_out, -1) @ im2col(x, kh, kw, stride, padding) + bias[:, None]
-    return out.reshape(n_images, c_out, h_out, w_out)
+    return _conv2d_im2col(x, weight, bias, stride, padding, flip_kernel=True)
 
 
 @mutant("conv2d_im2col", "no check that the channels match")
@@ -438,8 +339,8 @@ def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
     return grad_x
 
 
-@mutant("max_pool_backward", "the last tied maximum gets the gradient")
-def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
+def _max_pool_backward(grad_out, x, size, stride, *, last_tie=False, overwrite=False):
+    """The reference's routing written element by element, with the mistakes of the mutants below as switches."""
     n_images, channels, h_out, w_out = grad_out.shape
     grad_x = np.zeros(x.shape)
     for n in range(n_images):
@@ -447,22 +348,23 @@ def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
             for i in range(h_out):
                 for j in range(w_out):
                     window = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size].ravel()
-                    last = window.size - 1 - np.argmax(window[::-1])
-                    grad_x[n, c, i * stride + last // size, j * stride + last % size] += grad_out[n, c, i, j]
+                    winner = window.size - 1 - np.argmax(window[::-1]) if last_tie else np.argmax(window)
+                    row, col = i * stride + winner // size, j * stride + winner % size
+                    if overwrite:
+                        grad_x[n, c, row, col] = grad_out[n, c, i, j]
+                    else:
+                        grad_x[n, c, row, col] += grad_out[n, c, i, j]
     return grad_x
+
+
+@mutant("max_pool_backward", "the last tied maximum gets the gradient")
+def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
+    return _max_pool_backward(grad_out, x, size, stride, last_tie=True)
 
 
 @mutant("max_pool_backward", "overlapping windows overwrite instead of adding up")
 def max_pool_backward(grad_out, x, size, stride):  # noqa: F811
-    n_images, channels, h_out, w_out = grad_out.shape
-    grad_x = np.zeros(x.shape)
-    for n in range(n_images):
-        for c in range(channels):
-            for i in range(h_out):
-                for j in range(w_out):
-                    first = np.argmax(x[n, c, i * stride:i * stride + size, j * stride:j * stride + size])
-                    grad_x[n, c, i * stride + first // size, j * stride + first % size] = grad_out[n, c, i, j]
-    return grad_x
+    return _max_pool_backward(grad_out, x, size, stride, overwrite=True)
 
 
 # --- receptive field and parameter count ------------------------------------------------------------------
@@ -532,13 +434,23 @@ def conv_parameter_count(kernel_size, in_channels, out_channels):  # noqa: F811
 
 # --- DigitsCNN ---------------------------------------------------------------------------------------------
 
-@mutant("DigitsCNN", "no ReLU after the convolutions")
-class DigitsCNN(nn.Module):  # noqa: F811
+class _DigitsCNN(nn.Module):
+    """The reference network; each mutant below overrides the one method that holds its mistake."""
+
     def __init__(self):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
         self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
         self.fc = nn.Linear(32 * 2 * 2, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc(x.flatten(start_dim=1))
+
+
+@mutant("DigitsCNN", "no ReLU after the convolutions")
+class DigitsCNN(_DigitsCNN):  # noqa: F811
 
     def forward(self, x):
         x = F.max_pool2d(self.conv1(x), 2)
@@ -547,12 +459,7 @@ class DigitsCNN(nn.Module):  # noqa: F811
 
 
 @mutant("DigitsCNN", "average pooling instead of max pooling")
-class DigitsCNN(nn.Module):  # noqa: F811
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
-        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
-        self.fc = nn.Linear(32 * 2 * 2, 10)
+class DigitsCNN(_DigitsCNN):  # noqa: F811
 
     def forward(self, x):
         x = F.avg_pool2d(F.relu(self.conv1(x)), 2)
@@ -561,54 +468,34 @@ class DigitsCNN(nn.Module):  # noqa: F811
 
 
 @mutant("DigitsCNN", "second convolution without padding (32 x 1 x 1 features)")
-class DigitsCNN(nn.Module):  # noqa: F811
+class DigitsCNN(_DigitsCNN):  # noqa: F811
+
     def __init__(self):
-        super().__init__()
+        nn.Module.__init__(self)  # not _DigitsCNN's: its layers would draw other initial weights
         self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
         self.conv2 = nn.Conv2d(16, 32, kernel_size=3)
         self.fc = nn.Linear(32, 10)
 
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return self.fc(x.flatten(start_dim=1))
-
 
 @mutant("DigitsCNN", "softmax probabilities returned instead of logits")
-class DigitsCNN(nn.Module):  # noqa: F811
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
-        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
-        self.fc = nn.Linear(32 * 2 * 2, 10)
+class DigitsCNN(_DigitsCNN):  # noqa: F811
 
     def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return F.softmax(self.fc(x.flatten(start_dim=1)), dim=1)
+        return F.softmax(super().forward(x), dim=1)
 
 
 @mutant("DigitsCNN", "convolutions without bias")
-class DigitsCNN(nn.Module):  # noqa: F811
+class DigitsCNN(_DigitsCNN):  # noqa: F811
+
     def __init__(self):
-        super().__init__()
+        nn.Module.__init__(self)  # not _DigitsCNN's: its layers would draw other initial weights
         self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1, bias=False)
         self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1, bias=False)
         self.fc = nn.Linear(32 * 2 * 2, 10)
 
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return self.fc(x.flatten(start_dim=1))
-
 
 @mutant("DigitsCNN", "features flattened channels-last (a permuted order for the linear layer)")
-class DigitsCNN(nn.Module):  # noqa: F811
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
-        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
-        self.fc = nn.Linear(32 * 2 * 2, 10)
+class DigitsCNN(_DigitsCNN):  # noqa: F811
 
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
@@ -626,26 +513,20 @@ def _strided_checks(grad_out, weight, input_size, stride, padding):
         raise ValueError("size")
 
 
-@mutant("conv2d_backward_strided", "stride ignored: G is not spread out before the full correlation")
-def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
-    _strided_checks(grad_out, weight, input_size, stride, padding)
-    height, width = input_size
-    kh, kw = weight.shape[2:]
-    big = np.zeros((grad_out.shape[0], grad_out.shape[1], height + 2 * padding + kh - 1, width + 2 * padding + kw - 1))
-    big[:, :, kh - 1:kh - 1 + grad_out.shape[2], kw - 1:kw - 1 + grad_out.shape[3]] = grad_out
-    rotated = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-    out = conv2d_im2col(big, rotated, np.zeros(weight.shape[1]))
-    return out[:, :, padding:padding + height, padding:padding + width]
-
-
-def _strided_reference(grad_out, weight, input_size, stride, padding, rotate=True, crop_from_start=False):
+def _conv2d_backward_strided(grad_out, weight, input_size, stride, padding, *, dilate=True, pad_unread=True,
+                             rotate=True, crop_from_start=False):
+    """The reference's computation without its checks, with the mistakes of the mutants below as switches."""
     n_images, c_out, h_out, w_out = grad_out.shape
     _, c_in, kh, kw = weight.shape
     height, width = input_size
-    dilated = np.zeros((n_images, c_out, (h_out - 1) * stride + 1, (w_out - 1) * stride + 1))
-    dilated[:, :, ::stride, ::stride] = grad_out
-    extra_h = height + 2 * padding - ((h_out - 1) * stride + kh)
-    extra_w = width + 2 * padding - ((w_out - 1) * stride + kw)
+    step = stride if dilate else 1
+    dilated = np.zeros((n_images, c_out, (h_out - 1) * step + 1, (w_out - 1) * step + 1))
+    dilated[:, :, ::step, ::step] = grad_out
+    if pad_unread:
+        extra_h = height + 2 * padding - ((h_out - 1) * step + kh)
+        extra_w = width + 2 * padding - ((w_out - 1) * step + kw)
+    else:
+        extra_h, extra_w = 0, 0
     dilated = np.pad(dilated, ((0, 0), (0, 0), (kh - 1, kh - 1 + extra_h), (kw - 1, kw - 1 + extra_w)))
     kernel = weight[:, :, ::-1, ::-1] if rotate else weight
     grad_padded = conv2d_im2col(dilated, kernel.transpose(1, 0, 2, 3), np.zeros(c_in))
@@ -654,48 +535,48 @@ def _strided_reference(grad_out, weight, input_size, stride, padding, rotate=Tru
     return grad_padded[:, :, padding:padding + height, padding:padding + width]
 
 
+@mutant("conv2d_backward_strided", "stride ignored: G is not spread out before the full correlation")
+def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
+    _strided_checks(grad_out, weight, input_size, stride, padding)
+    return _conv2d_backward_strided(grad_out, weight, input_size, stride, padding, dilate=False)
+
+
 @mutant("conv2d_backward_strided", "kernel not rotated (a correlation with the kernel as it is)")
 def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
     _strided_checks(grad_out, weight, input_size, stride, padding)
-    return _strided_reference(grad_out, weight, input_size, stride, padding, rotate=False)
+    return _conv2d_backward_strided(grad_out, weight, input_size, stride, padding, rotate=False)
 
 
 @mutant("conv2d_backward_strided", "padding cut from the end only (the gradient is shifted by the padding)")
 def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
     _strided_checks(grad_out, weight, input_size, stride, padding)
-    return _strided_reference(grad_out, weight, input_size, stride, padding, crop_from_start=True)
+    return _conv2d_backward_strided(grad_out, weight, input_size, stride, padding, crop_from_start=True)
 
 
 @mutant("conv2d_backward_strided", "rows and columns no window reads are dropped (the result is too small)")
 def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
     _strided_checks(grad_out, weight, input_size, stride, padding)
-    n_images, c_out, h_out, w_out = grad_out.shape
-    _, c_in, kh, kw = weight.shape
-    dilated = np.zeros((n_images, c_out, (h_out - 1) * stride + 1, (w_out - 1) * stride + 1))
-    dilated[:, :, ::stride, ::stride] = grad_out
-    dilated = np.pad(dilated, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
-    grad_padded = conv2d_im2col(dilated, weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), np.zeros(c_in))
-    return grad_padded[:, :, padding:padding + input_size[0], padding:padding + input_size[1]]
+    return _conv2d_backward_strided(grad_out, weight, input_size, stride, padding, pad_unread=False)
 
 
 @mutant("conv2d_backward_strided", "no check that the input size fits the output size")
 def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
     if grad_out.shape[1] != weight.shape[0]:
         raise ValueError("channels")
-    return _strided_reference(grad_out, weight, input_size, stride, padding)
+    return _conv2d_backward_strided(grad_out, weight, input_size, stride, padding)
 
 
 @mutant("conv2d_backward_strided", "no channel check (1 channel of grad_out broadcasts over the kernels)")
 def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
     if grad_out.shape[1] == 1:
         grad_out = np.broadcast_to(grad_out, (grad_out.shape[0], weight.shape[0], *grad_out.shape[2:]))
-    return _strided_reference(grad_out, weight, input_size, stride, padding)
+    return _conv2d_backward_strided(grad_out, weight, input_size, stride, padding)
 
 
 @mutant("conv2d_backward_strided", "float32 inputs give a float32 result")
 def conv2d_backward_strided(grad_out, weight, input_size, stride=1, padding=0):  # noqa: F811
     _strided_checks(grad_out, weight, input_size, stride, padding)
-    return _strided_reference(grad_out, weight, input_size, stride, padding).astype(grad_out.dtype)
+    return _conv2d_backward_strided(grad_out, weight, input_size, stride, padding).astype(grad_out.dtype)
 
 
 @mutant("conv2d_backward_strided", "calls conv2d_backward with a dummy input instead of a forward convolution")
