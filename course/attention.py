@@ -1,15 +1,18 @@
 """Data, pictures and widgets for lecture 05, attention and transformers.
 
-The ``draw_*`` functions compute and plot; the widgets only wire controls to them. They use
-library routines (numpy, ``torch.nn.TransformerEncoderLayer`` and its
-``torch.nn.MultiheadAttention``), never the exercises' functions, so every widget works
-before anything is solved. The trained-model widget trains its own small library
-transformer on the sorting task the first time it is drawn (a few seconds; cached).
+The ``draw_*`` functions compute and plot; the widgets only wire controls to them. Nothing
+here answers an exercise. Widget A uses numpy; widget B draws the student's own
+``positional_encoding`` (the notebook passes it in, after exercise 4); widget C shows a
+transformer made of torch's ``TransformerEncoderLayer`` blocks: the student's trained
+sorter, its weights loaded into those blocks, or else its own, trained with learned
+positions on the sorting task the first time it is drawn (a few seconds; cached). It reads
+the digits and their sorted copy in one pass (teacher forcing), not by greedy decoding.
 """
 from __future__ import annotations
 
 import copy
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 
 import ipywidgets as widgets
 import matplotlib
@@ -22,7 +25,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from course.runtime import full_or_quick
-from course.widgets import FIXED_TITLE, figure_row, interactive_figure, slider, text_tick_labels
+from course.widgets import FIXED_TITLE, after_exercise, figure_row, interactive_figure, slider, text_tick_labels
 
 # --- the toy task: sorting digit sequences --------------------------------------------------------
 
@@ -127,25 +130,22 @@ def train(model: nn.Module, batch_loss, steps: int, lr: float = 3e-3, warmup: in
 
 # --- a library transformer for the widgets ---------------------------------------------------------
 
-def sinusoids(n_positions: int, dim: int, base: float = 10000.0) -> np.ndarray:
-    """The sinusoidal table (numpy, float64): column pairs (sin, cos) at geometric frequencies."""
-    rates = np.repeat(base ** -(np.arange((dim + 1) // 2) * 2.0 / dim), 2)[:dim]
-    phase = np.tile([0.0, np.pi / 2], (dim + 1) // 2)[:dim]  # cos(a) = sin(a + pi/2)
-    return np.sin(np.arange(n_positions)[:, None] * rates[None, :] + phase[None, :])
-
-
 class LibrarySorter(nn.Module):
-    """Embedding + sinusoids, ``torch.nn.TransformerEncoderLayer`` blocks (pre-norm, causal), logits.
+    """Embedding + positions, ``torch.nn.TransformerEncoderLayer`` blocks (pre-norm, causal), logits.
 
     Its parameter layout is the one the lecture's ``TinyTransformer`` has after renaming, so
-    :func:`library_copy` can load a student's trained model into it.
+    :func:`library_copy` can load a student's trained model into it, with the student's table
+    of positions. Without a table, the positions are learned (a parameter, as in GPT-2).
     """
 
-    def __init__(self, width: int = 64, heads: int = 4, hidden: int = 128, depth: int = 2):
+    def __init__(self, width: int = 64, heads: int = 4, hidden: int = 128, depth: int = 2,
+                 positions: torch.Tensor | None = None):
         super().__init__()
         self.embedding = nn.Embedding(VOCAB, width)
-        table = torch.as_tensor(sinusoids(2 * LENGTH, width), dtype=torch.float32)
-        self.register_buffer("positions", table, persistent=False)
+        if positions is None:
+            self.positions = nn.Parameter(torch.randn(2 * LENGTH, width))
+        else:
+            self.register_buffer("positions", positions.detach().clone(), persistent=False)
         layer = nn.TransformerEncoderLayer(width, heads, hidden, dropout=0.0, batch_first=True,
                                            norm_first=True)
         self.layers = nn.ModuleList(copy.deepcopy(layer) for _ in range(depth))
@@ -155,7 +155,7 @@ class LibrarySorter(nn.Module):
     def run(self, tokens: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Logits (B, N, VOCAB) and, per layer, the attention weights (B, heads, N, N)."""
         n = tokens.shape[1]
-        future = torch.ones(n, n, dtype=torch.bool).triu(diagonal=1)  # torch's MHA: True = blocked
+        future = nn.Transformer.generate_square_subsequent_mask(n)  # -inf above the diagonal
         x = self.embedding(tokens) + self.positions[:n]
         maps = []
         for layer in self.layers:
@@ -170,9 +170,9 @@ class LibrarySorter(nn.Module):
 
 
 def library_copy(model: nn.Module) -> LibrarySorter:
-    """A :class:`LibrarySorter` holding the weights of a trained ``TinyTransformer``.
+    """A :class:`LibrarySorter` holding the weights and the positions table of a trained ``TinyTransformer``.
 
-    Relies only on the parameter names the exercise fixes (``embedding``, ``blocks.i.attention``,
+    Relies only on the names the exercise fixes (``embedding``, ``positions``, ``blocks.i.attention``,
     ``blocks.i.norm1``, ``blocks.i.norm2``, ``blocks.i.mlp.0``, ``blocks.i.mlp.2``, ``norm``, ``head``).
     """
     renames = {".attention.": ".self_attn.", ".mlp.0.": ".linear1.", ".mlp.2.": ".linear2."}
@@ -185,19 +185,21 @@ def library_copy(model: nn.Module) -> LibrarySorter:
         state[name] = tensor
     shapes = state["layers.0.linear1.weight"].shape
     heads = getattr(getattr(model.blocks[0], "attention", None), "num_heads", 4)
-    copy_ = LibrarySorter(shapes[1], heads, shapes[0], len(model.blocks))
+    copy_ = LibrarySorter(shapes[1], heads, shapes[0], len(model.blocks), positions=model.positions)
     copy_.load_state_dict(state)
     return copy_.eval()
 
 
-def library_sort(model: LibrarySorter, digits: torch.Tensor) -> torch.Tensor:
-    """The LENGTH tokens the library ``model`` writes after ``d_1 .. d_L |``, most likely first (int64)."""
-    tokens = torch.zeros(digits.shape[0], 2 * LENGTH + 1, dtype=torch.int64)
-    tokens[:, : LENGTH + 1] = sorting_prompts(digits)
+def teacher_forced_reading(model: LibrarySorter, digits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+    """One pass of ``model`` over ``d_1 .. d_L | s_1 .. s_(L-1)`` (the digits, the separator and
+    all but the last sorted digit): at each of the last LENGTH positions, the token it predicts
+    next given the correct sorted prefix (int64 (B, LENGTH)), the tokens read and, per layer,
+    the attention weights (B, heads, 2 LENGTH, 2 LENGTH). The predictions are all right exactly
+    when greedy decoding would write the sorted digits."""
+    tokens = torch.cat([sorting_prompts(digits), digits.sort(dim=1).values[:, :-1]], dim=1)
     with torch.no_grad():
-        for position in range(LENGTH + 1, 2 * LENGTH + 1):
-            tokens[:, position] = model(tokens[:, :position])[:, -1].argmax(dim=-1)
-    return tokens[:, LENGTH + 1:]
+        logits, maps = model.run(tokens)
+    return logits[:, LENGTH:].argmax(dim=-1), tokens, maps
 
 
 def train_library_sorter(model: LibrarySorter, steps: int, seed: int = 0, lr: float = 5e-3) -> list[float]:
@@ -358,10 +360,11 @@ def attention_2d_widget() -> widgets.VBox:
 
 # --- widget B: positional encodings -----------------------------------------------------------------
 
-def draw_positional_encoding(n_positions: int = 64, dim: int = 32, position: int = 20,
-                             base: float = 10000.0) -> Figure:
-    """The sinusoidal table and how similar each position's encoding is to one chosen position."""
-    table = sinusoids(n_positions, dim, base)
+def draw_positional_encoding(encoding: Callable[[int, int, float], torch.Tensor], n_positions: int = 64,
+                             dim: int = 32, position: int = 20, base: float = 10000.0) -> Figure:
+    """The table ``encoding(n_positions, dim, base)`` (the student's ``positional_encoding``) and how
+    similar each position's encoding is to one chosen position."""
+    table = np.asarray(encoding(n_positions, dim, base), dtype=float)
     position = int(np.clip(position, 0, n_positions - 1))
     fig, (heat, similarity) = figure_row(2, width=10.0, height=3.8)
     image = heat.imshow(table.T, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1, origin="lower",
@@ -380,10 +383,11 @@ def draw_positional_encoding(n_positions: int = 64, dim: int = 32, position: int
     return fig
 
 
-def positional_encoding_widget() -> widgets.VBox:
-    """Sliders for the number of positions, the dimension, the chosen position and the base."""
+def positional_encoding_widget(encoding: Callable[[int, int, float], torch.Tensor]) -> widgets.VBox:
+    """Sliders for the number of positions, the dimension, the chosen position and the base; the
+    table is ``encoding``'s (the student's ``positional_encoding``)."""
     return interactive_figure(
-        draw_positional_encoding,
+        partial(after_exercise(draw_positional_encoding, "exercise 4 (positional_encoding)"), encoding),
         n_positions=slider(64, 8, 128, 8, "positions", integer=True),
         dim=slider(32, 2, 64, 2, "dimension", integer=True),
         position=slider(20, 0, 127, 1, "position", integer=True),
@@ -401,15 +405,13 @@ def parse_digits(text: str) -> torch.Tensor:
 
 
 def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: int = 1) -> Figure:
-    """Every head's attention weights in ``layer`` (counted from 1) while ``model`` sorts ``digits``."""
+    """Every head's attention weights in ``layer`` (counted from 1) while ``model`` reads ``digits``
+    and their sorted copy, predicting each next sorted digit (:func:`teacher_forced_reading`)."""
     row = parse_digits(digits)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a model this small runs fastest on one thread, above all on a busy machine
     try:
-        written = library_sort(model, row)
-        tokens = torch.cat([row, torch.full((1, 1), SEP), written[:, :-1]], dim=1)
-        with torch.no_grad():
-            maps = model.run(tokens)[1]
+        written, tokens, maps = teacher_forced_reading(model, row)
     finally:
         torch.set_num_threads(threads)
     layer = int(np.clip(layer, 1, len(maps)))
@@ -431,7 +433,7 @@ def draw_attention_maps(model: LibrarySorter, digits: str = "52809164", layer: i
     ax.set_ylabel("query (reads this token)", fontsize=8, labelpad=9)
     ax.set_xlabel("key", fontsize=8, labelpad=9)
     verdict = "correct" if torch.equal(written[0], row[0].sort().values) else "WRONG"
-    fig.suptitle(f"layer {layer}: input {''.join(map(str, row[0].tolist()))}, the model writes "
+    fig.suptitle(f"layer {layer}: input {''.join(map(str, row[0].tolist()))}, the model predicts "
                  f"{''.join(map(str, written[0].tolist()))} ({verdict})", fontsize=10)
     return fig
 
@@ -629,6 +631,6 @@ def draw_sequence_processors(n: int = 6) -> Figure:
 
 WIDGET_UPDATES = [
     ("attention in the plane", lambda: draw_attention_2d(query_x=0.5, scale=2.0)),
-    ("positional encoding", lambda: draw_positional_encoding(position=40)),
+    ("positional encoding", lambda reference: draw_positional_encoding(reference.positional_encoding, position=40)),
     ("trained attention", lambda: draw_trained_attention(digits="31415926", layer=2)),
 ]

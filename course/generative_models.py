@@ -1,15 +1,17 @@
 """Data, models, pictures and widgets for lecture 06, generative models.
 
-The widgets never call the student's functions: the divergence widget uses closed forms and
-numerical integration, and the latent-space explorer and the GAN widget train their own small
-models at start-up with torch's library losses (``torch.distributions``,
-``binary_cross_entropy_with_logits``). The notebook's own training runs use the student's
-``VAE``, ``vae_train_step`` and ``gan_train_step``; this module only feeds them data, keeps
-the learning-rate schedule and draws the results.
+Nothing here answers an exercise. The divergence widget uses closed forms and numerical
+integration. The latent-space explorer trains the student's own ``VAE`` with the student's
+``vae_train_step`` (a few seconds, at first use), and the conditional VAE is made of two of
+the student's ``VAE`` networks, trained with the student's ``vae_loss`` and ``reparameterize``. The GAN widget trains its own small networks with torch's
+binary cross-entropy and *simultaneous* updates, not the alternating step of exercise 10.
+The notebook's own training runs use the student's ``VAE``, ``vae_train_step`` and
+``gan_train_step``; this module only feeds them data, keeps the learning-rate schedule and
+draws the results.
 """
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from types import ModuleType
 from typing import Callable
 
@@ -26,7 +28,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from course.runtime import full_or_quick
-from course.widgets import dropdown, figure_row, interactive_figure, slider
+from course.widgets import after_exercise, dropdown, figure_row, interactive_figure, slider
 
 torch.set_num_threads(1)  # the networks here are tiny: one thread is faster than two fighting over them
 
@@ -81,39 +83,6 @@ def ring_coverage(samples: np.ndarray, min_count: int = 20) -> dict:
     return {"modes": int(np.sum(counts >= min_count)), "quality": float(good.mean()), "counts": counts.tolist()}
 
 
-# --- library versions of the losses (for the widgets and the reference runs) --------------------
-
-
-def library_negative_elbo(x: torch.Tensor, x_logits: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor,
-                          beta: float = 1.0) -> torch.Tensor:
-    """The batch mean of the negative ELBO, written with ``torch.distributions``."""
-    posterior = Normal(mu, torch.exp(0.5 * log_var))
-    prior = Normal(torch.zeros_like(mu), torch.ones_like(mu))
-    nll = F.binary_cross_entropy_with_logits(x_logits, x, reduction="sum") / len(x)
-    return nll + beta * kl_divergence(posterior, prior).sum() / len(x)
-
-
-def library_sample(mu: torch.Tensor, log_var: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """A differentiable draw from N(mu, exp(log_var)), via ``torch.distributions``."""
-    return Normal(mu, torch.exp(0.5 * log_var)).rsample()
-
-
-def library_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """The discriminator's binary cross-entropy: real labelled 1, generated labelled 0."""
-    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
-
-
-def library_g_loss(kind: str) -> Callable[[torch.Tensor], torch.Tensor]:
-    """The generator's loss of ``kind`` ("non-saturating" or "minimax") from binary cross-entropy."""
-    def non_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
-
-    def minimax(fake_logits: torch.Tensor) -> torch.Tensor:
-        return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-    return {"non-saturating": non_saturating, "minimax": minimax}[kind]
-
-
 # --- autoencoders ----------------------------------------------------------------------------------
 
 
@@ -123,47 +92,6 @@ def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.S
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(n_in, n_out), activation()]
     return nn.Sequential(*layers[:-1])
-
-
-class LibraryVAE(nn.Module):
-    """The widgets' own fully connected VAE: encoder x -> (mu, log_var), decoder z -> logits."""
-
-    def __init__(self, latent: int = 2, hidden: int = 256, pixels: int = 64):
-        super().__init__()
-        self.encoder = mlp([pixels, hidden, hidden, 2 * latent])
-        self.decoder = mlp([latent, hidden, hidden, pixels])
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mu, log_var = self.encoder(x).chunk(2, dim=-1)
-        return mu, log_var
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Bernoulli logits of the 64 pixels."""
-        return self.decoder(z)
-
-
-def _train_library_vae(x_train: torch.Tensor, epochs: int, seed: int = 0, beta: float = 1.0, hidden: int = 256,
-                       batch_size: int = 64, lr: float = 2e-3) -> tuple[LibraryVAE, list[float]]:
-    """The explorer widget's VAE, trained with the library loss; returns it in eval mode and its epoch losses."""
-    loss_fn, sample_fn = library_negative_elbo, library_sample
-    torch.manual_seed(seed)
-    generator = torch.Generator().manual_seed(seed)
-    model = LibraryVAE(hidden=hidden)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history = []
-    for _ in range(epochs):
-        order = torch.randperm(len(x_train), generator=generator)
-        total = 0.0
-        for start in range(0, len(x_train), batch_size):
-            x = x_train[order[start:start + batch_size]]
-            mu, log_var = model.encode(x)
-            loss = loss_fn(x, model.decode(sample_fn(mu, log_var, generator)), mu, log_var, beta)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(x)
-        history.append(total / len(x_train))
-    return model.eval(), history
 
 
 def batches(x: torch.Tensor, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
@@ -179,9 +107,10 @@ def heldout_terms(model: nn.Module, x: torch.Tensor, draws: int = 20, seed: int 
     torch.manual_seed(seed)
     model.eval()
     mu, log_var = model.encode(x)
-    reconstruction = np.mean([library_negative_elbo(x, model.decode(library_sample(mu, log_var)), mu, log_var,
-                                                    beta=0.0).item() for _ in range(draws)])
     posterior = Normal(mu, torch.exp(0.5 * log_var))
+    reconstruction = np.mean([F.binary_cross_entropy_with_logits(model.decode(posterior.rsample()), x,
+                                                                 reduction="sum").item() / len(x)
+                              for _ in range(draws)])
     kl = kl_divergence(posterior, Normal(torch.zeros_like(mu), torch.ones_like(mu))).sum(dim=-1).mean().item()
     return {"reconstruction": float(reconstruction), "kl": float(kl), "negative_elbo": float(reconstruction + kl)}
 
@@ -407,34 +336,45 @@ def draw_beta_sweep(rows: list[dict], x: torch.Tensor) -> Figure:
 
 
 class ConditionalVAE(nn.Module):
-    """A VAE whose encoder and decoder also see the digit's label (one-hot, 10 classes)."""
+    """A VAE whose encoder and decoder also see the digit's label (one-hot, ``classes`` of them),
+    made of two of the student's ``VAE`` networks: the encoder of ``vae_class(pixels + classes,
+    latent, hidden)`` reads an image with its label, the decoder of ``vae_class(pixels, latent +
+    classes, hidden)`` reads a code with the label. (The unused halves of the two never train.)"""
 
-    def __init__(self, latent: int = 2, hidden: int = 256, pixels: int = 64, classes: int = 10):
+    def __init__(self, vae_class: type[nn.Module], latent: int = 2, hidden: int = 256, pixels: int = 64,
+                 classes: int = 10):
         super().__init__()
         self.classes = classes
-        self.encoder = mlp([pixels + classes, hidden, hidden, 2 * latent])
-        self.decoder = mlp([latent + classes, hidden, hidden, pixels])
+        self.reader = vae_class(pixels + classes, latent, hidden)
+        self.writer = vae_class(pixels, latent + classes, hidden)
+
+    def _with_label(self, rows: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return torch.cat([rows, F.one_hot(y, self.classes).to(rows.dtype)], dim=-1)
 
     def encode(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.encoder(torch.cat([x, F.one_hot(y, self.classes).float()], dim=-1)).chunk(2, dim=-1)
+        return self.reader.encode(self._with_label(x, y))
 
     def decode(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.decoder(torch.cat([z, F.one_hot(y, self.classes).float()], dim=-1))
+        return self.writer.decode(self._with_label(z, y))
 
 
-def train_conditional_vae(x: torch.Tensor, y: torch.Tensor, epochs: int, seed: int = 0, batch_size: int = 64,
+def train_conditional_vae(vae_class: type[nn.Module], loss_fn: Callable, sample_fn: Callable, x: torch.Tensor,
+                          y: torch.Tensor, epochs: int, seed: int = 0, batch_size: int = 64,
                           lr: float = 2e-3) -> ConditionalVAE:
-    """A conditional VAE fitted with the library loss (negative ELBO of p(x | y)); returned in eval mode."""
+    """A :class:`ConditionalVAE` of ``vae_class`` networks fitted to the images ``x`` with labels ``y``
+    by Adam on ``loss_fn(x, x_logits, mu, log_var)`` (the negative ELBO of p(x | y)), the codes
+    drawn with ``sample_fn(mu, log_var, generator)``; returned in eval mode."""
     torch.manual_seed(seed)
     order_gen = torch.Generator().manual_seed(seed)
-    model = ConditionalVAE()
+    model = ConditionalVAE(vae_class)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in tqdm(range(epochs), desc="conditional VAE epochs"):
         for index in torch.randperm(len(x), generator=order_gen).split(batch_size):
-            mu, log_var = model.encode(x[index], y[index])
-            loss = library_negative_elbo(x[index], model.decode(library_sample(mu, log_var), y[index]), mu, log_var)
+            images, labels = x[index], y[index]
+            mu, log_var = model.encode(images, labels)
+            x_logits = model.decode(sample_fn(mu, log_var, order_gen), labels)
             optimizer.zero_grad()
-            loss.backward()
+            loss_fn(images, x_logits, mu, log_var).backward()
             optimizer.step()
     return model.eval()
 
@@ -455,48 +395,68 @@ def draw_conditional_samples(model: ConditionalVAE, per_class: int = 8, seed: in
 
 
 @cache
-def explorer_model() -> tuple[LibraryVAE, torch.Tensor, torch.Tensor]:
-    """A VAE trained with the library loss at start-up (a few seconds), with the held-out means and labels."""
-    data = digits_data()
-    model, _ = _train_library_vae(data["x_train"], epochs=full_or_quick(30, 5), hidden=128)
-    with torch.no_grad():
-        mu = model.encode(data["x_test"])[0]
-    return model, mu, data["y_test"]
+def explorer_model(vae_class: type[nn.Module], train_step: Callable) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """The explorer's VAE, ``vae_class(64, 2, 128)``, trained at start-up (a few seconds) by
+    ``train_step(model, optimizer, batch, beta, generator)`` for 30 epochs on the binarised
+    digits (the student's ``VAE`` and ``vae_train_step``); with the held-out digits and labels."""
+    data = digits_data(binary=True)
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    model = vae_class(64, 2, 128)
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    for _ in range(full_or_quick(30, 5)):
+        for batch in batches(data["x_train"], 64, generator):
+            train_step(model, optimizer, batch, 1.0, generator)
+    return model.eval(), data["x_test"], data["y_test"]
 
 
 @torch.no_grad()
-def decode_point(z1: float, z2: float) -> np.ndarray:
-    """The explorer's decoded image (8, 8) of pixel probabilities at z = (z1, z2)."""
-    model, _, _ = explorer_model()
+def latent_means(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The means of q(z | x) that ``model.encode`` gives the rows of ``x`` (in eval mode)."""
+    model.eval()
+    return model.encode(x)[0]
+
+
+@torch.no_grad()
+def decode_point(model: nn.Module, z1: float, z2: float) -> np.ndarray:
+    """The decoded image (8, 8) of pixel probabilities at z = (z1, z2)."""
     return torch.sigmoid(model.decode(torch.tensor([[z1, z2]], dtype=torch.float32)))[0].reshape(8, 8).numpy()
 
 
-def nearest_digit(z1: float, z2: float) -> int:
-    """The label of the held-out digit whose latent mean is nearest to (z1, z2)."""
-    _, mu, labels = explorer_model()
-    return int(labels[torch.argmin(((mu - torch.tensor([z1, z2])) ** 2).sum(dim=1))])
+def nearest_digit(means: torch.Tensor, labels: torch.Tensor, z1: float, z2: float) -> int:
+    """The label of the digit whose latent mean (a row of ``means``) is nearest to (z1, z2)."""
+    return int(labels[torch.argmin(((means - torch.tensor([z1, z2])) ** 2).sum(dim=1))])
 
 
-def draw_latent_explorer(z1: float = 0.0, z2: float = 0.0) -> Figure:
-    """Left: held-out digits' latent means with the chosen z marked. Right: the decoding of z."""
-    _, mu, labels = explorer_model()
+def draw_latent_explorer(model: nn.Module, x: torch.Tensor, y: torch.Tensor, z1: float = 0.0,
+                         z2: float = 0.0) -> Figure:
+    """Left: the latent means of the digits ``x`` (labels ``y``) under the trained VAE ``model``,
+    with the chosen z marked. Right: the decoding of z."""
+    mu = latent_means(model, x)
     fig, (left, right) = figure_row(2, width=9.0, height=4.0)
-    left.scatter(mu[:, 0], mu[:, 1], c=labels, cmap="tab10", s=5, vmin=-0.5, vmax=9.5)
+    left.scatter(mu[:, 0], mu[:, 1], c=y, cmap="tab10", s=5, vmin=-0.5, vmax=9.5)
     for digit in range(10):
-        centre = mu[labels == digit].median(dim=0).values
+        centre = mu[y == digit].median(dim=0).values
         left.text(centre[0], centre[1], str(digit), fontsize=12, weight="bold", ha="center", va="center")
     left.plot([z1], [z2], marker="x", color="black", markersize=14, markeredgewidth=3)
     left.set(xlim=(-4, 4), ylim=(-4, 4), xlabel="$z_1$", ylabel="$z_2$", title="latent space (held-out digits)")
-    right.imshow(decode_point(z1, z2), cmap="gray_r", vmin=0, vmax=1)
-    right.set_title(f"decoded z = ({z1:.2f}, {z2:.2f}); nearest digit: {nearest_digit(z1, z2)}", fontsize=9)
+    right.imshow(decode_point(model, z1, z2), cmap="gray_r", vmin=0, vmax=1)
+    right.set_title(f"decoded z = ({z1:.2f}, {z2:.2f}); nearest digit: {nearest_digit(mu, y, z1, z2)}", fontsize=9)
     right.set_xticks([])
     right.set_yticks([])
     return fig
 
 
-def latent_explorer_widget() -> widgets.VBox:
-    """Two sliders choose z; the decoder of a VAE trained at start-up shows what z means."""
-    return interactive_figure(draw_latent_explorer, z1=slider(0.0, -3.0, 3.0, 0.1, "z1"),
+def draw_explorer_of(vae_class: type[nn.Module], train_step: Callable, z1: float = 0.0, z2: float = 0.0) -> Figure:
+    """:func:`draw_latent_explorer` for the VAE that :func:`explorer_model` trains."""
+    return draw_latent_explorer(*explorer_model(vae_class, train_step), z1, z2)
+
+
+def latent_explorer_widget(vae_class: type[nn.Module], train_step: Callable) -> widgets.VBox:
+    """Two sliders choose z; the decoder of a VAE built and trained with the student's ``VAE`` and
+    ``vae_train_step`` (at first use) shows what z means."""
+    draw = after_exercise(draw_explorer_of, "exercises 6 and 7 (VAE, vae_train_step)")
+    return interactive_figure(partial(draw, vae_class, train_step), z1=slider(0.0, -3.0, 3.0, 0.1, "z1"),
                               z2=slider(0.0, -3.0, 3.0, 0.1, "z2"))
 
 
@@ -531,12 +491,16 @@ def _snapshot(step: int, generator: nn.Module, discriminator: nn.Module, z: torc
 def library_gan_step(generator: nn.Module, discriminator: nn.Module, g_optimizer: torch.optim.Optimizer,
                      d_optimizer: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor,
                      kind: str = "non-saturating") -> tuple[float, float]:
-    """The widget's step, with the library losses: *simultaneous* gradient descent. Both players'
-    gradients are taken at the same point, each of its own loss with respect to its own
+    """The widget's step, with torch's binary cross-entropy: *simultaneous* gradient descent. Both
+    players' gradients are taken at the same point, each of its own loss with respect to its own
     parameters, then both optimizers step. (Exercise 10 asks for the alternating step instead.)"""
-    fake_logits = discriminator(generator(z))
-    loss_d = library_d_loss(discriminator(real), fake_logits)
-    loss_g = library_g_loss(kind)(fake_logits)
+    bce = F.binary_cross_entropy_with_logits
+    real_logits, fake_logits = discriminator(real), discriminator(generator(z))
+    loss_d = bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+    if kind == "minimax":
+        loss_g = -bce(fake_logits, torch.zeros_like(fake_logits))
+    else:
+        loss_g = bce(fake_logits, torch.ones_like(fake_logits))
     d_params, g_params = list(discriminator.parameters()), list(generator.parameters())
     grads = torch.autograd.grad(loss_d, d_params, retain_graph=True) + torch.autograd.grad(loss_g, g_params)
     for param, grad in zip(d_params + g_params, grads):
@@ -783,6 +747,7 @@ def js_shift_table(shifts: list[float], js_fn: Callable, sigma: float = 0.25, st
 
 WIDGET_UPDATES = [
     ("divergences", lambda: draw_divergences(mu_q=1.5, sigma_q=0.5)),
-    ("latent explorer", lambda: draw_latent_explorer(z1=1.0, z2=-0.5)),
+    ("latent explorer", lambda reference: draw_explorer_of(reference.VAE, reference.vae_train_step,
+                                                           z1=1.0, z2=-0.5)),
     ("GAN training", lambda: draw_gan_training(step=WIDGET_STEPS // 2)),
 ]

@@ -51,6 +51,28 @@ def interactive_figure(draw: Callable[..., Figure], **controls: widgets.ValueWid
     return widgets.VBox([widgets.Box(list(controls.values()), layout=layout), output])
 
 
+def unfinished_exercise_figure(exercise: str) -> Figure:
+    """A small figure that says which exercise to finish before a widget can draw."""
+    fig = Figure(figsize=(6.0, 1.2))
+    fig.text(0.5, 0.5, f"This widget runs your code: finish {exercise} first\n"
+             "(it still raises NotImplementedError), then run this cell again.",
+             ha="center", va="center", fontsize=11)
+    return fig
+
+
+def after_exercise(draw: Callable[..., Figure], exercise: str) -> Callable[..., Figure]:
+    """``draw`` for a widget driven by the student's own functions: while one of them is still
+    the stub (raises NotImplementedError), the widget shows which ``exercise`` to finish
+    instead of a traceback. Any other error of the student's code shows as usual."""
+    @functools.wraps(draw)
+    def guarded(*args: Any, **values: Any) -> Figure:
+        try:
+            return draw(*args, **values)
+        except NotImplementedError:
+            return unfinished_exercise_figure(exercise)
+    return guarded
+
+
 def slider_cache(function: Callable) -> Callable:
     """``functools.cache`` for a pure computation whose arguments are slider values (sliders
     are discrete, so going back to a setting is free). The benchmark clears these caches

@@ -281,3 +281,73 @@ def test_encoded_leak_verdicts_name_no_sandbox_path(leak_graded):
         hidden_verdicts = re.findall(r"hidden tests for .*?(?=hidden tests for|$)", text, flags=re.S)
         for path in SANDBOX_PATHS:
             assert not any(path in v for v in hidden_verdicts), f"{where} names {path!r}"
+
+
+# --- lectures 05 and 06: no support function gives a graded function's results ----------------------
+
+def _scenarios_answered(slug: str, name: str, candidate) -> list[str]:
+    """The hidden scenarios of ``name`` on which ``candidate`` gives the reference's result."""
+    from course.checks import describe_mismatch
+
+    reference, answered = load_reference(slug, name), []
+    for scenario in load_book(slug).for_name(name):
+        expected = scenario.run(reference)
+        try:
+            got = scenario.run(candidate)
+        except Exception:  # noqa: BLE001 - any failure of the candidate means it does not answer
+            continue
+        if describe_mismatch(got, expected, rtol=scenario.rtol, atol=scenario.atol) is None:
+            answered.append(scenario.description)
+    return answered
+
+
+def _in_the_other_array_library(function):
+    """``function`` with a numpy result turned into a float32 torch tensor and a tensor result into
+    a numpy array: the one-line conversion a student would add to call a support function."""
+    import numpy as np
+    import torch
+
+    def converted(*args, **kwargs):
+        result = function(*args, **kwargs)
+        if isinstance(result, np.ndarray):
+            return torch.as_tensor(result, dtype=torch.float32)
+        return result.detach().numpy() if isinstance(result, torch.Tensor) else result
+    return converted
+
+
+# A support function that shares only properties with a graded one (no value scenario): the
+# scenarios it may answer. The GAN widget's simultaneous step is not exercise 10's alternating one.
+PROPERTIES_SHARED = {
+    ("library_gan_step", "gan_train_step"): {
+        "The generator's parameters receive gradients once per call (from its own loss only)",
+        "The real batch and the noise are unchanged"},
+}
+
+
+@pytest.mark.parametrize("slug", ["attention", "generative_models"])
+def test_no_support_function_answers_a_graded_function(slug):
+    """A function of course/<slug>.py that takes a graded function's parameters (same names, same
+    order) could be called in its place: it must give the reference's result on none of that
+    function's hidden scenarios, as it is or with its array result converted between numpy and
+    torch (the library twins of vae_loss, discriminator_loss, reparameterize and
+    positional_encoding did). The widgets that show such results run the student's function."""
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"course.{slug}")
+    support = [f for _, f in inspect.getmembers(module, inspect.isfunction) if f.__module__ == module.__name__]
+    graded = [name for lecture, _, name in GRADED if lecture.slug == slug]
+    for name in graded:
+        reference = load_reference(slug, name)
+        if inspect.isclass(reference):
+            continue
+        parameters = list(inspect.signature(reference).parameters)
+        for candidate in support:
+            if list(inspect.signature(candidate).parameters) == parameters:
+                answered = {*_scenarios_answered(slug, name, candidate),
+                            *_scenarios_answered(slug, name, _in_the_other_array_library(candidate))}
+                answered -= PROPERTIES_SHARED.get((candidate.__name__, name), set())
+                assert not answered, f"course/{slug}.py's {candidate.__name__} answers {name}: {sorted(answered)[:3]}"
+    assert graded, f"no graded name found for {slug}"
+
+

@@ -34,11 +34,40 @@ def test_far_apart_narrow_gaussians_kl_explodes_and_js_saturates():
 # --- widget B: the latent-space explorer ---------------------------------------------------------------
 
 
+def _reference_vae(epochs: int, beta: float = 1.0) -> torch.nn.Module:
+    """The reference VAE trained as the notebook's ``train_vae`` does, on the binarised digits."""
+    from solutions.generative_models import VAE, vae_train_step
+
+    data = gm.digits_data(binary=True)
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    model = VAE(64, 2, 256)
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    for _ in range(epochs):
+        for batch in gm.batches(data["x_train"], 64, generator):
+            vae_train_step(model, optimizer, batch, beta, generator)
+    return model.eval()
+
+
+def _explorer() -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """What the widget shows in the solved notebook: its VAE trained with the reference ``VAE`` and
+    ``vae_train_step``, the held-out digits, their labels and latent means."""
+    from solutions.generative_models import VAE, vae_train_step
+
+    torch.set_num_threads(1)
+    model, x, y = gm.explorer_model(VAE, vae_train_step)
+    return model, x, y, gm.latent_means(model, x)
+
+
 def _cluster_label_position(digit: int) -> tuple[float, float]:
     """Where the widget writes the big label of ``digit``, rounded to the sliders' 0.1 grid."""
-    _, mu, labels = gm.explorer_model()
+    _, _, labels, mu = _explorer()
     centre = mu[labels == digit].median(dim=0).values
     return round(float(centre[0]), 1), round(float(centre[1]), 1)
+
+
+def _decoded(z1: float, z2: float) -> np.ndarray:
+    return gm.decode_point(_explorer()[0], z1, z2)
 
 
 def _class_means() -> np.ndarray:
@@ -49,14 +78,18 @@ def _class_means() -> np.ndarray:
 def test_the_zero_label_decodes_to_a_zero():
     z1, z2 = _cluster_label_position(0)
     assert -3 <= z1 <= 3 and -3 <= z2 <= 3, "the 0 cluster must be reachable by the sliders"
-    image = gm.decode_point(z1, z2).reshape(64)
+    image = _decoded(z1, z2).reshape(64)
     assert int(np.argmin(((_class_means() - image) ** 2).sum(axis=1))) == 0
-    assert gm.nearest_digit(z1, z2) == 0
+    _, _, labels, mu = _explorer()
+    assert gm.nearest_digit(mu, labels, z1, z2) == 0
+    model, x, y, _ = _explorer()
+    title = gm.draw_latent_explorer(model, x, y, z1, z2).axes[1].get_title()
+    assert title.endswith("nearest digit: 0"), title
 
 
 def test_walking_between_two_labels_morphs_gradually():
     start, end = np.array(_cluster_label_position(0)), np.array(_cluster_label_position(6))
-    images = [gm.decode_point(*(start + t * (end - start))) for t in np.linspace(0, 1, 11)]
+    images = [_decoded(*(start + t * (end - start))) for t in np.linspace(0, 1, 11)]
     steps = [np.abs(b - a).mean() for a, b in zip(images[:-1], images[1:])]
     total = np.abs(images[-1] - images[0]).mean()
     assert total > 0.1, "the two ends decode to clearly different images"
@@ -64,9 +97,19 @@ def test_walking_between_two_labels_morphs_gradually():
 
 
 def test_a_far_corner_is_far_from_every_held_out_digit():
-    _, mu, _ = gm.explorer_model()
+    mu = _explorer()[3]
     assert float(torch.linalg.norm(mu - torch.tensor([3.0, 3.0]), dim=1).min()) > 0.5
-    assert np.all((gm.decode_point(3.0, 3.0) >= 0) & (gm.decode_point(3.0, 3.0) <= 1))
+    assert np.all((_decoded(3.0, 3.0) >= 0) & (_decoded(3.0, 3.0) <= 1))
+
+
+def test_the_explorer_names_the_exercises_while_the_vae_is_a_stub():
+    class Stub(torch.nn.Module):
+        def __init__(self, pixels=64, latent=2, hidden=256):
+            raise NotImplementedError()
+
+    gm.latent_explorer_widget(Stub, None)  # builds without a traceback
+    draw = gm.after_exercise(gm.draw_explorer_of, "exercises 6 and 7 (VAE, vae_train_step)")
+    assert "finish exercises 6 and 7 (VAE, vae_train_step) first" in draw(Stub, None).texts[0].get_text()
 
 
 # --- widget C: GAN training step by step ----------------------------------------------------------------
@@ -182,18 +225,10 @@ def test_seed_0_wide_generator_covers_the_ring_and_the_narrow_one_collapses():
 def test_beta_4_collapses_the_posterior():
     """The beta sweep's claim: with the notebook's loop (20 epochs) the held-out KL term is
     about 4.5 nats at beta 0.25 and below 0.05 nats at beta 4."""
-    from solutions import generative_models as reference
     data = gm.digits_data(binary=True)
 
     def kl_after(beta: float) -> float:
-        torch.manual_seed(0)
-        generator = torch.Generator().manual_seed(0)
-        model = reference.VAE(64, 2, 256)
-        optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
-        for _ in range(20):
-            for batch in gm.batches(data["x_train"], 64, generator):
-                reference.vae_train_step(model, optimizer, batch, beta, generator)
-        return gm.heldout_terms(model, data["x_test"])["kl"]
+        return gm.heldout_terms(_reference_vae(20, beta), data["x_test"])["kl"]
 
     assert round(kl_after(0.25), 1) == 4.5
     assert kl_after(4.0) < 0.05
