@@ -1,16 +1,22 @@
 """Worlds, pictures and widgets for lecture 07, Markov decision processes.
 
-The widgets work before any exercise is solved. They never call the student's functions:
-a grid world is built by handing its map to gymnasium's FrozenLake class (custom map, slip
-rate and rewards) and converting the model with :func:`course.rl.model_from_env`; the values
-come from :func:`sweep_history`, which keeps every sweep of value iteration so a slider can
-step through them, and finite-horizon success probabilities from :func:`horizon_values`.
-Widget C runs modified policy iteration (:func:`modified_policy_iteration`) for every k once
-and lets a slider pick one; :func:`draw_agent_environment_loop` draws the loop of section 2.
+Nothing here solves an MDP: the solvers are the lecture's exercises. Widgets A and B come after
+the exercises and run the student's own functions, which the notebook passes in (while one is
+still a stub they say which exercise to finish, :func:`course.widgets.after_exercise`): widget A
+builds a grid world with the student's ``gridworld_model`` and shows the student's
+``value_iteration`` after any number of sweeps; widget B plays the greedy policy of the
+student's ``value_iteration`` on FrozenLake and predicts its success with the student's
+``policy_evaluation``. Widget C shows recorded runs of modified policy iteration
+(``data/modified_policy_iteration.json``, written from the reference solutions by
+``tools/figures/markov_decision_processes.py``). :func:`draw_agent_environment_loop` draws the
+loop of section 2.
 """
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as widgets
 import matplotlib
@@ -19,7 +25,8 @@ from gymnasium.envs.toy_text.frozen_lake import MAPS, FrozenLakeEnv
 from matplotlib.figure import Figure
 
 from course import rl
-from course.widgets import FIXED_TITLE, dropdown, interactive_figure, plain_log_ticks, slider, slider_cache
+from course.widgets import (FIXED_TITLE, after_exercise, dropdown, interactive_figure, plain_log_ticks, slider,
+                            slider_cache)
 
 LAYOUTS: dict[str, list[str]] = {
     "two exits (the notes' grid)": ["GFFF", "FFFF", "FFSF", "FFFG"],
@@ -28,136 +35,124 @@ LAYOUTS: dict[str, list[str]] = {
     "FrozenLake 4x4": MAPS["4x4"],
     "FrozenLake 8x8": MAPS["8x8"],
 }
+NOTES_LAYOUT = LAYOUTS["two exits (the notes' grid)"]
 NEAR_TIE = 1e-6  # actions within this of the best are all drawn as best
 
 
-def grid_world(layout: list[str], step_cost: float, slip: float = 0.0, goal_reward: float = 0.0,
-               trap_reward: float = -1.0) -> rl.TabularModel:
-    """The lecture's grid world, built by gymnasium's FrozenLake class on a custom map.
-
-    Same arguments, order and defaults as exercise 2's ``gridworld_model``. With probability
-    ``1 - slip`` a move goes where intended, otherwise to one of the two perpendicular
-    directions (``slip / 2`` each); moves into the edge stay put. Every move costs
-    ``step_cost``; entering G pays ``goal_reward``, entering H pays ``trap_reward``, and both
-    end the episode.
-    """
-    env = FrozenLakeEnv(desc=layout, is_slippery=True, success_rate=1.0 - slip,
-                        reward_schedule=(goal_reward - step_cost, trap_reward - step_cost, -step_cost))
+@functools.cache
+def _notes_grid() -> rl.TabularModel:
+    env = FrozenLakeEnv(desc=NOTES_LAYOUT, is_slippery=False, reward_schedule=(-1.0, -1.0, -1.0))
     return rl.model_from_env(env)
 
 
-def sweep_history(model: rl.TabularModel, gamma: float, n_sweeps: int) -> np.ndarray:
-    """Every iterate of value iteration from V_0 = 0: an array of shape (n_sweeps + 1, S).
-
-    Transitions into terminal states are cut out of P once, so no masking is needed per sweep.
-    """
-    continuing = model.P * ~model.terminal[None, None, :]
-    history = np.zeros((n_sweeps + 1, model.n_states))
-    for k in range(n_sweeps):
-        backed_up = model.R + gamma * continuing @ history[k]
-        history[k + 1] = np.where(model.terminal, 0.0, backed_up.max(axis=1))
-    return history
+def notes_grid() -> rl.TabularModel:
+    """The notes' grid (exits in two corners, no slip) where every move costs 1: one fixed world,
+    made by gymnasium's FrozenLake class, for the tests and demos of the exercises."""
+    return _notes_grid()
 
 
-def best_actions(model: rl.TabularModel, gamma: float, values: np.ndarray) -> np.ndarray:
-    """Boolean (S, A): the actions whose one-step look-ahead is within NEAR_TIE of the best."""
-    continuing = model.P * ~model.terminal[None, None, :]
-    lookahead = model.R + gamma * continuing @ values
-    return lookahead >= lookahead.max(axis=1, keepdims=True) - NEAR_TIE
+def tied_best(Q: np.ndarray) -> np.ndarray:
+    """Boolean (S, A): the actions whose Q is within NEAR_TIE of the best of their state."""
+    Q = np.asarray(Q)
+    return Q >= Q.max(axis=1, keepdims=True) - NEAR_TIE
 
 
-def horizon_values(model: rl.TabularModel, policy: np.ndarray, horizon: int, gamma: float = 1.0) -> np.ndarray:
-    """Expected (discounted) reward of ``policy`` within ``horizon`` steps, for every start state.
+# --- widget A: value iteration in a grid world (the student's gridworld_model and value_iteration) ----
 
-    With gamma = 1 and a reward of 1 for reaching the goal this is the probability of success
-    within the time limit, which is what rollouts with that limit estimate.
-    """
-    probabilities = rl.as_action_probabilities(policy, model.n_actions)
-    step = np.einsum("sa,sat->st", probabilities, model.P * ~model.terminal[None, None, :])
-    reward = np.sum(probabilities * model.R, axis=1)
-    values = np.zeros(model.n_states)
-    for _ in range(horizon):
-        values = reward + gamma * step @ values
-    return np.where(model.terminal, 0.0, values)
-
-
-# --- widget 1: the grid world --------------------------------------------------------------------
-
-WIDGET_GOAL_REWARD = 1.0  # the widget's worlds pay +1 at G (and -1 at H, grid_world's default)
+WIDGET_GOAL_REWARD = 1.0  # the widget's worlds pay +1 at G (and -1 at H, gridworld_model's default)
+MAX_SWEEPS = 100  # the sweep slider's end
+TOLERANCES = 10.0 ** -np.arange(13)  # the convergence panel: 1, 0.1, ..., 1e-12
 
 
 @slider_cache
-def gridworld_values(layout: str, gamma: float, slip: float, step_cost: float,
-                     max_sweeps: int = 100) -> tuple[rl.TabularModel, np.ndarray]:
-    """What widget A computes: the model of map ``layout`` and every value-iteration sweep."""
-    model = grid_world(LAYOUTS[layout], step_cost, slip, goal_reward=WIDGET_GOAL_REWARD)
-    return model, sweep_history(model, gamma, max_sweeps)
+def gridworld_values(gridworld_model: Callable, value_iteration: Callable, layout: str, gamma: float, slip: float,
+                     step_cost: float) -> dict:
+    """What widget A computes for one world: the model, V_1, and the sweeps value iteration needs
+    for each of TOLERANCES (MAX_SWEEPS + 1 where it needs more than MAX_SWEEPS)."""
+    P, R, terminal = gridworld_model(LAYOUTS[layout], step_cost, slip, WIDGET_GOAL_REWARD)
+    first, _, _ = value_iteration(P, R, terminal, gamma, 0.0, 1)
+    needed = [int(value_iteration(P, R, terminal, gamma, tol, MAX_SWEEPS + 1)[2]) for tol in TOLERANCES]
+    return {"P": P, "R": R, "terminal": terminal, "first": np.asarray(first), "needed": np.array(needed)}
 
 
-def draw_gridworld(layout: str = "two exits (the notes' grid)", gamma: float = 0.9, slip: float = 0.0,
-                   step_cost: float = 0.04, sweep: int = 2, max_sweeps: int = 100) -> Figure:
+def values_after(value_iteration: Callable, world: dict, gamma: float, sweep: int) -> np.ndarray:
+    """V after ``sweep`` sweeps of value iteration from V_0 = 0 (the student's, tol = 0)."""
+    if sweep == 0:
+        return np.zeros(len(world["terminal"]))
+    return np.asarray(value_iteration(world["P"], world["R"], world["terminal"], gamma, 0.0, sweep)[0])
+
+
+def draw_gridworld(gridworld_model: Callable, value_iteration: Callable, q_from_v: Callable,
+                   layout: str = "two exits (the notes' grid)", gamma: float = 0.9, slip: float = 0.0,
+                   step_cost: float = 0.04, sweep: int = 2) -> Figure:
     """Value iteration on a grid world after ``sweep`` sweeps: values, best actions, convergence."""
-    model, history = gridworld_values(layout, gamma, slip, step_cost, max_sweeps)
-    sweep = int(np.clip(sweep, 0, max_sweeps))
-    values = history[sweep]
+    world = gridworld_values(gridworld_model, value_iteration, layout, gamma, slip, step_cost)
+    sweep = int(np.clip(sweep, 0, MAX_SWEEPS))
+    values = values_after(value_iteration, world, gamma, sweep)
+    desc = np.array([list(row) for row in LAYOUTS[layout]])
     fig = Figure(figsize=(10, 4.0))
     with matplotlib.rc_context(FIXED_TITLE):
         left, right = fig.subplots(1, 2, width_ratios=[1.15, 1])
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.12, top=0.86, wspace=0.4)  # fixed: fast redraws
-    scale = max(1.0, float(np.max(np.abs(history[-1]))))
-    image = rl.draw_values(left, values, model.shape, model.terminal, model.desc, numbers=model.n_states <= 36,
+    scale = max(1.0, float(np.max(np.abs(values_after(value_iteration, world, gamma, MAX_SWEEPS)))))
+    image = rl.draw_values(left, values, desc.shape, world["terminal"], desc, numbers=desc.size <= 36,
                            vmin=-scale, vmax=scale)
-    rl.draw_policy(left, best_actions(model, gamma, values), model.shape, model.terminal)
+    rl.draw_policy(left, tied_best(q_from_v(world["P"], world["R"], world["terminal"], values, gamma)), desc.shape,
+                   world["terminal"])
     fig.colorbar(image, ax=left, shrink=0.8, label="V", ticks=np.linspace(-scale, scale, 5))  # few ticks: fast
     left.set_title(f"V after {sweep} sweeps, greedy arrows (ties: all arrows)", fontsize=9)
-    changes = np.max(np.abs(np.diff(history, axis=0)), axis=1)
-    right.semilogy(np.arange(1, max_sweeps + 1), np.maximum(changes, 1e-12), ".-", ms=3)
-    if sweep > 0:
-        right.plot([sweep], [max(changes[sweep - 1], 1e-12)], "o", c="tab:red", ms=8, clip_on=False)
+    needed = world["needed"]
+    met = needed <= MAX_SWEEPS
+    right.semilogy(needed[met], TOLERANCES[met], "o-", ms=4, drawstyle="steps-pre")
+    right.plot(np.full((~met).sum(), MAX_SWEEPS), TOLERANCES[~met], ">", c="tab:red", ms=5)  # not within the slider
+    right.axvline(sweep, c="tab:red", lw=1)
     if gamma < 1:
-        right.semilogy(np.arange(1, max_sweeps + 1), changes[0] * gamma ** np.arange(max_sweeps), "--", c="0.5",
+        k = np.arange(1, MAX_SWEEPS + 1)
+        right.semilogy(k, np.maximum(np.max(np.abs(world["first"])) * gamma ** (k - 1), 1e-13), "--", c="0.5",
                        lw=1, label="γ^k times the first change")
         right.legend(fontsize=8, loc="upper right")
-    right.set_ylim(1e-12, 10)
+    right.set_xlim(0, MAX_SWEEPS + 2)
+    right.set_ylim(1e-13, 10)
     right.set_yticks([1e-12, 1e-8, 1e-4, 1.0])  # few ticks: each costs several artists per redraw
     plain_log_ticks(right.yaxis)
-    right.set_xlabel("sweep k")
-    right.set_ylabel("max over s of |V_k(s) − V_k−1(s)|")  # plain text: math text is parsed on every render
-    right.set_title(f"convergence of value iteration\ngamma = {gamma:.2f}, slip = {slip:.2f}, step cost = {step_cost:.2f}",
-                    fontsize=9)
+    right.set_xlabel("first sweep k whose change max over s of |V_k(s) − V_k−1(s)| is below tol")
+    right.set_ylabel("tol")  # plain text: math text is parsed on every render
+    right.set_title(f"sweeps your value_iteration needs for each tol (red: not within {MAX_SWEEPS})\n"
+                    f"gamma = {gamma:.2f}, slip = {slip:.2f}, step cost = {step_cost:.2f}", fontsize=9)
     return fig
 
 
-def gridworld_widget() -> widgets.VBox:
-    """Sliders for gamma, the slip probability, the step cost and the sweep; a choice of map."""
+def gridworld_widget(gridworld_model: Callable, value_iteration: Callable, q_from_v: Callable) -> widgets.VBox:
+    """Sliders for gamma, the slip probability, the step cost and the sweep; a choice of map.
+    Runs the student's ``gridworld_model``, ``value_iteration`` and ``q_from_v``."""
+    draw = functools.partial(draw_gridworld, gridworld_model, value_iteration, q_from_v)
     return interactive_figure(
-        draw_gridworld,
+        after_exercise(draw, "exercises 2, 3 and 7 (gridworld_model, q_from_v, value_iteration)"),
         layout=dropdown(list(LAYOUTS), "two exits (the notes' grid)", "map"),
         gamma=slider(0.9, 0.0, 1.0, 0.01, "gamma"),
         slip=slider(0.0, 0.0, 1.0, 0.05, "slip probability"),
         step_cost=slider(0.04, 0.0, 1.0, 0.01, "step cost"),
-        sweep=slider(2, 0, 100, 1, "sweep", integer=True),
+        sweep=slider(2, 0, MAX_SWEEPS, 1, "sweep", integer=True),
     )
 
 
-# --- widget 2: rollouts on FrozenLake --------------------------------------------------------------
+# --- widget B: rollouts on FrozenLake (the student's value_iteration and policy_evaluation) --------
 
 BEST = "value iteration (gamma 0.99)"
 POLICIES = [BEST, "uniformly random", "always right", "always down", "down and right"]
 BEST_GAMMA = 0.99  # a slight discount makes short paths strictly better than waiting (see the notebook)
 
 
-def frozen_lake_policy(name: str, model: rl.TabularModel) -> np.ndarray:
+def frozen_lake_policy(name: str, model: rl.TabularModel, value_iteration: Callable | None = None) -> np.ndarray:
     """An (S, A) array of action probabilities for one of the widget's named policies.
 
-    The value-iteration policy is deterministic: in every state the greedy action of
-    Q* for gamma = 0.99, ties broken to the lowest action index (as in exercise 5).
+    The value-iteration policy (it needs ``value_iteration``, the student's) is the greedy
+    policy value iteration returns for gamma = 0.99.
     """
     n_states = model.n_states
     if name == BEST:
-        values = sweep_history(model, BEST_GAMMA, 2000)[-1]
-        best = best_actions(model, BEST_GAMMA, values)
-        return np.eye(model.n_actions)[np.argmax(best, axis=1)]
+        _, policy, _ = value_iteration(model.P, model.R, model.terminal, BEST_GAMMA)
+        return np.eye(model.n_actions)[np.asarray(policy)]
     if name == "uniformly random":
         return np.full((n_states, 4), 0.25)
     if name == "always right":
@@ -177,18 +172,19 @@ def _sampler(probabilities: np.ndarray):
 
 
 @slider_cache
-def rollout_summary(policy: str = BEST, slippery: bool = True, n_episodes: int = 100, map_name: str = "4x4",
-                    seed: int = 0) -> dict:
+def rollout_summary(value_iteration: Callable, policy_evaluation: Callable, policy: str = BEST,
+                    slippery: bool = True, n_episodes: int = 100, map_name: str = "4x4", seed: int = 0) -> dict:
     """What widget B computes: ``n_episodes`` seeded rollouts of a named policy on FrozenLake.
 
     Returns a dict with the ``model``, the time ``limit``, the ``runs`` (see
     :func:`course.rl.run_episodes`), boolean arrays ``won`` and ``fell`` (one entry per
     episode), ``visits`` per state over all episodes, and ``chance``, the probability of
-    success within the time limit computed from the model.
+    success within the time limit: the student's ``policy_evaluation`` with gamma = 1, tol = 0
+    and ``limit`` sweeps, at the start state.
     """
     env = rl.make_frozen_lake(map_name, is_slippery=slippery)
     model = rl.model_from_env(env)
-    probabilities = frozen_lake_policy(policy, model)
+    probabilities = frozen_lake_policy(policy, model, value_iteration)
     limit = env.spec.max_episode_steps
     runs = rl.run_episodes(env, _sampler(probabilities), n_episodes, seed)
     env.close()
@@ -197,15 +193,15 @@ def rollout_summary(policy: str = BEST, slippery: bool = True, n_episodes: int =
     visits = np.zeros(model.n_states)
     for run in runs:
         np.add.at(visits, run["states"], 1)
-    chance = float(horizon_values(model, probabilities, limit)[model.start])
+    values, _ = policy_evaluation(model.P, model.R, model.terminal, probabilities, 1.0, 0.0, limit)
     return {"model": model, "limit": limit, "runs": runs, "won": won, "fell": fell, "visits": visits,
-            "chance": chance}
+            "chance": float(values[model.start])}
 
 
-def draw_rollouts(policy: str = BEST, slippery: bool = True, n_episodes: int = 100,
-                  episode: int = 0, map_name: str = "4x4", seed: int = 0) -> Figure:
+def draw_rollouts(value_iteration: Callable, policy_evaluation: Callable, policy: str = BEST, slippery: bool = True,
+                  n_episodes: int = 100, episode: int = 0, map_name: str = "4x4", seed: int = 0) -> Figure:
     """``n_episodes`` seeded rollouts on FrozenLake: one episode's path and where all of them went."""
-    summary = rollout_summary(policy, slippery, n_episodes, map_name, seed)
+    summary = rollout_summary(value_iteration, policy_evaluation, policy, slippery, n_episodes, map_name, seed)
     model, limit, runs = summary["model"], summary["limit"], summary["runs"]
     won, fell, visits, chance = summary["won"], summary["fell"], summary["visits"], summary["chance"]
     n_cols = model.shape[1]
@@ -236,10 +232,13 @@ def draw_rollouts(policy: str = BEST, slippery: bool = True, n_episodes: int = 1
     return fig
 
 
-def rollouts_widget() -> widgets.VBox:
-    """Choose a policy, slipperiness and map; step through the episodes."""
+
+def rollouts_widget(value_iteration: Callable, policy_evaluation: Callable) -> widgets.VBox:
+    """Choose a policy, slipperiness and map; step through the episodes. Runs the student's
+    ``value_iteration`` (the value-iteration policy) and ``policy_evaluation`` (the prediction)."""
+    draw = functools.partial(draw_rollouts, value_iteration, policy_evaluation)
     return interactive_figure(
-        draw_rollouts,
+        after_exercise(draw, "exercises 4 and 7 (policy_evaluation, value_iteration)"),
         policy=dropdown(POLICIES, POLICIES[0], "policy"),
         slippery=widgets.Checkbox(value=True, description="slippery"),
         n_episodes=slider(100, 10, 500, 10, "episodes", integer=True),
@@ -248,56 +247,33 @@ def rollouts_widget() -> widgets.VBox:
     )
 
 
-# --- widget C: modified policy iteration ----------------------------------------------------------
+# --- widget C: modified policy iteration (recorded runs) --------------------------------------------
 
 MPI_MAP, MPI_GAMMA, MPI_TARGET = "8x8", 0.95, 1e-6  # the world, its discount, and "converged": |V - V*| < target
 MPI_SWEEPS = (1, 2, 3, 5, 10, 20, 50, 100, np.inf)  # k evaluation sweeps per round; inf: evaluate to convergence
 MPI_EVALUATION_TOL = 1e-10  # k = inf stops a round's evaluation when a sweep changes V by less than this
+MPI_FILE = Path(__file__).parent / "data" / "modified_policy_iteration.json"
+
+
+def k_key(k: float) -> str:
+    """How the recorded file names k: "1", "2", ..., "inf"."""
+    return "inf" if k == np.inf else str(int(k))
 
 
 @functools.cache
-def mpi_world() -> tuple[rl.TabularModel, np.ndarray]:
-    """The slippery FrozenLake 8x8 model and its V* for gamma = MPI_GAMMA (value iteration to convergence)."""
-    model = rl.model_from_env(rl.make_frozen_lake(MPI_MAP))
-    return model, sweep_history(model, MPI_GAMMA, 3000)[-1]
-
-
-def modified_policy_iteration(k: float, max_rounds: int = 5000) -> dict:
-    """Modified policy iteration from V_0 = 0 on the widget's world, until |V - V*| < MPI_TARGET.
-
-    A round makes the policy greedy for V (one backup with a max over actions, S^2 A
-    multiply-adds, which is also the policy's first evaluation sweep) and then applies k - 1
-    more sweeps of that policy's Bellman expectation backup (S^2 each). k = 1 is value
-    iteration; k = inf evaluates each policy until a sweep changes V by less than
-    MPI_EVALUATION_TOL, which is policy iteration warm-started from the last V.
-    Returns the ``errors`` |V - V*| after each round (the first for V_0), the cumulative
-    ``costs`` in multiply-adds, the ``sweeps`` of each round and the number of ``rounds``.
-    """
-    model, v_star = mpi_world()
-    continuing = model.P * ~model.terminal[None, None, :]
-    states = np.arange(model.n_states)
-    values = np.zeros(model.n_states)
-    errors, costs, sweeps = [float(np.max(np.abs(values - v_star)))], [0], []
-    while errors[-1] >= MPI_TARGET and len(sweeps) < max_rounds:
-        lookahead = model.R + MPI_GAMMA * continuing @ values
-        policy = lookahead.argmax(axis=1)
-        values = np.where(model.terminal, 0.0, lookahead.max(axis=1))
-        step, reward, done = continuing[states, policy], model.R[states, policy], 1
-        while done < k:
-            new = np.where(model.terminal, 0.0, reward + MPI_GAMMA * step @ values)
-            change, values, done = np.max(np.abs(new - values)), new, done + 1
-            if k == np.inf and change < MPI_EVALUATION_TOL:
-                break
-        sweeps.append(done)
-        costs.append(costs[-1] + model.n_states ** 2 * (model.n_actions + done - 1))
-        errors.append(float(np.max(np.abs(values - v_star))))
-    return {"errors": np.array(errors), "costs": np.array(costs), "sweeps": np.array(sweeps), "rounds": len(sweeps)}
+def mpi_record() -> dict:
+    """The recorded runs: ``n_states``, ``n_actions`` and, per k of MPI_SWEEPS, the ``errors``
+    |V - V*| after each round (the first for V_0), the cumulative ``costs`` in multiply-adds,
+    the evaluation ``sweeps`` of each round and the number of ``rounds``."""
+    return json.loads(MPI_FILE.read_text())
 
 
 @functools.cache
 def mpi_table() -> dict[float, dict]:
-    """Every k's run (the slider only picks one: nothing here depends on a control)."""
-    return {k: modified_policy_iteration(k) for k in MPI_SWEEPS}
+    """Every k's recorded run, with arrays (the slider only picks one: nothing here depends on a control)."""
+    runs = mpi_record()["runs"]
+    return {k: {name: np.asarray(value) if isinstance(value, list) else value for name, value in runs[k_key(k)].items()}
+            for k in MPI_SWEEPS}
 
 
 def _k_label(k: float) -> str:
@@ -306,10 +282,9 @@ def _k_label(k: float) -> str:
 
 def draw_modified_policy_iteration(k: float = 5) -> Figure:
     """Error against cost for k evaluation sweeps per round, beside value and policy iteration."""
-    model, _ = mpi_world()
     table = mpi_table()
     run = table[k]
-    S, A = model.n_states, model.n_actions
+    S, A = mpi_record()["n_states"], mpi_record()["n_actions"]
     fig = Figure(figsize=(10, 3.6))
     left, right = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.8, wspace=0.25)  # fixed: fast redraws
@@ -345,6 +320,8 @@ def modified_policy_iteration_widget() -> widgets.VBox:
         k=widgets.SelectionSlider(options=[(_k_label(j), j) for j in MPI_SWEEPS], value=5,
                                   description="k sweeps", continuous_update=False),
     )
+
+
 
 
 # --- static pictures --------------------------------------------------------------------------------
@@ -464,9 +441,11 @@ def draw_backup_diagrams() -> Figure:
 
 
 # --- what `make bench` times: each widget's update at a representative slider setting -------------
+# Widgets A and B run the student's functions; the bench passes the reference module.
 
 WIDGET_UPDATES = [
-    ("grid world", lambda: draw_gridworld(gamma=0.95, sweep=5)),
-    ("rollouts", lambda: draw_rollouts(episode=3)),
+    ("grid world", lambda reference: draw_gridworld(reference.gridworld_model, reference.value_iteration,
+                                                    reference.q_from_v, gamma=0.95, sweep=5)),
+    ("rollouts", lambda reference: draw_rollouts(reference.value_iteration, reference.policy_evaluation, episode=3)),
     ("modified policy iteration", lambda: draw_modified_policy_iteration(k=10)),
 ]

@@ -6,16 +6,17 @@ step into the cliff costs -100 and puts the agent back at the start. Its actions
 ``UP = 0, RIGHT = 1, DOWN = 2, LEFT = 3`` (not FrozenLake's order; ``CLIFF_TO_GRID`` converts
 for the drawing helpers of ``course.rl``).
 
-The widgets learn with their own small tabular learner, :func:`td_control`, which works on
-the world's transition table rather than on the gymnasium object so that a slider move stays
-fast; it never calls the student's functions.
+Widgets A and B show recorded runs (``data/cliff_runs.npz``, :func:`recorded_run`): SARSA,
+Q-learning and Expected SARSA learned by tools/figures/q_learning.py with the reference's rules,
+so that nothing here learns a Q-table (the updates and episode loops are the lecture's
+exercises). The random-walk figures of section 2 run the student's ``td0_update``.
 """
 from __future__ import annotations
 
 import copy
 import functools
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from pathlib import Path
 
 import gymnasium as gym
 import ipywidgets as widgets
@@ -24,7 +25,7 @@ import torch
 from matplotlib.figure import Figure
 
 from course import rl
-from course.widgets import dropdown, figure_row, interactive_figure, slider, slider_cache
+from course.widgets import after_exercise, dropdown, figure_row, interactive_figure, slider
 
 CLIFF_SHAPE = (4, 12)
 CLIFF_START, CLIFF_GOAL = 36, 47
@@ -54,68 +55,38 @@ def cliff_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return nxt, reward, ends
 
 
-@slider_cache
-def td_control(method: str, epsilon: float, n_episodes: int = 500, alpha: float = 0.5, gamma: float = 1.0,
-               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Learn CliffWalking's Q-table with SARSA, Q-learning or Expected SARSA; return (Q (S, A),
-    reward of each episode).
+# The recorded runs: every epsilon of widget A's slider, seeds 0-2, alpha = 0.5, gamma = 1; the
+# Q-table of seed 0 after each number of episodes in CLIFF_SNAPSHOTS.
+CLIFF_EPSILONS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+CLIFF_SEEDS, CLIFF_EPISODES, CLIFF_ALPHA = 3, 1000, 0.5
+CLIFF_SNAPSHOTS = (10, 20, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)
+CLIFF_FILE = Path(__file__).parent / "data" / "cliff_runs.npz"
 
-    Expected SARSA bootstraps from the mean of Q(s', .) under the epsilon-greedy policy (ties
-    share the greedy probability). Behaviour is epsilon-greedy with random tie-breaking, drawn from its own stream of uniform
-    numbers (two per decision), so it follows the same rules as the exercises but not the
-    same random draws.
+
+@functools.cache
+def cliff_runs() -> dict[str, np.ndarray]:
+    """The recorded file's arrays: ``methods``, ``epsilons``, ``snapshots``, ``totals`` (method,
+    epsilon, seed, episode) and ``tables`` (method, epsilon, snapshot, S, A)."""
+    with np.load(CLIFF_FILE) as data:
+        return {name: data[name] for name in data.files}
+
+
+def recorded_run(method: str, epsilon: float, n_episodes: int = 500,
+                 seed: int = 0) -> tuple[np.ndarray | None, np.ndarray]:
+    """(Q after ``n_episodes`` episodes, reward of each of them) of a recorded run.
+
+    ``method`` is SARSA, Q-learning or Expected SARSA; ``epsilon`` one of CLIFF_EPSILONS,
+    ``seed`` below CLIFF_SEEDS and ``n_episodes`` at most CLIFF_EPISODES. Q is kept for seed 0
+    after the numbers of episodes in CLIFF_SNAPSHOTS, and is None otherwise.
     """
-    nxt, reward, ends = (table.tolist() for table in cliff_table())
-    n_actions = len(nxt[0])
-    q = [[0.0] * n_actions for _ in nxt]
-    uniforms = _uniforms(np.random.default_rng(seed))
-
-    def act(state: int) -> int:
-        explore, pick = next(uniforms), next(uniforms)
-        if explore < epsilon:
-            return int(pick * n_actions)
-        row = q[state]
-        top = max(row)
-        if row.count(top) == 1:  # the common case, without building the list of ties
-            return row.index(top)
-        ties = [a for a in range(n_actions) if row[a] == top]
-        return ties[int(pick * len(ties))]
-
-    sarsa = method == "SARSA"
-    totals = []
-    for _ in range(n_episodes):
-        state = CLIFF_START
-        action = act(state) if sarsa else None
-        done, total = False, 0.0
-        while not done:
-            if not sarsa:
-                action = act(state)
-            following, r, done = nxt[state][action], reward[state][action], ends[state][action]
-            if sarsa:
-                chosen = act(following)
-                ahead = q[following][chosen]
-            elif method == "Expected SARSA":
-                ahead = _expected_value(q[following], epsilon)
-            else:
-                ahead = max(q[following])
-            q[state][action] += alpha * (r + (0.0 if done else gamma * ahead) - q[state][action])
-            total += r
-            state = following
-            if sarsa:
-                action = chosen
-        totals.append(total)
-    return np.array(q), np.array(totals)
-
-
-def _expected_value(row: list[float], epsilon: float) -> float:
-    """The mean of ``row`` under the epsilon-greedy policy (the tied greedy actions all have the top value)."""
-    return epsilon * sum(row) / len(row) + (1.0 - epsilon) * max(row)
-
-
-def _uniforms(rng: np.random.Generator, block: int = 8192) -> Iterator[float]:
-    """An endless stream of uniform numbers, drawn in blocks (scalar draws are slow); a chain
-    of list iterators, so that ``next`` runs in C."""
-    return itertools.chain.from_iterable(rng.random(block).tolist() for _ in itertools.count())
+    runs = cliff_runs()
+    m = list(runs["methods"]).index(method)
+    e = int(np.argmin(np.abs(runs["epsilons"] - epsilon)))
+    if abs(runs["epsilons"][e] - epsilon) > 1e-9 or not 0 < n_episodes <= CLIFF_EPISODES or not 0 <= seed < CLIFF_SEEDS:
+        raise KeyError(f"no recorded run for epsilon {epsilon}, {n_episodes} episodes, seed {seed}")
+    kept = seed == 0 and n_episodes in CLIFF_SNAPSHOTS
+    table = runs["tables"][m, e, CLIFF_SNAPSHOTS.index(n_episodes)].copy() if kept else None
+    return table, runs["totals"][m, e, seed, :n_episodes].astype(float)
 
 
 def greedy_path(Q: np.ndarray) -> np.ndarray:
@@ -165,13 +136,12 @@ def draw_cliff_paths(ax, paths: dict[str, np.ndarray]) -> None:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8, frameon=False)
 
 
-def draw_cliff(epsilon: float = 0.1, n_episodes: int = 500, alpha: float = 0.5, seed: int = 0,
-               n_runs: int = 3) -> Figure:
-    """SARSA against Q-learning on CliffWalking: greedy paths of one run, and the reward of each
-    training episode averaged over ``n_runs`` runs (seeds ``seed, seed + 1, ...``)."""
+def draw_cliff(epsilon: float = 0.1, n_episodes: int = 500, n_runs: int = 3) -> Figure:
+    """SARSA against Q-learning on CliffWalking (recorded runs): greedy paths of seed 0, and the
+    reward of each training episode averaged over ``n_runs`` runs (seeds 0, 1, ...)."""
     fig, (ax_grid, ax_curve) = figure_row(2, width=11.0, height=3.4)
-    runs = {name: [td_control(name, epsilon, n_episodes, alpha, 1.0, seed + i) for i in range(n_runs)]
-            for name in METHODS}
+    seed = 0
+    runs = {name: [recorded_run(name, epsilon, n_episodes, seed + i) for i in range(n_runs)] for name in METHODS}
     draw_cliff_paths(ax_grid, {name: greedy_path(results[0][0]) for name, results in runs.items()})
     ax_grid.set_title(f"greedy path after training (seed {seed})", fontsize=9)
     for name, results in runs.items():
@@ -198,8 +168,8 @@ def cliff_widget() -> widgets.VBox:
 
 
 def draw_q_table(method: str = "Q-learning", epsilon: float = 0.1, n_episodes: int = 500) -> Figure:
-    """The learned values max_a Q(s, a) on the grid with the greedy action of every state."""
-    q, _ = td_control(method, epsilon, n_episodes, 0.5, 1.0, 0)
+    """The learned values max_a Q(s, a) on the grid with the greedy action of every state (a recorded run)."""
+    q, _ = recorded_run(method, epsilon, n_episodes, 0)
     fig = Figure(figsize=(9.0, 3.6))
     ax = fig.subplots()
     fig.subplots_adjust(left=0.02, right=0.92, bottom=0.05, top=0.9)
@@ -221,7 +191,8 @@ def q_table_widget() -> widgets.VBox:
     """Choose the method, epsilon and the training length; see the values and greedy arrows."""
     return interactive_figure(draw_q_table, method=dropdown(list(METHODS), "Q-learning", "method"),
                               epsilon=slider(0.1, 0.0, 0.3, 0.05, "epsilon"),
-                              n_episodes=slider(500, 10, 1000, 10, "episodes", integer=True))
+                              n_episodes=widgets.SelectionSlider(options=CLIFF_SNAPSHOTS, value=500,
+                                                                 description="episodes", continuous_update=False))
 
 
 # --- deep Q-learning on CartPole -----------------------------------------------------------------
@@ -478,15 +449,18 @@ def replay_widget(q_net: torch.nn.Module | None = None, seed: int = 0, every: in
 WALK_TRUE_VALUES = np.arange(1, 6) / 6.0  # states A..E of the five-state random walk, reward 1 on the right exit
 
 
+WALK_EXITS = (0, 6)  # the states past A and past E, where a walk ends
+
+
 @functools.lru_cache(maxsize=8)
-def random_walk_errors(alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: int = 50, n_episodes: int = 100,
-                       seed: int = 0) -> dict[str, np.ndarray]:
+def random_walk_errors(td0_update: Callable, alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: int = 50,
+                       n_episodes: int = 100, seed: int = 0) -> dict[str, np.ndarray]:
     """Root-mean-square error of the value estimates after each episode, averaged over runs.
 
     The walk starts in the middle state C, steps left or right with probability 1/2, and ends
     off either side (reward 1 on the right, 0 on the left); gamma = 1, estimates start at 0.5.
-    TD(0) updates after every step from the next state's estimate; constant-alpha Monte Carlo
-    waits for the episode's end and moves every visited state towards the observed return.
+    TD(0) updates after every step with ``td0_update`` (the student's); constant-alpha Monte
+    Carlo waits for the episode's end and moves every visited state towards the observed return.
     """
     walker = np.random.default_rng(seed)
     errors = {"TD(0)": np.zeros(n_episodes), "Monte Carlo": np.zeros(n_episodes)}
@@ -499,7 +473,7 @@ def random_walk_errors(alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: in
                 if name == "TD(0)":
                     for here, there in zip(states[:-1], states[1:]):
                         step_reward = final_reward if there == 6 else 0.0
-                        values[here] += alpha * (step_reward + values[there] - values[here])
+                        td0_update(values, here, step_reward, there, there in WALK_EXITS, alpha, 1.0)
                 else:
                     visited = np.asarray(states[:-1])
                     np.add.at(values, visited, alpha * (final_reward - values[visited]))
@@ -514,12 +488,15 @@ def _walk(rng: np.random.Generator) -> tuple[list[int], float]:
     return states, float(states[-1] == 6)
 
 
-def n_step_walk_error(n: int | None, alpha: float, n_runs: int = 50, n_episodes: int = 10, seed: int = 0) -> float:
+def n_step_walk_error(td0_update: Callable, n: int | None, alpha: float, n_runs: int = 50, n_episodes: int = 10,
+                      seed: int = 0) -> float:
     """RMS error of n-step TD on the random walk, averaged over the first ``n_episodes`` episodes and ``n_runs`` runs.
 
     ``n = None`` is constant-alpha Monte Carlo (the return to the end of the episode). The
     n-step target of s_t is the sum of the next n rewards plus the estimate of s_{t+n} (0 past
-    the end); V(s_t) is updated as soon as that target is known, i.e. at step t + n.
+    the end); V(s_t) is updated as soon as that target is known, i.e. at step t + n. With
+    gamma = 1 and the only reward at the end, that is ``td0_update`` (the student's) with s_{t+n}
+    as the next state and the sum of the n rewards as the reward.
     """
     walker = np.random.default_rng(seed)
     total = 0.0
@@ -532,8 +509,8 @@ def n_step_walk_error(n: int | None, alpha: float, n_runs: int = 50, n_episodes:
             horizon = length if n is None else n
             for t in range(length):
                 end = min(t + horizon, length)
-                target = final_reward if end == length else values[states[end]]
-                values[states[t]] += alpha * (target - values[states[t]])
+                rewards = final_reward if end == length else 0.0
+                td0_update(values, states[t], rewards, states[end], end == length, alpha, 1.0)
             total += np.sqrt(np.mean((values[1:6] - WALK_TRUE_VALUES) ** 2))
     return total / (n_runs * n_episodes)
 
@@ -542,18 +519,19 @@ WALK_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0)
 WALK_NS = (1, 2, 4, None)
 
 
-@functools.cache
-def alpha_sweep(n_runs: int = 50, n_episodes: int = 10) -> dict[str, np.ndarray]:
+@functools.lru_cache(maxsize=4)
+def alpha_sweep(td0_update: Callable, n_runs: int = 50, n_episodes: int = 10) -> dict[str, np.ndarray]:
     """:func:`n_step_walk_error` for every n of ``WALK_NS`` and alpha of ``WALK_ALPHAS`` (same walks for each)."""
-    return {("Monte Carlo" if n is None else f"{n}-step TD"): np.array([n_step_walk_error(n, alpha, n_runs, n_episodes)
-                                                                       for alpha in WALK_ALPHAS]) for n in WALK_NS}
+    return {("Monte Carlo" if n is None else f"{n}-step TD"):
+            np.array([n_step_walk_error(td0_update, n, alpha, n_runs, n_episodes) for alpha in WALK_ALPHAS])
+            for n in WALK_NS}
 
 
-def draw_alpha_sensitivity(n_runs: int = 50, n_episodes: int = 10) -> Figure:
-    """Error against step size for n-step TD (n = 1, 2, 4) and Monte Carlo on the random walk."""
+def _draw_alpha_sensitivity(td0_update: Callable, n_runs: int = 50, n_episodes: int = 10) -> Figure:
+    """Error against step size for n-step TD (n = 1, 2, 4) and Monte Carlo on the random walk, with ``td0_update``."""
     fig = Figure(figsize=(5.5, 3.4), layout="constrained")
     ax = fig.subplots()
-    for name, errors in alpha_sweep(n_runs, n_episodes).items():
+    for name, errors in alpha_sweep(td0_update, n_runs, n_episodes).items():
         ax.plot(WALK_ALPHAS, errors, "o-", ms=3, label=name)
     ax.set_xlabel("step size alpha")
     ax.set_ylabel(f"RMS error, mean over the first {n_episodes} episodes")
@@ -562,10 +540,11 @@ def draw_alpha_sensitivity(n_runs: int = 50, n_episodes: int = 10) -> Figure:
     return fig
 
 
-def draw_td_vs_mc(alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: int = 30, n_episodes: int = 100) -> Figure:
-    """Learning curves of TD(0) and Monte Carlo on the five-state random walk."""
+def _draw_td_vs_mc(td0_update: Callable, alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: int = 30,
+                   n_episodes: int = 100) -> Figure:
+    """Learning curves of TD(0) (the student's ``td0_update``) and Monte Carlo on the five-state random walk."""
     fig, (ax_walk, ax_error) = figure_row(2, width=10.0, height=3.2)
-    errors = random_walk_errors(alpha_td, alpha_mc, n_runs, n_episodes)
+    errors = random_walk_errors(td0_update, alpha_td, alpha_mc, n_runs, n_episodes)
     ax_walk.plot(np.arange(1, 6), WALK_TRUE_VALUES, "ko-", label="true value")
     ax_walk.set_xticks(np.arange(1, 6), list("ABCDE"))
     ax_walk.set_ylim(0, 1)
@@ -580,6 +559,11 @@ def draw_td_vs_mc(alpha_td: float = 0.1, alpha_mc: float = 0.02, n_runs: int = 3
     ax_error.legend(fontsize=8)
     return fig
 
+
+
+# the notebook draws both right after exercise 1; while td0_update is the stub they say so
+draw_td_vs_mc = after_exercise(_draw_td_vs_mc, "exercise 1 (td0_update)")
+draw_alpha_sensitivity = after_exercise(_draw_alpha_sensitivity, "exercise 1 (td0_update)")
 
 # --- what `make bench` times: each widget's update at a representative slider setting -------------
 

@@ -54,6 +54,7 @@ def interactive_figure(draw: Callable[..., Figure], **controls: widgets.ValueWid
 def unfinished_exercise_figure(exercise: str) -> Figure:
     """A small figure that says which exercise to finish before a widget can draw."""
     fig = Figure(figsize=(6.0, 1.2))
+    fig.add_axes((0, 0, 1, 1)).set_axis_off()  # IPython shows a figure without axes as text, not as a picture
     fig.text(0.5, 0.5, f"This widget runs your code: finish {exercise} first\n"
              "(it still raises NotImplementedError), then run this cell again.",
              ha="center", va="center", fontsize=11)

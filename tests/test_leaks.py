@@ -350,4 +350,49 @@ def test_no_support_function_answers_a_graded_function(slug):
                 assert not answered, f"course/{slug}.py's {candidate.__name__} answers {name}: {sorted(answered)[:3]}"
     assert graded, f"no graded name found for {slug}"
 
+# --- lectures 07 and 08: no dynamic-programming backup or TD update in the RL support code ----------
 
+RL_SUPPORT = ["markov_decision_processes.py", "q_learning.py", "rl.py"]
+_PRODUCTS = {"einsum", "dot", "matmul", "tensordot"}
+
+
+def _has_product(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)
+               or isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", None)) in _PRODUCTS
+               for n in ast.walk(node))
+
+
+def rl_answer_shapes(source: str) -> list[str]:
+    """Lines of ``source`` that compute like lecture 07's and 08's exercises: a backup ``R + gamma * P @ V``
+    (a sum with a matrix product: q_from_v, and the sweeps of policy evaluation and value iteration)
+    and an in-place step ``X += alpha * (target - X)`` (the TD(0), SARSA and Q-learning updates)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and (_has_product(node.left)
+                                                                            or _has_product(node.right)):
+            found.append(f"line {node.lineno}: backup {ast.unparse(node)}")
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and isinstance(node.target, ast.Subscript):
+            target = ast.unparse(node.target)
+            if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub) and ast.unparse(n.right) == target
+                   for n in ast.walk(node.value)):
+                found.append(f"line {node.lineno}: update {ast.unparse(node)}")
+    return found
+
+
+def test_rl_support_code_holds_no_backup_and_no_td_update():
+    """course/markov_decision_processes.py, course/q_learning.py and course/rl.py compute no Bellman
+    backup and no TD update (they held value-iteration sweeps, modified policy iteration and a
+    SARSA/Q-learning learner): widgets run the student's functions or show recorded runs. The
+    detector itself sees the forms those answers take."""
+    for name in RL_SUPPORT:
+        found = rl_answer_shapes((COURSE / name).read_text())
+        assert not found, f"course/{name}: {found}"
+    answers = {"q_from_v": "Q = R + gamma * np.einsum('sat,t->sa', P, V)",
+               "sweep": "history[k + 1] = np.where(T, 0.0, (R + gamma * continuing @ history[k]).max(axis=1))",
+               "evaluation": "new = reward + gamma * step @ values",
+               "td0": "values[here] += alpha * (r + values[there] - values[here])",
+               "q-learning": "q[s][a] += alpha * (r + (0.0 if done else gamma * ahead) - q[s][a])",
+               "sarsa": "Q[s, a] += alpha * (r + gamma * Q[s2, a2] - Q[s, a])"}
+    for what, line in answers.items():
+        assert rl_answer_shapes(line), what
+    assert not rl_answer_shapes("visits[s] += 1\nbest = Q >= Q.max(axis=1) - tol\ny = a @ b")

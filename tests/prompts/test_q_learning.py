@@ -11,14 +11,42 @@ import pytest
 
 from course import q_learning as lecture
 from solutions import q_learning as reference
+from tools.figures import q_learning as recording
 
 # The notebook's settings for the CliffWalking comparison.
 EPSILON, ALPHA, SEED, EPISODES = 0.1, 0.5, 0, 500
 
 
-def _runs(epsilon: float, n_runs: int = 3):  # the widget's number of runs
-    return {name: [lecture.td_control(name, epsilon, 500, 0.5, 1.0, seed) for seed in range(n_runs)]
+def _runs(epsilon: float, n_runs: int = 3):  # what the widget shows: recorded runs, seeds 0-2
+    return {name: [lecture.recorded_run(name, epsilon, 500, seed) for seed in range(n_runs)]
             for name in lecture.METHODS}
+
+
+def td_control(method: str, epsilon: float, n_episodes: int, alpha: float, gamma: float, seed: int):
+    """(Q, rewards per episode) of the recording script's learner, for settings the file does not hold."""
+    return recording.td_control(method, epsilon, n_episodes, alpha, gamma, seed)[:2]
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.1, 0.3])
+def test_recording_learner_makes_the_references_moves(epsilon):
+    """tools/figures/q_learning.py's td_control gives the Q-table and rewards of the reference's
+    sarsa_episode and q_learning_episode when these draw the same uniforms (UniformDraws)."""
+    for name, play in [("SARSA", reference.sarsa_episode), ("Q-learning", reference.q_learning_episode)]:
+        for seed in (0, 1):
+            env, Q, draws = gym.make("CliffWalking-v1"), np.zeros((48, 4)), recording.UniformDraws(seed)
+            totals = [play(env, Q, epsilon, ALPHA, 1.0, draws)[0] for _ in range(40)]
+            learned, learned_totals, _ = recording.td_control(name, epsilon, 40, ALPHA, 1.0, seed)
+            assert np.array_equal(learned, Q) and np.array_equal(learned_totals, totals), (name, seed)
+
+
+def test_recorded_cliff_runs_are_in_step_with_the_recording_script():
+    """course/data/cliff_runs.npz is what tools/figures/q_learning.py records now."""
+    fresh, recorded = recording.record_cliff(), lecture.cliff_runs()
+    assert fresh.keys() == recorded.keys()
+    for name, array in fresh.items():
+        assert np.array_equal(array, recorded[name]), name
+    Q, totals = lecture.recorded_run("Q-learning", 0.15000000000000002, 300, 0)  # a slider's float
+    assert np.array_equal(Q, recorded["tables"][1, 3, 5]) and len(totals) == 300
 
 
 def _mean_after_100(results) -> float:
@@ -68,14 +96,14 @@ def test_widget_a_epsilon_quarter_widens_the_gap():
 def test_widget_b_q_learning_values_the_edge_higher():
     """Prompt: at epsilon = 0.1, Q-learning values the cells just above the cliff higher than SARSA."""
     edge = [2 * 12 + col for col in range(1, 11)]
-    values = {name: lecture.td_control(name, 0.1, 500, 0.5, 1.0, 0)[0].max(axis=1)[edge].mean()
+    values = {name: td_control(name, 0.1, 500, 0.5, 1.0, 0)[0].max(axis=1)[edge].mean()
               for name in lecture.METHODS}
     assert values["Q-learning"] > values["SARSA"]
 
 
 def test_td_learns_faster_than_monte_carlo_on_the_random_walk():
     """The picture's claim: TD(0)'s error falls faster than Monte Carlo's."""
-    errors = lecture.random_walk_errors(n_runs=30)
+    errors = lecture.random_walk_errors(reference.td0_update, n_runs=30)
     assert errors["TD(0)"][9] < errors["Monte Carlo"][9]
     assert errors["TD(0)"][-1] < errors["Monte Carlo"][-1]
 
@@ -93,13 +121,13 @@ def test_widget_a_epsilon_zero_explores_through_its_initial_values():
     """Prompt: at epsilon = 0 the first episode costs more than 1,000 (optimism makes the greedy agent wander)."""
     for name in lecture.METHODS:
         for seed in range(3):
-            assert lecture.td_control(name, 0.0, 500, 0.5, 1.0, seed)[1][0] < -1000, (name, seed)
+            assert td_control(name, 0.0, 500, 0.5, 1.0, seed)[1][0] < -1000, (name, seed)
 
 
 @pytest.mark.parametrize("epsilon", [0.15, 0.2, 0.3])
 def test_widget_a_sarsa_path_loops_and_the_legend_says_so(epsilon):
     """Prompt: at 0.15, 0.2 and 0.3 SARSA's greedy path (seed 0) loops; greedy_path stops at the repeat."""
-    path = lecture.greedy_path(lecture.td_control("SARSA", epsilon, 500, 0.5, 1.0, 0)[0])
+    path = lecture.greedy_path(td_control("SARSA", epsilon, 500, 0.5, 1.0, 0)[0])
     assert lecture.path_loops(path) and path[-1] in path[:-1].tolist()
     assert len(set(path[:-1].tolist())) == len(path) - 1
     fig = lecture.draw_cliff(epsilon=epsilon)
@@ -133,7 +161,7 @@ def test_expected_sarsa_keeps_off_the_edge_and_earns_most():
     """The text: at epsilon = 0.1 Expected SARSA keeps away from the edge and collects the most reward while learning."""
     means = {}
     for name in ("SARSA", "Expected SARSA", "Q-learning"):
-        runs = [lecture.td_control(name, EPSILON, 500, ALPHA, 1.0, seed) for seed in range(3)]
+        runs = [td_control(name, EPSILON, 500, ALPHA, 1.0, seed) for seed in range(3)]
         means[name] = np.mean([totals[100:] for _, totals in runs])
         if name == "Expected SARSA":
             assert lecture.steps_beside_cliff(lecture.greedy_path(runs[0][0])) == 0
@@ -142,14 +170,14 @@ def test_expected_sarsa_keeps_off_the_edge_and_earns_most():
 
 def test_expected_sarsa_at_epsilon_zero_is_q_learning():
     """The text: with a greedy policy Expected SARSA's target is Q-learning's."""
-    assert np.array_equal(lecture.td_control("Expected SARSA", 0.0, 100, 0.5, 1.0, 3)[0],
-                          lecture.td_control("Q-learning", 0.0, 100, 0.5, 1.0, 3)[0])
+    assert np.array_equal(td_control("Expected SARSA", 0.0, 100, 0.5, 1.0, 3)[0],
+                          td_control("Q-learning", 0.0, 100, 0.5, 1.0, 3)[0])
 
 
 def test_alpha_sweep_claims():
     """The text under the step-size figure: best alpha about 0.3 (TD(0)) and 0.05 (MC), errors about 0.12 and
     0.20 at the best, the order flips at alpha = 0.02, and n = 1 is the best n here."""
-    sweep = lecture.alpha_sweep()
+    sweep = lecture.alpha_sweep(reference.td0_update)
     alphas = np.array(lecture.WALK_ALPHAS)
     td, mc = sweep["1-step TD"], sweep["Monte Carlo"]
     assert alphas[np.argmin(td)] == 0.3 and alphas[np.argmin(mc)] == 0.05

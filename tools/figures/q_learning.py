@@ -10,14 +10,23 @@ budget). Reported per run:
 - the held-out greedy return of the snapshot the evaluator kept (chosen on seeds 10,000-10,019),
   measured on 100 fresh episodes (seeds 50,000-50,099), and of the final network.
 
-Usage: ``nice -n 10 .venv/bin/python tools/figures/q_learning.py [--steps 30000] [--seeds 0 1 2 3 4]``.
-Prints a plain table and writes it to build/figures/q_learning.txt.
+It also records the tabular runs on CliffWalking that the notebook's widgets A and B and its
+Expected SARSA cell show (``course/data/cliff_runs.npz``, see :func:`record_cliff`): SARSA,
+Q-learning and Expected SARSA for every epsilon of the widgets' slider, three seeds, 1000
+episodes, learned by :func:`td_control`, a fast table-driven learner that makes exactly the
+reference's moves and updates (``tests/prompts/test_q_learning.py`` checks it against
+``sarsa_episode`` and ``q_learning_episode`` of solutions/ fed the same random numbers).
+
+Usage: ``nice -n 10 .venv/bin/python tools/figures/q_learning.py [--steps 30000] [--seeds 0 1 2 3 4]
+[--cliff-only]``. Prints a plain table and writes it to build/figures/q_learning.txt.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import pathlib
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -41,6 +50,110 @@ def one_run(seed: int, double: bool, n_steps: int) -> dict[str, float]:
             "best_held_out": lecture.held_out_return(run["evaluator"].best),
             "final_held_out": lecture.held_out_return(run["q_net"]),
             "seconds": run["seconds"]}
+
+
+# --- tabular control on CliffWalking, recorded for the widgets -------------------------------------
+
+CLIFF_METHODS = ("SARSA", "Q-learning", "Expected SARSA")
+
+
+def _uniforms(rng: np.random.Generator, block: int = 8192) -> Iterator[float]:
+    """An endless stream of uniform numbers, drawn in blocks (scalar draws are slow); a chain
+    of list iterators, so that ``next`` runs in C."""
+    return itertools.chain.from_iterable(rng.random(block).tolist() for _ in itertools.count())
+
+
+class UniformDraws:
+    """A stand-in for ``np.random.Generator`` that answers ``random``, ``integers(n)`` and
+    ``choice(options)`` from one stream of uniforms, one number each: fed to the reference's
+    episodes, it makes them draw what :func:`td_control` draws."""
+
+    def __init__(self, seed: int):
+        self.stream = _uniforms(np.random.default_rng(seed))
+
+    def random(self) -> float:
+        return next(self.stream)
+
+    def integers(self, n: int) -> int:
+        return int(next(self.stream) * n)
+
+    def choice(self, options):
+        return options[int(next(self.stream) * len(options))]
+
+
+def _expected_value(row: list[float], epsilon: float) -> float:
+    """The mean of ``row`` under the epsilon-greedy policy (the tied greedy actions all have the top value)."""
+    return epsilon * sum(row) / len(row) + (1.0 - epsilon) * max(row)
+
+
+def td_control(method: str, epsilon: float, n_episodes: int = 500, alpha: float = 0.5, gamma: float = 1.0,
+               seed: int = 0, snapshots: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """Learn CliffWalking's Q-table with SARSA, Q-learning or Expected SARSA from Q = 0; return
+    (Q (S, A), reward of each episode, {n: Q after n episodes for n in snapshots}).
+
+    Expected SARSA bootstraps from the mean of Q(s', .) under the epsilon-greedy policy (ties
+    share the greedy probability). Behaviour is epsilon-greedy with random tie-breaking, two
+    uniforms per decision (explore?, which action), as :class:`UniformDraws` gives them to the
+    reference's ``epsilon_greedy``.
+    """
+    nxt, reward, ends = (table.tolist() for table in lecture.cliff_table())
+    n_actions = len(nxt[0])
+    q = [[0.0] * n_actions for _ in nxt]
+    uniforms = _uniforms(np.random.default_rng(seed))
+
+    def act(state: int) -> int:
+        explore, pick = next(uniforms), next(uniforms)
+        if explore < epsilon:
+            return int(pick * n_actions)
+        row = q[state]
+        top = max(row)
+        if row.count(top) == 1:  # the common case, without building the list of ties
+            return row.index(top)
+        ties = [a for a in range(n_actions) if row[a] == top]
+        return ties[int(pick * len(ties))]
+
+    sarsa = method == "SARSA"
+    totals, kept = [], {}
+    for episode in range(1, n_episodes + 1):
+        state = lecture.CLIFF_START
+        action = act(state) if sarsa else None
+        done, total = False, 0.0
+        while not done:
+            if not sarsa:
+                action = act(state)
+            following, r, done = nxt[state][action], reward[state][action], ends[state][action]
+            if sarsa:
+                chosen = act(following)
+                ahead = q[following][chosen]
+            elif method == "Expected SARSA":
+                ahead = _expected_value(q[following], epsilon)
+            else:
+                ahead = max(q[following])
+            q[state][action] += alpha * (r + (0.0 if done else gamma * ahead) - q[state][action])
+            total += r
+            state = following
+            if sarsa:
+                action = chosen
+        totals.append(total)
+        if episode in snapshots:
+            kept[episode] = np.array(q)
+    return np.array(q), np.array(totals), kept
+
+
+def record_cliff() -> dict[str, np.ndarray]:
+    """What ``course/data/cliff_runs.npz`` holds (see ``course.q_learning.recorded_run``)."""
+    shape = (len(CLIFF_METHODS), len(lecture.CLIFF_EPSILONS))
+    totals = np.zeros((*shape, lecture.CLIFF_SEEDS, lecture.CLIFF_EPISODES), dtype=np.int32)
+    tables = np.zeros((*shape, len(lecture.CLIFF_SNAPSHOTS), 48, 4))
+    for (m, method), (e, epsilon) in itertools.product(enumerate(CLIFF_METHODS), enumerate(lecture.CLIFF_EPSILONS)):
+        for seed in range(lecture.CLIFF_SEEDS):
+            _, run_totals, kept = td_control(method, epsilon, lecture.CLIFF_EPISODES, lecture.CLIFF_ALPHA, 1.0, seed,
+                                             lecture.CLIFF_SNAPSHOTS if seed == 0 else ())
+            totals[m, e, seed] = run_totals
+            if seed == 0:
+                tables[m, e] = [kept[n] for n in lecture.CLIFF_SNAPSHOTS]
+    return {"methods": np.array(CLIFF_METHODS), "epsilons": np.array(lecture.CLIFF_EPSILONS),
+            "snapshots": np.array(lecture.CLIFF_SNAPSHOTS), "totals": totals, "tables": tables}
 
 
 def table(results: dict[tuple[str, int], dict[str, float]], seeds: list[int], n_steps: int) -> str:
@@ -69,7 +182,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--cliff-only", action="store_true", help="only rewrite course/data/cliff_runs.npz")
     args = parser.parse_args()
+    np.savez_compressed(lecture.CLIFF_FILE, **record_cliff())
+    print(f"wrote {lecture.CLIFF_FILE}", flush=True)
+    if args.cliff_only:
+        return
     torch.set_num_threads(1)
     results = {}
     for seed in args.seeds:
