@@ -1,12 +1,17 @@
 """Data, pictures and widgets for lecture 01, function approximation.
 
 The ``draw_*`` functions compute and plot; they are pure (same arguments, same figure) and
-fast, so tests call them directly and the widgets only wire sliders to them. They use
-library routines (numpy's SVD for ridge regression, torch layers) rather than the exercises'
-functions, so every picture works before any exercise is solved.
+fast, so tests call them directly and the widgets only wire sliders to them. They use library
+routines (numpy's SVD for ridge regression, torch layers, scikit-learn's MLP for widget B's
+training) rather than the exercises' functions, so those pictures work before any exercise is
+solved. Widget C and the 1/x figure come after exercise 12 and draw the student's own
+``sum_of_steps`` (the staircase's weights are the exercise), saying which exercise to finish
+while it is still a stub.
 """
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable
 from types import ModuleType
 
@@ -15,9 +20,10 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
+from scipy.special import expit
 
 from course.runtime import full_or_quick
-from course.widgets import dropdown, figure_row, interactive_figure, plain_log_ticks, slider
+from course.widgets import after_exercise, dropdown, figure_row, interactive_figure, plain_log_ticks, slider
 
 torch.set_num_threads(1)  # the models here are tiny: threads fighting over two busy cores cost 50x
 
@@ -165,50 +171,40 @@ TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def step_network(target: Callable[[np.ndarray], np.ndarray], n_steps: int, steepness: float
-                 ) -> torch.nn.Sequential:
-    """A one-hidden-layer sigmoid network whose units are steps that trace ``target`` on [0, 1].
-
-    Hidden unit ``k`` has weight ``steepness`` and bias ``-steepness * s_k``, so it switches
-    on at ``s_k``; its output weight is the change of ``target`` across that step.
-    """
-    edges = np.linspace(0, 1, n_steps + 1)
-    values = target(edges)
-    centres = (edges[:-1] + edges[1:]) / 2
-    net = torch.nn.Sequential(torch.nn.Linear(1, n_steps), torch.nn.Sigmoid(), torch.nn.Linear(n_steps, 1))
-    with torch.no_grad():
-        net[0].weight.fill_(steepness)
-        net[0].bias.copy_(torch.as_tensor(-steepness * centres))
-        net[2].weight.copy_(torch.as_tensor(np.diff(values))[None, :])
-        net[2].bias.fill_(float(values[0]))
-    return net.double()
+def _step_units(n_steps: int, steepness: float, grid: np.ndarray) -> np.ndarray:
+    """The hidden units sigma(w (x - s_k)) of the text's staircase on ``grid``, shape (len(grid), n):
+    steepness w, steps half-way between the knots k / n."""
+    knots = np.linspace(0, 1, n_steps + 1)
+    return expit(steepness * (grid[:, None] - (knots[:-1] + knots[1:]) / 2))
 
 
-def draw_steps(n_steps: int = 8, steepness: float = 100.0, target: str = "smooth bump") -> Figure:
-    """The target, its approximation by ``n_steps`` sigmoid steps, and the individual steps."""
+def _draw_steps(sum_of_steps: Callable, n_steps: int = 8, steepness: float = 100.0,
+                target: str = "smooth bump") -> Figure:
+    """The target, its approximation by your ``sum_of_steps`` with ``n_steps`` sigmoid steps of the
+    given steepness, and the first hidden units (the text's steps, drawn with scipy's expit)."""
     function = TARGETS[target]
     grid = np.linspace(0, 1, 400)
-    net = step_network(function, n_steps, steepness)
-    with torch.no_grad():
-        inputs = torch.as_tensor(grid)[:, None]
-        units = net[1](net[0](inputs)).numpy()
-        approximation = net(inputs)[:, 0].numpy()
+    approximation = np.asarray(sum_of_steps(function, grid, n_steps, steepness), dtype=float)
     error = np.max(np.abs(approximation - function(grid)))
     fig, (left, right) = figure_row(2)
     left.plot(grid, function(grid), "k--", lw=1.5, label="target")
     left.plot(grid, approximation, c="tab:red", lw=2, label=f"{n_steps} steps")
     left.set_title(f"largest error {error:.3f}", fontsize=9)
     left.legend(fontsize=8)
-    right.plot(grid, units[:, : min(n_steps, 12)], lw=1)
+    right.plot(grid, _step_units(n_steps, steepness, grid)[:, :12], lw=1)
     right.set_title("hidden units: sigmoid(w x + b), a step at s = -b / w", fontsize=9)
     right.set_xlabel("x")
     return fig
 
 
-def steps_widget() -> widgets.VBox:
-    """Sliders for the number of steps and their steepness, and a choice of target."""
+draw_steps = after_exercise(_draw_steps, "exercise 12 (sum_of_steps)")
+
+
+def steps_widget(sum_of_steps: Callable) -> widgets.VBox:
+    """Sliders for the number of steps and their steepness, and a choice of target; the picture
+    is your ``sum_of_steps`` (exercise 12)."""
     return interactive_figure(
-        draw_steps,
+        functools.partial(draw_steps, sum_of_steps),
         n_steps=slider(8, 1, 60, 1, "steps", integer=True),
         steepness=widgets.FloatLogSlider(value=100, base=10, min=0, max=4, step=0.25, description="steepness",
                                          continuous_update=False),
@@ -216,28 +212,28 @@ def steps_widget() -> widgets.VBox:
     )
 
 
-def reciprocal_network(n_steps: int, left: float) -> Callable[[np.ndarray], np.ndarray]:
-    """The staircase network of widget C for 1/x, built on [left, 1] instead of [0, 1]: knots
-    equally spaced on [left, 1], steepness 5 per knot spacing. Returns the network as a function."""
-    knots = np.linspace(left, 1.0, n_steps + 1)
-    values = 1.0 / knots
-    centres = (knots[:-1] + knots[1:]) / 2
-    steepness = 5 * n_steps / (1.0 - left)
+def reciprocal_network(sum_of_steps: Callable, n_steps: int, left: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The staircase of exercise 12 for 1/x built on [left, 1] instead of [0, 1]: ``sum_of_steps``
+    of t -> 1 / (left + (1 - left) t) at t = (x - left) / (1 - left), steepness 5 per knot spacing.
+    Returns the network as a function of x."""
+    def on_unit_interval(t: np.ndarray) -> np.ndarray:
+        return 1.0 / (left + (1.0 - left) * t)
 
     def network(x: np.ndarray) -> np.ndarray:
-        z = np.clip(steepness * (np.asarray(x, dtype=float)[:, None] - centres), -500, 500)
-        return values[0] + (1 / (1 + np.exp(-z))) @ np.diff(values)
+        t = (np.asarray(x, dtype=float) - left) / (1.0 - left)
+        return np.asarray(sum_of_steps(on_unit_interval, t, n_steps, 5.0 * n_steps), dtype=float)
     return network
 
 
-def draw_reciprocal(settings: tuple[tuple[int, float], ...] = ((20, 0.1), (200, 0.01))) -> Figure:
-    """1/x on (0, 1] against sigmoid staircases built on [left, 1]: each stays below a bound
-    (its output bias plus the sum of its output weights' sizes), 1/x does not."""
+def _draw_reciprocal(sum_of_steps: Callable,
+                     settings: tuple[tuple[int, float], ...] = ((20, 0.1), (200, 0.01))) -> Figure:
+    """1/x on (0, 1] against staircases built on [left, 1] by your ``sum_of_steps``: each stays
+    below a bound (its output bias plus the sum of its output weights' sizes), 1/x does not."""
     x = np.logspace(-4, 0, 400)
     fig, (left_ax, right_ax) = figure_row(2)
     left_ax.semilogx(x, 1 / x, "k--", lw=1.5, label="1/x")
     for (n_steps, left), colour in zip(settings, ["tab:red", "tab:blue"]):
-        network = reciprocal_network(n_steps, left)
+        network = reciprocal_network(sum_of_steps, n_steps, left)
         bound = 1 / left + (1 / left - 1)  # |c| + sum |a_k| for the decreasing 1/x
         left_ax.semilogx(x, network(x), c=colour, lw=1.5, label=f"{n_steps} steps on [{left}, 1]")
         left_ax.axhline(bound, c=colour, lw=0.8, ls=":")
@@ -252,6 +248,9 @@ def draw_reciprocal(settings: tuple[tuple[int, float], ...] = ((20, 0.1), (200, 
     right_ax.set_title("the error grows without bound as x -> 0", fontsize=9)
     right_ax.legend(fontsize=8, loc="upper right")
     return fig
+
+
+draw_reciprocal = after_exercise(_draw_reciprocal, "exercise 12 (sum_of_steps)")
 
 
 # --- classifying handwritten digits -------------------------------------------------------------
@@ -373,65 +372,57 @@ ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn
 
 
 MOMENTUM = 0.9  # widget B trains with gradient descent plus momentum (lecture 02)
+SKLEARN_ACTIVATIONS = {"tanh": "tanh", "relu": "relu", "sigmoid": "logistic"}
 
 
-def _mlp_forward(params: list[np.ndarray], inputs: np.ndarray, activation: str
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """The 1-H-1 network's hidden activations (N, H) and outputs (N, 1)."""
-    w1, b1, w2, b2 = params
-    z = inputs @ w1.T + b1
-    hidden = {"tanh": np.tanh, "relu": lambda v: np.maximum(v, 0),
-              "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[activation](z)
-    return hidden, hidden @ w2.T + b2
+@functools.cache
+def _started_mlp() -> type:
+    """scikit-learn's MLP regressor, started from given weights (``initial_layers``: (weight,
+    bias) per layer, torch's shapes) instead of its own Glorot initialisation. ``_init_coef`` is
+    scikit-learn's per-layer initialiser (the version is pinned). Imported on first use: the
+    setup cell stays fast."""
+    from sklearn.neural_network import MLPRegressor
 
+    class StartedMLP(MLPRegressor):
+        initial_layers: list[tuple[np.ndarray, np.ndarray]]
 
-def _gradient_descent(params: list[np.ndarray], inputs: np.ndarray, targets: np.ndarray, activation: str,
-                      lr: float, steps: int) -> np.ndarray:
-    """Full-batch gradient descent with momentum on the MSE, in place on ``params`` (float32):
-    torch's SGD(momentum=MOMENTUM) written out in NumPy, whose small-array operations cost a
-    fraction of torch's (the widget trains on every slider move). Returns the loss before
-    each step."""
-    w1, _, w2, _ = params
-    velocity = [np.zeros_like(p) for p in params]
-    losses = np.empty(steps)
-    for step in range(steps):
-        hidden, output = _mlp_forward(params, inputs, activation)
-        error = output - targets
-        losses[step] = np.mean(error ** 2)
-        d_output = (2 / len(inputs)) * error
-        slope = {"tanh": lambda: 1 - hidden ** 2, "relu": lambda: (hidden > 0).astype(np.float32),
-                 "sigmoid": lambda: hidden * (1 - hidden)}[activation]()
-        d_hidden = (d_output @ w2) * slope
-        grads = [d_hidden.T @ inputs, d_hidden.sum(axis=0), d_output.T @ hidden, d_output.sum(axis=0)]
-        for p, v, g in zip(params, velocity, grads):
-            v *= MOMENTUM if step else 0.0  # torch's first step uses the gradient itself
-            v += g
-            p -= np.float32(lr) * v
-    return losses
+        def _init_coef(self, fan_in: int, fan_out: int, dtype) -> tuple[np.ndarray, np.ndarray]:
+            weight, bias = self.initial_layers.pop(0)
+            return weight.T.astype(dtype), bias.astype(dtype)
+    return StartedMLP
 
 
 def train_mlp(hidden_units: int, activation: str, lr: float, steps: int, seed: int = 0
               ) -> dict[str, np.ndarray]:
     """Train a 1-``hidden_units``-1 network by full-batch gradient descent on 30 noisy samples.
 
-    The update is torch's SGD with momentum ``MOMENTUM`` (lecture 02 explains momentum).
-    The inputs are rescaled from [0, 1] to [-1, 1] before the first layer, so that with
-    torch's default initialization the hidden units switch (ReLU: bend) inside the data.
-    Returns ``x, y`` (the samples), ``grid, prediction`` (the fitted curve) and ``losses``
-    (the training MSE after each step).
+    The update is SGD with momentum ``MOMENTUM`` (lecture 02 explains momentum) on the MSE, from
+    torch's default initialization, run by scikit-learn's ``MLPRegressor`` (NumPy: on arrays this
+    small, a fraction of torch's cost per step; the widget trains on every slider move). Its loss
+    is half the MSE, so it runs at twice the learning rate. The inputs are rescaled from [0, 1]
+    to [-1, 1] before the first layer, so that the hidden units switch (ReLU: bend) inside the
+    data. Returns ``x, y`` (the samples), ``grid, prediction`` (the fitted curve) and ``losses``
+    (the training MSE before each step).
     """
     torch.manual_seed(seed)
     x, y = noisy_samples(30, 0.1, seed)
-    inputs = torch.as_tensor(2 * x - 1, dtype=torch.float32)[:, None]
-    targets = torch.as_tensor(y, dtype=torch.float32)[:, None]
     net = torch.nn.Sequential(torch.nn.Linear(1, hidden_units), ACTIVATIONS[activation](),
                               torch.nn.Linear(hidden_units, 1))
-    params = [layer.detach().numpy().copy() for layer in net.parameters()]  # torch's initialization
-    with np.errstate(all="ignore"):  # a too-large learning rate overflows: the loss becomes inf or nan
-        losses = _gradient_descent(params, inputs.numpy(), targets.numpy(), activation, lr, steps)
-        grid = np.linspace(0, 1, 200)
-        prediction = _mlp_forward(params, (2 * grid - 1).astype(np.float32)[:, None], activation)[1][:, 0]
-    return {"x": x, "y": y, "grid": grid, "prediction": prediction, "losses": losses}
+    weights = [layer.detach().numpy().copy() for layer in net.parameters()]  # torch's initialization
+    model = _started_mlp()(hidden_layer_sizes=(hidden_units,), activation=SKLEARN_ACTIVATIONS[activation],
+                             solver="sgd", alpha=0.0, batch_size=len(x), learning_rate_init=2 * lr,
+                             momentum=MOMENTUM, nesterovs_momentum=False, shuffle=False, max_iter=steps,
+                             tol=0.0, n_iter_no_change=steps + 1)  # never stops early
+    model.initial_layers = [(weights[0], weights[1]), (weights[2], weights[3])]
+    grid = np.linspace(0, 1, 200)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # "not converged yet": the widget shows how far it got
+        try:
+            model.fit((2 * x - 1).astype(np.float32)[:, None], y.astype(np.float32))
+            prediction = model.predict((2 * grid - 1).astype(np.float32)[:, None])
+        except ValueError:  # a too-large learning rate overflows: the weights become inf or nan
+            prediction = np.full(grid.shape, np.nan)
+    return {"x": x, "y": y, "grid": grid, "prediction": prediction, "losses": 2 * np.array(model.loss_curve_)}
 
 
 def draw_mlp_training(hidden_units: int = 16, activation: str = "tanh", log10_lr: float = -1.0,
@@ -521,6 +512,6 @@ def draw_network_diagram(layer_sizes: tuple[int, ...] = (2, 3, 3)) -> Figure:
 
 WIDGET_UPDATES = [
     ("feature fit", lambda: draw_feature_fit(n_features=9, log10_l2=-3.0)),
-    ("steps", lambda: draw_steps(n_steps=20, steepness=1000.0)),
+    ("steps", lambda reference: draw_steps(reference.sum_of_steps, n_steps=20, steepness=1000.0)),
     ("MLP training", lambda: draw_mlp_training(hidden_units=32, log10_lr=-1.25)),
 ]

@@ -1,16 +1,20 @@
 """Text, baselines, pictures and widgets for lecture 04, recurrent networks and LSTMs.
 
-The widgets work before any exercise is solved. They never call the student's functions:
-gradient flow is computed here with numpy, and the temperature and gate widgets use a small
+Gradient flow is computed here with numpy, and the temperature and gate widgets use a small
 ``torch.nn.LSTM`` language model that :func:`widget_model` trains in a few seconds the first
-time it is needed (then it is cached for the session).
+time it is needed (then it is cached for the session). The temperature widget comes after
+exercise 11 and draws its samples with the student's own ``sample`` (carrying the state is the
+exercise), saying which exercise to finish while it is still a stub; the others work before any
+exercise is solved.
 """
 from __future__ import annotations
 
 import copy
 import textwrap
 from dataclasses import dataclass
+import functools
 from functools import cache
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -23,8 +27,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from course.runtime import full_or_quick
-from course.widgets import (FIXED_TITLE, dropdown, figure_row, interactive_figure, plain_log_ticks, slider,
-                            text_tick_labels)
+from course.widgets import (FIXED_TITLE, after_exercise, dropdown, figure_row, interactive_figure, plain_log_ticks,
+                            slider, text_tick_labels)
 
 TEXT_PATH = Path(__file__).resolve().parent / "data" / "shakespeare.txt"
 
@@ -133,15 +137,6 @@ class TinyCharModel(nn.Module):
         hidden, state = self.rnn(self.embed(tokens), state)
         return self.out(hidden), state
 
-    def step(self, char_id: int, state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, tuple]:
-        """The logits (V,) after one more character, and the new state: ``forward`` on one
-        character (equal up to float rounding), with ``torch.lstm_cell`` at a third of the cost
-        of calling the modules, which matters for a widget's redraw."""
-        rnn = self.rnn
-        h, c = torch.lstm_cell(self.embed.weight[char_id:char_id + 1], (state[0][0], state[1][0]),
-                               rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
-        return F.linear(h, self.out.weight, self.out.bias)[0], (h[None], c[None])
-
 
 @cache
 def widget_model(steps: int | None = None, seed: int = 0) -> tuple[TinyCharModel, Vocabulary]:
@@ -179,23 +174,6 @@ def tempered(logits: np.ndarray, temperature: float) -> np.ndarray:
     scaled = np.asarray(logits, dtype=np.float64) / temperature
     weights = np.exp(scaled - scaled.max())
     return weights / weights.sum()
-
-
-def generate(model: TinyCharModel, vocab: Vocabulary, prompt: str, length: int, temperature: float,
-             seed: int = 0) -> str:
-    """``length`` characters continuing ``prompt``, drawn from the tempered model with numpy's generator."""
-    rng = np.random.default_rng(seed)
-    out = []
-    with torch.no_grad():
-        logits, state = model(torch.tensor([vocab.encode(prompt)]))
-        logits = logits[0, -1]
-        for _ in range(length):
-            cdf = np.cumsum(tempered(logits.double().numpy(), temperature))
-            # what rng.choice(len(p), p=p) does (the same draw), without its checks of p
-            char_id = int(np.searchsorted(cdf / cdf[-1], rng.random(), side="right"))
-            out.append(vocab.chars[char_id])
-            logits, state = model.step(char_id, state)
-    return "".join(out)
 
 
 def entropy(probabilities: np.ndarray) -> float:
@@ -284,12 +262,15 @@ def gradient_flow_widget() -> widgets.VBox:
 PROMPTS = ["First Citizen:\n", "The king ", "What say", "ROMEO:\n"]
 
 
-def draw_temperature(temperature: float = 0.8, prompt: str = "First Citizen:\n", seed: int = 0, length: int = 240) -> Figure:
-    """The tempered next-character distribution after ``prompt`` and a sample continuing it."""
+def _draw_temperature(sample: Callable, temperature: float = 0.8, prompt: str = "First Citizen:\n", seed: int = 0,
+                      length: int = 240) -> Figure:
+    """The tempered next-character distribution after ``prompt``, and ``length`` characters
+    continuing it drawn by your ``sample`` (exercise 11) from the widget model, with a torch
+    generator seeded with ``seed``."""
     model, vocab = widget_model()
     logits = next_char_distribution(model, vocab, prompt)
     p = tempered(logits, temperature)
-    text = generate(model, vocab, prompt, length, temperature, seed)
+    text = vocab.decode(sample(model, vocab.encode(prompt), length, temperature, torch.Generator().manual_seed(seed)))
     fig = Figure(figsize=(10, 5.2))
     with matplotlib.rc_context(FIXED_TITLE):
         top = fig.add_axes((0.07, 0.62, 0.9, 0.3))
@@ -311,10 +292,14 @@ def draw_temperature(temperature: float = 0.8, prompt: str = "First Citizen:\n",
     return fig
 
 
-def temperature_widget() -> widgets.VBox:
-    """A temperature slider, a prompt and a seed for the widget model's samples."""
+draw_temperature = after_exercise(_draw_temperature, "exercise 11 (sample)")
+
+
+def temperature_widget(sample: Callable) -> widgets.VBox:
+    """A temperature slider, a prompt and a seed for samples of the widget model drawn by your
+    ``sample`` (exercise 11)."""
     return interactive_figure(
-        draw_temperature,
+        functools.partial(draw_temperature, sample),
         temperature=slider(0.8, 0.1, 2.0, 0.05, "temperature"),
         prompt=dropdown(PROMPTS, PROMPTS[0], "prompt"),
         seed=slider(0, 0, 9, 1, "seed", integer=True),
@@ -694,6 +679,6 @@ def draw_exposure(clean: np.ndarray, corrupted: np.ndarray, position: int) -> Fi
 
 WIDGET_UPDATES = [
     ("gradient flow", lambda: draw_gradient_flow(radius=1.1)),
-    ("temperature", lambda: draw_temperature(temperature=1.2)),
+    ("temperature", lambda reference: draw_temperature(reference.sample, temperature=1.2)),
     ("gates", lambda: draw_gates(gate="cell state c", first_unit=16)),
 ]
