@@ -26,7 +26,6 @@ __all__ = [
     "expect_true",
     "expect_unchanged",
     "passed",
-    "relative_error",
     "verdict",
 ]
 
@@ -316,14 +315,3 @@ def expect_unchanged(before: Any, after: Any, what: str) -> None:
 def passed(name: str) -> None:
     """Tell the student that every visible test for ``name`` passed."""
     print(f"✓ {name}: all visible tests passed")
-
-
-def relative_error(a: Any, b: Any) -> float:
-    """The course's one relative error between two arrays (lectures 02 and 03 use it).
-
-    ``||a - b|| / max(||a|| + ||b||, 1e-12)`` with Euclidean norms over all entries: 0 for
-    equal arrays (also when both are zero), at most 1, and the same whatever the arrays' scale.
-    """
-    difference = np.linalg.norm(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))
-    size = np.linalg.norm(np.asarray(a, dtype=float)) + np.linalg.norm(np.asarray(b, dtype=float))
-    return float(difference / max(size, 1e-12))

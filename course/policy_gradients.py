@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
+from scipy.special import softmax
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -35,17 +36,11 @@ CARTPOLE_THRESHOLD = 475.0  # "solved": average greedy return over 20 evaluation
 HELD_OUT_SEED = 20_000
 
 
-def softmax_probabilities(logits: np.ndarray) -> np.ndarray:
-    """softmax along the last axis, computed stably."""
-    shifted = np.exp(logits - np.max(logits, axis=-1, keepdims=True))
-    return shifted / np.sum(shifted, axis=-1, keepdims=True)
-
-
 # --- widget A: variance of the score-function estimator ----------------------------------------------
 
 def toy_gradient() -> np.ndarray:
     """The exact gradient of E[f(x)] with respect to the toy logits (shape (3,))."""
-    probabilities = softmax_probabilities(TOY_LOGITS)
+    probabilities = softmax(TOY_LOGITS, axis=-1)
     mean_reward = float(probabilities @ TOY_REWARDS)
     return probabilities * TOY_REWARDS - probabilities * mean_reward
 
@@ -57,7 +52,7 @@ def toy_estimates(n_samples: int, n_repeats: int, offset: float, baseline: bool,
     subtracted from every sample's reward. Returns an array of shape (n_repeats, 3).
     """
     rng = np.random.default_rng(seed)
-    probabilities = softmax_probabilities(TOY_LOGITS)
+    probabilities = softmax(TOY_LOGITS, axis=-1)
     outcomes = np.searchsorted(np.cumsum(probabilities), rng.random((n_repeats, n_samples)))
     outcomes = np.minimum(outcomes, len(probabilities) - 1)
     rewards = TOY_REWARDS[outcomes] + offset
@@ -75,12 +70,12 @@ def total_variance(estimates: np.ndarray) -> float:
 
 def toy_mean_reward() -> float:
     """E[f] under the toy distribution."""
-    return float(softmax_probabilities(TOY_LOGITS) @ TOY_REWARDS)
+    return float(softmax(TOY_LOGITS, axis=-1) @ TOY_REWARDS)
 
 
 def optimal_constant_baseline() -> float:
     """The constant b with the least estimator variance: E[f |score|^2] / E[|score|^2] (toy problem)."""
-    probabilities = softmax_probabilities(TOY_LOGITS)
+    probabilities = softmax(TOY_LOGITS, axis=-1)
     squared_scores = np.sum((np.eye(len(probabilities)) - probabilities) ** 2, axis=1)
     return float(probabilities @ (TOY_REWARDS * squared_scores) / (probabilities @ squared_scores))
 
@@ -92,7 +87,7 @@ def estimator_variance(n_samples: int, offset: float, baseline: bool | float) ->
     from every reward. The N samples are independent, so the variance is that of one sample's
     term divided by N; with three outcomes that one-sample variance is an exact finite sum.
     """
-    probabilities = softmax_probabilities(TOY_LOGITS)
+    probabilities = softmax(TOY_LOGITS, axis=-1)
     rewards = TOY_REWARDS + offset
     if isinstance(baseline, bool):
         rewards = rewards - float(probabilities @ rewards) if baseline else rewards
@@ -200,7 +195,7 @@ def bandit_curves(learning_rate: float, offset: float, batch: int, baseline: boo
     seen = 0
     curves = np.zeros((n_seeds, n_updates + 1))
     for k in range(n_updates + 1):
-        probabilities = softmax_probabilities(logits)
+        probabilities = softmax(logits, axis=-1)
         curves[:, k] = probabilities @ BANDIT_MEANS
         if k == n_updates:
             break

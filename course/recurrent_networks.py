@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from scipy.special import softmax
 from torch import nn
 from torch.nn import functional as F
 
@@ -170,10 +171,8 @@ def next_char_distribution(model: nn.Module, vocab: Vocabulary, prompt: str) -> 
 
 
 def tempered(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """softmax(logits / temperature) in float64."""
-    scaled = np.asarray(logits, dtype=np.float64) / temperature
-    weights = np.exp(scaled - scaled.max())
-    return weights / weights.sum()
+    """softmax(logits / temperature) in float64 (scipy's softmax)."""
+    return softmax(np.asarray(logits, dtype=np.float64) / temperature)
 
 
 def entropy(probabilities: np.ndarray) -> float:

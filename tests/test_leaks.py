@@ -15,7 +15,7 @@ import pytest
 from grader.assemble import reference_body
 from grader.cells import is_answer_cell
 from grader.hidden import load_book, load_reference
-from grader.lectures import COURSE
+from grader.lectures import COURSE, ROOT
 from tests.conftest import GRADED, graded_id
 from tests.hostile import ATTACKS
 
@@ -283,6 +283,97 @@ def test_encoded_leak_verdicts_name_no_sandbox_path(leak_graded):
             assert not any(path in v for v in hidden_verdicts), f"{where} names {path!r}"
 
 
+# --- lectures 01-04 and 09: no widget holds a ready answer ------------------------------------------
+
+def _hand_written_layer_gradients(path: Path) -> list[str]:
+    """Functions of ``path`` that compute a dense layer's weight and bias gradients by hand: a
+    product with a transposed matrix and a sum over the batch axis in one function (the shape of
+    the backward passes of lectures 02 and 04, ``mlp_backward``, ``rnn_backward``, ``lstm_backward``)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        inner = list(ast.walk(node))
+        transposed = any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)
+                         and isinstance(n.left, ast.Attribute) and n.left.attr == "T" for n in inner)
+        batch_sum = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "sum"
+                        and any(k.arg == "axis" and getattr(k.value, "value", None) == 0 for k in n.keywords)
+                        for n in inner)
+        if transposed and batch_sum:
+            found.append(f"{path.name}: {node.name}")
+    return found
+
+
+def _figure_text(fig) -> str:
+    """Every text drawn on ``fig``, its own and its axes'."""
+    return " ".join(t.get_text() for t in [*fig.texts, *(t for ax in fig.axes for t in ax.texts)])
+
+
+def test_widgets_of_lectures_01_to_04_and_09_hold_no_ready_answer(monkeypatch):
+    """Lecture 01's widget C and 1/x figure draw the ``sum_of_steps`` they are given (the
+    staircase's output weights and bias are exercise 12's answer), lecture 04's widget C the
+    samples of the ``sample`` it is given (carrying the state is exercise 11's), and both say
+    which exercise to finish while it is the stub; no shared helper of course/ answers a graded
+    function (``course.checks.relative_error`` answered lecture 02's) and no support module
+    back-propagates through a dense layer by hand (widget B of lecture 01 used to: lecture 02's
+    ``mlp_backward``)."""
+    import numpy as np
+    import torch
+
+    from course import function_approximation as lecture
+    from course import recurrent_networks
+    from solutions.function_approximation import sum_of_steps
+
+    calls = []
+
+    def flat(f, x, n_steps, steepness):
+        calls.append((n_steps, steepness))
+        return np.zeros(np.shape(x))
+
+    def stub(f, x, n_steps, steepness):
+        raise NotImplementedError()
+
+    fig = lecture.draw_steps(flat, n_steps=7, steepness=50.0)
+    assert calls == [(7, 50.0)]
+    largest = np.max(np.abs(lecture.target_function(np.linspace(0, 1, 400))))
+    assert fig.axes[0].get_title() == f"largest error {largest:.3f}"
+    lecture.draw_reciprocal(flat)
+    assert len(calls) == 1 + 2 * 2  # each of the two staircases, drawn and compared
+    for draw in (lecture.draw_steps, lecture.draw_reciprocal):
+        assert "exercise 12" in _figure_text(draw(stub))
+    assert abs(lecture.reciprocal_network(sum_of_steps, 20, 0.1)(np.array([0.5]))[0] - 2.0) < 0.05
+
+    vocab = recurrent_networks.corpus()[0]
+    untrained = recurrent_networks.TinyCharModel(len(vocab))
+    monkeypatch.setattr(recurrent_networks, "widget_model", lambda: (untrained, vocab))
+    drawn = []
+
+    def fixed(model, prompt, length, temperature, generator):
+        drawn.append((model, vocab.decode(prompt), length, temperature, isinstance(generator, torch.Generator)))
+        return vocab.encode("zq" * (length // 2))
+
+    text = _figure_text(recurrent_networks.draw_temperature(fixed, temperature=0.5))
+    assert drawn == [(untrained, "First Citizen:\n", 240, 0.5, True)] and "zqzq" in text
+    assert "exercise 11" in _figure_text(recurrent_networks.draw_temperature(lambda *args: stub(*args[:4])))
+
+    import inspect
+
+    from course import checks, runtime, widgets
+    shared = [f for module in (checks, runtime, widgets) for _, f in inspect.getmembers(module, inspect.isfunction)
+              if f.__module__ == module.__name__]
+    for lecture, _, name in GRADED:  # the course's shared helpers (relative_error was in course.checks)
+        reference = load_reference(lecture.slug, name)
+        parameters = None if inspect.isclass(reference) else list(inspect.signature(reference).parameters)
+        for helper in (f for f in shared if list(inspect.signature(f).parameters) == parameters):
+            answered = _scenarios_answered(lecture.slug, name, helper)
+            assert not answered, f"course.{helper.__module__}'s {helper.__name__} answers {name}: {answered[:3]}"
+
+    assert _hand_written_layer_gradients(ROOT / "solutions" / "backpropagation.py") == [
+        "backpropagation.py: mlp_backward"], "the detector no longer sees the reference backward pass"
+    found = [hit for path in sorted(COURSE.glob("*.py")) for hit in _hand_written_layer_gradients(path)]
+    assert found == [], f"hand-written layer gradients in course/: {found}"
+
+
 # --- lectures 05 and 06: no support function gives a graded function's results ----------------------
 
 def _scenarios_answered(slug: str, name: str, candidate) -> list[str]:
@@ -349,6 +440,7 @@ def test_no_support_function_answers_a_graded_function(slug):
                 answered -= PROPERTIES_SHARED.get((candidate.__name__, name), set())
                 assert not answered, f"course/{slug}.py's {candidate.__name__} answers {name}: {sorted(answered)[:3]}"
     assert graded, f"no graded name found for {slug}"
+
 
 # --- lectures 07 and 08: no dynamic-programming backup or TD update in the RL support code ----------
 

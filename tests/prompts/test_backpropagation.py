@@ -6,7 +6,6 @@ import numpy as np
 import torch
 
 from course import backpropagation as lecture
-from course.checks import relative_error
 
 NOTES = {"x": 2500.0, "y": 45000.0, "theta1": 0.0, "theta2": 1.0}
 
@@ -160,13 +159,6 @@ def test_gamma_0_5_and_the_tilted_valley():
     assert round(default["RMSProp"][-1], 1) == 0.4 and round(fast_forgetting["RMSProp"][-1]) == 2
     tilted, _ = final_losses(surface="tilted valley")
     assert round(tilted["RMSProp"][-1]) == 2 and tilted["momentum"][-1] < 1e-6
-
-
-def test_the_shared_relative_error():
-    a = np.array([1.0, 0.0])
-    assert relative_error(a, a) == 0.0 and relative_error(np.zeros(3), np.zeros(3)) == 0.0
-    assert np.isclose(relative_error(a, np.array([0.0, 1.0])), np.sqrt(2) / 2)
-    assert np.isclose(relative_error(1e6 * a, 2e6 * a), relative_error(a, 2 * a))
 
 
 # --- gate patterns, why reverse mode, depth and initialisation ---------------------------------------
