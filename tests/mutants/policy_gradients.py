@@ -48,13 +48,17 @@ def softmax_expected_gradient(logits, f_values):  # noqa: F811
 
 # --- score_function_estimate -----------------------------------------------------------------------
 
-def _estimate(logits, f_values, samples, baseline, *, subtract_p=True, mean=True, sign=-1.0):
+def _estimate(logits, f_values, samples, baseline, *, subtract_p=True, mean=True, sign=-1.0, by_outcome=False):
+    """The reference's estimate with switchable mistakes (shared by the mutants below)."""
     logits, f_values, samples = np.asarray(logits, dtype=float), np.asarray(f_values, dtype=float), np.asarray(samples)
     if samples.size == 0:
         raise ValueError("no samples")
     p = _softmax(logits)
     scores = np.eye(len(logits))[samples] - (p if subtract_p else 0.0)
-    weighted = (f_values[samples] + sign * baseline)[:, None] * scores
+    if by_outcome:  # column k weighted by f_k, whatever was drawn
+        weighted = scores * (f_values + sign * baseline)
+    else:
+        weighted = (f_values[samples] + sign * baseline)[:, None] * scores
     return weighted.mean(axis=0) if mean else weighted.sum(axis=0)
 
 
@@ -87,35 +91,39 @@ def score_function_estimate(logits, f_values, samples, baseline=0.0):  # noqa: F
 
 @mutant("score_function_estimate", "indexes the rewards by outcome order instead of by the samples drawn")
 def score_function_estimate(logits, f_values, samples, baseline=0.0):  # noqa: F811
-    logits, f_values, samples = np.asarray(logits, dtype=float), np.asarray(f_values, dtype=float), np.asarray(samples)
-    if samples.size == 0:
-        raise ValueError("no samples")
-    p = _softmax(logits)
-    return np.mean((np.eye(len(logits))[samples] - p) * (f_values - baseline), axis=0)
+    return _estimate(logits, f_values, samples, baseline, by_outcome=True)
 
 
 # --- reward_to_go ----------------------------------------------------------------------------------
 
+def _reward_to_go(rewards, gamma, *, forwards=False, input_dtype=False, leaves_out_current=False):
+    """The reference's backward recursion with switchable mistakes (shared by the mutants below)."""
+    if input_dtype:
+        rewards = np.asarray(rewards)
+        if rewards.dtype.kind != "f":
+            rewards = rewards.astype(float)
+        out = np.zeros_like(rewards)
+    else:
+        rewards = np.asarray(rewards, dtype=float)
+        out = np.zeros(len(rewards))
+    running = 0.0
+    for t in range(len(rewards)) if forwards else reversed(range(len(rewards))):
+        if leaves_out_current:
+            out[t] = running
+        running = rewards[t] + gamma * running
+        if not leaves_out_current:
+            out[t] = running
+    return out
+
+
 @mutant("reward_to_go", "accumulates forwards (the return so far, not the return to come)")
 def reward_to_go(rewards, gamma):
-    rewards = np.asarray(rewards, dtype=float)
-    out, running = np.zeros(len(rewards)), 0.0
-    for t in range(len(rewards)):
-        running = running * gamma + rewards[t]
-        out[t] = running
-    return out
+    return _reward_to_go(rewards, gamma, forwards=True)
 
 
 @mutant("reward_to_go", "float32 rewards give a float32 result (the docstring promises float64)")
 def reward_to_go(rewards, gamma):  # noqa: F811
-    rewards = np.asarray(rewards)
-    if rewards.dtype.kind != "f":
-        rewards = rewards.astype(float)
-    out, running = np.zeros_like(rewards), 0.0
-    for t in reversed(range(len(rewards))):
-        running = rewards[t] + gamma * running
-        out[t] = running
-    return out
+    return _reward_to_go(rewards, gamma, input_dtype=True)
 
 
 @mutant("reward_to_go", "discounts from the episode start: sum_k gamma^k r_k over k >= t")
@@ -127,12 +135,7 @@ def reward_to_go(rewards, gamma):  # noqa: F811
 
 @mutant("reward_to_go", "off by one: G_t leaves out r_t")
 def reward_to_go(rewards, gamma):  # noqa: F811
-    rewards = np.asarray(rewards, dtype=float)
-    out, running = np.zeros(len(rewards)), 0.0
-    for t in reversed(range(len(rewards))):
-        out[t] = running
-        running = rewards[t] + gamma * running
-    return out
+    return _reward_to_go(rewards, gamma, leaves_out_current=True)
 
 
 @mutant("reward_to_go", "no discount")
@@ -228,6 +231,7 @@ def normalize_advantages(advantages, eps=1e-8):  # noqa: F811
 
 def _ac(log_probs, values, rewards, next_values, terminated, gamma, *, mask=True, detach_target=True,
         detach_advantage=True, half=False, flip=False):
+    """The reference's losses without its shape checks, with switchable mistakes (shared by the mutants below)."""
     alive = 1.0 - terminated.float()
     if flip:
         alive = terminated.float()
@@ -275,68 +279,80 @@ def actor_critic_losses(log_probs, values, rewards, next_values, terminated, gam
 
 # --- ppo_clip_loss ---------------------------------------------------------------------------------
 
+def _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, *, checks=True, old_attached=False,
+                   log_ratio=False, inverted=False, quotient=False, advantages_attached=False, notes_slip=False,
+                   clipped_only=False, optimistic=False, no_minus=False):
+    """The reference's clipped loss with switchable mistakes (shared by the mutants below)."""
+    if checks:
+        if len({tuple(t.shape) for t in (log_probs, old_log_probs, advantages)}) != 1 or log_probs.dim() != 1:
+            raise ValueError("the three tensors must share one shape (N,)")
+        if epsilon <= 0:
+            raise ValueError("epsilon must be positive")
+    old = old_log_probs if old_attached else old_log_probs.detach()
+    if log_ratio:
+        ratio = log_probs - old
+    elif inverted:
+        ratio = torch.exp(old - log_probs)
+    elif quotient:
+        ratio = torch.exp(log_probs) / torch.exp(old)
+    else:
+        ratio = torch.exp(log_probs - old)
+    clipped = torch.clamp(ratio, 1 - epsilon, 1 + epsilon)
+    a = advantages if advantages_attached else advantages.detach()
+    if notes_slip:
+        surrogate = torch.minimum(ratio, clipped) * a
+    elif clipped_only:
+        surrogate = clipped * a
+    elif optimistic:
+        surrogate = torch.maximum(ratio * a, clipped * a)
+    else:
+        surrogate = torch.minimum(ratio * a, clipped * a)
+    return surrogate.mean() if no_minus else -surrogate.mean()
+
+
 @mutant("ppo_clip_loss", "the notes' slip: min(r, clip(r)) * A")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):
-    ratio = torch.exp(log_probs - old_log_probs.detach())
-    return -(torch.minimum(ratio, torch.clamp(ratio, 1 - epsilon, 1 + epsilon)) * advantages.detach()).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, notes_slip=True)
 
 
 @mutant("ppo_clip_loss", "max instead of min (optimistic instead of pessimistic)")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
-    ratio = torch.exp(log_probs - old_log_probs.detach())
-    a = advantages.detach()
-    return -torch.maximum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, optimistic=True)
 
 
 @mutant("ppo_clip_loss", "only the clipped term (no min with the unclipped one)")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
-    ratio = torch.exp(log_probs - old_log_probs.detach())
-    return -(torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantages.detach()).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, clipped_only=True)
 
 
 @mutant("ppo_clip_loss", "the ratio taken as the log-probability difference (no exp)")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
-    ratio = log_probs - old_log_probs.detach()
-    a = advantages.detach()
-    return -torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, log_ratio=True)
 
 
 @mutant("ppo_clip_loss", "no minus sign (minimizes the surrogate)")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
-    ratio = torch.exp(log_probs - old_log_probs.detach())
-    a = advantages.detach()
-    return torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, no_minus=True)
 
 
 @mutant("ppo_clip_loss", "the old log-probabilities are not detached")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
-    ratio = torch.exp(log_probs - old_log_probs)
-    a = advantages.detach()
-    return -torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, old_attached=True)
 
 
 @mutant("ppo_clip_loss", "the ratio inverted: old over new")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
-    ratio = torch.exp(old_log_probs.detach() - log_probs)
-    a = advantages.detach()
-    return -torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, inverted=True)
 
 
 @mutant("ppo_clip_loss", "the advantages are not detached")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
-    ratio = torch.exp(log_probs - old_log_probs.detach())
-    return -torch.minimum(ratio * advantages, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantages).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, advantages_attached=True)
 
 
 @mutant("ppo_clip_loss", "the ratio as a quotient of probabilities (0/0 once they underflow), checks kept")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
-    if len({tuple(t.shape) for t in (log_probs, old_log_probs, advantages)}) != 1 or log_probs.dim() != 1:
-        raise ValueError("the three tensors must share one shape (N,)")
-    if epsilon <= 0:
-        raise ValueError("epsilon must be positive")
-    ratio = torch.exp(log_probs) / torch.exp(old_log_probs.detach())
-    a = advantages.detach()
-    return -torch.minimum(ratio * a, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * a).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, quotient=True)
 
 
 # --- train_reinforce -------------------------------------------------------------------------------
@@ -487,22 +503,19 @@ def normalize_advantages(advantages, eps=1e-8):  # noqa: F811
 
 @mutant("actor_critic_losses", "no shape check, and the terminal mask by 1 - float (correct values otherwise)")
 def actor_critic_losses(log_probs, values, rewards, next_values, terminated, gamma):  # noqa: F811
-    targets = (rewards + gamma * next_values * (1.0 - terminated.float())).detach()
-    advantages = (targets - values).detach()
-    return -(log_probs * advantages).mean(), ((values - targets) ** 2).mean()
+    return _ac(log_probs, values, rewards, next_values, terminated, gamma)
 
 
 @mutant("ppo_clip_loss", "no shape or epsilon check")
 def ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon=0.2):  # noqa: F811
-    ratio = torch.exp(log_probs - old_log_probs.detach())
-    advantages = advantages.detach()
-    return -torch.minimum(ratio * advantages, torch.clamp(ratio, 1 - epsilon, 1 + epsilon) * advantages).mean()
+    return _ppo_clip_loss(log_probs, old_log_probs, advantages, epsilon, checks=False)
 
 
 # --- gae -------------------------------------------------------------------------------------------
 
 def _gae(rewards, values, next_values, terminated, truncated, gamma, lam, *, reset_on_truncation=True,
-         bootstrap_truncation=True, decay=None, check=True, next_from_values=False):
+         bootstrap_truncation=True, decay=None, check=True, next_from_values=False, mask_terminated=True):
+    """The reference's GAE with switchable mistakes (shared by the mutants below)."""
     rewards, values, next_values = (np.asarray(a, dtype=float) for a in (rewards, values, next_values))
     terminated, truncated = np.asarray(terminated, dtype=bool), np.asarray(truncated, dtype=bool)
     if check and (rewards.ndim != 1 or len({a.shape for a in (rewards, values, next_values, terminated, truncated)}) != 1
@@ -510,7 +523,9 @@ def _gae(rewards, values, next_values, terminated, truncated, gamma, lam, *, res
         raise ValueError("shapes or parameters")
     if next_from_values:
         next_values = np.append(values[1:], next_values[-1:]) if len(values) else next_values
-    stop = terminated | (truncated if not bootstrap_truncation else np.zeros_like(truncated))
+    stop = terminated if mask_terminated else np.zeros_like(terminated)
+    if not bootstrap_truncation:
+        stop = stop | truncated
     deltas = rewards + gamma * np.where(stop, 0.0, next_values) - values
     advantages, running = np.zeros(len(rewards)), 0.0
     for t in reversed(range(len(rewards))):
@@ -548,20 +563,7 @@ def gae(rewards, values, next_values, terminated, truncated, gamma, lam):  # noq
 
 @mutant("gae", "bootstraps from the junk next value after a termination (masks only the recursion)")
 def gae(rewards, values, next_values, terminated, truncated, gamma, lam):  # noqa: F811
-    rewards, values, next_values = (np.asarray(a, dtype=float) for a in (rewards, values, next_values))
-    terminated, truncated = np.asarray(terminated, dtype=bool), np.asarray(truncated, dtype=bool)
-    if rewards.ndim != 1 or len({a.shape for a in (rewards, values, next_values, terminated, truncated)}) != 1:
-        raise ValueError("shapes")
-    if not (0 <= gamma <= 1 and 0 <= lam <= 1):
-        raise ValueError("parameters")
-    deltas = rewards + gamma * next_values - values
-    advantages, running = np.zeros(len(rewards)), 0.0
-    for t in reversed(range(len(rewards))):
-        if terminated[t] or truncated[t]:
-            running = 0.0
-        running = deltas[t] + gamma * lam * running
-        advantages[t] = running
-    return advantages
+    return _gae(rewards, values, next_values, terminated, truncated, gamma, lam, mask_terminated=False)
 
 
 # --- train_ppo -------------------------------------------------------------------------------------
