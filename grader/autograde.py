@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -317,43 +317,45 @@ def autograde_all(source: Path, root: Path = NBGRADER_ROOT, lectures: list[Lectu
 
     Returns the outcomes of this run and the files skipped at collection.
     """
-    from grader.executor.cluster import dask_client, grade_all, grade_here
+    from grader.executor.cluster import cluster_starting, grade_here, grade_on
 
     require(unsafe)
     print(check_gradebook(root), file=sys.stderr)
     lectures = lectures if lectures is not None else all_lectures()
     warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's harmless SAWarning
     warnings.filterwarnings("ignore", category=nbformat.validator.MissingIDFieldWarning)
-    generate(lectures, root)
-    batch = plan_batch(source, root, lectures, unsafe)
-    save_outcomes(batch.settled, root)
-    outcomes = list(batch.settled)
-    if batch.already_graded:
-        print(f"{batch.already_graded} submission(s) already graded with the same content: kept", file=sys.stderr)
-    api = nbgrader_api(root)
-    lecture_of = {lecture.assignment: lecture for lecture in lectures}
+    with ExitStack() as stack:
+        # the cluster starts while the release is generated and the submissions collected
+        cluster = None if in_process else stack.enter_context(cluster_starting(workers, scheduler))
+        generate(lectures, root)
+        batch = plan_batch(source, root, lectures, unsafe)
+        save_outcomes(batch.settled, root)
+        outcomes = list(batch.settled)
+        if batch.already_graded:
+            print(f"{batch.already_graded} submission(s) already graded with the same content: kept", file=sys.stderr)
+        api = nbgrader_api(root)
+        lecture_of = {lecture.assignment: lecture for lecture in lectures}
 
-    def on_result(result: GradingResult, starts: int) -> bool:
-        started = time.perf_counter()
-        outcome = record(api, root, lecture_of[result.assignment], result, starts)
-        outcome.problems[:0] = batch.notes.get((result.student, result.assignment), [])
-        outcome.timings["record"] = time.perf_counter() - started
-        save_outcomes([outcome], root)
-        outcomes.append(outcome)
-        return outcome.graded or outcome.complete
+        def on_result(result: GradingResult, starts: int) -> bool:
+            started = time.perf_counter()
+            outcome = record(api, root, lecture_of[result.assignment], result, starts)
+            outcome.problems[:0] = batch.notes.get((result.student, result.assignment), [])
+            outcome.timings["record"] = time.perf_counter() - started
+            save_outcomes([outcome], root)
+            outcomes.append(outcome)
+            return outcome.graded or outcome.complete
 
-    jobs = batch.jobs
-    if not jobs:
-        return outcomes, batch.skipped
-    with stop_on_interrupt() as stop:
-        if in_process:
-            grade_here(jobs, on_result, stop)
-        else:
-            with dask_client(workers, scheduler) as client:
-                grade_all(client, jobs, on_result, stop)
-        if stop.is_set():
-            print(f"interrupted: {len(outcomes)} submission(s) recorded; run the same command again to grade "
-                  "the rest", file=sys.stderr)
+        jobs = batch.jobs
+        if not jobs:
+            return outcomes, batch.skipped
+        with stop_on_interrupt() as stop:
+            if cluster is None:
+                grade_here(jobs, on_result, stop)
+            else:
+                grade_on(cluster(), jobs, on_result, stop)
+            if stop.is_set():
+                print(f"interrupted: {len(outcomes)} submission(s) recorded; run the same command again to grade "
+                      "the rest", file=sys.stderr)
     return outcomes, batch.skipped
 
 

@@ -13,6 +13,7 @@ a later command that forgets ``GRADEBOOK_URL`` stops instead of quietly using sq
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -148,12 +149,33 @@ def _put_interpreter_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
+@functools.cache
+def alembic_head() -> str:
+    """The gradebook schema's revision, as nbgrader's ``get_alembic_version`` finds it, but read
+    here from nbgrader's migration scripts instead of by running ``alembic heads`` in a new
+    Python process (1 to 5 s of every new gradebook, most of a fresh course's release)."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    settings = AlembicConfig()
+    settings.set_main_option("script_location", ALEMBIC_DIR)
+    return ScriptDirectory.from_config(settings).get_current_head()
+
+
+def _read_alembic_head_in_process() -> None:
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = alembic_head
+
+
 def nbgrader_api(root: Path = NBGRADER_ROOT, timeout: int = CELL_TIMEOUT):
     """An in-process NbGraderAPI on the course directory at ``root`` (created if needed)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     _put_interpreter_on_path()
+    _read_alembic_head_in_process()
     prepare_course_directory(root, timeout)
     config = nbgrader_config(root, timeout)
     coursedir = CourseDirectory(config=config)
