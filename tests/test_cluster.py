@@ -120,3 +120,18 @@ def test_an_interrupted_batch_resumes_without_grading_twice(tmp_path):
     assert [o.student for o in third] == ["bob"] and third[0].score == third[0].max_score
     after = load_status(root)
     assert {s: e for s, e in after.items() if s != "bob"} == {s: e for s, e in before.items() if s != "bob"}
+
+
+def test_the_dask_settings_reach_separate_processes_and_the_docs():
+    """The environment variables given to ``dask scheduler`` and ``dask worker`` mean the grading
+    settings to Dask, and the cluster guide lists each of them for clusters started elsewhere."""
+    import dask
+
+    from grader.executor.cluster import GRADING_DASK_CONFIG, dask_environment
+
+    read = dask.config.collect_env(dask_environment())
+    for key, value in GRADING_DASK_CONFIG.items():
+        assert dask.config.get(key, config=read) == value, f"{key}: Dask reads {dask.config.get(key, config=read)!r}"
+    guide = (Path(__file__).parent.parent / "docs" / "grading-on-a-cluster.md").read_text()
+    for name, value in dask_environment().items():
+        assert f"export {name}={value}" in guide, f"docs/grading-on-a-cluster.md does not set {name}={value}"
