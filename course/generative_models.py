@@ -1,11 +1,12 @@
 """Data, models, pictures and widgets for lecture 06, generative models.
 
-Nothing here answers an exercise. The divergence widget uses closed forms and numerical
-integration. The latent-space explorer trains the student's own ``VAE`` with the student's
-``vae_train_step`` (a few seconds, at first use), and the conditional VAE is made of two of
-the student's ``VAE`` networks, trained with the student's ``vae_loss`` and ``reparameterize``. The GAN widget trains its own small networks with torch's
-binary cross-entropy and *simultaneous* updates, not the alternating step of exercise 10.
-The notebook's own training runs use the student's ``VAE``, ``vae_train_step`` and
+Nothing here answers an exercise. The divergence widget uses the closed form of KL between
+Gaussians and the student's ``js_divergence``. The latent-space explorer trains the student's
+own ``VAE`` with the student's ``vae_train_step`` (a few seconds, at first use), and the
+conditional VAE is made of two of the student's ``VAE`` networks, trained with the student's
+``vae_loss`` and ``reparameterize``. The GAN widget trains its own small networks with
+torch's binary cross-entropy and *simultaneous* updates, not the alternating step of
+exercise 10. The notebook's own training runs use the student's ``VAE``, ``vae_train_step`` and
 ``gan_train_step``; this module only feeds them data, keeps the learning-rate schedule and
 draws the results.
 """
@@ -190,27 +191,32 @@ def draw_pca_directions(mean: np.ndarray, components: np.ndarray) -> Figure:
 GRID = np.linspace(-10.0, 10.0, 4001)
 
 
-def gaussian_divergences(mu_p: float, sigma_p: float, mu_q: float, sigma_q: float) -> dict[str, float]:
-    """KL(p||q) and KL(q||p) in closed form, and JS by numerical integration, for 1-D Gaussians p, q."""
+def gaussian_divergences(js_fn: Callable, mu_p: float, sigma_p: float, mu_q: float, sigma_q: float) -> dict[str, float]:
+    """KL(p||q) and KL(q||p) in closed form for 1-D Gaussians p, q, and their JS computed by
+    ``js_fn`` (the student's ``js_divergence``) on ``GRID``, the densities normalised to probabilities."""
     def kl(m1: float, s1: float, m2: float, s2: float) -> float:
         return float(np.log(s2 / s1) + (s1 ** 2 + (m1 - m2) ** 2) / (2 * s2 ** 2) - 0.5)
-    p = _normal_pdf(GRID, mu_p, sigma_p)
-    q = _normal_pdf(GRID, mu_q, sigma_q)
-    m = 0.5 * (p + q)
-    dx = GRID[1] - GRID[0]
-    with np.errstate(all="ignore"):
-        terms = np.where(p > 0, p * np.log(p / m), 0.0) + np.where(q > 0, q * np.log(q / m), 0.0)
     return {"KL(p||q)": kl(mu_p, sigma_p, mu_q, sigma_q), "KL(q||p)": kl(mu_q, sigma_q, mu_p, sigma_p),
-            "JS": float(0.5 * np.sum(terms) * dx)}
+            "JS": float(js_fn(grid_probabilities(mu_p, sigma_p), grid_probabilities(mu_q, sigma_q)))}
 
 
 def _normal_pdf(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
     return np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
 
 
-def draw_divergences(mu_p: float = 0.0, sigma_p: float = 1.0, mu_q: float = 1.0, sigma_q: float = 1.0) -> Figure:
-    """Left: the densities p and q. Right: KL(p||q), KL(q||p) and JS as bars (JS's ceiling log 2 dashed)."""
-    values = gaussian_divergences(mu_p, sigma_p, mu_q, sigma_q)
+def grid_probabilities(mu: float, sigma: float) -> np.ndarray:
+    """N(mu, sigma^2) on ``GRID``, normalised to a discrete distribution (densities below 1e-200
+    set to 0, so that no subnormal number is halved)."""
+    density = _normal_pdf(GRID, mu, sigma)
+    density = np.where(density > 1e-200, density, 0.0)
+    return density / density.sum()
+
+
+def draw_divergences(js_fn: Callable, mu_p: float = 0.0, sigma_p: float = 1.0, mu_q: float = 1.0,
+                     sigma_q: float = 1.0) -> Figure:
+    """Left: the densities p and q. Right: KL(p||q), KL(q||p) and JS (by ``js_fn``) as bars (JS's
+    ceiling log 2 dashed)."""
+    values = gaussian_divergences(js_fn, mu_p, sigma_p, mu_q, sigma_q)
     fig, (left, right) = figure_row(2, width=10.0, height=3.4)
     x = GRID[(GRID > -6) & (GRID < 6)][::4]  # 600 points draw as smoothly as 2400, and faster
     left.fill_between(x, _normal_pdf(x, mu_p, sigma_p), alpha=0.4, label=f"p = N({mu_p:g}, {sigma_p:g}²)")
@@ -227,10 +233,11 @@ def draw_divergences(mu_p: float = 0.0, sigma_p: float = 1.0, mu_q: float = 1.0,
     return fig
 
 
-def divergences_widget() -> widgets.VBox:
-    """Sliders for the means and scales of p and q; the figure shows the three divergences."""
+def divergences_widget(js_fn: Callable) -> widgets.VBox:
+    """Sliders for the means and scales of p and q; the figure shows the three divergences, JS
+    computed by ``js_fn`` (the student's ``js_divergence``)."""
     return interactive_figure(
-        draw_divergences,
+        partial(after_exercise(draw_divergences, "exercise 2 (kl_divergence, js_divergence)"), js_fn),
         mu_p=slider(0.0, -3.0, 3.0, 0.25, "mean of p"), sigma_p=slider(1.0, 0.25, 3.0, 0.25, "scale of p"),
         mu_q=slider(1.0, -3.0, 3.0, 0.25, "mean of q"), sigma_q=slider(1.0, 0.25, 3.0, 0.25, "scale of q"))
 
@@ -736,9 +743,7 @@ def js_shift_table(shifts: list[float], js_fn: Callable, sigma: float = 0.25, st
     """JS between N(0, sigma^2) and N(shift, sigma^2) on ``GRID`` (normalised to probabilities),
     computed with ``js_fn``, and its derivative with respect to the shift by central differences."""
     def js_at(shift: float) -> float:
-        p, q = _normal_pdf(GRID, 0.0, sigma), _normal_pdf(GRID, shift, sigma)
-        p, q = (np.where(density > 1e-200, density, 0.0) for density in (p, q))  # no subnormal halves
-        return js_fn(p / p.sum(), q / q.sum())
+        return js_fn(grid_probabilities(0.0, sigma), grid_probabilities(shift, sigma))
     return [{"shift": shift, "js": js_at(shift), "slope": (js_at(shift + step) - js_at(shift - step)) / (2 * step)}
             for shift in shifts]
 
@@ -746,7 +751,7 @@ def js_shift_table(shifts: list[float], js_fn: Callable, sigma: float = 0.25, st
 # --- what `make bench` times: each widget's update at a representative slider setting -------------
 
 WIDGET_UPDATES = [
-    ("divergences", lambda: draw_divergences(mu_q=1.5, sigma_q=0.5)),
+    ("divergences", lambda reference: draw_divergences(reference.js_divergence, mu_q=1.5, sigma_q=0.5)),
     ("latent explorer", lambda reference: draw_explorer_of(reference.VAE, reference.vae_train_step,
                                                            z1=1.0, z2=-0.5)),
     ("GAN training", lambda: draw_gan_training(step=WIDGET_STEPS // 2)),

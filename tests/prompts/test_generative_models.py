@@ -8,26 +8,27 @@ import pytest
 import torch
 
 from course import generative_models as gm
+from solutions.generative_models import js_divergence
 
 # --- widget A: KL and JS between two Gaussians -------------------------------------------------------
 
 
 def test_equal_gaussians_have_zero_divergences():
-    values = gm.gaussian_divergences(0.0, 1.0, 0.0, 1.0)
+    values = gm.gaussian_divergences(js_divergence, 0.0, 1.0, 0.0, 1.0)
     assert max(abs(v) for v in values.values()) < 1e-6, values
 
 
 def test_wide_q_is_cheap_one_way_and_expensive_the_other():
-    values = gm.gaussian_divergences(0.0, 1.0, 0.0, 3.0)
+    values = gm.gaussian_divergences(js_divergence, 0.0, 1.0, 0.0, 3.0)
     assert values["KL(p||q)"] == pytest.approx(0.65, abs=0.01)
     assert values["KL(q||p)"] == pytest.approx(2.90, abs=0.01)
 
 
 def test_far_apart_narrow_gaussians_kl_explodes_and_js_saturates():
-    values = gm.gaussian_divergences(0.0, 0.25, 3.0, 0.25)
+    values = gm.gaussian_divergences(js_divergence, 0.0, 0.25, 3.0, 0.25)
     assert values["KL(p||q)"] == pytest.approx(72.0) and values["KL(q||p)"] == pytest.approx(72.0)
     assert np.log(2) - 1e-3 < values["JS"] <= np.log(2) + 1e-9
-    further = gm.gaussian_divergences(-3.0, 0.25, 3.0, 0.25)
+    further = gm.gaussian_divergences(js_divergence, -3.0, 0.25, 3.0, 0.25)
     assert further["JS"] - values["JS"] < 1e-3, "JS barely changes when the means move further apart"
 
 
