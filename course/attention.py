@@ -190,7 +190,8 @@ def library_copy(model: nn.Module) -> LibrarySorter:
     return copy_.eval()
 
 
-def teacher_forced_reading(model: LibrarySorter, digits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+def teacher_forced_reading(model: LibrarySorter,
+                           digits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
     """One pass of ``model`` over ``d_1 .. d_L | s_1 .. s_(L-1)`` (the digits, the separator and
     all but the last sorted digit): at each of the last LENGTH positions, the token it predicts
     next given the correct sorted prefix (int64 (B, LENGTH)), the tokens read and, per layer,
