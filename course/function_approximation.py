@@ -1,12 +1,12 @@
 """Data, pictures and widgets for lecture 01, function approximation.
 
 The ``draw_*`` functions compute and plot; they are pure (same arguments, same figure) and
-fast, so tests call them directly and the widgets only wire sliders to them. They use library
-routines (numpy's SVD for ridge regression, torch layers, scikit-learn's MLP for widget B's
-training) rather than the exercises' functions, so those pictures work before any exercise is
-solved. Widget C and the 1/x figure come after exercise 12 and draw the student's own
-``sum_of_steps`` (the staircase's weights are the exercise), saying which exercise to finish
-while it is still a stub.
+fast, so tests call them directly and the widgets only wire sliders to them. Widget A comes
+after exercises 1 and 2 and fits with the student's own ``sinusoidal_features`` and
+``ridge_fit``; widget C and the 1/x figure come after exercise 12 and draw the student's own
+``sum_of_steps`` (the staircase's weights are the exercise); each says which exercise to finish
+while the student's function is still a stub. The other pictures use library routines (torch
+layers, scikit-learn's MLP for widget B's training), so they work before any exercise is solved.
 """
 from __future__ import annotations
 
@@ -42,20 +42,11 @@ def noisy_samples(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarr
 
 # --- widget 1: features and L2 ---------------------------------------------------------------
 
-def _sine_basis(x: np.ndarray, n: int) -> np.ndarray:
-    return np.sin(np.pi * np.outer(x, np.arange(1, n + 1)))
-
-
-def _ridge_weights(features: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
-    """Ridge regression without intercept through the SVD (scikit-learn's ``solver="svd"``)."""
-    u, s, vt = np.linalg.svd(features, full_matrices=False)
-    shrink = np.divide(s, s ** 2 + l2, out=np.zeros_like(s), where=s > 1e-15)
-    return vt.T @ (shrink * (u.T @ y))
-
-
-def feature_fit(n_features: int, l2: float, noise: float = 0.15, n_train: int = 20,
-                seed: int = 0, max_features: int = 30) -> dict[str, np.ndarray | float]:
-    """Fit ``sin(i pi x)`` features by ridge regression; return the fit and the error curves.
+def feature_fit(sinusoidal_features: Callable, ridge_fit: Callable, n_features: int, l2: float,
+                noise: float = 0.15, n_train: int = 20, seed: int = 0, max_features: int = 30
+                ) -> dict[str, np.ndarray | float]:
+    """Fit ``sin(i pi x)`` features by ridge regression with the student's functions of exercises
+    1 and 2; return the fit and the error curves.
 
     Keys: ``x_train, y_train, x_test, y_test, grid, fit`` (the fitted curve on ``grid``),
     ``train_mse, test_mse`` (at ``n_features``), ``counts, train_curve, test_curve``
@@ -67,28 +58,30 @@ def feature_fit(n_features: int, l2: float, noise: float = 0.15, n_train: int = 
     grid = np.linspace(0, 1, 300)
 
     def fit(n: int) -> np.ndarray:
-        return _ridge_weights(_sine_basis(x_train, n), y_train, l2)
+        return ridge_fit(sinusoidal_features(x_train, n), y_train, l2)
 
     def errors(n: int) -> tuple[float, float]:
         weights = fit(n)
-        train = np.mean((_sine_basis(x_train, n) @ weights - y_train) ** 2)
-        test = np.mean((_sine_basis(x_test, n) @ weights - y_test) ** 2)
+        train = np.mean((sinusoidal_features(x_train, n) @ weights - y_train) ** 2)
+        test = np.mean((sinusoidal_features(x_test, n) @ weights - y_test) ** 2)
         return float(train), float(test)
 
     counts = np.arange(1, max_features + 1)
     curves = np.array([errors(n) for n in counts])
     return {
-        "singular_values": np.linalg.svd(_sine_basis(x_train, n_features), compute_uv=False),
+        "singular_values": np.linalg.svd(sinusoidal_features(x_train, n_features), compute_uv=False),
         "x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
-        "grid": grid, "fit": _sine_basis(grid, n_features) @ fit(n_features),
+        "grid": grid, "fit": sinusoidal_features(grid, n_features) @ fit(n_features),
         "train_mse": curves[n_features - 1, 0], "test_mse": curves[n_features - 1, 1],
         "counts": counts, "train_curve": curves[:, 0], "test_curve": curves[:, 1],
     }
 
 
-def draw_feature_fit(n_features: int = 5, log10_l2: float = -6.0, noise: float = 0.15) -> Figure:
-    """The fit of ``n_features`` sine features at L2 strength ``10**log10_l2``, and its errors."""
-    result = feature_fit(n_features, 10.0 ** log10_l2, noise)
+def _draw_feature_fit(sinusoidal_features: Callable, ridge_fit: Callable, n_features: int = 5,
+                      log10_l2: float = -6.0, noise: float = 0.15) -> Figure:
+    """The fit of ``n_features`` sine features at L2 strength ``10**log10_l2`` by the student's
+    ``sinusoidal_features`` and ``ridge_fit``, and its errors."""
+    result = feature_fit(sinusoidal_features, ridge_fit, n_features, 10.0 ** log10_l2, noise)
     fig, (left, right, shrink) = figure_row(3, width=12.5)
     left.plot(result["grid"], target_function(result["grid"]), "k--", lw=1, label="true function")
     left.scatter(result["x_test"], result["y_test"], s=6, c="0.75", label="test points")
@@ -151,10 +144,14 @@ def draw_shrinkage(ax, singular_values: np.ndarray, l2: float) -> None:
     ax.set_title("ridge's gain s / (s^2 + L2) (red) and 1 / s (dashed)", fontsize=9)
 
 
-def feature_fit_widget() -> widgets.VBox:
-    """Sliders for the number of features, the L2 strength and the noise."""
+draw_feature_fit = after_exercise(_draw_feature_fit, "exercises 1 and 2 (sinusoidal_features, ridge_fit)")
+
+
+def feature_fit_widget(sinusoidal_features: Callable, ridge_fit: Callable) -> widgets.VBox:
+    """Sliders for the number of features, the L2 strength and the noise; the fits are your
+    ``sinusoidal_features`` and ``ridge_fit`` (exercises 1 and 2)."""
     return interactive_figure(
-        draw_feature_fit,
+        functools.partial(draw_feature_fit, sinusoidal_features, ridge_fit),
         n_features=slider(5, 1, 30, 1, "features", integer=True),
         log10_l2=slider(-6.0, -8.0, 1.0, 0.5, "log10 L2"),
         noise=slider(0.15, 0.0, 0.5, 0.05, "noise"),
@@ -511,7 +508,8 @@ def draw_network_diagram(layer_sizes: tuple[int, ...] = (2, 3, 3)) -> Figure:
 # --- what `make bench` times: each widget's update at a representative slider setting -------------
 
 WIDGET_UPDATES = [
-    ("feature fit", lambda: draw_feature_fit(n_features=9, log10_l2=-3.0)),
+    ("feature fit", lambda reference: draw_feature_fit(reference.sinusoidal_features, reference.ridge_fit,
+                                                       n_features=9, log10_l2=-3.0)),
     ("steps", lambda reference: draw_steps(reference.sum_of_steps, n_steps=20, steepness=1000.0)),
     ("MLP training", lambda: draw_mlp_training(hidden_units=32, log10_lr=-1.25)),
 ]

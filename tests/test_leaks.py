@@ -310,8 +310,10 @@ def _figure_text(fig) -> str:
 
 
 def test_widgets_of_lectures_01_to_04_and_09_hold_no_ready_answer(monkeypatch):
-    """Lecture 01's widget C and 1/x figure draw the ``sum_of_steps`` they are given (the
-    staircase's output weights and bias are exercise 12's answer), lecture 04's widget C the
+    """Lecture 01's widget A fits with the ``sinusoidal_features`` and ``ridge_fit`` it is given
+    (its own SVD ridge and sine basis answered exercises 1 and 2), its widget C and 1/x figure
+    draw the ``sum_of_steps`` they are given (the staircase's output weights and bias are exercise
+    12's answer), lecture 04's widget C the
     samples of the ``sample`` it is given (carrying the state is exercise 11's), and both say
     which exercise to finish while it is the stub; no shared helper of course/ answers a graded
     function (``course.checks.relative_error`` answered lecture 02's) and no support module
@@ -322,16 +324,26 @@ def test_widgets_of_lectures_01_to_04_and_09_hold_no_ready_answer(monkeypatch):
 
     from course import function_approximation as lecture
     from course import recurrent_networks
-    from solutions.function_approximation import sum_of_steps
+    from solutions.function_approximation import ridge_fit, sinusoidal_features, sum_of_steps
+
+    counts = []
+
+    def features(x, n_features):
+        counts.append(n_features)
+        return sinusoidal_features(x, n_features)
+
+    assert len(lecture.draw_feature_fit(features, ridge_fit, n_features=4, log10_l2=-2.0).axes) == 3
+    assert 4 in counts and max(counts) == 30  # widget A's fits and error curves are the student's
+    def unfinished(*args):
+        raise NotImplementedError()
+
+    assert "exercises 1 and 2" in _figure_text(lecture.draw_feature_fit(unfinished, ridge_fit))
 
     calls = []
 
     def flat(f, x, n_steps, steepness):
         calls.append((n_steps, steepness))
         return np.zeros(np.shape(x))
-
-    def stub(f, x, n_steps, steepness):
-        raise NotImplementedError()
 
     fig = lecture.draw_steps(flat, n_steps=7, steepness=50.0)
     assert calls == [(7, 50.0)]
@@ -340,7 +352,7 @@ def test_widgets_of_lectures_01_to_04_and_09_hold_no_ready_answer(monkeypatch):
     lecture.draw_reciprocal(flat)
     assert len(calls) == 1 + 2 * 2  # each of the two staircases, drawn and compared
     for draw in (lecture.draw_steps, lecture.draw_reciprocal):
-        assert "exercise 12" in _figure_text(draw(stub))
+        assert "exercise 12" in _figure_text(draw(unfinished))
     assert abs(lecture.reciprocal_network(sum_of_steps, 20, 0.1)(np.array([0.5]))[0] - 2.0) < 0.05
 
     vocab = recurrent_networks.corpus()[0]
@@ -354,7 +366,7 @@ def test_widgets_of_lectures_01_to_04_and_09_hold_no_ready_answer(monkeypatch):
 
     text = _figure_text(recurrent_networks.draw_temperature(fixed, temperature=0.5))
     assert drawn == [(untrained, "First Citizen:\n", 240, 0.5, True)] and "zqzq" in text
-    assert "exercise 11" in _figure_text(recurrent_networks.draw_temperature(lambda *args: stub(*args[:4])))
+    assert "exercise 11" in _figure_text(recurrent_networks.draw_temperature(unfinished))
 
     import inspect
 

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from course import function_approximation as lecture
-from solutions.function_approximation import sum_of_steps
+from solutions.function_approximation import ridge_fit, sinusoidal_features, sum_of_steps
 
 
 def controls(widget) -> dict:
@@ -19,8 +19,13 @@ def reachable(slider, value: float) -> bool:
 
 # --- widget A ----------------------------------------------------------------------------------
 
+def feature_fit(n_features: int, l2: float) -> dict:
+    """What widget A computes with the reference's exercises 1 and 2."""
+    return lecture.feature_fit(sinusoidal_features, ridge_fit, n_features, l2)
+
+
 def test_widget_a_controls_reach_the_prompted_values():
-    sliders = controls(lecture.feature_fit_widget())
+    sliders = controls(lecture.feature_fit_widget(sinusoidal_features, ridge_fit))
     for value in (-6.0, -2.0, 0.0):
         assert reachable(sliders["log10 L2"], value)
     for value in (5, 20, 30):
@@ -28,20 +33,20 @@ def test_widget_a_controls_reach_the_prompted_values():
 
 
 def test_without_penalty_the_test_error_explodes_with_many_features():
-    result = lecture.feature_fit(5, 1e-6)
+    result = feature_fit(5, 1e-6)
     train, test = result["train_curve"], result["test_curve"]
     assert np.all(train[5:] < train[:-5]) and train[-1] < 1e-3 * train[0]  # keeps falling towards 0
     assert test[4] < 0.03 and np.all(test[14:] > 4) and 1000 < test.max() < 1100
 
 
 def test_the_penalty_tames_but_does_not_flatten_the_test_curve():
-    assert 600 < lecture.feature_fit(30, 1e-6)["test_mse"] < 800  # "about 680"
-    at_1e_2 = lecture.feature_fit(30, 1e-2)["test_mse"]
-    at_1 = lecture.feature_fit(30, 1.0)["test_mse"]
-    five = lecture.feature_fit(5, 1e-6)["test_mse"]
+    assert 600 < feature_fit(30, 1e-6)["test_mse"] < 800  # "about 680"
+    at_1e_2 = feature_fit(30, 1e-2)["test_mse"]
+    at_1 = feature_fit(30, 1.0)["test_mse"]
+    five = feature_fit(5, 1e-6)["test_mse"]
     assert round(at_1e_2, 2) == 0.43 and round(at_1, 2) == 0.13 and round(five, 3) == 0.024
     for log10_l2 in np.arange(-8.0, 1.01, 0.5):  # no reachable penalty makes 30 features as good as 5
-        assert lecture.feature_fit(30, 10.0 ** log10_l2)["test_mse"] > 3 * five
+        assert feature_fit(30, 10.0 ** log10_l2)["test_mse"] > 3 * five
 
 
 # --- widget B ----------------------------------------------------------------------------------
@@ -174,21 +179,23 @@ def test_ridge_gain_peaks_at_the_root_of_the_penalty():
 
 
 def test_ridge_through_the_svd_is_ridge():
-    result = lecture.feature_fit(12, 0.1)
-    features = lecture._sine_basis(result["x_train"], 12)
-    direct = np.linalg.solve(features.T @ features + 0.1 * np.eye(12), features.T @ result["y_train"])
-    assert np.allclose(lecture._ridge_weights(features, result["y_train"], 0.1), direct)
+    """The right panel's gains s / (s^2 + L2) along the SVD directions give ridge's weights."""
+    result = feature_fit(12, 0.1)
+    features = sinusoidal_features(result["x_train"], 12)
+    u, s, vt = np.linalg.svd(features, full_matrices=False)
+    through_the_svd = vt.T @ (lecture.shrinkage_gain(s, 0.1) * (u.T @ result["y_train"]))
+    assert np.allclose(through_the_svd, ridge_fit(features, result["y_train"], 0.1))
 
 
 def test_thirty_features_have_a_tiny_direction_with_a_gain_of_about_500():
-    s = lecture.feature_fit(30, 1e-6)["singular_values"]
+    s = feature_fit(30, 1e-6)["singular_values"]
     nonzero = np.sort(s[s > 1e-6])
     assert 0.5e-3 < nonzero[0] < 2e-3 and nonzero[1] > 0.01
     assert 450 < lecture.shrinkage_gain(nonzero, 1e-6).max() < 550
 
 
 def test_widget_a_draws_three_panels():
-    fig = lecture.draw_feature_fit(30, -6.0)
+    fig = lecture.draw_feature_fit(sinusoidal_features, ridge_fit, 30, -6.0)
     assert len(fig.axes) == 3
 
 
