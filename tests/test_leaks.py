@@ -500,3 +500,20 @@ def test_rl_support_code_holds_no_backup_and_no_td_update():
     for what, line in answers.items():
         assert rl_answer_shapes(line), what
     assert not rl_answer_shapes("visits[s] += 1\nbest = Q >= Q.max(axis=1) - tol\ny = a @ b")
+
+
+def test_no_notebook_defines_another_lectures_graded_function():
+    """A lecture's own code cells never write out a function another lecture grades (lecture
+    04 once checked its gradient with a local copy of lecture 02's ``numerical_gradient``)."""
+    from grader.assemble import defined_names
+
+    graded = {name: lecture.slug for lecture, _, name in GRADED}
+    for lecture in {item[0].slug: item[0] for item in GRADED}.values():
+        notebook = nbformat.read(lecture.student_notebook, as_version=4)
+        for number, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code" or is_answer_cell(cell):
+                continue
+            python = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            clashes = sorted(name for name in defined_names(python) if graded.get(name) not in (None, lecture.slug))
+            assert not clashes, (f"{lecture.slug} cell {number} defines {clashes}, graded in "
+                                 f"{[graded[name] for name in clashes]}: a ready answer to another lecture's exercise")
