@@ -193,16 +193,23 @@ ATTACKS: dict[str, str] = {
                     break
     """,
     "memory-fill": """
-        import subprocess, sys
+        import subprocess, sys, time
         _code = ("import time  # {marker}\\n"
                  "_b = bytearray(1536 * 2**20)\\n"
                  "for _i in range(0, len(_b), 4096):\\n"
                  "    _b[_i] = 1\\n"
                  "time.sleep(10)\\n")
+        _fillers = []
         for _ in range(4):  # 4 x 1.5 GiB: each under the per-process limit, together past the submission's
             try:
-                subprocess.Popen([sys.executable, "-c", _code], start_new_session=True,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                _fillers.append(subprocess.Popen([sys.executable, "-c", _code], start_new_session=True,
+                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            except Exception:
+                pass
+        _until = time.time() + 12  # stay until they have filled (on a busy machine that takes seconds)
+        for _filler in _fillers:
+            try:
+                _filler.wait(timeout=max(0.1, _until - time.time()))
             except Exception:
                 pass
     """,
